@@ -1,0 +1,2 @@
+//! The `optifire` command-line tool.
+fn main() {}

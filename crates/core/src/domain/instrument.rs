@@ -1,0 +1,100 @@
+//! What is traded: symbols and their trading properties.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::sync::Arc;
+
+/// A ticker such as `SPY` or `BTC-USD`. Cheap to clone (shared string).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Symbol(Arc<str>);
+
+impl Symbol {
+    pub fn new(s: &str) -> Self {
+        Symbol(Arc::from(s.trim().to_ascii_uppercase().as_str()))
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Symbol {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl From<&str> for Symbol {
+    fn from(s: &str) -> Self {
+        Symbol::new(s)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AssetClass {
+    Equity,
+    Etf,
+    /// Not tradable (VIX): used as an input only.
+    Index,
+    /// Trades every calendar day.
+    Crypto,
+}
+
+/// Trading properties the executor and the simulated exchange need.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Instrument {
+    pub symbol: Symbol,
+    pub asset_class: AssetClass,
+    pub tradable: bool,
+    /// Fractional quantities allowed; otherwise orders round to whole units.
+    pub fractionable: bool,
+    pub shortable: bool,
+    pub easy_to_borrow: bool,
+}
+
+impl Instrument {
+    /// A conservative default inferred from the symbol: `^`/`VIX` are indices, `-USD` is crypto,
+    /// everything else a whole-share, shortable equity. Real properties come from the broker.
+    pub fn infer(symbol: &Symbol) -> Instrument {
+        let s = symbol.as_str();
+        let asset_class = if s == "VIX" || s.starts_with('^') {
+            AssetClass::Index
+        } else if s.ends_with("-USD") {
+            AssetClass::Crypto
+        } else {
+            AssetClass::Equity
+        };
+        Instrument {
+            symbol: symbol.clone(),
+            asset_class,
+            tradable: asset_class != AssetClass::Index,
+            fractionable: asset_class == AssetClass::Crypto,
+            shortable: asset_class == AssetClass::Equity || asset_class == AssetClass::Etf,
+            easy_to_borrow: asset_class == AssetClass::Equity || asset_class == AssetClass::Etf,
+        }
+    }
+
+    /// Whether the instrument follows the NYSE calendar (crypto trades every day).
+    pub fn follows_exchange_calendar(&self) -> bool {
+        self.asset_class != AssetClass::Crypto
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn infers_classes_from_symbols() {
+        assert_eq!(
+            Instrument::infer(&"vix".into()).asset_class,
+            AssetClass::Index
+        );
+        assert!(!Instrument::infer(&"VIX".into()).tradable);
+        let btc = Instrument::infer(&"BTC-USD".into());
+        assert_eq!(btc.asset_class, AssetClass::Crypto);
+        assert!(!btc.follows_exchange_calendar());
+        assert!(Instrument::infer(&"SPY".into()).shortable);
+    }
+}

@@ -1,0 +1,168 @@
+//! The point-in-time view a plugin runs against.
+//!
+//! A plugin sees bars whose timestamp (the instant the bar became known) is at or before the
+//! clock's now, and nothing later: `MarketView` cuts every series at `now` by binary search, so
+//! look-ahead is impossible by construction, not by discipline.
+
+use crate::domain::{Bar, EquityHistory, Fill, Portfolio, Symbol};
+use crate::plugin::PluginOutput;
+use crate::Timestamp;
+use std::collections::BTreeMap;
+use std::fmt::Debug;
+
+/// All bars the driver has, per symbol, in time order. Owned by the driver; plugins only ever
+/// get a `MarketView` of it.
+#[derive(Debug, Clone, Default)]
+pub struct MarketData {
+    series: BTreeMap<Symbol, Vec<Bar>>,
+}
+
+impl MarketData {
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// Adds a validated series. Bars must be strictly increasing in time; the loader's
+    /// validator guarantees it, and this re-checks so the binary search stays correct.
+    pub fn insert(&mut self, symbol: Symbol, bars: Vec<Bar>) -> Result<(), String> {
+        if let Some(w) = bars.windows(2).find(|w| w[1].ts <= w[0].ts) {
+            return Err(format!("{symbol}: bars out of order at {}", w[1].ts));
+        }
+        self.series.insert(symbol, bars);
+        Ok(())
+    }
+    /// Appends one bar (live feed); refused if not after the last one.
+    pub fn push(&mut self, bar: Bar) -> Result<(), String> {
+        let s = self.series.entry(bar.symbol.clone()).or_default();
+        if let Some(last) = s.last() {
+            if bar.ts <= last.ts {
+                return Err(format!(
+                    "{}: bar at {} not after {}",
+                    bar.symbol, bar.ts, last.ts
+                ));
+            }
+        }
+        s.push(bar);
+        Ok(())
+    }
+    pub fn view(&self, now: Timestamp) -> MarketView<'_> {
+        MarketView { data: self, now }
+    }
+    pub fn symbols(&self) -> impl Iterator<Item = &Symbol> {
+        self.series.keys()
+    }
+    /// Every bar timestamp of every series, sorted and unique: the backtest's tick times.
+    pub fn timeline(&self) -> Vec<Timestamp> {
+        let mut t: Vec<Timestamp> = self
+            .series
+            .values()
+            .flat_map(|s| s.iter().map(|b| b.ts))
+            .collect();
+        t.sort_unstable();
+        t.dedup();
+        t
+    }
+}
+
+/// `MarketData` as of `now`.
+#[derive(Debug, Clone, Copy)]
+pub struct MarketView<'a> {
+    data: &'a MarketData,
+    now: Timestamp,
+}
+
+impl<'a> MarketView<'a> {
+    pub fn now(&self) -> Timestamp {
+        self.now
+    }
+    /// Bars of `symbol` known at `now` (empty if none or unknown symbol).
+    pub fn bars(&self, symbol: &Symbol) -> &'a [Bar] {
+        match self.data.series.get(symbol) {
+            Some(s) => &s[..s.partition_point(|b| b.ts <= self.now)],
+            None => &[],
+        }
+    }
+    /// The most recent `n` bars (fewer if history is shorter).
+    pub fn last_n(&self, symbol: &Symbol, n: usize) -> &'a [Bar] {
+        let b = self.bars(symbol);
+        &b[b.len().saturating_sub(n)..]
+    }
+    pub fn last(&self, symbol: &Symbol) -> Option<&'a Bar> {
+        self.bars(symbol).last()
+    }
+    pub fn closes(&self, symbol: &Symbol, n: usize) -> Vec<f64> {
+        self.last_n(symbol, n).iter().map(|b| b.close).collect()
+    }
+    pub fn symbols(&self) -> impl Iterator<Item = &'a Symbol> {
+        self.data.series.keys()
+    }
+}
+
+/// A reading of this process's resource use.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct ProcessSample {
+    /// Cumulative user+system CPU seconds of the process.
+    pub cpu_seconds: f64,
+    pub rss_bytes: u64,
+    pub threads: u64,
+    pub open_fds: u64,
+    /// When the sample was taken (monotonic seconds, for CPU % between samples).
+    pub taken_at_secs: f64,
+}
+
+/// Where process metrics come from: /proc in production, fixed readings in tests.
+pub trait ProcessProbe: Send + Sync + Debug {
+    fn sample(&self) -> Result<ProcessSample, String>;
+}
+
+/// Everything a plugin may read during one run.
+#[derive(Debug, Clone, Copy)]
+pub struct Context<'a> {
+    pub now: Timestamp,
+    pub market: MarketView<'a>,
+    pub portfolio: &'a Portfolio,
+    pub equity: &'a EquityHistory,
+    /// Fills since the plugin's previous run (for execution diagnostics).
+    pub recent_fills: &'a [Fill],
+    /// Outputs produced earlier in this cycle by the plugin's dependencies and others.
+    pub cycle_outputs: &'a [PluginOutput],
+    pub process: Option<&'a dyn ProcessProbe>,
+}
+
+impl<'a> Context<'a> {
+    /// Outputs of plugin `id` earlier in this cycle.
+    pub fn outputs_of(&self, id: &'a str) -> impl Iterator<Item = &'a PluginOutput> + 'a {
+        self.cycle_outputs.iter().filter(move |o| o.plugin_id == id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bar(t: i64, c: f64) -> Bar {
+        Bar {
+            symbol: "SPY".into(),
+            ts: Timestamp(t),
+            open: c,
+            high: c,
+            low: c,
+            close: c,
+            volume: 1.0,
+        }
+    }
+
+    #[test]
+    fn a_view_never_shows_the_next_bar() {
+        let mut md = MarketData::new();
+        md.insert("SPY".into(), vec![bar(10, 1.0), bar(20, 2.0), bar(30, 3.0)])
+            .unwrap();
+        let spy: Symbol = "SPY".into();
+        assert_eq!(md.view(Timestamp(19)).bars(&spy).len(), 1);
+        assert_eq!(md.view(Timestamp(20)).last(&spy).unwrap().close, 2.0);
+        assert!(md.view(Timestamp(9)).bars(&spy).is_empty());
+        assert_eq!(md.view(Timestamp(100)).last_n(&spy, 2).len(), 2);
+        assert!(md
+            .insert("X".into(), vec![bar(2, 1.0), bar(1, 1.0)])
+            .is_err());
+    }
+}

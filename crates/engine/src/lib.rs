@@ -1,0 +1,1 @@
+//! optifire-engine: filled in by a later issue (see DESIGN.md).

@@ -1,0 +1,1 @@
+//! optifire-plugins: one file per plugin, under src/<category>/.

@@ -1,0 +1,1 @@
+//! optifire-server: filled in by a later issue (see DESIGN.md).

@@ -1,0 +1,4 @@
+//! optifire-ta: pure numeric kernels (indicators, statistics, filters, risk math).
+//!
+//! No I/O, no async, no engine types: every function takes slices and returns numbers, so the
+//! same code serves the backtester, the live engine and the reference-fixture tests.

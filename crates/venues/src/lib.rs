@@ -1,0 +1,1 @@
+//! optifire-venues: filled in by a later issue (see DESIGN.md).
