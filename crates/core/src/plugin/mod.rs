@@ -6,11 +6,16 @@
 
 pub mod catalogue;
 mod context;
+pub mod measure;
 mod output;
+pub mod registry;
+pub mod runner;
 
 pub use catalogue::Category;
 pub use context::{Context, MarketData, MarketView, ProcessProbe, ProcessSample};
 pub use output::{Output, PluginOutput};
+pub use registry::{Availability, Registry, RegistryError};
+pub use runner::{Budget, PluginHealth, RunReport, Runner, RunnerPolicy};
 
 use serde::{Deserialize, Serialize};
 
