@@ -1,1 +1,44 @@
-//! optifire-plugins: one file per plugin, under src/<category>/.
+//! optifire-plugins: the plugin implementations, one file per plugin under `src/<category>/`.
+//!
+//! `registry()` returns the whole catalogue with the implemented plugins registered; every other
+//! catalogue id is known to it as "not implemented" and cannot be enabled.
+
+pub mod alpha;
+pub mod infra;
+mod params;
+
+use optifire_core::plugin::Registry;
+
+/// The registry of every implemented plugin.
+pub fn registry() -> Registry {
+    let mut r = Registry::new();
+    let factories: &[optifire_core::plugin::registry::Factory] = &[
+        || Box::new(alpha::vix_regime::VixRegime::default()),
+        || Box::new(infra::psutil_health::PsutilHealth::default()),
+    ];
+    for f in factories {
+        // Registration only fails on a programming error (id not in the catalogue, duplicate);
+        // the test below keeps that from shipping.
+        if let Err(e) = r.register(*f) {
+            tracing::error!("plugin registration failed: {e}");
+        }
+    }
+    r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use optifire_core::plugin::catalogue;
+
+    #[test]
+    fn every_implementation_registers_cleanly() {
+        let mut r = Registry::new();
+        r.register(|| Box::new(alpha::vix_regime::VixRegime::default()))
+            .unwrap();
+        r.register(|| Box::new(infra::psutil_health::PsutilHealth::default()))
+            .unwrap();
+        assert_eq!(registry().implemented_ids().count(), 2);
+        assert_eq!(registry().entries().len(), catalogue::all().count());
+    }
+}

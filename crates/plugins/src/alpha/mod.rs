@@ -1,0 +1,3 @@
+//! Alpha plugins: signals in [-1, 1] per symbol, or a market regime.
+
+pub mod vix_regime;
