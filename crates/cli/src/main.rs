@@ -1,2 +1,64 @@
-//! The `optifire` command-line tool.
-fn main() {}
+//! The `optifire` command-line tool: the binary's edge, where errors become exit codes.
+#![allow(clippy::print_stdout)]
+
+mod commands;
+
+use clap::{Parser, Subcommand};
+use optifire_core::plugin::measure::CountingAlloc;
+use std::io::Write;
+use std::process::ExitCode;
+
+/// Counts heap bytes per thread so the plugin runner can report each run's memory.
+#[global_allocator]
+static ALLOC: CountingAlloc = CountingAlloc;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "optifire",
+    version,
+    about = "OptiFIRE: plugin-based automated trading"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// List and describe plugins.
+    #[command(subcommand)]
+    Plugins(commands::plugins::PluginsCmd),
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("OPTIFIRE_LOG")
+                .unwrap_or_else(|_| "warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let result = match cli.command {
+        Command::Plugins(c) => commands::plugins::run(c, &mut out),
+    }
+    .and_then(|code| out.flush().map(|_| code).map_err(Into::into));
+    match result {
+        Ok(code) => code,
+        // A closed pipe (`optifire plugins list | head`) is the reader's choice, not a failure.
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
