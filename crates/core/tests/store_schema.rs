@@ -195,3 +195,64 @@ fn the_order_journal_is_append_only() {
         1
     );
 }
+
+const CRASH_DB_ENV: &str = "OPTIFIRE_STORE_CRASH_DB";
+
+/// Helper run in a child process by `journaled_intent_survives_a_process_crash`: journals an
+/// order and aborts without closing the database. Ignored so it never runs on its own.
+#[test]
+#[ignore = "child process of journaled_intent_survives_a_process_crash"]
+fn crash_child_journals_then_aborts() {
+    let path = std::env::var(CRASH_DB_ENV).expect("run by the crash test");
+    let store = SqliteStore::open(path).unwrap();
+    let req = request("crash-1");
+    store.journal_intent(&req).unwrap();
+    store
+        .journal_append(
+            Timestamp(req.created_at.0 + 1),
+            &req.client_order_id,
+            JournalAction::Submitted,
+            &serde_json::json!({"attempt": 1}),
+        )
+        .unwrap();
+    std::process::abort();
+}
+
+#[test]
+fn journaled_intent_survives_a_process_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("crash.db");
+    let status = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--ignored",
+            "--exact",
+            "crash_child_journals_then_aborts",
+            "--test-threads=1",
+        ])
+        .env(CRASH_DB_ENV, &path)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(!status.success(), "the child must have aborted");
+    // The child never closed the database, so its commits live only in the WAL.
+    let mut wal = path.clone().into_os_string();
+    wal.push("-wal");
+    assert!(std::path::Path::new(&wal).exists());
+
+    let store = SqliteStore::open(&path).unwrap();
+    let id = ClientOrderId("crash-1".into());
+    let actions: Vec<JournalAction> = store
+        .journal(&id)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    assert_eq!(
+        actions,
+        vec![JournalAction::Intent, JournalAction::Submitted]
+    );
+    let order = store.order(&id).unwrap().unwrap();
+    assert_eq!(order.status, optifire_core::domain::OrderStatus::PendingNew);
+    assert_eq!(store.open_orders().unwrap(), vec![order]);
+}

@@ -328,3 +328,36 @@ impl Store for SqliteStore {
         runtime::prune_config_versions(&self.lock(), keep)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sync_level(s: &SqliteStore) -> i64 {
+        s.lock()
+            .query_row("PRAGMA synchronous", [], |r| r.get(0))
+            .unwrap()
+    }
+
+    /// SQLite's codes: 1 = NORMAL, 2 = FULL.
+    #[test]
+    fn durable_writes_sync_fully_then_return_to_normal() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = SqliteStore::open(dir.path().join("sync.db")).unwrap();
+        assert_eq!(sync_level(&s), 1);
+        let inside = s
+            .write_durable("probe", |tx| {
+                tx.query_row("PRAGMA synchronous", [], |r| r.get::<_, i64>(0))
+                    .ctx("probe")
+            })
+            .unwrap();
+        assert_eq!(inside, 2);
+        assert_eq!(sync_level(&s), 1);
+        // A failed durable write restores NORMAL too.
+        let failed = s.write_durable("probe", |_| -> StoreResult<()> {
+            Err(StoreError::NotWal("probe".into()))
+        });
+        assert!(failed.is_err());
+        assert_eq!(sync_level(&s), 1);
+    }
+}
