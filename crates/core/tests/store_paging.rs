@@ -88,3 +88,42 @@ fn config_prune_keeps_the_newest_n_and_never_reuses_numbers() {
     assert_eq!(s.prune_config_versions(0).unwrap(), 3);
     assert!(s.config_versions(10).unwrap().is_empty());
 }
+
+#[test]
+fn event_retention_keeps_later_events_and_cursors() {
+    let s = SqliteStore::open_in_memory().unwrap();
+    let ids: Vec<i64> = (0..10)
+        .map(|i| s.append_event(Timestamp(i * 100), &health(i)).unwrap())
+        .collect();
+    // Events at ts 0..=300 are older than 400.
+    assert_eq!(s.prune_events(Timestamp(400)).unwrap(), 4);
+    let left = s.events_after(0, 100).unwrap();
+    assert_eq!(left.len(), 6);
+    assert_eq!(left[0], (ids[4], health(4)));
+    // A cursor pointing into the pruned range still pages on from the first survivor.
+    assert_eq!(s.events_after(ids[1], 1).unwrap()[0].0, ids[4]);
+    // A new event never reuses a pruned id.
+    assert!(s.append_event(Timestamp(2000), &health(99)).unwrap() > ids[9]);
+}
+
+#[test]
+fn plugin_run_retention_deletes_only_older_runs() {
+    use optifire_core::event::{PluginRunRecord, RunStatus};
+    let s = SqliteStore::open_in_memory().unwrap();
+    let run = |t: i64| PluginRunRecord {
+        plugin_id: "fe_kalman".into(),
+        started_at: Timestamp(t),
+        cpu_ms: 1.0,
+        wall_ms: 1.0,
+        mem_bytes: None,
+        status: RunStatus::Ok,
+        outputs: 1,
+        message: None,
+        over_budget: false,
+    };
+    for t in [10, 20, 30] {
+        s.record_plugin_run(&run(t)).unwrap();
+    }
+    assert_eq!(s.prune_plugin_runs(Timestamp(20)).unwrap(), 1);
+    assert_eq!(s.plugin_runs(None, 10).unwrap(), vec![run(30), run(20)]);
+}

@@ -126,6 +126,8 @@ pub trait Store: Send + Sync + fmt::Debug {
     ) -> StoreResult<()>;
     /// All plugin states in plugin id order.
     fn plugin_states(&self) -> StoreResult<Vec<PluginState>>;
+    /// Retention: deletes runs started before `before`; returns how many were deleted.
+    fn prune_plugin_runs(&self, before: Timestamp) -> StoreResult<usize>;
 
     // --- events ------------------------------------------------------------------------------
 
@@ -133,6 +135,9 @@ pub trait Store: Send + Sync + fmt::Debug {
     fn append_event(&self, ts: Timestamp, event: &Event) -> StoreResult<i64>;
     /// Events with id > `after_id`, ascending, at most `limit`: page by passing the last id.
     fn events_after(&self, after_id: i64, limit: usize) -> StoreResult<Vec<(i64, Event)>>;
+    /// Retention: deletes events stamped before `before`; ids are never reused, so a client's
+    /// cursor stays valid. Returns how many were deleted.
+    fn prune_events(&self, before: Timestamp) -> StoreResult<usize>;
 
     // --- configuration history ---------------------------------------------------------------
 

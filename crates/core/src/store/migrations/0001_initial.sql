@@ -135,6 +135,7 @@ CREATE TABLE plugin_runs (
     over_budget INTEGER NOT NULL
 );
 CREATE INDEX plugin_runs_plugin_started ON plugin_runs (plugin_id, started_at);
+CREATE INDEX plugin_runs_started ON plugin_runs (started_at);
 
 CREATE TABLE plugin_state (
     plugin_id  TEXT PRIMARY KEY NOT NULL,

@@ -298,12 +298,20 @@ impl Store for SqliteStore {
         runtime::plugin_states(&self.lock())
     }
 
+    fn prune_plugin_runs(&self, before: Timestamp) -> StoreResult<usize> {
+        runtime::prune_plugin_runs(&self.lock(), before)
+    }
+
     fn append_event(&self, ts: Timestamp, event: &Event) -> StoreResult<i64> {
         runtime::append_event(&self.lock(), ts, event)
     }
 
     fn events_after(&self, after_id: i64, limit: usize) -> StoreResult<Vec<(i64, Event)>> {
         runtime::events_after(&self.lock(), after_id, limit)
+    }
+
+    fn prune_events(&self, before: Timestamp) -> StoreResult<usize> {
+        runtime::prune_events(&self.lock(), before)
     }
 
     fn save_config_version(

@@ -121,6 +121,12 @@ pub fn plugin_states(conn: &Connection) -> StoreResult<Vec<PluginState>> {
     rows.collect::<Result<Vec<_>, _>>().ctx(OP)
 }
 
+pub fn prune_plugin_runs(conn: &Connection, before: Timestamp) -> StoreResult<usize> {
+    conn.prepare_cached("DELETE FROM plugin_runs WHERE started_at < ?1")
+        .and_then(|mut s| s.execute([before.0]))
+        .ctx("prune plugin_runs")
+}
+
 pub fn append_event(conn: &Connection, ts: Timestamp, event: &Event) -> StoreResult<i64> {
     let json = serde_json::to_string(event).ctx("encode event")?;
     conn.prepare_cached("INSERT INTO events (ts, kind, json) VALUES (?1, ?2, ?3)")
@@ -142,6 +148,12 @@ pub fn events_after(conn: &Connection, after_id: i64, n: usize) -> StoreResult<V
         out.push((r.get(0).ctx(OP)?, event));
     }
     Ok(out)
+}
+
+pub fn prune_events(conn: &Connection, before: Timestamp) -> StoreResult<usize> {
+    conn.prepare_cached("DELETE FROM events WHERE ts < ?1")
+        .and_then(|mut s| s.execute([before.0]))
+        .ctx("prune events")
 }
 
 pub fn save_config_version(
