@@ -1,0 +1,371 @@
+//! The SQLite implementation of `Store`: one connection behind a mutex, WAL journaling, cached
+//! prepared statements, one transaction per batch. Order-journal writes are synced to disk
+//! before they return; everything else uses WAL's cheaper NORMAL sync (a power cut may lose the
+//! last moments of analytics, never a journaled order).
+
+mod codec;
+mod ledger;
+mod market;
+mod orders;
+mod runtime;
+
+use super::error::{Context, StoreError, StoreResult};
+use super::migrations;
+use super::records::{
+    ConfigVersion, FeatureRecord, JournalAction, JournalEntry, PluginState, PositionSnapshot,
+    SignalRecord,
+};
+use super::Store;
+use crate::domain::{
+    Bar, ClientOrderId, EquityPoint, Fill, Order, OrderRequest, OrderStatus, Portfolio, Position,
+    Symbol,
+};
+use crate::event::{Event, PluginRunRecord};
+use crate::plugin::PluginOutput;
+use crate::Timestamp;
+use rusqlite::{Connection, Transaction, TransactionBehavior};
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+
+/// How long a writer waits for another process's lock (the CLI reading while the engine runs)
+/// before failing with SQLITE_BUSY.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// Enough for every distinct statement the store prepares, so none is re-parsed.
+const STATEMENT_CACHE: usize = 64;
+
+pub struct SqliteStore {
+    conn: Mutex<Connection>,
+    path: Option<PathBuf>,
+}
+
+impl fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SqliteStore")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed, with its folder) the database at `path`, switches it to WAL
+    /// and applies pending migrations. Refuses a database from a newer build.
+    pub fn open(path: impl AsRef<Path>) -> StoreResult<SqliteStore> {
+        let path = path.as_ref();
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|source| StoreError::Io {
+                path: dir.display().to_string(),
+                source,
+            })?;
+        }
+        let conn = Connection::open(path).ctx("open database file")?;
+        let mode: String = conn
+            .pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))
+            .ctx("set journal_mode=WAL")?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(StoreError::NotWal(mode));
+        }
+        Self::finish_open(conn, Some(path.to_path_buf()))
+    }
+
+    /// A private database that lives as long as the store (tests, backtests that keep nothing).
+    pub fn open_in_memory() -> StoreResult<SqliteStore> {
+        let conn = Connection::open_in_memory().ctx("open in-memory database")?;
+        Self::finish_open(conn, None)
+    }
+
+    fn finish_open(mut conn: Connection, path: Option<PathBuf>) -> StoreResult<SqliteStore> {
+        conn.busy_timeout(BUSY_TIMEOUT).ctx("set busy_timeout")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .ctx("set synchronous=NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")
+            .ctx("enable foreign_keys")?;
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+        migrations::migrate(&mut conn)?;
+        Ok(SqliteStore {
+            conn: Mutex::new(conn),
+            path,
+        })
+    }
+
+    /// The database file, `None` in memory.
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    /// The applied schema version.
+    pub fn schema_version(&self) -> StoreResult<i64> {
+        migrations::current_version(&self.lock())
+    }
+
+    /// Moves the WAL's content into the main file and truncates the WAL (at shutdown, or from
+    /// a maintenance task, to keep the WAL small on a small disk).
+    pub fn checkpoint(&self) -> StoreResult<()> {
+        self.lock()
+            .execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")
+            .ctx("checkpoint WAL")
+    }
+
+    /// A panic while the lock was held cannot leave a half-written batch behind (an unfinished
+    /// transaction rolls back when dropped), so a poisoned lock is safe to take over.
+    fn lock(&self) -> MutexGuard<'_, Connection> {
+        self.conn
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Runs `f` in one transaction.
+    fn write<T>(
+        &self,
+        op: &'static str,
+        f: impl FnOnce(&Transaction<'_>) -> StoreResult<T>,
+    ) -> StoreResult<T> {
+        let mut conn = self.lock();
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .ctx(op)?;
+        let v = f(&tx)?;
+        tx.commit().ctx(op)?;
+        Ok(v)
+    }
+
+    /// Runs `f` in one transaction whose commit is synced to disk (synchronous=FULL syncs the
+    /// WAL at commit), then returns to NORMAL for the cheaper writes.
+    fn write_durable<T>(
+        &self,
+        op: &'static str,
+        f: impl FnOnce(&Transaction<'_>) -> StoreResult<T>,
+    ) -> StoreResult<T> {
+        let mut conn = self.lock();
+        conn.pragma_update(None, "synchronous", "FULL")
+            .ctx("set synchronous=FULL")?;
+        let result = (|| {
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .ctx(op)?;
+            let v = f(&tx)?;
+            tx.commit().ctx(op)?;
+            Ok(v)
+        })();
+        let restored = conn
+            .pragma_update(None, "synchronous", "NORMAL")
+            .ctx("set synchronous=NORMAL");
+        let v = result?;
+        restored?;
+        Ok(v)
+    }
+}
+
+impl Store for SqliteStore {
+    fn insert_bars(&self, bars: &[Bar]) -> StoreResult<usize> {
+        market::check_bars(bars)?;
+        self.write("insert bars", |tx| market::insert_bars(tx, bars))
+    }
+
+    fn bars(&self, symbol: &Symbol, from: Timestamp, to: Timestamp) -> StoreResult<Vec<Bar>> {
+        market::bars(&self.lock(), symbol, from, to)
+    }
+
+    fn insert_outputs(&self, outputs: &[PluginOutput]) -> StoreResult<()> {
+        self.write("insert plugin outputs", |tx| {
+            market::insert_outputs(tx, outputs)
+        })
+    }
+
+    fn features(
+        &self,
+        symbol: &Symbol,
+        name: &str,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> StoreResult<Vec<FeatureRecord>> {
+        market::features(&self.lock(), symbol, name, from, to)
+    }
+
+    fn signals(
+        &self,
+        plugin_id: Option<&str>,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> StoreResult<Vec<SignalRecord>> {
+        market::signals(&self.lock(), plugin_id, from, to)
+    }
+
+    fn plugin_outputs(
+        &self,
+        plugin_id: Option<&str>,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> StoreResult<Vec<PluginOutput>> {
+        market::plugin_outputs(&self.lock(), plugin_id, from, to)
+    }
+
+    fn journal_intent(&self, request: &OrderRequest) -> StoreResult<()> {
+        self.write_durable("journal order intent", |tx| {
+            orders::journal_intent(tx, request)
+        })
+    }
+
+    fn journal_append(
+        &self,
+        ts: Timestamp,
+        client_order_id: &ClientOrderId,
+        action: JournalAction,
+        payload: &serde_json::Value,
+    ) -> StoreResult<i64> {
+        self.write_durable("append order journal", |tx| {
+            orders::journal_append(tx, ts, client_order_id, action, payload)
+        })
+    }
+
+    fn journal(&self, client_order_id: &ClientOrderId) -> StoreResult<Vec<JournalEntry>> {
+        orders::journal(&self.lock(), client_order_id)
+    }
+
+    fn upsert_order(&self, order: &Order) -> StoreResult<()> {
+        self.write("upsert order", |tx| orders::upsert_order(tx, order))
+    }
+
+    fn order(&self, client_order_id: &ClientOrderId) -> StoreResult<Option<Order>> {
+        orders::order(&self.lock(), client_order_id)
+    }
+
+    fn orders(&self, status: Option<OrderStatus>, limit: usize) -> StoreResult<Vec<Order>> {
+        orders::orders(&self.lock(), status, limit)
+    }
+
+    fn open_orders(&self) -> StoreResult<Vec<Order>> {
+        orders::open_orders(&self.lock())
+    }
+
+    fn insert_fill(&self, fill: &Fill) -> StoreResult<bool> {
+        self.write("insert fill", |tx| orders::insert_fill(tx, fill))
+    }
+
+    fn fills(&self, from: Timestamp, to: Timestamp) -> StoreResult<Vec<Fill>> {
+        orders::fills(&self.lock(), from, to)
+    }
+
+    fn snapshot_positions(&self, ts: Timestamp, portfolio: &Portfolio) -> StoreResult<()> {
+        self.write("snapshot positions", |tx| {
+            ledger::snapshot_positions(tx, ts, portfolio)
+        })
+    }
+
+    fn latest_positions(&self) -> StoreResult<Vec<Position>> {
+        Ok(ledger::latest_snapshot(&self.lock())?
+            .map(|s| s.positions)
+            .unwrap_or_default())
+    }
+
+    fn latest_position_snapshot(&self) -> StoreResult<Option<PositionSnapshot>> {
+        ledger::latest_snapshot(&self.lock())
+    }
+
+    fn insert_equity(&self, point: &EquityPoint) -> StoreResult<()> {
+        ledger::insert_equity(&self.lock(), point)
+    }
+
+    fn equity(&self, from: Timestamp, to: Timestamp) -> StoreResult<Vec<EquityPoint>> {
+        ledger::equity(&self.lock(), from, to)
+    }
+
+    fn record_plugin_run(&self, run: &PluginRunRecord) -> StoreResult<i64> {
+        runtime::record_plugin_run(&self.lock(), run)
+    }
+
+    fn plugin_runs(
+        &self,
+        plugin_id: Option<&str>,
+        limit: usize,
+    ) -> StoreResult<Vec<PluginRunRecord>> {
+        runtime::plugin_runs(&self.lock(), plugin_id, limit)
+    }
+
+    fn set_plugin_state(
+        &self,
+        plugin_id: &str,
+        disabled: bool,
+        reason: Option<&str>,
+        breaches: u32,
+        ts: Timestamp,
+    ) -> StoreResult<()> {
+        runtime::set_plugin_state(&self.lock(), plugin_id, disabled, reason, breaches, ts)
+    }
+
+    fn plugin_states(&self) -> StoreResult<Vec<PluginState>> {
+        runtime::plugin_states(&self.lock())
+    }
+
+    fn prune_plugin_runs(&self, before: Timestamp) -> StoreResult<usize> {
+        runtime::prune_plugin_runs(&self.lock(), before)
+    }
+
+    fn append_event(&self, ts: Timestamp, event: &Event) -> StoreResult<i64> {
+        runtime::append_event(&self.lock(), ts, event)
+    }
+
+    fn events_after(&self, after_id: i64, limit: usize) -> StoreResult<Vec<(i64, Event)>> {
+        runtime::events_after(&self.lock(), after_id, limit)
+    }
+
+    fn prune_events(&self, before: Timestamp) -> StoreResult<usize> {
+        runtime::prune_events(&self.lock(), before)
+    }
+
+    fn save_config_version(
+        &self,
+        ts: Timestamp,
+        config_text: &str,
+        features_text: &str,
+        summary: &str,
+    ) -> StoreResult<i64> {
+        runtime::save_config_version(&self.lock(), ts, config_text, features_text, summary)
+    }
+
+    fn config_versions(&self, limit: usize) -> StoreResult<Vec<ConfigVersion>> {
+        runtime::config_versions(&self.lock(), limit)
+    }
+
+    fn config_version(&self, version: i64) -> StoreResult<Option<ConfigVersion>> {
+        runtime::config_version(&self.lock(), version)
+    }
+
+    fn prune_config_versions(&self, keep: usize) -> StoreResult<usize> {
+        runtime::prune_config_versions(&self.lock(), keep)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sync_level(s: &SqliteStore) -> i64 {
+        s.lock()
+            .query_row("PRAGMA synchronous", [], |r| r.get(0))
+            .unwrap()
+    }
+
+    /// SQLite's codes: 1 = NORMAL, 2 = FULL.
+    #[test]
+    fn durable_writes_sync_fully_then_return_to_normal() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = SqliteStore::open(dir.path().join("sync.db")).unwrap();
+        assert_eq!(sync_level(&s), 1);
+        let inside = s
+            .write_durable("probe", |tx| {
+                tx.query_row("PRAGMA synchronous", [], |r| r.get::<_, i64>(0))
+                    .ctx("probe")
+            })
+            .unwrap();
+        assert_eq!(inside, 2);
+        assert_eq!(sync_level(&s), 1);
+        // A failed durable write restores NORMAL too.
+        let failed = s.write_durable("probe", |_| -> StoreResult<()> {
+            Err(StoreError::NotWal("probe".into()))
+        });
+        assert!(failed.is_err());
+        assert_eq!(sync_level(&s), 1);
+    }
+}
