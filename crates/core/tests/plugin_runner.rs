@@ -278,3 +278,64 @@ fn an_unknown_plugin_is_a_skip_record() {
     let rep = r.run("nope", &w.ctx());
     assert_eq!(rep.record.status, RunStatus::Skipped);
 }
+
+#[test]
+fn runs_and_disablings_are_stored_and_published() {
+    use optifire_core::bus::{Bus, Received};
+    use optifire_core::event::Event;
+    use optifire_core::plugin::recorder::record_run;
+    use optifire_core::store::{SqliteStore, Store};
+
+    let store = SqliteStore::open_in_memory().unwrap();
+    let bus = Bus::new(64);
+    let mut sub = bus.subscribe();
+    let w = World::new();
+    let mut r = runner_with(
+        Behaviour::Panic,
+        ROOMY,
+        RunnerPolicy {
+            breach_limit: 3,
+            failure_limit: 2,
+        },
+    );
+    for _ in 0..2 {
+        let rep = r.run("test_plugin", &w.ctx());
+        record_run(
+            &store,
+            &bus,
+            &rep,
+            r.health("test_plugin").unwrap().consecutive_breaches,
+        )
+        .unwrap();
+    }
+    let runs = store.plugin_runs(Some("test_plugin"), 10).unwrap();
+    assert_eq!(runs.len(), 2);
+    assert!(runs.iter().all(|x| x.status == RunStatus::Panicked));
+    let states = store.plugin_states().unwrap();
+    assert_eq!(states.len(), 1);
+    assert!(states[0].disabled);
+    assert!(states[0]
+        .reason
+        .as_deref()
+        .unwrap()
+        .contains("2 consecutive failed runs"));
+    let mut kinds = Vec::new();
+    while let Some(Received::Event(e)) = sub.try_recv() {
+        kinds.push(e.kind());
+        if let Event::Alert { message, .. } = &*e {
+            assert!(message.starts_with("plugin test_plugin disabled"));
+        }
+    }
+    assert_eq!(kinds, ["plugin_run", "alert", "plugin_run"]);
+    let stored = store.events_after(0, 10).unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].1.kind(), "alert");
+
+    // A good run's outputs land in the features table.
+    let mut g = runner_with(Behaviour::Good, ROOMY, RunnerPolicy::default());
+    let rep = g.run("test_plugin", &w.ctx());
+    record_run(&store, &bus, &rep, 0).unwrap();
+    let now = w.ctx().now;
+    let f = store.features(&Symbol::new("SPY"), "y", now, now).unwrap();
+    assert_eq!(f.len(), 1);
+}

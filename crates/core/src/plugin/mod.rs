@@ -8,6 +8,7 @@ pub mod catalogue;
 mod context;
 pub mod measure;
 mod output;
+pub mod recorder;
 pub mod registry;
 pub mod runner;
 
