@@ -19,7 +19,8 @@ use crate::Timestamp;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CronSchedule {
     text: String,
-    cron: Cron,
+    // Boxed: a parsed pattern is large and `Schedule` is passed around by value.
+    cron: Box<Cron>,
 }
 
 impl CronSchedule {
@@ -45,7 +46,7 @@ impl CronSchedule {
         })?;
         Ok(CronSchedule {
             text: trimmed.split_whitespace().collect::<Vec<_>>().join(" "),
-            cron,
+            cron: Box::new(cron),
         })
     }
 
