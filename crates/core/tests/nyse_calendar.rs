@@ -185,31 +185,70 @@ fn historical_special_closures() {
     assert!(cal.is_trading_day(ymd(2001, 9, 17)));
 }
 
+/// Western Easter Sundays 1990-2050, copied from python-dateutil's `test_easter.py` table.
+const EASTER_1990_2050: &str = "
+1990-04-15 1991-03-31 1992-04-19 1993-04-11 1994-04-03 1995-04-16 1996-04-07 1997-03-30
+1998-04-12 1999-04-04 2000-04-23 2001-04-15 2002-03-31 2003-04-20 2004-04-11 2005-03-27
+2006-04-16 2007-04-08 2008-03-23 2009-04-12 2010-04-04 2011-04-24 2012-04-08 2013-03-31
+2014-04-20 2015-04-05 2016-03-27 2017-04-16 2018-04-01 2019-04-21 2020-04-12 2021-04-04
+2022-04-17 2023-04-09 2024-03-31 2025-04-20 2026-04-05 2027-03-28 2028-04-16 2029-04-01
+2030-04-21 2031-04-13 2032-03-28 2033-04-17 2034-04-09 2035-03-25 2036-04-13 2037-04-05
+2038-04-25 2039-04-10 2040-04-01 2041-04-21 2042-04-06 2043-03-29 2044-04-17 2045-04-09
+2046-03-25 2047-04-14 2048-04-05 2049-04-18 2050-04-10";
+
 #[test]
 fn good_friday_matches_published_easter_table() {
-    // python-dateutil western Easter table (subset): Good Friday = Easter - 2 days.
-    let easter = [
-        ymd(1990, 4, 15),
-        ymd(1993, 4, 11),
-        ymd(2000, 4, 23),
-        ymd(2008, 3, 23),
-        ymd(2011, 4, 24),
-        ymd(2016, 3, 27),
-        ymd(2019, 4, 21),
-        ymd(2024, 3, 31),
-        ymd(2027, 3, 28),
-        ymd(2035, 3, 25),
-        ymd(2038, 4, 25),
-        ymd(2049, 4, 18),
-        ymd(2050, 4, 10),
-    ];
     let cal = NyseCalendar::new();
-    for e in easter {
+    let mut n = 0;
+    for text in EASTER_1990_2050.split_whitespace() {
         use chrono::Datelike;
-        assert_eq!(easter_sunday(e.year()), Some(e));
+        let e = NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap();
+        assert_eq!(easter_sunday(e.year()), Some(e), "{e}");
         let gf = e - chrono::Days::new(2);
         assert_eq!(cal.holiday_name(gf), Some("Good Friday"), "{gf}");
+        assert!(cal.holidays(e.year()).contains(&(gf, "Good Friday")));
+        n += 1;
     }
+    assert_eq!(n, 61);
+}
+
+#[test]
+fn historical_early_closes() {
+    // pandas_market_calendars NYSE early-close rules and lists (from the NYSE closings record):
+    // 3 July on Mon/Tue/Thu since 1995 and on Wed since 2013; Friday 5 July 1996-2012;
+    // Christmas Eve Mon-Thu since 1999; 14:00 closes on Christmas Eve 1990-1992.
+    let cal = NyseCalendar::new();
+    for d in [
+        ymd(2012, 7, 3),
+        ymd(2002, 7, 5),
+        ymd(2013, 7, 3),
+        ymd(2001, 12, 24),
+        ymd(1997, 12, 26),
+        ymd(2003, 12, 26),
+        ymd(1993, 11, 26),
+    ] {
+        assert!(cal.is_early_close(d), "{d}");
+        assert_eq!(cal.session(d).unwrap().close, new_york(d, 13));
+    }
+    for d in [
+        ymd(2002, 7, 3),
+        ymd(2019, 7, 5),
+        ymd(2011, 7, 1),
+        ymd(2021, 7, 2),
+    ] {
+        assert!(!cal.is_early_close(d), "{d}");
+    }
+    let d = ymd(1992, 12, 24);
+    assert_eq!(cal.session(d).unwrap().close, new_york(d, 14));
+}
+
+fn new_york(d: NaiveDate, hour: u32) -> Timestamp {
+    use chrono_tz::America::New_York;
+    Timestamp::from_datetime(
+        &New_York
+            .from_local_datetime(&d.and_hms_opt(hour, 0, 0).unwrap())
+            .unwrap(),
+    )
 }
 
 #[test]
