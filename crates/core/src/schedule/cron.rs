@@ -60,7 +60,8 @@ impl CronSchedule {
     pub fn next_after(&self, t: Timestamp) -> Option<Timestamp> {
         // croner works in whole seconds: start from the second containing `t` and step off it,
         // then make sure the answer is really after `t`.
-        let floor = Timestamp::from_nanos(t.nanos() - t.nanos().rem_euclid(1_000_000_000));
+        let floor =
+            Timestamp::from_nanos(t.nanos().checked_sub(t.nanos().rem_euclid(1_000_000_000))?);
         let start = floor.to_utc().with_timezone(&New_York);
         let next = self.cron.find_next_occurrence(&start, false).ok()?;
         let ts = Timestamp::from_datetime(&next);

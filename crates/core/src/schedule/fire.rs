@@ -21,6 +21,13 @@ pub struct FireSummary {
     pub last: Option<Timestamp>,
 }
 
+/// An interval's length in nanoseconds; `None` for zero minutes or an overflowing length.
+fn interval_step(minutes: u32) -> Option<i64> {
+    i64::from(minutes)
+        .checked_mul(NANOS_PER_MINUTE)
+        .filter(|s| *s > 0)
+}
+
 /// The first multiple of `step` strictly greater than `t` (nanoseconds since the epoch).
 fn next_multiple(t: Timestamp, step: i64) -> Option<Timestamp> {
     let base = t.nanos().checked_sub(t.nanos().rem_euclid(step))?;
@@ -52,10 +59,9 @@ impl Schedule {
             return FireSummary::default();
         }
         if let Schedule::Interval { minutes } = self {
-            let step = i64::from(*minutes) * NANOS_PER_MINUTE;
-            if step <= 0 {
+            let Some(step) = interval_step(*minutes) else {
                 return FireSummary::default();
-            }
+            };
             let hi = until.nanos().div_euclid(step);
             let lo = after.nanos().div_euclid(step);
             let count = u64::try_from(hi - lo).unwrap_or(0);
@@ -89,13 +95,7 @@ impl Schedule {
                 }
                 None
             }
-            Schedule::Interval { minutes } => {
-                let step = i64::from(*minutes) * NANOS_PER_MINUTE;
-                if step <= 0 {
-                    return None;
-                }
-                next_multiple(t, step)
-            }
+            Schedule::Interval { minutes } => next_multiple(t, interval_step(*minutes)?),
             Schedule::Cron(c) => c.next_after(t),
         }
     }
@@ -151,10 +151,9 @@ impl Schedule {
                 }
             }
             Schedule::Interval { minutes } => {
-                let step = i64::from(*minutes) * NANOS_PER_MINUTE;
-                if step <= 0 {
+                let Some(step) = interval_step(*minutes) else {
                     return;
-                }
+                };
                 let Some(mut t) = next_multiple(after, step) else {
                     return;
                 };
@@ -195,4 +194,32 @@ fn next_session_instant(
         .filter_map(|d| cal.session(d))
         .map(|s| pick(&s))
         .find(|x| *x > t)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn extreme_inputs_do_not_panic() {
+        let cal = NyseCalendar::new();
+        let huge = Schedule::Interval { minutes: u32::MAX };
+        let zero = Schedule::Interval { minutes: 0 };
+        let t = Timestamp::from_secs(1_700_000_000);
+        // u32::MAX minutes overflows i64 nanoseconds: treated as never firing.
+        assert_eq!(huge.next_after(&cal, t), None);
+        assert_eq!(zero.next_after(&cal, t), None);
+        assert!(zero
+            .fire_times(&cal, Timestamp::MIN, Timestamp::MAX)
+            .is_empty());
+        let cron: Schedule = "0 9 * * *".parse().unwrap();
+        // i64::MIN cannot be floored to a whole second: no answer, but no overflow panic.
+        assert_eq!(cron.next_after(&cal, Timestamp::MIN), None);
+        assert!(cron.next_after(&cal, Timestamp::MIN.plus_secs(1)).is_some());
+        assert_eq!(Schedule::Open.next_after(&cal, Timestamp::MAX), None);
+        assert_eq!(
+            Schedule::Interval { minutes: 1 }.fire_summary(&cal, t, t),
+            FireSummary::default()
+        );
+    }
 }
