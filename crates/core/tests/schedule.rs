@@ -53,6 +53,7 @@ fn parse_errors_name_the_bad_text() {
         "61 * * * *",
         "",
         "bogus",
+        "0 0 30 2 *",
     ] {
         let err = bad.parse::<Schedule>().unwrap_err();
         assert!(matches!(err, ScheduleError::Parse { .. }), "{bad}: {err:?}");
@@ -61,6 +62,10 @@ fn parse_errors_name_the_bad_text() {
     let err = "* * * *".parse::<Schedule>().unwrap_err().to_string();
     assert!(err.contains("5 fields"), "{err}");
     assert!(serde_json::from_str::<Schedule>("\"@sometimes\"").is_err());
+    let err = "0 0 31 4 *".parse::<Schedule>().unwrap_err().to_string();
+    assert!(err.contains("never matches"), "{err}");
+    // 29 February exists in leap years, so it is a valid (rare) schedule.
+    assert!("0 0 29 2 *".parse::<Schedule>().is_ok());
 }
 
 #[test]

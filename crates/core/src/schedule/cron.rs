@@ -15,6 +15,10 @@ use croner::Cron;
 use super::error::ScheduleError;
 use crate::Timestamp;
 
+/// 2000-01-01T00:00:00Z: a fixed start for the "does this pattern ever fire" check, so parsing
+/// never depends on the wall clock.
+const NEVER_CHECK_FROM: i64 = 946_684_800;
+
 /// A parsed 5-field cron expression (minute hour day-of-month month day-of-week).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CronSchedule {
@@ -44,10 +48,22 @@ impl CronSchedule {
             text: text.to_string(),
             reason: format!("bad cron expression: {e}"),
         })?;
-        Ok(CronSchedule {
+        let schedule = CronSchedule {
             text: trimmed.split_whitespace().collect::<Vec<_>>().join(" "),
             cron: Box::new(cron),
-        })
+        };
+        // A pattern that can never fire (30 February, 31 April) is a config mistake, not a
+        // schedule: reject it here rather than have the plugin silently never run.
+        if schedule
+            .next_after(Timestamp::from_secs(NEVER_CHECK_FROM))
+            .is_none()
+        {
+            return Err(ScheduleError::Parse {
+                text: text.to_string(),
+                reason: "the cron expression never matches a real date".to_string(),
+            });
+        }
+        Ok(schedule)
     }
 
     /// The expression as written (whitespace normalised).

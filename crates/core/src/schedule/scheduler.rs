@@ -5,6 +5,8 @@
 
 use std::collections::BTreeMap;
 
+use serde::{Deserialize, Serialize};
+
 use super::deps::dependency_order;
 use super::error::ScheduleError;
 use super::misfire::{Misfire, MisfireReason};
@@ -16,7 +18,7 @@ use crate::Timestamp;
 pub const DEFAULT_GRACE_SECS: f64 = 60.0;
 
 /// A job that is due now.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DueRun {
     pub id: String,
     /// The latest fire time in the tick's window.
