@@ -3,7 +3,7 @@
 //! Reference: NYSE Group press releases "NYSE Group Announces 2022, 2023 and 2024 Holiday and
 //! Early Closings Calendar" (27 Dec 2021), "... 2025, 2026 and 2027 ..." (8 Nov 2024) and
 //! "... 2026, 2027 and 2028 ..." (23 Dec 2025), as reprinted by Mondo Visione; the 2025 day of
-//! mourning for President Carter from the NYSE/ICE notice of 31 Dec 2024. Easter dates from the
+//! mourning for President Carter from the NYSE/ICE notice of 30 Dec 2024. Easter dates from the
 //! western Easter table 1990-2050 in python-dateutil's test suite (test_easter.py).
 
 use chrono::{NaiveDate, TimeZone, Utc};

@@ -3,7 +3,7 @@
 //! These are historical facts (days of mourning, storms, attacks), kept as data so the rules stay
 //! clean. Source: the NYSE's own closing announcements as collected in pandas_market_calendars'
 //! `holidays_nyse.py` ("Stocks.NYSE-Closings" reference), plus the NYSE/ICE release of
-//! 31 Dec 2024 for the national day of mourning for President Carter (9 Jan 2025).
+//! 30 Dec 2024 for the national day of mourning for President Carter (9 Jan 2025).
 //! Intraday halts and late opens are not modelled: sessions always open at 09:30.
 
 use chrono::NaiveDate;
