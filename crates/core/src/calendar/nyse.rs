@@ -1,0 +1,134 @@
+//! The NYSE calendar: which days trade, which are holidays, which close early.
+//!
+//! Combines the rule holidays, the rule early closes and the one-off special days into one
+//! cheap value that the scheduler, the backtester and the data layer can all share.
+
+use chrono::{Datelike, NaiveDate, NaiveTime, Weekday};
+
+use super::early_close::{rule_early_close, RULE_EARLY_CLOSE};
+use super::holidays::{rule_holiday, rule_holidays};
+use super::special::{special_closure, special_closures_in, special_early_close};
+use super::TradingCalendar;
+
+/// Regular session open, New York time.
+pub const REGULAR_OPEN: (u32, u32) = (9, 30);
+/// Regular session close, New York time.
+pub const REGULAR_CLOSE: (u32, u32) = (16, 0);
+
+/// The New York Stock Exchange calendar (America/New_York). Stateless: every answer is
+/// computed from the rules and the special-day data, so it is free to clone and share.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct NyseCalendar;
+
+impl NyseCalendar {
+    pub fn new() -> Self {
+        NyseCalendar
+    }
+
+    /// Weekdays that are neither a holiday nor a special closure.
+    pub fn is_trading_day(&self, d: NaiveDate) -> bool {
+        !is_weekend(d) && self.holiday_name(d).is_none()
+    }
+
+    /// The name of the full-day closure observed on `d` (rule holiday or special closure), or
+    /// `None` for trading days and plain weekends.
+    pub fn holiday_name(&self, d: NaiveDate) -> Option<&'static str> {
+        if is_weekend(d) {
+            return None;
+        }
+        rule_holiday(d).or_else(|| special_closure(d))
+    }
+
+    /// Whether `d` is a trading day that closes before 16:00.
+    pub fn is_early_close(&self, d: NaiveDate) -> bool {
+        self.early_close_time(d).is_some()
+    }
+
+    /// The early close time (New York) of trading day `d`, or `None` for a full day or a
+    /// non-trading day.
+    pub fn early_close_time(&self, d: NaiveDate) -> Option<NaiveTime> {
+        if !self.is_trading_day(d) {
+            return None;
+        }
+        let (h, m) =
+            special_early_close(d).or_else(|| rule_early_close(d).then_some(RULE_EARLY_CLOSE))?;
+        NaiveTime::from_hms_opt(h, m, 0)
+    }
+
+    /// The session close time (New York) of trading day `d`; `None` if `d` does not trade.
+    pub fn close_time(&self, d: NaiveDate) -> Option<NaiveTime> {
+        if !self.is_trading_day(d) {
+            return None;
+        }
+        match self.early_close_time(d) {
+            Some(t) => Some(t),
+            None => NaiveTime::from_hms_opt(REGULAR_CLOSE.0, REGULAR_CLOSE.1, 0),
+        }
+    }
+
+    /// Trading days from `from` to `to`, both inclusive; empty when `from > to`.
+    pub fn trading_days(&self, from: NaiveDate, to: NaiveDate) -> Vec<NaiveDate> {
+        from.iter_days()
+            .take_while(|d| *d <= to)
+            .filter(|d| self.is_trading_day(*d))
+            .collect()
+    }
+
+    /// All full-day closures on weekdays in `year` (rule holidays and special closures), in
+    /// date order.
+    pub fn holidays(&self, year: i32) -> Vec<(NaiveDate, &'static str)> {
+        let mut out = rule_holidays(year);
+        for (d, name) in special_closures_in(year) {
+            if !is_weekend(d) && !out.iter().any(|(h, _)| *h == d) {
+                out.push((d, name));
+            }
+        }
+        out.sort_by_key(|(d, _)| *d);
+        out
+    }
+
+    /// All early-close trading days of `year`, in date order.
+    pub fn early_closes(&self, year: i32) -> Vec<NaiveDate> {
+        let (Some(first), Some(last)) = (
+            NaiveDate::from_ymd_opt(year, 1, 1),
+            NaiveDate::from_ymd_opt(year, 12, 31),
+        ) else {
+            return Vec::new();
+        };
+        first
+            .iter_days()
+            .take_while(|d| *d <= last)
+            .filter(|d| self.is_early_close(*d))
+            .collect()
+    }
+
+    /// The next trading day strictly after `d` (searches at most a year ahead).
+    pub fn next_trading_day(&self, d: NaiveDate) -> Option<NaiveDate> {
+        d.iter_days()
+            .skip(1)
+            .take(366)
+            .find(|x| self.is_trading_day(*x))
+    }
+
+    /// The last trading day strictly before `d` (searches at most a year back).
+    pub fn previous_trading_day(&self, d: NaiveDate) -> Option<NaiveDate> {
+        let mut x = d;
+        for _ in 0..366 {
+            x = x.pred_opt()?;
+            if self.is_trading_day(x) {
+                return Some(x);
+            }
+        }
+        None
+    }
+}
+
+impl TradingCalendar for NyseCalendar {
+    fn is_trading_day(&self, d: NaiveDate) -> bool {
+        NyseCalendar::is_trading_day(self, d)
+    }
+}
+
+fn is_weekend(d: NaiveDate) -> bool {
+    matches!(d.weekday(), Weekday::Sat | Weekday::Sun)
+}
