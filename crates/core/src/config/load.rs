@@ -126,7 +126,13 @@ pub(crate) fn deserialize<T: DeserializeOwned>(text: &str, file: &str) -> Result
     let de = serde_yaml_ng::Deserializer::from_str(text);
     serde_path_to_error::deserialize::<_, T>(de).map_err(|e| {
         let path = e.path().to_string();
-        let key = if path == "." { String::new() } else { path };
+        // Syntax errors end the path in "?" (the key being scanned is unknown).
+        let path = path.trim_end_matches(".?").trim_end_matches('?');
+        let key = if path == "." {
+            String::new()
+        } else {
+            path.to_string()
+        };
         let inner = e.into_inner();
         let (line, column) = match inner.location() {
             Some(l) => (Some(l.line()), Some(l.column())),
@@ -140,28 +146,38 @@ pub(crate) fn deserialize<T: DeserializeOwned>(text: &str, file: &str) -> Result
     })
 }
 
-/// serde_yaml_ng's message without its own path prefix and " at line L column C" suffix, which
+/// serde_yaml_ng's message without its own path prefix and " at line L column C" part, which
 /// the error already carries in structured form.
 fn bare_message(full: &str, key: &str) -> String {
-    let mut msg = full;
-    if let Some(i) = msg.rfind(" at line ") {
-        let tail = &msg[i + " at line ".len()..];
-        if tail
-            .split_once(" column ")
-            .is_some_and(|(l, c)| l.parse::<u64>().is_ok() && c.parse::<u64>().is_ok())
-        {
-            msg = &msg[..i];
-        }
-    }
+    let mut msg = strip_position(full);
     if !key.is_empty() {
         // serde_yaml_ng prefixes the path of the enclosing value, which may be a prefix of `key`.
         if let Some((prefix, rest)) = msg.split_once(": ") {
-            if !prefix.contains(' ') && key.starts_with(prefix) {
-                msg = rest;
+            if !prefix.contains(' ') && key.starts_with(prefix.trim_end_matches(".?")) {
+                msg = rest.to_string();
             }
         }
     }
-    msg.to_string()
+    msg
+}
+
+/// Removes the first " at line L column C" (syntax errors put it mid-message).
+fn strip_position(full: &str) -> String {
+    const AT: &str = " at line ";
+    let Some(i) = full.find(AT) else {
+        return full.to_string();
+    };
+    let tail = &full[i + AT.len()..];
+    let digits = |s: &str| s.chars().take_while(char::is_ascii_digit).count();
+    let n1 = digits(tail);
+    let Some(rest) = tail[n1..].strip_prefix(" column ") else {
+        return full.to_string();
+    };
+    let n2 = digits(rest);
+    if n1 == 0 || n2 == 0 {
+        return full.to_string();
+    }
+    format!("{}{}", &full[..i], &rest[n2..])
 }
 
 fn locate_all(problems: Vec<Problem>, text: &str, file: &str) -> ConfigErrors {
@@ -208,6 +224,14 @@ mod tests {
         assert_eq!(
             bare_message("invalid type: map at line 1 column 1", ""),
             "invalid type: map"
+        );
+        assert_eq!(
+            bare_message(
+                "api.?: found character that cannot start any token at line 111 column 1, \
+                 while scanning for the next token",
+                "api"
+            ),
+            "found character that cannot start any token, while scanning for the next token"
         );
     }
 }
