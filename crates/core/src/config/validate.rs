@@ -79,6 +79,14 @@ pub(crate) fn validate_config(c: &Config) -> Vec<Problem> {
             format!("{:?} is not an IANA time zone", s.timezone),
         );
     }
+    for (key, path) in [
+        ("system.data_dir", &s.data_dir),
+        ("system.db_path", &s.db_path),
+    ] {
+        if path.as_os_str().is_empty() {
+            k.fail(key, "must not be empty");
+        }
+    }
     if s.initial_cash.0 <= Decimal::ZERO {
         k.fail(
             "system.initial_cash",
