@@ -41,4 +41,33 @@ mod tests {
         assert_eq!(registry().implemented_ids().count(), 2);
         assert_eq!(registry().entries().len(), catalogue::all().count());
     }
+
+    #[test]
+    fn pending_defaults_are_exactly_the_unimplemented_defaults() {
+        let r = registry();
+        let unimplemented: Vec<&str> = catalogue::DEFAULT_ENABLED
+            .iter()
+            .copied()
+            .filter(|id| r.create(id).is_err())
+            .collect();
+        assert_eq!(
+            unimplemented,
+            catalogue::DEFAULT_PENDING,
+            "update catalogue::DEFAULT_PENDING and enable the plugin in configs/features.yaml"
+        );
+    }
+
+    #[test]
+    fn the_committed_configuration_validates_against_the_real_registry() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../configs");
+        let set =
+            optifire_core::config::load_dir(&dir, &registry()).unwrap_or_else(|e| panic!("{e}"));
+        let enabled: Vec<&str> = set.features.enabled_ids().collect();
+        assert_eq!(enabled, ["alpha_vix_regime", "infra_psutil_health"]);
+        // Every enabled plugin accepts its params from the file.
+        for id in enabled {
+            let mut p = registry().create(id).unwrap();
+            p.configure(&set.features.plugins[id].params).unwrap();
+        }
+    }
 }

@@ -46,14 +46,8 @@ impl Features {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PluginAvailability {
-    /// Not a catalogue id: a typo or a removed plugin.
-    Unknown,
-    /// In the catalogue but not built yet: may be listed, must stay disabled.
-    NotImplemented,
-    Implemented,
-}
+/// Whether a plugin id is unknown, in the catalogue but not built, or implemented.
+pub use crate::plugin::registry::Availability as PluginAvailability;
 
 /// Which plugin ids exist and which are implemented.
 pub trait PluginCatalog: Send + Sync {
@@ -90,29 +84,10 @@ impl PluginCatalog for KnownPlugins {
     }
 }
 
-const NAMED_SCHEDULES: &[&str] = &[
-    "@open",
-    "@close",
-    "@idle",
-    "interval_1m",
-    "interval_5m",
-    "interval_15m",
-    "interval_1h",
-];
-
-/// Whether `s` looks like a schedule the scheduler can parse: a named schedule, or five cron
-/// fields (minute hour day-of-month month day-of-week) made of numbers, names, `*`, `,`, `-`,
-/// `/`. The scheduler does the full parse; this catches typos at load time.
+/// Whether the scheduler can parse `s` (a named schedule or five cron fields). Uses the
+/// scheduler's own parser so the config check and the scheduler can never disagree.
 pub fn is_plausible_schedule(s: &str) -> bool {
-    if NAMED_SCHEDULES.contains(&s) {
-        return true;
-    }
-    let fields: Vec<&str> = s.split_whitespace().collect();
-    fields.len() == 5
-        && fields.iter().all(|f| {
-            f.chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '*' | ',' | '-' | '/'))
-        })
+    s.parse::<crate::schedule::Schedule>().is_ok()
 }
 
 #[cfg(test)]

@@ -203,11 +203,11 @@ mod tests {
 
     #[test]
     fn embedded_files_parse_and_validate_with_the_default_plugins_implemented() {
-        let catalog = KnownPlugins::new(catalogue::DEFAULT_ENABLED.iter().copied());
+        let catalog = KnownPlugins::new(catalogue::default_enabled_now());
         let set = ConfigSet::embedded(&catalog).unwrap();
         assert_eq!(set.config, Config::default());
         let enabled: Vec<&str> = set.features.enabled_ids().collect();
-        let mut expected: Vec<&str> = catalogue::DEFAULT_ENABLED.to_vec();
+        let mut expected: Vec<&str> = catalogue::default_enabled_now().collect();
         expected.sort_unstable();
         assert_eq!(enabled, expected);
     }

@@ -126,3 +126,9 @@ impl Registry {
             .collect()
     }
 }
+
+impl crate::config::PluginCatalog for Registry {
+    fn status(&self, id: &str) -> Availability {
+        Registry::status(self, id)
+    }
+}

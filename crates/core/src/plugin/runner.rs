@@ -5,6 +5,7 @@
 //! runs are flagged, and a plugin that keeps breaching its budget or keeps failing is disabled
 //! with the reason kept for the dashboard.
 
+pub use crate::config::Budget;
 use crate::event::{PluginRunRecord, RunStatus};
 use crate::plugin::measure::{monotonic_secs, thread_cpu_ms, MemMark};
 use crate::plugin::{Context, Output, Plugin, PluginOutput};
@@ -12,13 +13,6 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-
-/// Per-run resource budget (features.yaml `budget:`).
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Budget {
-    pub cpu_ms: f64,
-    pub mem_mb: f64,
-}
 
 /// When the runner gives up on a plugin.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
