@@ -28,6 +28,14 @@ enum Command {
     /// List and describe plugins.
     #[command(subcommand)]
     Plugins(commands::plugins::PluginsCmd),
+    /// Check configuration files.
+    #[command(subcommand)]
+    Config(commands::config::ConfigCmd),
+    /// NYSE holidays and early closes of a year.
+    Calendar {
+        #[arg(long)]
+        year: Option<i32>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -43,6 +51,8 @@ fn main() -> ExitCode {
     let mut out = std::io::BufWriter::new(stdout.lock());
     let result = match cli.command {
         Command::Plugins(c) => commands::plugins::run(c, &mut out),
+        Command::Config(c) => commands::config::run(c, &mut out),
+        Command::Calendar { year } => commands::calendar::run(year, &mut out),
     }
     .and_then(|code| out.flush().map(|_| code).map_err(Into::into));
     match result {

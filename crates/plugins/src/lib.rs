@@ -70,4 +70,25 @@ mod tests {
             p.configure(&set.features.plugins[id].params).unwrap();
         }
     }
+
+    #[test]
+    fn a_bad_plugin_parameter_is_a_config_error_with_its_line() {
+        let (c, f) = optifire_core::config::ConfigSet::embedded_texts();
+        let f = f.replacen(
+            "  alpha_vix_regime:\n    enabled: true\n    schedule: \"@close\"\n    budget:\n      cpu_ms: 250\n      mem_mb: 64\n    params: {}",
+            "  alpha_vix_regime:\n    enabled: true\n    schedule: \"@close\"\n    budget:\n      cpu_ms: 250\n      mem_mb: 64\n    params:\n      hysterisis: 2",
+            1,
+        );
+        let line = f.lines().position(|l| l.contains("hysterisis")).unwrap(); // 0-based → params is the line above
+        let err = optifire_core::config::parse(c, "config.yaml", &f, "features.yaml", &registry())
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with(&format!("features.yaml:{line}:")), "{err}");
+        assert!(
+            err.contains(
+                "plugins.alpha_vix_regime.params: invalid parameter: unknown field `hysterisis`"
+            ),
+            "{err}"
+        );
+    }
 }

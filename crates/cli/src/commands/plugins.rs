@@ -2,13 +2,19 @@
 
 use anyhow::{bail, Result};
 use clap::Subcommand;
+use optifire_core::config::{load_dir, ConfigSet};
 use std::io::Write;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Subcommand, Debug)]
 pub enum PluginsCmd {
-    /// Every catalogue plugin: id, category, implemented, enabled, schedule.
-    List,
+    /// Every catalogue plugin: id, category, implemented, enabled, schedule (from DIR/features.yaml,
+    /// default configs/, or the built-in defaults when DIR has no features.yaml).
+    List {
+        #[arg(long, default_value = "configs")]
+        config: PathBuf,
+    },
     /// Metadata and plan of one plugin.
     Describe { id: String },
 }
@@ -16,7 +22,14 @@ pub enum PluginsCmd {
 pub fn run(cmd: PluginsCmd, out: &mut dyn Write) -> Result<ExitCode> {
     let registry = optifire_plugins::registry();
     match cmd {
-        PluginsCmd::List => {
+        PluginsCmd::List { config } => {
+            let set = if config.join(optifire_core::config::FEATURES_FILE).exists() {
+                load_dir(&config, &registry)
+                    .map_err(|e| anyhow::anyhow!("{} is invalid:\n{e}", config.display()))?
+            } else {
+                ConfigSet::embedded(&registry)
+                    .map_err(|e| anyhow::anyhow!("built-in configuration is invalid:\n{e}"))?
+            };
             writeln!(
                 out,
                 "{:<28} {:<15} {:<16} {:<8} SCHEDULE",
@@ -28,18 +41,20 @@ pub fn run(cmd: PluginsCmd, out: &mut dyn Write) -> Result<ExitCode> {
                 } else {
                     "not implemented"
                 };
-                let schedule = e
-                    .implementation
-                    .as_ref()
-                    .map(|(_, p)| p.schedule.as_str())
-                    .unwrap_or("-");
+                let flags = set.features.plugins.get(e.catalogue.id);
+                let enabled = if flags.is_some_and(|f| f.enabled) {
+                    "yes"
+                } else {
+                    "no"
+                };
+                let schedule = flags.map(|f| f.schedule.as_str()).unwrap_or("-");
                 writeln!(
                     out,
                     "{:<28} {:<15} {:<16} {:<8} {}",
                     e.catalogue.id,
                     e.catalogue.category.as_str(),
                     implemented,
-                    "no",
+                    enabled,
                     schedule
                 )?;
             }

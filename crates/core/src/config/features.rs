@@ -52,6 +52,11 @@ pub use crate::plugin::registry::Availability as PluginAvailability;
 /// Which plugin ids exist and which are implemented.
 pub trait PluginCatalog: Send + Sync {
     fn status(&self, id: &str) -> PluginAvailability;
+    /// Whether implemented plugin `id` accepts `params`; the message says why not. The default
+    /// accepts anything (catalogues that cannot build plugins, such as `KnownPlugins`).
+    fn check_params(&self, _id: &str, _params: &serde_json::Value) -> Result<(), String> {
+        Ok(())
+    }
 }
 
 /// The catalogue (`plugin::catalogue`) plus the set of ids that have an implementation.

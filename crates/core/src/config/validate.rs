@@ -374,6 +374,11 @@ pub(crate) fn validate_features(f: &Features, catalog: &dyn PluginCatalog) -> Ve
                 &format!("plugins.{id}.enabled"),
                 format!("plugin {id} is not implemented and cannot be enabled"),
             ),
+            PluginAvailability::Implemented => {
+                if let Err(why) = catalog.check_params(id, &flags.params) {
+                    k.fail(&format!("plugins.{id}.params"), why);
+                }
+            }
             _ => {}
         }
         if !is_plausible_schedule(&flags.schedule) {

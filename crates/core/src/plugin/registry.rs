@@ -131,4 +131,10 @@ impl crate::config::PluginCatalog for Registry {
     fn status(&self, id: &str) -> Availability {
         Registry::status(self, id)
     }
+    /// Builds the plugin and lets it parse `params`, so a bad parameter is a config error (with
+    /// its line) instead of a run-time failure after the edit was applied.
+    fn check_params(&self, id: &str, params: &serde_json::Value) -> Result<(), String> {
+        let mut p = self.create(id).map_err(|e| e.to_string())?;
+        p.configure(params).map_err(|e| e.to_string())
+    }
 }
