@@ -4,10 +4,11 @@
 //! runs without a store.
 
 use crate::Timestamp;
+use serde::{Deserialize, Serialize};
 use std::sync::Mutex;
 
-/// One applied configuration.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// One applied configuration, kept so a change can be inspected and rolled back.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConfigVersion {
     pub version: i64,
     pub ts: Timestamp,

@@ -6,6 +6,7 @@
 //! come back in time order unless the method says "newest first"; ledger numbers are exact
 //! decimals (stored as text), market data and analytics values are f64.
 
+mod config_history;
 mod error;
 mod migrations;
 mod records;

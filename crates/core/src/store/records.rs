@@ -67,15 +67,8 @@ pub struct PluginState {
     pub updated_at: Timestamp,
 }
 
-/// One saved configuration, kept so a change can be inspected and rolled back.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ConfigVersion {
-    pub version: i64,
-    pub ts: Timestamp,
-    pub config_text: String,
-    pub features_text: String,
-    pub summary: String,
-}
+/// One saved configuration (the config module's type: one definition for both).
+pub use crate::config::ConfigVersion;
 
 /// The ledger as snapshotted at `ts`: enough to restore a `Portfolio` after a restart.
 /// `positions` includes flat positions that carry realized PnL, in symbol order.
