@@ -4,4 +4,5 @@
 //! same code serves the backtester, the live engine and the reference-fixture tests.
 
 pub mod returns;
+pub mod risk;
 pub mod stats;

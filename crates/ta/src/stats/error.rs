@@ -49,7 +49,6 @@ pub(crate) fn ensure_len(xs: &[f64], needed: usize) -> Result<(), StatsError> {
 }
 
 /// Checks that a probability-like parameter lies strictly inside (0, 1).
-#[allow(dead_code)] // used by risk/
 pub(crate) fn ensure_open_unit(name: &'static str, v: f64) -> Result<(), StatsError> {
     if v > 0.0 && v < 1.0 {
         Ok(())

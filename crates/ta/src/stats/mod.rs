@@ -6,6 +6,7 @@
 pub mod autocorrelation;
 pub mod error;
 pub mod moments;
+pub mod normal;
 
 pub use autocorrelation::autocorrelations;
 pub use error::StatsError;
