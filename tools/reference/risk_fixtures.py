@@ -393,6 +393,39 @@ def stats_fixture(p):
     X = sm.add_constant(np.column_stack([r["spy"], r["gld"]]))
     fit = sm.OLS(r["tlt"], X).fit()
     fit_levels = sm.OLS(tlt, sm.add_constant(spy)).fit()
+    # Kolmogorov-Smirnov two-sample test, scipy's default (two-sided, method="auto", which is
+    # exact for these sizes): unequal sizes, equal sizes, and tied (rounded) data.
+    ks = []
+    rounded_spy = np.round(r["spy"] * 200.0) / 200.0
+    rounded_tlt = np.round(r["tlt"] * 200.0) / 200.0
+    for a, b in [
+        (r["spy"][:200], r["tlt"][:150]),
+        (r["spy"][:120], r["gld"][:120]),
+        (r["spy"][:251], r["spy"][251:]),
+        (r["spy"][:37], r["tlt"][100:160]),
+        (rounded_spy[:90], rounded_tlt[:130]),
+        (r["gld"][:300], r["gld"][300:]),
+    ]:
+        res = st.ks_2samp(a, b)
+        ks.append({"a": a, "b": b, "statistic": res.statistic, "pvalue": res.pvalue})
+    # Population stability index over deciles of the expected sample (numpy linear quantiles as
+    # inner edges, outer bins open), PSI = sum (a - e) ln(a / e) over bin fractions.
+    psi = []
+    for e_s, a_s, bins in [(r["spy"][:250], r["spy"][250:], 10), (r["spy"], r["tlt"], 10), (r["gld"][:250], r["gld"][250:], 5)]:
+        edges = np.quantile(e_s, np.linspace(0, 1, bins + 1)[1:-1], method="linear")
+        e_frac = np.bincount(np.searchsorted(edges, e_s, side="right"), minlength=bins) / len(e_s)
+        a_frac = np.bincount(np.searchsorted(edges, a_s, side="right"), minlength=bins) / len(a_s)
+        psi.append(
+            {
+                "expected": e_s,
+                "actual": a_s,
+                "bins": bins,
+                "edges": edges,
+                "expected_fractions": e_frac,
+                "actual_fractions": a_frac,
+                "psi": float(np.sum((a_frac - e_frac) * np.log(a_frac / e_frac))),
+            }
+        )
     dump(
         "stats.json",
         {
@@ -408,6 +441,8 @@ def stats_fixture(p):
                 "resid": fit.resid,
                 "tvalues": fit.tvalues,
             },
+            "ks_2samp": ks,
+            "psi": psi,
             "ols_levels": {
                 "y": tlt,
                 "x": spy,

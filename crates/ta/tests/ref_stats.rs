@@ -56,3 +56,43 @@ fn ols_on_price_levels_matches_statsmodels() {
     close_all("bse", &fit.standard_errors, &arr(&o["bse"]));
     close_all("rsquared", &[fit.r_squared], &[num(&o["rsquared"])]);
 }
+
+#[test]
+fn ks_two_sample_matches_scipy() {
+    let f = load("stats.json");
+    for (i, c) in f["ks_2samp"].as_array().unwrap().iter().enumerate() {
+        let t = ks_two_sample(&arr(&c["a"]), &arr(&c["b"])).unwrap();
+        close_all(
+            &format!("ks[{i}] statistic"),
+            &[t.statistic],
+            &[num(&c["statistic"])],
+        );
+        close_all(
+            &format!("ks[{i}] p-value"),
+            &[t.p_value],
+            &[num(&c["pvalue"])],
+        );
+    }
+}
+
+#[test]
+fn psi_matches_numpy_binning() {
+    let f = load("stats.json");
+    for (i, c) in f["psi"].as_array().unwrap().iter().enumerate() {
+        let (e, a) = (arr(&c["expected"]), arr(&c["actual"]));
+        let bins = c["bins"].as_u64().unwrap() as usize;
+        let (ef, af) = psi_bin_fractions(&e, &a, bins).unwrap();
+        close_all(
+            &format!("psi[{i}] expected"),
+            &ef,
+            &arr(&c["expected_fractions"]),
+        );
+        close_all(
+            &format!("psi[{i}] actual"),
+            &af,
+            &arr(&c["actual_fractions"]),
+        );
+        let p = population_stability_index_of(&e, &a, bins).unwrap();
+        close_all(&format!("psi[{i}]"), &[p], &[num(&c["psi"])]);
+    }
+}
