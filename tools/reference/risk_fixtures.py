@@ -1,7 +1,8 @@
 """Reference fixtures for optifire-ta returns/, risk/, stats/ and filters/.
 
 Every number the Rust tests in crates/ta/tests/ref_*.rs compare against is produced here by an
-independent reference library (numpy, pandas, scipy, statsmodels, empyrical-reloaded, pykalman)
+independent reference library (numpy, pandas, scipy, statsmodels, empyrical-reloaded, pykalman, cross-checked
+with filterpy)
 or, where no library implements a published formula, by that formula written out with scipy.stats.
 
 Regenerate (from the repository root, CPython 3.11):
@@ -29,6 +30,7 @@ import scipy
 import scipy.stats as st
 import statsmodels
 import statsmodels.api as sm
+from filterpy.kalman import KalmanFilter as FilterpyKF
 from pykalman import KalmanFilter
 from statsmodels.tsa.stattools import acf
 
@@ -341,6 +343,23 @@ def filters_fixture(p):
     m, c = kf.filter(spy.reshape(-1, 1))
     ll["level"] = m[:, 0]
     ll["variance"] = c[:, 0, 0]
+    # Second, independent reference: filterpy, update-first then predict, must agree.
+    fk = FilterpyKF(dim_x=1, dim_z=1)
+    fk.x = np.array([[ll["x0"]]])
+    fk.P = np.array([[ll["p0"]]])
+    fk.F = np.array([[1.0]])
+    fk.H = np.array([[1.0]])
+    fk.Q = np.array([[ll["q"]]])
+    fk.R = np.array([[ll["r"]]])
+    fp_level, fp_var = [], []
+    for i, y in enumerate(spy):
+        if i > 0:
+            fk.predict()
+        fk.update(np.array([[y]]))
+        fp_level.append(fk.x[0, 0])
+        fp_var.append(fk.P[0, 0])
+    if not (np.allclose(fp_level, ll["level"], rtol=1e-12, atol=0) and np.allclose(fp_var, ll["variance"], rtol=1e-12, atol=0)):
+        raise SystemExit("pykalman and filterpy disagree on the local level filter")
     # The same with observation 200 missing (masked): predict only at that step.
     masked = np.ma.masked_array(spy.reshape(-1, 1), mask=np.zeros((n, 1), dtype=bool))
     masked[200] = np.ma.masked
@@ -440,6 +459,11 @@ def stats_fixture(p):
                 "scale": fit.scale,
                 "resid": fit.resid,
                 "tvalues": fit.tvalues,
+            },
+            "zscore": {
+                "x": r["spy"],
+                "ddof0": st.zscore(r["spy"]),
+                "ddof1": st.zscore(r["spy"], ddof=1),
             },
             "ks_2samp": ks,
             "psi": psi,

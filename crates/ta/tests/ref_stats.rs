@@ -96,3 +96,12 @@ fn psi_matches_numpy_binning() {
         close_all(&format!("psi[{i}]"), &[p], &[num(&c["psi"])]);
     }
 }
+
+#[test]
+fn zscore_matches_scipy() {
+    let f = load("stats.json");
+    let z = &f["zscore"];
+    let x = arr(&z["x"]);
+    close_all("zscore ddof0", &zscore(&x, 0).unwrap(), &arr(&z["ddof0"]));
+    close_all("zscore ddof1", &zscore(&x, 1).unwrap(), &arr(&z["ddof1"]));
+}

@@ -2,7 +2,9 @@
 //!
 //! Matches pandas `Series.ewm(com|span|halflife|alpha, adjust, ignore_na=False).mean()/var()/
 //! std()/cov()/corr()` with pandas' defaults (bias=False, min_periods=0), including its
-//! handling of NaN: a missing value still ages the weights of earlier observations.
+//! handling of NaN: a missing value still ages the weights of earlier observations. The
+//! streaming states `EwmMean`/`EwmCov` drive the batch functions, so live and batch agree bit
+//! for bit.
 
 use crate::stats::error::ensure_same_len;
 use crate::stats::StatsError;
@@ -66,42 +68,20 @@ fn invalid(name: &'static str, reason: String) -> StatsError {
 /// Exponentially weighted mean. NaN until the first observation; a NaN input repeats the
 /// previous mean.
 pub fn ewm_mean(xs: &[f64], spec: EwmSpec) -> Vec<f64> {
-    let alpha = spec.smoothing();
-    let old_wt_factor = 1.0 - alpha;
-    let new_wt = if spec.adjust { 1.0 } else { alpha };
-    let mut out = Vec::with_capacity(xs.len());
-    let mut weighted = f64::NAN;
-    let mut old_wt = 1.0;
-    for (i, &cur) in xs.iter().enumerate() {
-        let is_obs = !cur.is_nan();
-        if i == 0 {
-            weighted = cur;
-        } else if !weighted.is_nan() {
-            old_wt *= old_wt_factor;
-            if is_obs {
-                if weighted != cur {
-                    weighted = (old_wt * weighted + new_wt * cur) / (old_wt + new_wt);
-                }
-                old_wt = if spec.adjust { old_wt + new_wt } else { 1.0 };
-            }
-        } else if is_obs {
-            weighted = cur;
-        }
-        out.push(weighted);
-    }
-    out
+    let mut state = EwmMean::new(spec);
+    xs.iter().map(|&x| state.update(x)).collect()
 }
 
 /// Exponentially weighted covariance with pandas' bias correction (bias=False): the weighted
 /// cross-moment times (sum w)^2 / ((sum w)^2 - sum w^2). NaN at the first observation.
 pub fn ewm_cov(xs: &[f64], ys: &[f64], spec: EwmSpec) -> Result<Vec<f64>, StatsError> {
     ensure_same_len(xs, ys)?;
-    Ok(ewm_cov_kernel(xs, ys, spec, false))
+    Ok(cov_series(xs, ys, spec, false))
 }
 
 /// Exponentially weighted variance (bias=False).
 pub fn ewm_var(xs: &[f64], spec: EwmSpec) -> Vec<f64> {
-    ewm_cov_kernel(xs, xs, spec, false)
+    cov_series(xs, xs, spec, false)
 }
 
 /// Exponentially weighted standard deviation (bias=False).
@@ -113,80 +93,166 @@ pub fn ewm_std(xs: &[f64], spec: EwmSpec) -> Vec<f64> {
 /// variances (the bias factors cancel). NaN where either variance is zero.
 pub fn ewm_corr(xs: &[f64], ys: &[f64], spec: EwmSpec) -> Result<Vec<f64>, StatsError> {
     ensure_same_len(xs, ys)?;
-    let cxy = ewm_cov_kernel(xs, ys, spec, true);
-    let vx = ewm_cov_kernel(xs, xs, spec, true);
-    let vy = ewm_cov_kernel(ys, ys, spec, true);
+    let cxy = cov_series(xs, ys, spec, true);
+    let vx = cov_series(xs, xs, spec, true);
+    let vy = cov_series(ys, ys, spec, true);
     Ok(cxy
         .iter()
         .zip(vx.iter().zip(&vy))
-        .map(|(c, (a, b))| {
-            let d = (a * b).max(0.0).sqrt();
-            c / d
-        })
+        .map(|(c, (a, b))| c / (a * b).max(0.0).sqrt())
         .collect())
 }
 
-/// pandas' `ewmcov` recursion (ignore_na=False, min_periods=1).
-fn ewm_cov_kernel(xs: &[f64], ys: &[f64], spec: EwmSpec, bias: bool) -> Vec<f64> {
-    let alpha = spec.smoothing();
-    let old_wt_factor = 1.0 - alpha;
-    let new_wt = if spec.adjust { 1.0 } else { alpha };
-    let mut out = Vec::with_capacity(xs.len());
-    let (mut mean_x, mut mean_y) = (f64::NAN, f64::NAN);
-    let mut nobs = 0usize;
-    let (mut cov, mut sum_wt, mut sum_wt2, mut old_wt) = (0.0, 1.0, 1.0, 1.0);
-    for (i, (&cx, &cy)) in xs.iter().zip(ys).enumerate() {
-        let is_obs = !cx.is_nan() && !cy.is_nan();
-        nobs += usize::from(is_obs);
-        if i == 0 {
+fn cov_series(xs: &[f64], ys: &[f64], spec: EwmSpec, bias: bool) -> Vec<f64> {
+    let mut state = EwmCov::new(spec, bias);
+    xs.iter()
+        .zip(ys)
+        .map(|(&x, &y)| state.update(x, y))
+        .collect()
+}
+
+/// Streaming exponentially weighted mean: `update` returns what [`ewm_mean`] gives at that
+/// position (pandas `ewma`, ignore_na=False).
+#[derive(Debug, Clone)]
+pub struct EwmMean {
+    old_wt_factor: f64,
+    new_wt: f64,
+    adjust: bool,
+    weighted: f64,
+    old_wt: f64,
+    started: bool,
+}
+
+impl EwmMean {
+    pub fn new(spec: EwmSpec) -> Self {
+        let alpha = spec.smoothing();
+        Self {
+            old_wt_factor: 1.0 - alpha,
+            new_wt: if spec.adjust { 1.0 } else { alpha },
+            adjust: spec.adjust,
+            weighted: f64::NAN,
+            old_wt: 1.0,
+            started: false,
+        }
+    }
+
+    /// Absorbs `x` (NaN = missing) and returns the current mean.
+    pub fn update(&mut self, x: f64) -> f64 {
+        let is_obs = !x.is_nan();
+        if !self.started {
+            self.started = true;
+            self.weighted = x;
+        } else if !self.weighted.is_nan() {
+            self.old_wt *= self.old_wt_factor;
             if is_obs {
-                mean_x = cx;
-                mean_y = cy;
+                if self.weighted != x {
+                    self.weighted = (self.old_wt * self.weighted + self.new_wt * x)
+                        / (self.old_wt + self.new_wt);
+                }
+                self.old_wt = if self.adjust {
+                    self.old_wt + self.new_wt
+                } else {
+                    1.0
+                };
             }
-        } else if !mean_x.is_nan() {
-            sum_wt *= old_wt_factor;
-            sum_wt2 *= old_wt_factor * old_wt_factor;
-            old_wt *= old_wt_factor;
+        } else if is_obs {
+            self.weighted = x;
+        }
+        self.weighted
+    }
+}
+
+/// Streaming exponentially weighted covariance (pandas `ewmcov`, ignore_na=False,
+/// min_periods=1); with `bias = false` it is [`ewm_cov`], with x = y [`ewm_var`].
+#[derive(Debug, Clone)]
+pub struct EwmCov {
+    old_wt_factor: f64,
+    new_wt: f64,
+    adjust: bool,
+    bias: bool,
+    mean_x: f64,
+    mean_y: f64,
+    nobs: usize,
+    cov: f64,
+    sum_wt: f64,
+    sum_wt2: f64,
+    old_wt: f64,
+    started: bool,
+}
+
+impl EwmCov {
+    pub fn new(spec: EwmSpec, bias: bool) -> Self {
+        let alpha = spec.smoothing();
+        Self {
+            old_wt_factor: 1.0 - alpha,
+            new_wt: if spec.adjust { 1.0 } else { alpha },
+            adjust: spec.adjust,
+            bias,
+            mean_x: f64::NAN,
+            mean_y: f64::NAN,
+            nobs: 0,
+            cov: 0.0,
+            sum_wt: 1.0,
+            sum_wt2: 1.0,
+            old_wt: 1.0,
+            started: false,
+        }
+    }
+
+    /// Absorbs the pair (x, y) (either NaN = missing) and returns the current covariance.
+    pub fn update(&mut self, x: f64, y: f64) -> f64 {
+        let is_obs = !x.is_nan() && !y.is_nan();
+        self.nobs += usize::from(is_obs);
+        if !self.started {
+            self.started = true;
             if is_obs {
-                let (old_mx, old_my) = (mean_x, mean_y);
-                if mean_x != cx {
-                    mean_x = (old_wt * old_mx + new_wt * cx) / (old_wt + new_wt);
+                self.mean_x = x;
+                self.mean_y = y;
+            }
+        } else if !self.mean_x.is_nan() {
+            let f = self.old_wt_factor;
+            self.sum_wt *= f;
+            self.sum_wt2 *= f * f;
+            self.old_wt *= f;
+            if is_obs {
+                let (old_mx, old_my) = (self.mean_x, self.mean_y);
+                let (ow, nw) = (self.old_wt, self.new_wt);
+                if self.mean_x != x {
+                    self.mean_x = (ow * old_mx + nw * x) / (ow + nw);
                 }
-                if mean_y != cy {
-                    mean_y = (old_wt * old_my + new_wt * cy) / (old_wt + new_wt);
+                if self.mean_y != y {
+                    self.mean_y = (ow * old_my + nw * y) / (ow + nw);
                 }
-                cov = (old_wt * (cov + (old_mx - mean_x) * (old_my - mean_y))
-                    + new_wt * ((cx - mean_x) * (cy - mean_y)))
-                    / (old_wt + new_wt);
-                sum_wt += new_wt;
-                sum_wt2 += new_wt * new_wt;
-                old_wt += new_wt;
-                if !spec.adjust {
-                    sum_wt /= old_wt;
-                    sum_wt2 /= old_wt * old_wt;
-                    old_wt = 1.0;
+                self.cov = (ow * (self.cov + (old_mx - self.mean_x) * (old_my - self.mean_y))
+                    + nw * ((x - self.mean_x) * (y - self.mean_y)))
+                    / (ow + nw);
+                self.sum_wt += nw;
+                self.sum_wt2 += nw * nw;
+                self.old_wt += nw;
+                if !self.adjust {
+                    self.sum_wt /= self.old_wt;
+                    self.sum_wt2 /= self.old_wt * self.old_wt;
+                    self.old_wt = 1.0;
                 }
             }
         } else if is_obs {
-            mean_x = cx;
-            mean_y = cy;
+            self.mean_x = x;
+            self.mean_y = y;
         }
-        let v = if nobs == 0 {
+        if self.nobs == 0 {
             f64::NAN
-        } else if bias {
-            cov
+        } else if self.bias {
+            self.cov
         } else {
-            let num = sum_wt * sum_wt;
-            let den = num - sum_wt2;
+            let num = self.sum_wt * self.sum_wt;
+            let den = num - self.sum_wt2;
             if den > 0.0 {
-                num / den * cov
+                num / den * self.cov
             } else {
                 f64::NAN
             }
-        };
-        out.push(v);
+        }
     }
-    out
 }
 
 #[cfg(test)]
@@ -216,5 +282,20 @@ mod tests {
         let c = ewm_var(&[2.0; 5], b);
         assert_eq!(c[1..], [0.0, 0.0, 0.0, 0.0]);
         assert!(ewm_corr(&[1.0, 2.0, 3.0], &[2.0; 3], b).unwrap()[2].is_nan());
+    }
+
+    #[test]
+    fn streaming_equals_batch() {
+        let xs = [f64::NAN, 1.0, 2.5, f64::NAN, -0.5, 3.0, 3.0, 0.25];
+        for spec in [EwmSpec::span(3.0, true), EwmSpec::alpha(0.3, false)] {
+            let spec = spec.unwrap();
+            let mut m = EwmMean::new(spec);
+            let mut v = EwmCov::new(spec, false);
+            let (bm, bv) = (ewm_mean(&xs, spec), ewm_var(&xs, spec));
+            for (i, &x) in xs.iter().enumerate() {
+                assert_eq!(m.update(x).to_bits(), bm[i].to_bits());
+                assert_eq!(v.update(x, x).to_bits(), bv[i].to_bits());
+            }
+        }
     }
 }

@@ -12,7 +12,7 @@ pub mod simple;
 mod window;
 
 pub use correlation_matrix::correlation_matrix;
-pub use ewm::{ewm_corr, ewm_cov, ewm_mean, ewm_std, ewm_var, EwmSpec};
+pub use ewm::{ewm_corr, ewm_cov, ewm_mean, ewm_std, ewm_var, EwmCov, EwmMean, EwmSpec};
 pub use realized_vol::{realized_volatility, TRADING_DAYS_PER_YEAR};
 pub use rolling::{rolling_mean, rolling_std, rolling_zscore};
 pub use rolling_pair::{rolling_beta, rolling_correlation, rolling_covariance};

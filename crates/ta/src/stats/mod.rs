@@ -1,7 +1,7 @@
 //! Descriptive statistics and regression used by the risk and feature code.
 //!
 //! Holds the crate's `StatsError` (shared by returns/, risk/ and filters/), sample moments in
-//! the named conventions the formulas need, autocorrelations, the normal distribution, OLS, the two-sample KS test and PSI.
+//! the named conventions the formulas need, autocorrelations, the normal distribution, OLS, the two-sample KS test, PSI and z-scores.
 
 pub mod autocorrelation;
 pub mod error;
@@ -10,6 +10,7 @@ pub mod moments;
 pub mod normal;
 pub mod ols;
 pub mod psi;
+pub mod zscore;
 
 pub use autocorrelation::autocorrelations;
 pub use error::StatsError;
@@ -20,3 +21,4 @@ pub use moments::{
 };
 pub use ols::{ols, OlsFit};
 pub use psi::{population_stability_index, population_stability_index_of, psi_bin_fractions};
+pub use zscore::zscore;
