@@ -140,6 +140,10 @@ mod tests {
         let e = dynamic_regression(&xs, &ys, p).unwrap();
         assert!((e[39].beta - 3.0).abs() < 1e-6 && (e[39].alpha - 1.0).abs() < 1e-6);
         assert!(dynamic_regression(&xs, &ys[1..], p).is_err());
+        let mut f = DynamicRegressionFilter::new(p).unwrap();
+        let a = f.update(1.0, 4.0);
+        let b = f.update(f64::NAN, 5.0);
+        assert!(b.innovation.is_nan() && (b.beta, b.alpha) == (a.beta, a.alpha));
         let z = Vector2::zeros();
         assert!(DynamicRegressionParams::with_delta(1.0, 1.0, z, Matrix2::identity()).is_err());
     }

@@ -118,5 +118,13 @@ mod tests {
             ..p
         };
         assert!(LocalTrendFilter::new(bad).is_err());
+        // A missing observation only predicts: level moves by the slope, variance grows.
+        let mut f = LocalTrendFilter::new(p).unwrap();
+        let a = f.update(0.0);
+        let a = [a, f.update(2.0)][1];
+        let b = f.update(f64::NAN);
+        assert!(b.innovation.is_nan() && (b.level - (a.level + a.slope)).abs() < 1e-12);
+        assert!(b.covariance[(0, 0)] > a.covariance[(0, 0)]);
+        assert!(local_trend(&[], p).unwrap().is_empty());
     }
 }

@@ -69,5 +69,9 @@ mod tests {
             Err(StatsError::LengthMismatch { left: 3, right: 2 })
         );
         assert!(correlation_matrix(&[&[1.0]]).is_err());
+        assert_eq!(
+            correlation_matrix(&[&a, &[1.0, f64::NAN, 2.0]]),
+            Err(StatsError::NonFinite { index: 1 })
+        );
     }
 }

@@ -2,6 +2,10 @@
 //!
 //! Batch form everywhere: slice in, Vec of the same length out, NaN until a window is full and
 //! for any window holding a NaN (pandas semantics), so outputs align with the input bars.
+//! Edge cases: empty input gives an empty Vec; a window longer than the input gives all NaN;
+//! window 0 (or 1 for a dispersion) is an `InvalidWindow` error; a constant window gives
+//! std/vol 0 and correlation, beta and z-score NaN; one value gives NaN (or itself for a mean
+//! of window 1). The EWM functions follow pandas, including its NaN handling.
 
 pub mod correlation_matrix;
 pub mod ewm;

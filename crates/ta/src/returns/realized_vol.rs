@@ -39,5 +39,13 @@ mod tests {
         assert!(v[..3].iter().all(|x| x.is_nan()));
         assert_eq!(v[3..], [0.0, 0.0, 0.0]);
         assert!(realized_volatility(&[1.0, 2.0], 3, 0.0).is_err());
+        assert!(realized_volatility(&[], 3, 252.0).unwrap().is_empty());
+        assert!(realized_volatility(&[1.0, 2.0], 5, 252.0)
+            .unwrap()
+            .iter()
+            .all(|v| v.is_nan()));
+        // A NaN price poisons the two returns next to it, hence every window holding them.
+        let v = realized_volatility(&[1.0, 1.1, f64::NAN, 1.2, 1.3, 1.2, 1.1], 2, 252.0).unwrap();
+        assert!(v[2].is_nan() && v[3].is_nan() && v[4].is_nan() && v[5].is_finite());
     }
 }

@@ -61,5 +61,10 @@ mod tests {
         assert!(rolling_beta(&c, &y, 3).unwrap()[3].is_nan());
         assert_eq!(rolling_covariance(&x, &c, 3).unwrap()[3], 0.0);
         assert!(rolling_beta(&x, &y, 5).unwrap().iter().all(|v| v.is_nan()));
+        assert!(rolling_covariance(&[], &[], 2).unwrap().is_empty());
+        let xn = [1.0, f64::NAN, 3.0, 4.0, 5.0];
+        let yn = [1.0, 2.0, 3.0, 4.0, 6.0];
+        let c = rolling_correlation(&xn, &yn, 2).unwrap();
+        assert!(c[1].is_nan() && c[2].is_nan() && c[3] == 1.0);
     }
 }

@@ -2,7 +2,9 @@
 //!
 //! Conventions follow empyrical-reloaded (252 periods a year, ddof = 1) so backtest reports
 //! can be checked against it; aggregate functions refuse NaN input with `StatsError` rather
-//! than skipping it, so a gap in the data cannot shrink a risk number unnoticed.
+//! than skipping it, so a gap in the data cannot shrink a risk number unnoticed. Too few
+//! observations is `TooShort`; a ratio whose denominator is zero (constant returns, no
+//! drawdown, no downside) is NaN, never +-inf.
 
 pub mod annual_return;
 pub mod annual_volatility;

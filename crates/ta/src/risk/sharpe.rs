@@ -21,3 +21,19 @@ pub fn sharpe_ratio(
     }
     Ok(mean_unchecked(&adj) / sd * periods_per_year.sqrt())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn edges() {
+        // mean 0.01, sd 0.01 per period -> 1 * sqrt(4) annualized over 4 periods.
+        let sr = sharpe_ratio(&[0.0, 0.01, 0.02], 0.0, 4.0).unwrap();
+        assert!((sr - 2.0).abs() < 1e-14);
+        assert!(sharpe_ratio(&[0.01; 5], 0.0, 252.0).unwrap().is_nan());
+        assert!(sharpe_ratio(&[0.01], 0.0, 252.0).is_err());
+        assert!(sharpe_ratio(&[], 0.0, 252.0).is_err());
+        assert!(sharpe_ratio(&[0.01, f64::NAN], 0.0, 252.0).is_err());
+    }
+}
