@@ -1,0 +1,74 @@
+//! Historical (empirical) value at risk and expected shortfall of a return sample.
+//!
+//! The risk engine's VaR limit uses these. Conventions (those of empyrical-reloaded, recorded as
+//! fixtures): VaR_c = -Q(1 - c) with Q numpy's `percentile(method="linear")`; CVaR_c = minus the
+//! mean of the k + 1 smallest returns, k = floor((n - 1)(1 - c)). Both are losses, positive when
+//! the tail return is negative.
+
+use crate::stats::error::{ensure_finite, ensure_len, ensure_open_unit};
+use crate::stats::StatsError;
+
+/// Historical VaR at `confidence` (e.g. 0.95) as a positive loss fraction.
+pub fn historical_var(returns: &[f64], confidence: f64) -> Result<f64, StatsError> {
+    let sorted = sorted_finite(returns, confidence)?;
+    Ok(-quantile_linear(&sorted, 1.0 - confidence))
+}
+
+/// Historical CVaR (expected shortfall) at `confidence` as a positive loss fraction.
+pub fn historical_cvar(returns: &[f64], confidence: f64) -> Result<f64, StatsError> {
+    let sorted = sorted_finite(returns, confidence)?;
+    let k = ((sorted.len() - 1) as f64 * (1.0 - confidence)) as usize;
+    let tail = &sorted[..=k];
+    Ok(-(tail.iter().sum::<f64>() / tail.len() as f64))
+}
+
+/// Quantile of sorted data by linear interpolation between order statistics at h = (n - 1) p,
+/// numpy's default `method="linear"` (Hyndman & Fan type 7), with numpy's two-sided lerp.
+pub fn quantile_linear(sorted: &[f64], p: f64) -> f64 {
+    let n = sorted.len();
+    if n == 0 || !(0.0..=1.0).contains(&p) {
+        return f64::NAN;
+    }
+    let h = (n - 1) as f64 * p;
+    let lo = h.floor() as usize;
+    let hi = (lo + 1).min(n - 1);
+    let t = h - lo as f64;
+    let (a, b) = (sorted[lo], sorted[hi]);
+    let diff = b - a;
+    if t >= 0.5 {
+        b - diff * (1.0 - t)
+    } else {
+        a + diff * t
+    }
+}
+
+fn sorted_finite(returns: &[f64], confidence: f64) -> Result<Vec<f64>, StatsError> {
+    ensure_open_unit("confidence", confidence)?;
+    ensure_len(returns, 1)?;
+    ensure_finite(returns)?;
+    let mut v = returns.to_vec();
+    v.sort_by(f64::total_cmp);
+    Ok(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hand_checked() {
+        // Losses of 1..=11 percent, c = 0.75: h = 10 * 0.25 = 2.5 -> halfway between -0.09 and
+        // -0.08; k = floor(2.5) = 2 -> mean of the three worst (-0.11, -0.10, -0.09).
+        let r: Vec<f64> = (1..=11).map(|i| -(i as f64) / 100.0).collect();
+        assert!((historical_var(&r, 0.75).unwrap() - 0.085).abs() < 1e-15);
+        assert!((historical_cvar(&r, 0.75).unwrap() - 0.10).abs() < 1e-15);
+        // c = 0.9: 1 - 0.9 = 0.09999999999999998 in binary, so k = floor(0.999...) = 0 and the
+        // tail is the single worst return, exactly as empyrical computes it.
+        assert!((historical_cvar(&r, 0.9).unwrap() - 0.11).abs() < 1e-15);
+        assert_eq!(historical_var(&[0.02], 0.95).unwrap(), -0.02);
+        assert!(historical_var(&[], 0.95).is_err());
+        assert!(historical_var(&r, 1.0).is_err());
+        assert!(historical_cvar(&[f64::NAN], 0.95).is_err());
+        assert_eq!(quantile_linear(&[1.0, 2.0], 0.5), 1.5);
+    }
+}
