@@ -21,12 +21,28 @@ fn alpaca_fees_on_the_sell_only() {
     let mut x = exchange(cfg);
     x.on_bar(&bar("SPY", 0, 100.0, 100.0, 100.0, 100.0, 1e6), CLOSE)
         .unwrap();
-    x.submit(req("b", "SPY", Side::Buy, dec!(100), OrderType::Market, TimeInForce::Day, 0))
-        .unwrap();
+    x.submit(req(
+        "b",
+        "SPY",
+        Side::Buy,
+        dec!(100),
+        OrderType::Market,
+        TimeInForce::Day,
+        0,
+    ))
+    .unwrap();
     x.on_bar(&bar("SPY", 1, 100.0, 101.0, 99.0, 100.0, 1e6), CLOSE)
         .unwrap();
-    x.submit(req("s", "SPY", Side::Sell, dec!(100), OrderType::Market, TimeInForce::Day, 1))
-        .unwrap();
+    x.submit(req(
+        "s",
+        "SPY",
+        Side::Sell,
+        dec!(100),
+        OrderType::Market,
+        TimeInForce::Day,
+        1,
+    ))
+    .unwrap();
     x.on_bar(&bar("SPY", 2, 110.0, 111.0, 109.0, 110.0, 1e6), CLOSE)
         .unwrap();
     let f = fills(&x.drain_updates());
@@ -49,13 +65,29 @@ fn alpaca_taf_cap_is_per_order_across_partial_fills() {
     x.on_bar(&bar("XYZ", 0, 10.0, 10.0, 10.0, 10.0, 1e6), CLOSE)
         .unwrap();
     // Volume 120,000 → cap 60,000: the buy fills whole at 10.00.
-    x.submit(req("b", "XYZ", Side::Buy, dec!(60000), OrderType::Market, TimeInForce::Gtc, 0))
-        .unwrap();
+    x.submit(req(
+        "b",
+        "XYZ",
+        Side::Buy,
+        dec!(60000),
+        OrderType::Market,
+        TimeInForce::Gtc,
+        0,
+    ))
+    .unwrap();
     x.on_bar(&bar("XYZ", 1, 10.0, 10.0, 10.0, 10.0, 120000.0), CLOSE)
         .unwrap();
     // Sell 60,000 with volume 60,000 per bar → cap 30,000 per bar: two fills at 10.00.
-    x.submit(req("s", "XYZ", Side::Sell, dec!(60000), OrderType::Market, TimeInForce::Gtc, 1))
-        .unwrap();
+    x.submit(req(
+        "s",
+        "XYZ",
+        Side::Sell,
+        dec!(60000),
+        OrderType::Market,
+        TimeInForce::Gtc,
+        1,
+    ))
+    .unwrap();
     x.on_bar(&bar("XYZ", 2, 10.0, 10.0, 10.0, 10.0, 60000.0), CLOSE)
         .unwrap();
     x.on_bar(&bar("XYZ", 3, 10.0, 10.0, 10.0, 10.0, 60000.0), CLOSE)
@@ -82,10 +114,26 @@ fn per_share_commission_with_minimum() {
     let mut x = exchange(cfg);
     x.on_bar(&bar("SPY", 0, 50.0, 50.0, 50.0, 50.0, 1e6), CLOSE)
         .unwrap();
-    x.submit(req("small", "SPY", Side::Buy, dec!(100), OrderType::Market, TimeInForce::Day, 0))
-        .unwrap();
-    x.submit(req("big", "SPY", Side::Buy, dec!(1000), OrderType::Market, TimeInForce::Day, 0))
-        .unwrap();
+    x.submit(req(
+        "small",
+        "SPY",
+        Side::Buy,
+        dec!(100),
+        OrderType::Market,
+        TimeInForce::Day,
+        0,
+    ))
+    .unwrap();
+    x.submit(req(
+        "big",
+        "SPY",
+        Side::Buy,
+        dec!(1000),
+        OrderType::Market,
+        TimeInForce::Day,
+        0,
+    ))
+    .unwrap();
     x.on_bar(&bar("SPY", 1, 50.0, 51.0, 49.0, 50.0, 1e6), CLOSE)
         .unwrap();
     let f = fills(&x.drain_updates());
@@ -101,15 +149,26 @@ fn percent_of_value_commission() {
     let mut cfg = plain();
     cfg.commission = CommissionModel::PercentOfValue { rate: dec!(0.0025) };
     let mut x = exchange(cfg);
-    x.submit(req("b", "SPY", Side::Buy, dec!(7), limit(dec!(123.45)), TimeInForce::Day, 0))
-        .unwrap();
+    x.submit(req(
+        "b",
+        "SPY",
+        Side::Buy,
+        dec!(7),
+        limit(dec!(123.45)),
+        TimeInForce::Day,
+        0,
+    ))
+    .unwrap();
     x.on_bar(&bar("SPY", 1, 124.0, 125.0, 123.0, 124.0, 1e6), CLOSE)
         .unwrap();
     let f = fills(&x.drain_updates());
     // 7 × 123.45 = 864.15; × 0.25% = 2.160375 → 2.16.
     assert_eq!(px(&f[0]), dec!(123.45));
     assert_eq!(f[0].commission, Money(dec!(2.16)));
-    assert_eq!(x.account().cash, Money(dec!(100000) - dec!(864.15) - dec!(2.16)));
+    assert_eq!(
+        x.account().cash,
+        Money(dec!(100000) - dec!(864.15) - dec!(2.16))
+    );
 }
 
 #[test]
@@ -119,21 +178,55 @@ fn fixed_bps_slippage_moves_market_and_stop_fills_but_not_limits() {
     let mut x = exchange(cfg);
     x.on_bar(&bar("SPY", 0, 100.0, 100.0, 100.0, 100.0, 1e6), CLOSE)
         .unwrap();
-    x.submit(req("mb", "SPY", Side::Buy, dec!(10), OrderType::Market, TimeInForce::Day, 0))
-        .unwrap();
-    x.submit(req("st", "SPY", Side::Buy, dec!(1), stop(dec!(105)), TimeInForce::Day, 0))
-        .unwrap();
-    x.submit(req("lb", "SPY", Side::Buy, dec!(1), limit(dec!(99)), TimeInForce::Day, 0))
-        .unwrap();
+    x.submit(req(
+        "mb",
+        "SPY",
+        Side::Buy,
+        dec!(10),
+        OrderType::Market,
+        TimeInForce::Day,
+        0,
+    ))
+    .unwrap();
+    x.submit(req(
+        "st",
+        "SPY",
+        Side::Buy,
+        dec!(1),
+        stop(dec!(105)),
+        TimeInForce::Day,
+        0,
+    ))
+    .unwrap();
+    x.submit(req(
+        "lb",
+        "SPY",
+        Side::Buy,
+        dec!(1),
+        limit(dec!(99)),
+        TimeInForce::Day,
+        0,
+    ))
+    .unwrap();
     x.on_bar(&bar("SPY", 1, 100.0, 106.0, 98.0, 104.0, 1e6), CLOSE)
         .unwrap();
-    x.submit(req("ms", "SPY", Side::Sell, dec!(5), OrderType::Market, TimeInForce::Day, 1))
-        .unwrap();
+    x.submit(req(
+        "ms",
+        "SPY",
+        Side::Sell,
+        dec!(5),
+        OrderType::Market,
+        TimeInForce::Day,
+        1,
+    ))
+    .unwrap();
     x.on_bar(&bar("SPY", 2, 104.0, 104.0, 104.0, 104.0, 1e6), CLOSE)
         .unwrap();
     let f = fills(&x.drain_updates());
     assert_eq!(
-        f.iter().map(|f| (f.fill_id.as_str(), px(f))).collect::<Vec<_>>(),
+        f.iter()
+            .map(|f| (f.fill_id.as_str(), px(f)))
+            .collect::<Vec<_>>(),
         vec![
             // 100.00 × 1.001 = 100.10.
             ("sim-mb-1", dec!(100.10)),
@@ -157,12 +250,31 @@ fn spread_and_impact_slippage_grows_with_participation() {
     let mut x = exchange(cfg);
     x.on_bar(&bar("SPY", 0, 200.0, 200.0, 200.0, 200.0, 1e6), CLOSE)
         .unwrap();
-    x.submit(req("small", "SPY", Side::Buy, dec!(100), OrderType::Market, TimeInForce::Day, 0))
-        .unwrap();
-    x.on_bar(&bar("SPY", 1, 200.0, 201.0, 199.0, 200.0, 1_000_000.0), CLOSE)
-        .unwrap();
-    x.submit(req("big", "SPY", Side::Buy, dec!(100), OrderType::MarketOnClose, TimeInForce::Day, 1))
-        .unwrap();
+    x.submit(req(
+        "small",
+        "SPY",
+        Side::Buy,
+        dec!(100),
+        OrderType::Market,
+        TimeInForce::Day,
+        0,
+    ))
+    .unwrap();
+    x.on_bar(
+        &bar("SPY", 1, 200.0, 201.0, 199.0, 200.0, 1_000_000.0),
+        CLOSE,
+    )
+    .unwrap();
+    x.submit(req(
+        "big",
+        "SPY",
+        Side::Buy,
+        dec!(100),
+        OrderType::MarketOnClose,
+        TimeInForce::Day,
+        1,
+    ))
+    .unwrap();
     x.on_bar(&bar("SPY", 2, 200.0, 201.0, 199.0, 200.0, 10_000.0), CLOSE)
         .unwrap();
     let f = fills(&x.drain_updates());

@@ -23,7 +23,15 @@ fn market_order_fills_at_the_next_bars_open_never_the_current_one() {
     x.on_bar(&bar("SPY", 0, 99.0, 100.5, 98.5, 100.0, 1e6), CLOSE)
         .unwrap();
     let o = x
-        .submit(req("m1", "SPY", Side::Buy, dec!(10), OrderType::Market, TimeInForce::Day, 0))
+        .submit(req(
+            "m1",
+            "SPY",
+            Side::Buy,
+            dec!(10),
+            OrderType::Market,
+            TimeInForce::Day,
+            0,
+        ))
         .unwrap();
     assert_eq!(o.status, OrderStatus::New);
     assert_eq!(o.broker_order_id.as_deref(), Some("sim-1"));
@@ -37,7 +45,10 @@ fn market_order_fills_at_the_next_bars_open_never_the_current_one() {
     let f = fills(&up);
     assert_eq!(f.len(), 1);
     assert_eq!(f[0].fill_id, "sim-m1-1");
-    assert_eq!((f[0].qty, f[0].price), (Quantity(dec!(10)), Price(dec!(101.00))));
+    assert_eq!(
+        (f[0].qty, f[0].price),
+        (Quantity(dec!(10)), Price(dec!(101.00)))
+    );
     assert_eq!(f[0].ts, day(1));
     assert_eq!(
         statuses(&up),
@@ -51,15 +62,26 @@ fn market_order_fills_at_the_next_bars_open_never_the_current_one() {
     assert_eq!(a.buying_power, Money(dec!(98990)));
     let pos = x.positions();
     assert_eq!(pos.len(), 1);
-    assert_eq!((pos[0].qty, pos[0].avg_price), (Quantity(dec!(10)), Price(dec!(101))));
+    assert_eq!(
+        (pos[0].qty, pos[0].avg_price),
+        (Quantity(dec!(10)), Price(dec!(101)))
+    );
     assert!(x.open_orders().is_empty());
 }
 
 #[test]
 fn limit_buy_waits_for_the_range_and_a_gap_down_fills_at_the_open() {
     let mut x = exchange(plain());
-    x.submit(req("l1", "SPY", Side::Buy, dec!(5), limit(dec!(98)), TimeInForce::Gtc, 0))
-        .unwrap();
+    x.submit(req(
+        "l1",
+        "SPY",
+        Side::Buy,
+        dec!(5),
+        limit(dec!(98)),
+        TimeInForce::Gtc,
+        0,
+    ))
+    .unwrap();
     // Day 1: low 99 > 98: nothing.
     x.on_bar(&bar("SPY", 1, 100.0, 101.0, 99.0, 100.5, 1e6), CLOSE)
         .unwrap();
@@ -79,10 +101,26 @@ fn limit_sell_fills_at_the_limit_inside_the_range_and_at_the_open_on_a_gap_up() 
     let mut x = exchange(plain());
     x.on_bar(&bar("SPY", 0, 100.0, 101.0, 99.0, 100.0, 1e6), CLOSE)
         .unwrap();
-    x.submit(req("s1", "SPY", Side::Sell, dec!(3), limit(dec!(104)), TimeInForce::Gtc, 0))
-        .unwrap();
-    x.submit(req("s2", "SPY", Side::Sell, dec!(2), limit(dec!(106)), TimeInForce::Gtc, 0))
-        .unwrap();
+    x.submit(req(
+        "s1",
+        "SPY",
+        Side::Sell,
+        dec!(3),
+        limit(dec!(104)),
+        TimeInForce::Gtc,
+        0,
+    ))
+    .unwrap();
+    x.submit(req(
+        "s2",
+        "SPY",
+        Side::Sell,
+        dec!(2),
+        limit(dec!(106)),
+        TimeInForce::Gtc,
+        0,
+    ))
+    .unwrap();
     // Day 1: high 105 reaches 104 (open 101 below it) → 104.00; 106 is not reached.
     x.on_bar(&bar("SPY", 1, 101.0, 105.0, 100.0, 104.0, 1e6), CLOSE)
         .unwrap();
@@ -91,7 +129,9 @@ fn limit_sell_fills_at_the_limit_inside_the_range_and_at_the_open_on_a_gap_up() 
         .unwrap();
     let f = fills(&x.drain_updates());
     assert_eq!(
-        f.iter().map(|f| (f.fill_id.as_str(), px(f))).collect::<Vec<_>>(),
+        f.iter()
+            .map(|f| (f.fill_id.as_str(), px(f)))
+            .collect::<Vec<_>>(),
         vec![("sim-s1-1", dec!(104.00)), ("sim-s2-1", dec!(108.00))]
     );
     // Short 5: cash 100,000 + 312 + 216 = 100,528; marked at 108: −540 → equity 99,988.
@@ -106,10 +146,26 @@ fn stops_trigger_through_the_range_and_gaps_fill_at_the_open() {
     let mut x = exchange(plain());
     x.on_bar(&bar("SPY", 0, 100.0, 101.0, 99.0, 100.0, 1e6), CLOSE)
         .unwrap();
-    x.submit(req("b1", "SPY", Side::Buy, dec!(1), stop(dec!(103)), TimeInForce::Gtc, 0))
-        .unwrap();
-    x.submit(req("b2", "SPY", Side::Buy, dec!(1), stop(dec!(110)), TimeInForce::Gtc, 0))
-        .unwrap();
+    x.submit(req(
+        "b1",
+        "SPY",
+        Side::Buy,
+        dec!(1),
+        stop(dec!(103)),
+        TimeInForce::Gtc,
+        0,
+    ))
+    .unwrap();
+    x.submit(req(
+        "b2",
+        "SPY",
+        Side::Buy,
+        dec!(1),
+        stop(dec!(110)),
+        TimeInForce::Gtc,
+        0,
+    ))
+    .unwrap();
     // Day 1 high 104 ≥ 103, open 101 < 103 → fills at the stop, 103.00. 110 untouched.
     x.on_bar(&bar("SPY", 1, 101.0, 104.0, 100.0, 102.0, 1e6), CLOSE)
         .unwrap();
@@ -117,8 +173,16 @@ fn stops_trigger_through_the_range_and_gaps_fill_at_the_open() {
     x.on_bar(&bar("SPY", 2, 112.0, 113.0, 111.0, 112.0, 1e6), CLOSE)
         .unwrap();
     // Sell stop 105 on the 2 shares; day 3 gaps down to 100 → fills at 100.00.
-    x.submit(req("s1", "SPY", Side::Sell, dec!(2), stop(dec!(105)), TimeInForce::Gtc, 2))
-        .unwrap();
+    x.submit(req(
+        "s1",
+        "SPY",
+        Side::Sell,
+        dec!(2),
+        stop(dec!(105)),
+        TimeInForce::Gtc,
+        2,
+    ))
+    .unwrap();
     x.on_bar(&bar("SPY", 3, 100.0, 101.0, 99.0, 100.0, 1e6), CLOSE)
         .unwrap();
     let f = fills(&x.drain_updates());
@@ -140,8 +204,16 @@ fn stop_limit_rests_as_a_limit_when_the_trigger_bar_cannot_fill_it() {
         stop: Price(dec!(103)),
         limit: Price(dec!(102)),
     };
-    x.submit(req("sl", "SPY", Side::Buy, dec!(4), sl, TimeInForce::Gtc, 0))
-        .unwrap();
+    x.submit(req(
+        "sl",
+        "SPY",
+        Side::Buy,
+        dec!(4),
+        sl,
+        TimeInForce::Gtc,
+        0,
+    ))
+    .unwrap();
     // Day 1: trades through 103 from below (open 101): triggered at 103 > limit 102; the
     // return to 102 after the trigger is unknowable → rests.
     x.on_bar(&bar("SPY", 1, 101.0, 104.0, 100.5, 103.5, 1e6), CLOSE)
@@ -161,14 +233,38 @@ fn market_on_close_fills_at_the_closing_bar_only() {
     let mut x = exchange(plain());
     x.on_bar(&bar("SPY", 0, 100.0, 101.0, 99.0, 100.0, 1e6), CLOSE)
         .unwrap();
-    x.submit(req("moc", "SPY", Side::Buy, dec!(2), OrderType::MarketOnClose, TimeInForce::Day, 0))
-        .unwrap();
+    x.submit(req(
+        "moc",
+        "SPY",
+        Side::Buy,
+        dec!(2),
+        OrderType::MarketOnClose,
+        TimeInForce::Day,
+        0,
+    ))
+    .unwrap();
     // `Cls` with a market order is MOC as well.
-    x.submit(req("cls", "SPY", Side::Buy, dec!(1), OrderType::Market, TimeInForce::Cls, 0))
-        .unwrap();
+    x.submit(req(
+        "cls",
+        "SPY",
+        Side::Buy,
+        dec!(1),
+        OrderType::Market,
+        TimeInForce::Cls,
+        0,
+    ))
+    .unwrap();
     // Limit on close at 100.50: the close 101.25 is above it, so it expires unfilled.
-    x.submit(req("loc", "SPY", Side::Buy, dec!(1), limit(dec!(100.50)), TimeInForce::Cls, 0))
-        .unwrap();
+    x.submit(req(
+        "loc",
+        "SPY",
+        Side::Buy,
+        dec!(1),
+        limit(dec!(100.50)),
+        TimeInForce::Cls,
+        0,
+    ))
+    .unwrap();
     x.on_bar(&bar("SPY", 1, 100.0, 101.0, 99.5, 100.8, 1e5), INTRADAY)
         .unwrap();
     assert!(fills(&x.drain_updates()).is_empty(), "not before the close");
@@ -177,21 +273,42 @@ fn market_on_close_fills_at_the_closing_bar_only() {
     let up = x.drain_updates();
     let f = fills(&up);
     assert_eq!(
-        f.iter().map(|f| (f.fill_id.as_str(), px(f))).collect::<Vec<_>>(),
+        f.iter()
+            .map(|f| (f.fill_id.as_str(), px(f)))
+            .collect::<Vec<_>>(),
         vec![("sim-moc-1", dec!(101.25)), ("sim-cls-1", dec!(101.25))]
     );
     let loc = x.order(&cid("loc")).unwrap();
     assert_eq!(loc.status, OrderStatus::Expired);
-    assert_eq!(loc.reason.as_deref(), Some("not filled in the closing auction"));
+    assert_eq!(
+        loc.reason.as_deref(),
+        Some("not filled in the closing auction")
+    );
 }
 
 #[test]
 fn day_orders_expire_at_the_close_and_gtc_orders_stay() {
     let mut x = exchange(plain());
-    x.submit(req("day", "SPY", Side::Buy, dec!(1), limit(dec!(90)), TimeInForce::Day, 0))
-        .unwrap();
-    x.submit(req("gtc", "SPY", Side::Buy, dec!(1), limit(dec!(90)), TimeInForce::Gtc, 0))
-        .unwrap();
+    x.submit(req(
+        "day",
+        "SPY",
+        Side::Buy,
+        dec!(1),
+        limit(dec!(90)),
+        TimeInForce::Day,
+        0,
+    ))
+    .unwrap();
+    x.submit(req(
+        "gtc",
+        "SPY",
+        Side::Buy,
+        dec!(1),
+        limit(dec!(90)),
+        TimeInForce::Gtc,
+        0,
+    ))
+    .unwrap();
     x.on_bar(&bar("SPY", 1, 100.0, 101.0, 99.0, 100.0, 1e6), INTRADAY)
         .unwrap();
     assert_eq!(x.open_orders().len(), 2, "an intraday bar expires nothing");
@@ -212,8 +329,16 @@ fn day_orders_expire_at_the_close_and_gtc_orders_stay() {
 #[test]
 fn end_of_session_expires_day_orders_of_symbols_without_a_closing_bar() {
     let mut x = exchange(plain());
-    x.submit(req("d", "QQQ", Side::Buy, dec!(1), limit(dec!(90)), TimeInForce::Day, 0))
-        .unwrap();
+    x.submit(req(
+        "d",
+        "QQQ",
+        Side::Buy,
+        dec!(1),
+        limit(dec!(90)),
+        TimeInForce::Day,
+        0,
+    ))
+    .unwrap();
     // A SPY closing bar does not touch QQQ orders.
     x.on_bar(&bar("SPY", 1, 100.0, 101.0, 99.0, 100.0, 1e6), CLOSE)
         .unwrap();
@@ -226,16 +351,32 @@ fn end_of_session_expires_day_orders_of_symbols_without_a_closing_bar() {
 #[test]
 fn ioc_cancels_what_the_first_bar_does_not_fill() {
     let mut x = exchange(plain());
-    x.submit(req("ioc", "SPY", Side::Buy, dec!(1), limit(dec!(95)), TimeInForce::Ioc, 0))
-        .unwrap();
+    x.submit(req(
+        "ioc",
+        "SPY",
+        Side::Buy,
+        dec!(1),
+        limit(dec!(95)),
+        TimeInForce::Ioc,
+        0,
+    ))
+    .unwrap();
     x.on_bar(&bar("SPY", 1, 100.0, 101.0, 99.0, 100.0, 1e6), INTRADAY)
         .unwrap();
     let o = x.order(&cid("ioc")).unwrap();
     assert_eq!(o.status, OrderStatus::Canceled);
     assert_eq!(o.reason.as_deref(), Some("ioc: unfilled quantity canceled"));
     // Reached on the first bar: fills.
-    x.submit(req("ioc2", "SPY", Side::Buy, dec!(1), limit(dec!(99.5)), TimeInForce::Ioc, 1))
-        .unwrap();
+    x.submit(req(
+        "ioc2",
+        "SPY",
+        Side::Buy,
+        dec!(1),
+        limit(dec!(99.5)),
+        TimeInForce::Ioc,
+        1,
+    ))
+    .unwrap();
     x.on_bar(&bar("SPY", 2, 100.0, 101.0, 99.0, 100.0, 1e6), INTRADAY)
         .unwrap();
     assert_eq!(x.order(&cid("ioc2")).unwrap().status, OrderStatus::Filled);
@@ -252,17 +393,39 @@ fn volume_cap_gives_partial_fills_ioc_keeps_part_and_fok_all_or_nothing() {
     x.on_bar(&bar("SPY", 0, 50.0, 50.0, 50.0, 50.0, 1000.0), CLOSE)
         .unwrap();
     // Cap 10% × 500 = 50 shares per bar.
-    x.submit(req("fok", "SPY", Side::Buy, dec!(60), OrderType::Market, TimeInForce::Fok, 0))
-        .unwrap();
-    x.submit(req("ioc", "SPY", Side::Buy, dec!(80), OrderType::Market, TimeInForce::Ioc, 0))
-        .unwrap();
+    x.submit(req(
+        "fok",
+        "SPY",
+        Side::Buy,
+        dec!(60),
+        OrderType::Market,
+        TimeInForce::Fok,
+        0,
+    ))
+    .unwrap();
+    x.submit(req(
+        "ioc",
+        "SPY",
+        Side::Buy,
+        dec!(80),
+        OrderType::Market,
+        TimeInForce::Ioc,
+        0,
+    ))
+    .unwrap();
     x.on_bar(&bar("SPY", 1, 50.0, 51.0, 49.0, 50.0, 500.0), INTRADAY)
         .unwrap();
     let fok = x.order(&cid("fok")).unwrap();
-    assert_eq!((fok.status, fok.filled_qty), (OrderStatus::Canceled, Quantity::ZERO));
+    assert_eq!(
+        (fok.status, fok.filled_qty),
+        (OrderStatus::Canceled, Quantity::ZERO)
+    );
     let ioc = x.order(&cid("ioc")).unwrap();
     // FOK took nothing, so IOC gets all 50 of the cap; the other 30 are canceled.
-    assert_eq!((ioc.status, ioc.filled_qty), (OrderStatus::Canceled, Quantity(dec!(50))));
+    assert_eq!(
+        (ioc.status, ioc.filled_qty),
+        (OrderStatus::Canceled, Quantity(dec!(50)))
+    );
     assert_eq!(x.positions()[0].qty, Quantity(dec!(50)));
 }
 
@@ -273,10 +436,26 @@ fn partial_fills_across_bars_share_the_cap_in_submission_order() {
     let mut x = exchange(cfg);
     x.on_bar(&bar("SPY", 0, 20.0, 20.0, 20.0, 20.0, 1000.0), CLOSE)
         .unwrap();
-    x.submit(req("a", "SPY", Side::Buy, dec!(250), OrderType::Market, TimeInForce::Gtc, 0))
-        .unwrap();
-    x.submit(req("b", "SPY", Side::Buy, dec!(30), OrderType::Market, TimeInForce::Gtc, 0))
-        .unwrap();
+    x.submit(req(
+        "a",
+        "SPY",
+        Side::Buy,
+        dec!(250),
+        OrderType::Market,
+        TimeInForce::Gtc,
+        0,
+    ))
+    .unwrap();
+    x.submit(req(
+        "b",
+        "SPY",
+        Side::Buy,
+        dec!(30),
+        OrderType::Market,
+        TimeInForce::Gtc,
+        0,
+    ))
+    .unwrap();
     // Volume 1,005 → cap floor(100.5) = 100 whole shares per bar, all to `a` first.
     x.on_bar(&bar("SPY", 1, 20.0, 21.0, 19.0, 20.5, 1005.0), CLOSE)
         .unwrap();
@@ -301,7 +480,9 @@ fn partial_fills_across_bars_share_the_cap_in_submission_order() {
     let a_statuses: Vec<OrderStatus> = up
         .iter()
         .filter_map(|u| match u {
-            optifire_core::venue::VenueUpdate::Order(o) if o.request.client_order_id == cid("a") => {
+            optifire_core::venue::VenueUpdate::Order(o)
+                if o.request.client_order_id == cid("a") =>
+            {
                 Some(o.status)
             }
             _ => None,
@@ -317,16 +498,35 @@ fn partial_fills_across_bars_share_the_cap_in_submission_order() {
         ]
     );
     // Average of `a`: (100×20 + 100×21 + 50×22) / 250 = 5,200 / 250 = 20.80.
-    assert_eq!(x.order(&cid("a")).unwrap().avg_fill_price, Some(Price(dec!(20.8))));
+    assert_eq!(
+        x.order(&cid("a")).unwrap().avg_fill_price,
+        Some(Price(dec!(20.8)))
+    );
 }
 
 #[test]
 fn cancel_and_duplicate_client_ids() {
     let mut x = exchange(plain());
-    x.submit(req("c1", "SPY", Side::Buy, dec!(1), limit(dec!(90)), TimeInForce::Gtc, 0))
-        .unwrap();
+    x.submit(req(
+        "c1",
+        "SPY",
+        Side::Buy,
+        dec!(1),
+        limit(dec!(90)),
+        TimeInForce::Gtc,
+        0,
+    ))
+    .unwrap();
     assert_eq!(
-        x.submit(req("c1", "SPY", Side::Buy, dec!(1), limit(dec!(91)), TimeInForce::Gtc, 0)),
+        x.submit(req(
+            "c1",
+            "SPY",
+            Side::Buy,
+            dec!(1),
+            limit(dec!(91)),
+            TimeInForce::Gtc,
+            0
+        )),
         Err(BrokerError::DuplicateClientOrderId)
     );
     let o = x.cancel(&cid("c1")).unwrap();
@@ -334,9 +534,20 @@ fn cancel_and_duplicate_client_ids() {
     assert_eq!(o.reason.as_deref(), Some("canceled by client"));
     assert!(x.open_orders().is_empty());
     // A canceled order cannot be canceled again, and its id stays used.
-    assert!(matches!(x.cancel(&cid("c1")), Err(BrokerError::Rejected { .. })));
+    assert!(matches!(
+        x.cancel(&cid("c1")),
+        Err(BrokerError::Rejected { .. })
+    ));
     assert_eq!(
-        x.submit(req("c1", "SPY", Side::Buy, dec!(1), limit(dec!(90)), TimeInForce::Gtc, 1)),
+        x.submit(req(
+            "c1",
+            "SPY",
+            Side::Buy,
+            dec!(1),
+            limit(dec!(90)),
+            TimeInForce::Gtc,
+            1
+        )),
         Err(BrokerError::DuplicateClientOrderId)
     );
     assert_eq!(x.cancel(&cid("nope")), Err(BrokerError::UnknownOrder));

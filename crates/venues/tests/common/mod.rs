@@ -2,8 +2,8 @@
 #![allow(dead_code)]
 
 use optifire_core::domain::{
-    Bar, ClientOrderId, Fill, Money, Order, OrderRequest, OrderStatus, OrderType, Price,
-    Quantity, Side, TimeInForce,
+    Bar, ClientOrderId, Fill, Money, Order, OrderRequest, OrderStatus, OrderType, Price, Quantity,
+    Side, TimeInForce,
 };
 use optifire_core::venue::VenueUpdate;
 use optifire_core::Timestamp;
