@@ -285,3 +285,50 @@ fn spread_and_impact_slippage_grows_with_participation() {
     assert_eq!(px(&f[1]), dec!(202.04));
     assert_eq!(f[1].price, Price(dec!(202.04)));
 }
+
+#[test]
+fn alpaca_equity_fees_are_not_charged_on_crypto() {
+    let mut cfg = plain();
+    cfg.commission = CommissionModel::alpaca();
+    let mut x = exchange(cfg);
+    x.on_bar(
+        &bar("BTC-USD", 0, 50000.0, 50000.0, 50000.0, 50000.0, 100.0),
+        CLOSE,
+    )
+    .unwrap();
+    x.submit(req(
+        "b",
+        "BTC-USD",
+        Side::Buy,
+        dec!(0.5),
+        OrderType::Market,
+        TimeInForce::Gtc,
+        0,
+    ))
+    .unwrap();
+    x.on_bar(
+        &bar("BTC-USD", 1, 50000.0, 50100.0, 49900.0, 50000.0, 100.0),
+        CLOSE,
+    )
+    .unwrap();
+    x.submit(req(
+        "s",
+        "BTC-USD",
+        Side::Sell,
+        dec!(0.5),
+        OrderType::Market,
+        TimeInForce::Gtc,
+        1,
+    ))
+    .unwrap();
+    x.on_bar(
+        &bar("BTC-USD", 2, 51000.0, 51100.0, 50900.0, 51000.0, 100.0),
+        CLOSE,
+    )
+    .unwrap();
+    let f = fills(&x.drain_updates());
+    assert_eq!(f.len(), 2);
+    assert!(f.iter().all(|f| f.commission == Money::ZERO));
+    // 100,000 − 25,000 + 25,500 = 100,500.
+    assert_eq!(x.account().cash, Money(dec!(100500)));
+}

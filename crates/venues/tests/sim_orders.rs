@@ -568,3 +568,15 @@ fn invalid_bars_are_refused_not_matched() {
         .on_bar(&bar("SPY", 1, f64::NAN, 99.0, 98.0, 98.5, 1e6), CLOSE)
         .is_err());
 }
+
+#[test]
+fn a_zero_price_bar_and_a_bad_config_are_refused() {
+    let mut x = exchange(plain());
+    let err = x
+        .on_bar(&bar("SPY", 1, 0.0, 0.0, 0.0, 0.0, 0.0), CLOSE)
+        .unwrap_err();
+    assert!(err.to_string().contains("rounds to zero"), "{err}");
+    let mut cfg = plain();
+    cfg.fill.participation = Some(1.5);
+    assert!(optifire_venues::SimExchange::new(cfg).is_err());
+}

@@ -4,7 +4,7 @@
 //! commission is the increase from the previous fill, so minimums and per-trade caps apply
 //! once per order however many partial fills it has, and the pieces always sum to the total.
 
-use optifire_core::domain::{Money, Quantity, Side};
+use optifire_core::domain::{AssetClass, Money, Quantity, Side};
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::{Deserialize, Serialize};
 
@@ -39,7 +39,8 @@ pub enum CommissionModel {
     /// Alpaca: no commission; on sells only, the SEC fee (`sec_fee_rate` × proceeds) and the
     /// FINRA TAF (`taf_per_share` × shares, at most `taf_max_per_trade`), each rounded up to
     /// the cent as Alpaca does. Alpaca rounds each day's accrued total; we round per order,
-    /// which can charge at most one cent more per fee per order.
+    /// which can charge at most one cent more per fee per order. These are equity fees: crypto
+    /// trades are not charged by this model (Alpaca's crypto fee schedule is not modelled).
     Alpaca {
         sec_fee_rate: Decimal,
         taf_per_share: Decimal,
@@ -64,6 +65,42 @@ impl CommissionModel {
             sec_fee_rate: SEC_FEE_RATE_DEFAULT,
             taf_per_share: FINRA_TAF_PER_SHARE_DEFAULT,
             taf_max_per_trade: FINRA_TAF_MAX_PER_TRADE_DEFAULT,
+        }
+    }
+
+    /// Whether the model charges trades in this asset class at all.
+    pub fn applies_to(&self, asset: AssetClass) -> bool {
+        !matches!(
+            (self, asset),
+            (CommissionModel::Alpaca { .. }, AssetClass::Crypto)
+        )
+    }
+
+    /// Negative rates or minimums would pay the trader; refused with the field's name.
+    pub fn validate(&self) -> Result<(), String> {
+        let fields: Vec<(&str, Decimal)> = match self {
+            CommissionModel::None => vec![],
+            CommissionModel::PerShare {
+                per_share,
+                min_per_order,
+            } => vec![("per_share", *per_share), ("min_per_order", *min_per_order)],
+            CommissionModel::PercentOfValue { rate } => vec![("rate", *rate)],
+            CommissionModel::Alpaca {
+                sec_fee_rate,
+                taf_per_share,
+                taf_max_per_trade,
+            } => vec![
+                ("sec_fee_rate", *sec_fee_rate),
+                ("taf_per_share", *taf_per_share),
+                ("taf_max_per_trade", *taf_max_per_trade),
+            ],
+        };
+        match fields
+            .into_iter()
+            .find(|(_, v)| v.is_sign_negative() && !v.is_zero())
+        {
+            Some((name, v)) => Err(format!("commission {name} must not be negative (got {v})")),
+            None => Ok(()),
         }
     }
 
@@ -158,6 +195,20 @@ mod tests {
             (q(dec!(400)), m(dec!(1))),
         );
         assert_eq!((first, second), (m(dec!(1.00)), m(dec!(1.00))));
+    }
+
+    #[test]
+    fn alpaca_fees_skip_crypto_and_negative_rates_are_refused() {
+        assert!(!CommissionModel::alpaca().applies_to(AssetClass::Crypto));
+        assert!(CommissionModel::alpaca().applies_to(AssetClass::Etf));
+        assert!(
+            CommissionModel::PercentOfValue { rate: dec!(0.001) }.applies_to(AssetClass::Crypto)
+        );
+        assert!(CommissionModel::alpaca().validate().is_ok());
+        assert_eq!(
+            CommissionModel::PercentOfValue { rate: dec!(-0.001) }.validate(),
+            Err("commission rate must not be negative (got -0.001)".into())
+        );
     }
 
     #[test]

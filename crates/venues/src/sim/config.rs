@@ -51,6 +51,31 @@ impl Default for SimConfig {
     }
 }
 
+impl SimConfig {
+    /// Checks every setting; the message names the field and the value.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.starting_cash.0.is_sign_negative() && !self.starting_cash.is_zero() {
+            return Err(format!(
+                "starting_cash must not be negative (got {})",
+                self.starting_cash
+            ));
+        }
+        if let Some(p) = self.fill.participation {
+            if !(p.is_finite() && p > 0.0 && p <= 1.0) {
+                return Err(format!("fill.participation must be in (0, 1] (got {p})"));
+            }
+        }
+        if self.fill.price_decimals > 8 {
+            return Err(format!(
+                "fill.price_decimals must be at most 8 (got {})",
+                self.fill.price_decimals
+            ));
+        }
+        self.commission.validate()?;
+        self.slippage.validate()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -75,5 +100,21 @@ mod tests {
         assert_eq!(partial.commission, CommissionModel::None);
         assert_eq!(partial.fill, FillRules::default());
         assert!(serde_json::from_str::<SimConfig>(r#"{"colour":1}"#).is_err());
+    }
+
+    #[test]
+    fn validation_names_the_bad_field() {
+        assert!(SimConfig::default().validate().is_ok());
+        let mut c = SimConfig::default();
+        c.fill.participation = Some(0.0);
+        assert_eq!(
+            c.validate(),
+            Err("fill.participation must be in (0, 1] (got 0)".into())
+        );
+        c.fill.participation = Some(f64::NAN);
+        assert!(c.validate().is_err());
+        let mut c = SimConfig::default();
+        c.fill.price_decimals = 9;
+        assert!(c.validate().is_err());
     }
 }

@@ -34,6 +34,9 @@
 //!   not shortable or not easy to borrow, and insufficient buying power (1×: equity − gross
 //!   position value − open orders' reservations) for the part of the order that opens exposure.
 //!   Reducing orders are never refused for buying power.
+//! * A refused order is not recorded: `submit` returns `BrokerError::Rejected` with the reason
+//!   and the client id stays free, as with Alpaca's 403/422 answers. A bar with a NaN, negative
+//!   or zero price is refused by `on_bar` before anything is matched.
 //! * **Ids.** Venue order ids are `sim-{n}` in submission order; fill ids are
 //!   `sim-{client_order_id}-{k}` for the order's k-th fill. A fill's `ts` is the bar's `ts`.
 //!
@@ -71,12 +74,12 @@ pub struct SessionInfo {
 }
 
 impl SessionInfo {
-    pub fn close() -> Self {
+    pub const fn close() -> Self {
         SessionInfo {
             is_session_close: true,
         }
     }
-    pub fn intraday() -> Self {
+    pub const fn intraday() -> Self {
         SessionInfo {
             is_session_close: false,
         }
@@ -92,6 +95,8 @@ pub enum SimError {
         ts: Timestamp,
         defects: String,
     },
+    #[error("invalid simulator configuration: {0}")]
+    Config(String),
     #[error("the ledger refused a simulated fill: {0}")]
     Ledger(#[from] LedgerError),
 }
@@ -136,8 +141,10 @@ pub struct SimExchange {
 }
 
 impl SimExchange {
-    pub fn new(config: SimConfig) -> Self {
-        SimExchange {
+    /// Refuses a configuration that `SimConfig::validate` rejects.
+    pub fn new(config: SimConfig) -> Result<Self, SimError> {
+        config.validate().map_err(SimError::Config)?;
+        Ok(SimExchange {
             account: SimAccount::new(config.starting_cash),
             config,
             instruments: BTreeMap::new(),
@@ -146,7 +153,7 @@ impl SimExchange {
             updates: Vec::new(),
             submitted: 0,
             now: Timestamp::MIN,
-        }
+        })
     }
 
     /// Declares an instrument's trading properties; undeclared symbols use `Instrument::infer`.
@@ -182,9 +189,13 @@ impl SimExchange {
     pub fn on_bar(&mut self, bar: &Bar, session: SessionInfo) -> Result<(), SimError> {
         let decimals = self.config.fill.price_decimals;
         let px = match BarPrices::from_bar(bar, decimals) {
-            Some(px) if bar.is_valid() => px,
+            Some(px) if bar.is_valid() && px.low > Decimal::ZERO => px,
             _ => {
-                let defects: Vec<String> = bar.defects().iter().map(|d| d.to_string()).collect();
+                let mut defects: Vec<String> =
+                    bar.defects().iter().map(|d| d.to_string()).collect();
+                if defects.is_empty() {
+                    defects.push("a price rounds to zero or below".into());
+                }
                 return Err(SimError::InvalidBar {
                     symbol: bar.symbol.clone(),
                     ts: bar.ts,
@@ -349,7 +360,11 @@ impl SimExchange {
             side: req.side,
             qty,
             price,
-            commission: self.config.commission.fill_charge(req.side, before, after),
+            commission: if self.commission_applies(&req.symbol) {
+                self.config.commission.fill_charge(req.side, before, after)
+            } else {
+                Money::ZERO
+            },
             ts,
         };
         self.account.apply_fill(&fill)?;
@@ -401,6 +416,12 @@ impl SimExchange {
         so.order.updated_at = now;
         let order = so.order.clone();
         self.updates.push(VenueUpdate::Order(order));
+    }
+
+    fn commission_applies(&self, symbol: &Symbol) -> bool {
+        self.config
+            .commission
+            .applies_to(self.instrument(symbol).asset_class)
     }
 
     fn prune_working(&mut self) {
@@ -515,10 +536,13 @@ impl SimExchange {
                 "no price seen yet for {sym}: cannot check buying power"
             ));
         };
-        let commission = self
-            .config
-            .commission
-            .order_total(req.side, req.qty, Money(qty * est));
+        let commission = if self.commission_applies(sym) {
+            self.config
+                .commission
+                .order_total(req.side, req.qty, Money(qty * est))
+        } else {
+            Money::ZERO
+        };
         let need = opening * est + commission.0;
         let have = self.account.free_buying_power().0 - self.reserved();
         if need > have {

@@ -29,6 +29,34 @@ pub enum SlippageModel {
 }
 
 impl SlippageModel {
+    /// Refuses settings that would pay the trader or push a sell price below zero.
+    pub fn validate(&self) -> Result<(), String> {
+        let ok_bps = |b: Decimal| b >= Decimal::ZERO && b < BPS;
+        match self {
+            SlippageModel::None => Ok(()),
+            SlippageModel::FixedBps { bps } if ok_bps(*bps) => Ok(()),
+            SlippageModel::FixedBps { bps } => {
+                Err(format!("slippage bps must be in [0, 10000) (got {bps})"))
+            }
+            SlippageModel::SpreadImpact {
+                half_spread_bps,
+                impact_coef,
+            } => {
+                if !ok_bps(*half_spread_bps) {
+                    Err(format!(
+                        "slippage half_spread_bps must be in [0, 10000) (got {half_spread_bps})"
+                    ))
+                } else if !(impact_coef.is_finite() && *impact_coef >= 0.0) {
+                    Err(format!(
+                        "slippage impact_coef must be a non-negative number (got {impact_coef})"
+                    ))
+                } else {
+                    Ok(())
+                }
+            }
+        }
+    }
+
     /// Slippage in basis points for trading `qty` in a bar that traded `bar_volume`.
     pub fn bps(&self, qty: Quantity, bar_volume: f64) -> Decimal {
         match self {
@@ -90,6 +118,22 @@ mod tests {
         // 123.45 × 1.0005 = 123.511725 → 123.51.
         let buy = s.apply(Side::Buy, Price(dec!(123.45)), Quantity(dec!(1)), 1e6, 2);
         assert_eq!(buy, Price(dec!(123.51)));
+    }
+
+    #[test]
+    fn refuses_settings_that_pay_the_trader() {
+        assert!(SlippageModel::FixedBps { bps: dec!(-1) }
+            .validate()
+            .is_err());
+        assert!(SlippageModel::FixedBps { bps: dec!(10000) }
+            .validate()
+            .is_err());
+        let nan = SlippageModel::SpreadImpact {
+            half_spread_bps: dec!(1),
+            impact_coef: f64::NAN,
+        };
+        assert!(nan.validate().is_err());
+        assert!(SlippageModel::FixedBps { bps: dec!(5) }.validate().is_ok());
     }
 
     #[test]

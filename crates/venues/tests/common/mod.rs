@@ -71,7 +71,7 @@ pub fn plain() -> SimConfig {
 }
 
 pub fn exchange(config: SimConfig) -> SimExchange {
-    SimExchange::new(config)
+    SimExchange::new(config).unwrap()
 }
 
 pub fn fills(updates: &[VenueUpdate]) -> Vec<Fill> {
