@@ -580,3 +580,73 @@ fn a_zero_price_bar_and_a_bad_config_are_refused() {
     cfg.fill.participation = Some(1.5);
     assert!(optifire_venues::SimExchange::new(cfg).is_err());
 }
+
+#[test]
+fn closing_auction_under_a_volume_cap_fills_part_and_expires_the_rest() {
+    let mut cfg = plain();
+    cfg.fill.participation = Some(0.05);
+    let mut x = exchange(cfg);
+    x.on_bar(&bar("SPY", 0, 40.0, 40.0, 40.0, 40.0, 1e6), CLOSE)
+        .unwrap();
+    x.submit(req(
+        "moc",
+        "SPY",
+        Side::Buy,
+        dec!(300),
+        OrderType::MarketOnClose,
+        TimeInForce::Day,
+        0,
+    ))
+    .unwrap();
+    // 5% of 4,000 = 200 shares at the close 41.10; the other 100 expire.
+    x.on_bar(&bar("SPY", 1, 40.0, 41.5, 39.5, 41.1, 4000.0), CLOSE)
+        .unwrap();
+    let up = x.drain_updates();
+    let f = fills(&up);
+    assert_eq!(
+        (f.len(), f[0].qty.0, px(&f[0])),
+        (1, dec!(200), dec!(41.10))
+    );
+    assert_eq!(
+        statuses(&up),
+        vec![
+            OrderStatus::New,
+            OrderStatus::PartiallyFilled,
+            OrderStatus::Expired
+        ]
+    );
+    let o = x.order(&cid("moc")).unwrap();
+    assert_eq!(o.filled_qty, Quantity(dec!(200)));
+    // 100,000 − 200 × 41.10 = 91,780.
+    assert_eq!(x.account().cash, Money(dec!(91780)));
+}
+
+#[test]
+fn a_short_sale_reserves_buying_power_at_the_higher_of_mark_and_limit() {
+    let mut cfg = plain();
+    cfg.starting_cash = Money(dec!(10000));
+    let mut x = exchange(cfg);
+    x.on_bar(&bar("SPY", 0, 50.0, 50.0, 50.0, 50.0, 1e6), CLOSE)
+        .unwrap();
+    // Sell short 100 at limit 55: reserves 100 × max(50, 55) = 5,500 of 10,000.
+    x.submit(req(
+        "ss",
+        "SPY",
+        Side::Sell,
+        dec!(100),
+        limit(dec!(55)),
+        TimeInForce::Gtc,
+        0,
+    ))
+    .unwrap();
+    assert_eq!(x.account().buying_power, Money(dec!(4500)));
+    // Fills at 55 on a bar that reaches it, closing at 54: cash 15,500, position −5,400,
+    // equity 10,100, gross 5,400 → buying power 4,700.
+    x.on_bar(&bar("SPY", 1, 52.0, 56.0, 51.0, 54.0, 1e6), CLOSE)
+        .unwrap();
+    let a = x.account();
+    assert_eq!(
+        (a.cash, a.equity, a.buying_power),
+        (Money(dec!(15500)), Money(dec!(10100)), Money(dec!(4700)))
+    );
+}
