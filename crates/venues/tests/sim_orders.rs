@@ -7,7 +7,7 @@ use common::*;
 use optifire_core::domain::{Money, OrderStatus, OrderType, Price, Quantity, Side, TimeInForce};
 use optifire_core::venue::{Broker, BrokerError};
 use optifire_venues::sim::FillRules;
-use optifire_venues::SessionInfo;
+use optifire_venues::{SessionInfo, SimError};
 use rust_decimal_macros::dec;
 
 const CLOSE: SessionInfo = SessionInfo {
@@ -35,8 +35,14 @@ fn market_order_fills_at_the_next_bars_open_never_the_current_one() {
         .unwrap();
     assert_eq!(o.status, OrderStatus::New);
     assert_eq!(o.broker_order_id.as_deref(), Some("sim-1"));
-    // The bar the decision was made on (same ts) is not matched again: no look-ahead.
-    x.on_bar(&bar("SPY", 0, 99.0, 100.5, 98.5, 100.0, 1e6), CLOSE)
+    // The bar the decision was made on cannot be fed again: no look-ahead.
+    let err = x
+        .on_bar(&bar("SPY", 0, 99.0, 100.5, 98.5, 100.0, 1e6), CLOSE)
+        .unwrap_err();
+    assert!(matches!(err, SimError::OutOfOrder { .. }), "{err}");
+    assert_eq!(x.order(&cid("m1")).unwrap().status, OrderStatus::New);
+    // A bar of another symbol at a later time does not touch SPY orders.
+    x.on_bar(&bar("QQQ", 1, 300.0, 301.0, 299.0, 300.0, 1e6), CLOSE)
         .unwrap();
     assert_eq!(x.order(&cid("m1")).unwrap().status, OrderStatus::New);
     x.on_bar(&bar("SPY", 1, 101.0, 103.0, 100.0, 102.0, 1e6), CLOSE)

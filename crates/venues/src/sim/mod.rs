@@ -36,7 +36,8 @@
 //!   Reducing orders are never refused for buying power.
 //! * A refused order is not recorded: `submit` returns `BrokerError::Rejected` with the reason
 //!   and the client id stays free, as with Alpaca's 403/422 answers. A bar with a NaN, negative
-//!   or zero price is refused by `on_bar` before anything is matched.
+//!   or zero price, or one not later than the symbol's previous bar, is refused by `on_bar`
+//!   before anything is matched.
 //! * **Ids.** Venue order ids are `sim-{n}` in submission order; fill ids are
 //!   `sim-{client_order_id}-{k}` for the order's k-th fill. A fill's `ts` is the bar's `ts`.
 //!
@@ -95,6 +96,14 @@ pub enum SimError {
         ts: Timestamp,
         defects: String,
     },
+    /// Bars of a symbol must arrive in time order, each once: a replayed bar would match orders
+    /// against prices they were decided on.
+    #[error("bar for {symbol} at {ts} is not after the previous one at {last}")]
+    OutOfOrder {
+        symbol: Symbol,
+        ts: Timestamp,
+        last: Timestamp,
+    },
     #[error("invalid simulator configuration: {0}")]
     Config(String),
     #[error("the ledger refused a simulated fill: {0}")]
@@ -135,6 +144,8 @@ pub struct SimExchange {
     /// Working orders in submission order.
     working: Vec<ClientOrderId>,
     updates: Vec<VenueUpdate>,
+    /// The last bar's `ts` per symbol.
+    last_bar: BTreeMap<Symbol, Timestamp>,
     submitted: u64,
     /// The latest instant the exchange has seen (bar or request); stamps cancels and expiries.
     now: Timestamp,
@@ -151,6 +162,7 @@ impl SimExchange {
             orders: BTreeMap::new(),
             working: Vec::new(),
             updates: Vec::new(),
+            last_bar: BTreeMap::new(),
             submitted: 0,
             now: Timestamp::MIN,
         })
@@ -203,6 +215,16 @@ impl SimExchange {
                 });
             }
         };
+        if let Some(&last) = self.last_bar.get(&bar.symbol) {
+            if bar.ts <= last {
+                return Err(SimError::OutOfOrder {
+                    symbol: bar.symbol.clone(),
+                    ts: bar.ts,
+                    last,
+                });
+            }
+        }
+        self.last_bar.insert(bar.symbol.clone(), bar.ts);
         self.now = self.now.max(bar.ts);
         self.account.set_mark(&bar.symbol, Price(px.close));
         let mut available = self.volume_cap(bar);
