@@ -5,8 +5,9 @@
 //! identical outputs: no clocks, no randomness, ordered maps only.
 //!
 //! # Rules
-//! * **Which bar.** An order is matched only against bars whose `ts` is later than the order's
-//!   `created_at`: an order placed after seeing bar t first meets bar t+1. Orders on one bar are
+//! * **Which bar.** `Bar.ts` is the instant the bar closed. An order is matched only against
+//!   bars whose `ts` is later than the order's `created_at`: an order placed after seeing bar t
+//!   first meets bar t+1. Orders on one bar are
 //!   handled in submission order, continuous-session orders before the closing auction.
 //! * **Market** fills at the next bar's open, moved by the slippage model (buys pay up, sells
 //!   receive less) and rounded to the tick.
@@ -42,7 +43,9 @@
 //!   `sim-{client_order_id}-{k}` for the order's k-th fill. A fill's `ts` is the bar's `ts`.
 //!
 //! Cash may end below zero when a buy fills above the price its buying-power check assumed
-//! (gap, slippage), as it would on a margin account; the check uses the last close seen.
+//! (gap, slippage), as it would on a margin account; the check prices market orders at the last
+//! close seen, buy limits at their limit, and stops and sells at the higher of mark and order
+//! price.
 
 mod account;
 pub mod commission;
