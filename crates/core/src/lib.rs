@@ -15,5 +15,6 @@ pub mod plugin;
 pub mod schedule;
 pub mod store;
 pub mod time;
+pub mod venue;
 
 pub use time::Timestamp;

@@ -1,0 +1,332 @@
+//! Price rules: whether an order executes against one bar, and at what reference price.
+//!
+//! Pure functions of the order and the bar, so every rule in the module doc of `sim` is tested
+//! here in isolation. Quantity (volume caps, FOK) is decided by the exchange, not here.
+
+use optifire_core::domain::{Bar, OrderType, Side};
+use rust_decimal::{Decimal, RoundingStrategy};
+
+/// A bar's prices as exact decimals on the tick grid.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BarPrices {
+    pub open: Decimal,
+    pub high: Decimal,
+    pub low: Decimal,
+    pub close: Decimal,
+}
+
+/// `None` if a price is not a finite number.
+pub fn to_tick(v: f64, price_decimals: u32) -> Option<Decimal> {
+    // Round to 8 decimals first so 412.34499999999997 (the f64 nearest 412.345) becomes 412.345
+    // before the rounding to the tick.
+    let d = Decimal::from_f64_retain(v)?.round_dp(8);
+    Some(d.round_dp_with_strategy(price_decimals, RoundingStrategy::MidpointAwayFromZero))
+}
+
+impl BarPrices {
+    pub fn from_bar(bar: &Bar, price_decimals: u32) -> Option<BarPrices> {
+        Some(BarPrices {
+            open: to_tick(bar.open, price_decimals)?,
+            high: to_tick(bar.high, price_decimals)?,
+            low: to_tick(bar.low, price_decimals)?,
+            close: to_tick(bar.close, price_decimals)?,
+        })
+    }
+}
+
+/// How an execution is priced.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Execution {
+    /// A market-style execution at this reference price; slippage applies.
+    Market(Decimal),
+    /// A limit-style execution at exactly this price; no slippage (the limit bounds it).
+    Limit(Decimal),
+}
+
+/// What one bar does to an order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Match {
+    /// The stop has been traded through (stays true for the order's life).
+    pub triggered: bool,
+    pub execution: Option<Execution>,
+}
+
+fn limit_touch(side: Side, limit: Decimal, b: &BarPrices) -> Option<Execution> {
+    match side {
+        // A buy limit fills when the low reaches it, at the better of open and limit: a gap
+        // down through the limit fills at the open.
+        Side::Buy if b.low <= limit => Some(Execution::Limit(b.open.min(limit))),
+        Side::Sell if b.high >= limit => Some(Execution::Limit(b.open.max(limit))),
+        _ => None,
+    }
+}
+
+fn stop_hit(side: Side, stop: Decimal, b: &BarPrices) -> bool {
+    match side {
+        Side::Buy => b.high >= stop,
+        Side::Sell => b.low <= stop,
+    }
+}
+
+/// The price at which a stop triggers: the stop, or the open when the bar gaps through it.
+fn trigger_price(side: Side, stop: Decimal, b: &BarPrices) -> Decimal {
+    match side {
+        Side::Buy => b.open.max(stop),
+        Side::Sell => b.open.min(stop),
+    }
+}
+
+fn gapped_through(side: Side, stop: Decimal, b: &BarPrices) -> bool {
+    match side {
+        Side::Buy => b.open >= stop,
+        Side::Sell => b.open <= stop,
+    }
+}
+
+fn within_limit(side: Side, px: Decimal, limit: Decimal) -> bool {
+    match side {
+        Side::Buy => px <= limit,
+        Side::Sell => px >= limit,
+    }
+}
+
+/// Continuous-session matching of an order against the next bar (not the closing auction).
+/// `triggered` is whether an earlier bar already triggered the order's stop.
+pub fn match_bar(order_type: &OrderType, side: Side, triggered: bool, b: &BarPrices) -> Match {
+    let none = Match {
+        triggered,
+        execution: None,
+    };
+    match *order_type {
+        OrderType::Market => Match {
+            triggered,
+            execution: Some(Execution::Market(b.open)),
+        },
+        OrderType::Limit { limit } => Match {
+            triggered,
+            execution: limit_touch(side, limit.0, b),
+        },
+        OrderType::Stop { .. } if triggered => Match {
+            triggered,
+            execution: Some(Execution::Market(b.open)),
+        },
+        OrderType::Stop { stop } => {
+            if stop_hit(side, stop.0, b) {
+                Match {
+                    triggered: true,
+                    execution: Some(Execution::Market(trigger_price(side, stop.0, b))),
+                }
+            } else {
+                none
+            }
+        }
+        OrderType::StopLimit { limit, .. } if triggered => Match {
+            triggered,
+            execution: limit_touch(side, limit.0, b),
+        },
+        OrderType::StopLimit { stop, limit } => {
+            if !stop_hit(side, stop.0, b) {
+                return none;
+            }
+            let t = trigger_price(side, stop.0, b);
+            let execution = if within_limit(side, t, limit.0) {
+                // Marketable at the moment it triggers.
+                Some(Execution::Limit(t))
+            } else if gapped_through(side, stop.0, b) {
+                // Triggered at the open, so the whole bar comes after the trigger: the limit
+                // fills if the range reaches it.
+                limit_touch(side, limit.0, b)
+            } else {
+                // Triggered inside the bar above (buy) the limit: whether the price came back
+                // to the limit after the trigger is unknowable from OHLC, so it rests.
+                None
+            };
+            Match {
+                triggered: true,
+                execution,
+            }
+        }
+        OrderType::MarketOnClose => none,
+    }
+}
+
+/// Closing-auction matching: market-on-close at the close; a limit on close fills at the close
+/// when the close is within the limit.
+pub fn match_close(order_type: &OrderType, side: Side, b: &BarPrices) -> Option<Execution> {
+    match *order_type {
+        OrderType::Market | OrderType::MarketOnClose => Some(Execution::Market(b.close)),
+        OrderType::Limit { limit } if within_limit(side, b.close, limit.0) => {
+            Some(Execution::Limit(b.close))
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use optifire_core::domain::Price;
+    use rust_decimal_macros::dec;
+
+    fn bar(o: Decimal, h: Decimal, l: Decimal, c: Decimal) -> BarPrices {
+        BarPrices {
+            open: o,
+            high: h,
+            low: l,
+            close: c,
+        }
+    }
+    fn lim(l: Decimal) -> OrderType {
+        OrderType::Limit { limit: Price(l) }
+    }
+    fn stop(s: Decimal) -> OrderType {
+        OrderType::Stop { stop: Price(s) }
+    }
+    fn stop_limit(s: Decimal, l: Decimal) -> OrderType {
+        OrderType::StopLimit {
+            stop: Price(s),
+            limit: Price(l),
+        }
+    }
+
+    #[test]
+    fn ticks_round_half_away_from_zero() {
+        assert_eq!(to_tick(412.345, 2), Some(dec!(412.35)));
+        assert_eq!(to_tick(99.994999, 2), Some(dec!(99.99)));
+        assert_eq!(to_tick(f64::NAN, 2), None);
+    }
+
+    #[test]
+    fn market_fills_at_the_open() {
+        let b = bar(dec!(100), dec!(105), dec!(95), dec!(101));
+        let m = match_bar(&OrderType::Market, Side::Buy, false, &b);
+        assert_eq!(m.execution, Some(Execution::Market(dec!(100))));
+    }
+
+    #[test]
+    fn limits_fill_at_the_better_of_open_and_limit() {
+        let b = bar(dec!(100), dec!(105), dec!(95), dec!(101));
+        // Buy 97: low 95 reaches it, open 100 is above → 97.
+        assert_eq!(
+            match_bar(&lim(dec!(97)), Side::Buy, false, &b).execution,
+            Some(Execution::Limit(dec!(97)))
+        );
+        // Buy 94: low 95 never reaches it.
+        assert_eq!(
+            match_bar(&lim(dec!(94)), Side::Buy, false, &b).execution,
+            None
+        );
+        // Sell 104 fills at 104; sell 106 does not.
+        assert_eq!(
+            match_bar(&lim(dec!(104)), Side::Sell, false, &b).execution,
+            Some(Execution::Limit(dec!(104)))
+        );
+        assert_eq!(
+            match_bar(&lim(dec!(106)), Side::Sell, false, &b).execution,
+            None
+        );
+        // Gap down: buy limit 97 with the bar opening at 92 fills at the open, 92.
+        let gap = bar(dec!(92), dec!(93), dec!(90), dec!(91));
+        assert_eq!(
+            match_bar(&lim(dec!(97)), Side::Buy, false, &gap).execution,
+            Some(Execution::Limit(dec!(92)))
+        );
+        // Gap up: sell limit 104 with the bar opening at 108 fills at 108.
+        let up = bar(dec!(108), dec!(110), dec!(107), dec!(109));
+        assert_eq!(
+            match_bar(&lim(dec!(104)), Side::Sell, false, &up).execution,
+            Some(Execution::Limit(dec!(108)))
+        );
+    }
+
+    #[test]
+    fn stops_trigger_through_the_range_and_fill_at_the_worse_of_open_and_stop() {
+        let b = bar(dec!(100), dec!(105), dec!(95), dec!(101));
+        let m = match_bar(&stop(dec!(103)), Side::Buy, false, &b);
+        assert_eq!(
+            m,
+            Match {
+                triggered: true,
+                execution: Some(Execution::Market(dec!(103)))
+            }
+        );
+        assert_eq!(
+            match_bar(&stop(dec!(106)), Side::Buy, false, &b).execution,
+            None
+        );
+        assert_eq!(
+            match_bar(&stop(dec!(96)), Side::Sell, false, &b).execution,
+            Some(Execution::Market(dec!(96)))
+        );
+        // Gap through a sell stop at 96: opens at 90 → fills at the open, 90.
+        let gap = bar(dec!(90), dec!(92), dec!(88), dec!(91));
+        assert_eq!(
+            match_bar(&stop(dec!(96)), Side::Sell, false, &gap).execution,
+            Some(Execution::Market(dec!(90)))
+        );
+        // Gap through a buy stop at 103: opens at 107 → 107.
+        let up = bar(dec!(107), dec!(108), dec!(106), dec!(107));
+        assert_eq!(
+            match_bar(&stop(dec!(103)), Side::Buy, false, &up).execution,
+            Some(Execution::Market(dec!(107)))
+        );
+    }
+
+    #[test]
+    fn stop_limit_triggers_then_limits() {
+        let b = bar(dec!(100), dec!(105), dec!(95), dec!(101));
+        // Buy stop 103 limit 104: triggers at 103 ≤ 104 → limit fill at 103.
+        assert_eq!(
+            match_bar(&stop_limit(dec!(103), dec!(104)), Side::Buy, false, &b).execution,
+            Some(Execution::Limit(dec!(103)))
+        );
+        // Buy stop 103 limit 102 triggered inside the bar: rests as a limit at 102.
+        let m = match_bar(&stop_limit(dec!(103), dec!(102)), Side::Buy, false, &b);
+        assert_eq!(
+            m,
+            Match {
+                triggered: true,
+                execution: None
+            }
+        );
+        // Next bar 101.5-103 low 101: the resting buy limit 102 fills at min(open 101.5, 102).
+        let next = bar(dec!(101.5), dec!(103), dec!(101), dec!(102));
+        assert_eq!(
+            match_bar(&stop_limit(dec!(103), dec!(102)), Side::Buy, true, &next).execution,
+            Some(Execution::Limit(dec!(101.5)))
+        );
+        // Gap: opens 107 through stop 103, limit 105 above open? no: 107 > 105, low 104 ≤ 105
+        // → triggered at the open, the range then reaches 105 → fills at 105.
+        let gap = bar(dec!(107), dec!(108), dec!(104), dec!(106));
+        assert_eq!(
+            match_bar(&stop_limit(dec!(103), dec!(105)), Side::Buy, false, &gap).execution,
+            Some(Execution::Limit(dec!(105)))
+        );
+        // Same gap with limit 103.5, low 104 never reaches it: triggered, resting.
+        let m = match_bar(&stop_limit(dec!(103), dec!(103.5)), Side::Buy, false, &gap);
+        assert_eq!((m.triggered, m.execution), (true, None));
+        // Sell stop 96 limit 95.5: triggers at 96 ≥ 95.5 → 96.
+        assert_eq!(
+            match_bar(&stop_limit(dec!(96), dec!(95.5)), Side::Sell, false, &b).execution,
+            Some(Execution::Limit(dec!(96)))
+        );
+    }
+
+    #[test]
+    fn closing_auction() {
+        let b = bar(dec!(100), dec!(105), dec!(95), dec!(101));
+        assert_eq!(
+            match_close(&OrderType::MarketOnClose, Side::Sell, &b),
+            Some(Execution::Market(dec!(101)))
+        );
+        assert_eq!(
+            match_close(&lim(dec!(101)), Side::Buy, &b),
+            Some(Execution::Limit(dec!(101)))
+        );
+        assert_eq!(match_close(&lim(dec!(100.99)), Side::Buy, &b), None);
+        assert_eq!(
+            match_bar(&OrderType::MarketOnClose, Side::Buy, false, &b).execution,
+            None
+        );
+    }
+}

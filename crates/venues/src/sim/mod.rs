@@ -1,0 +1,660 @@
+//! The simulated exchange: a deterministic broker for backtests and paper trading.
+//!
+//! It matches working orders against bars the driver feeds it and keeps its own books, so the
+//! engine talks to it through core's `Broker` exactly as it talks to Alpaca. Same inputs give
+//! identical outputs: no clocks, no randomness, ordered maps only.
+//!
+//! # Rules
+//! * **Which bar.** `Bar.ts` is the instant the bar closed. An order is matched only against
+//!   bars whose `ts` is later than the order's `created_at`: an order placed after seeing bar t
+//!   first meets bar t+1. Orders on one bar are
+//!   handled in submission order, continuous-session orders before the closing auction.
+//! * **Market** fills at the next bar's open, moved by the slippage model (buys pay up, sells
+//!   receive less) and rounded to the tick.
+//! * **Limit** fills when the bar's range reaches the limit (buy: low ≤ limit) at the better of
+//!   open and limit (a gap through the limit fills at the open); sells mirror it. No slippage.
+//! * **Stop** triggers when the bar trades through the stop (buy: high ≥ stop; sell: low ≤
+//!   stop) and fills like a market order at the worse of open and stop (a gap fills at the open),
+//!   then slippage. **Stop-limit** triggers the same way; in the triggering bar it fills at the
+//!   trigger price if that is within the limit, or at the limit if the bar gapped through the
+//!   stop and its range reaches the limit; otherwise it rests as a limit order.
+//! * **On close** (`OrderType::MarketOnClose`, or `TimeInForce::Cls`): fills at the close of the
+//!   bar flagged `is_session_close` (market: with slippage; limit-on-close: only if the close is
+//!   within the limit). Whatever does not fill there expires.
+//! * **Time in force.** `Day` orders still working after the session's closing bar expire;
+//!   `Gtc` persist; `Ioc` fills what it can on its first bar and cancels the rest; `Fok` fills
+//!   whole on its first bar or is canceled. `Opg` is refused (bars carry no opening-auction flag).
+//! * **Volume.** With `FillRules::participation = Some(p)`, orders on a symbol share at most
+//!   p × bar volume per bar (whole shares unless fractionable); the rest stays working
+//!   (`PartiallyFilled`).
+//! * **Costs.** Fill prices are exact decimals on the tick grid; commissions follow
+//!   `CommissionModel` and are charged per order (see `commission`).
+//! * **Rejects at submit** (with the reason): non-positive quantity, fractional quantity of a
+//!   non-fractionable instrument, untradable instrument (an index such as VIX), non-positive or
+//!   sub-tick limit/stop price, unsupported time in force, a short sale of an instrument that is
+//!   not shortable or not easy to borrow, and insufficient buying power (1×: equity − gross
+//!   position value − open orders' reservations) for the part of the order that opens exposure.
+//!   Reducing orders are never refused for buying power.
+//! * A refused order is not recorded: `submit` returns `BrokerError::Rejected` with the reason
+//!   and the client id stays free, as with Alpaca's 403/422 answers. A bar with a NaN, negative
+//!   or zero price, or one not later than the symbol's previous bar, is refused by `on_bar`
+//!   before anything is matched.
+//! * **Ids.** Venue order ids are `sim-{n}` in submission order; fill ids are
+//!   `sim-{client_order_id}-{k}` for the order's k-th fill. A fill's `ts` is the bar's `ts`.
+//!
+//! Cash may end below zero when a buy fills above the price its buying-power check assumed
+//! (gap, slippage), as it would on a margin account; the check prices market orders at the last
+//! close seen, buy limits at their limit, and stops and sells at the higher of mark and order
+//! price.
+
+mod account;
+pub mod commission;
+pub mod config;
+pub mod matching;
+pub mod slippage;
+
+pub use commission::CommissionModel;
+pub use config::{FillRules, SimConfig};
+pub use slippage::SlippageModel;
+
+use account::{opening_qty, SimAccount};
+use matching::{match_bar, match_close, BarPrices, Execution};
+use optifire_core::domain::{
+    Bar, ClientOrderId, Fill, Instrument, LedgerError, Money, Order, OrderRequest, OrderStatus,
+    OrderType, Portfolio, Position, Price, Quantity, Side, Symbol, TimeInForce,
+};
+use optifire_core::venue::{Account, Broker, BrokerError, VenueUpdate};
+use optifire_core::Timestamp;
+use rust_decimal::{Decimal, RoundingStrategy};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// What the driver knows about the bar it passes to `on_bar`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionInfo {
+    /// This is the session's last bar: the closing auction runs and Day orders expire after it.
+    /// Every daily bar is one.
+    pub is_session_close: bool,
+}
+
+impl SessionInfo {
+    pub const fn close() -> Self {
+        SessionInfo {
+            is_session_close: true,
+        }
+    }
+    pub const fn intraday() -> Self {
+        SessionInfo {
+            is_session_close: false,
+        }
+    }
+}
+
+/// Why the exchange could not process a bar.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SimError {
+    #[error("bar for {symbol} at {ts} is invalid: {defects}")]
+    InvalidBar {
+        symbol: Symbol,
+        ts: Timestamp,
+        defects: String,
+    },
+    /// Bars of a symbol must arrive in time order, each once: a replayed bar would match orders
+    /// against prices they were decided on.
+    #[error("bar for {symbol} at {ts} is not after the previous one at {last}")]
+    OutOfOrder {
+        symbol: Symbol,
+        ts: Timestamp,
+        last: Timestamp,
+    },
+    #[error("invalid simulator configuration: {0}")]
+    Config(String),
+    #[error("the ledger refused a simulated fill: {0}")]
+    Ledger(#[from] LedgerError),
+}
+
+/// An order plus the exchange's private state about it.
+#[derive(Clone, Debug)]
+struct SimOrder {
+    order: Order,
+    fills: u32,
+    /// The stop has been traded through.
+    triggered: bool,
+    /// Cumulative executed value, for the average price and per-order commissions.
+    executed_value: Money,
+    /// Shares of the order that open exposure, and the price they were reserved at.
+    opening_qty: Decimal,
+    reserve_price: Decimal,
+}
+
+impl SimOrder {
+    fn reserved(&self) -> Decimal {
+        self.opening_qty.min(self.order.remaining_qty().0) * self.reserve_price
+    }
+    fn on_close(&self) -> bool {
+        self.order.request.order_type == OrderType::MarketOnClose
+            || self.order.request.tif == TimeInForce::Cls
+    }
+}
+
+/// The deterministic simulated exchange. See the module doc for its rules.
+#[derive(Debug)]
+pub struct SimExchange {
+    config: SimConfig,
+    instruments: BTreeMap<Symbol, Instrument>,
+    account: SimAccount,
+    orders: BTreeMap<ClientOrderId, SimOrder>,
+    /// Working orders in submission order.
+    working: Vec<ClientOrderId>,
+    updates: Vec<VenueUpdate>,
+    /// The last bar's `ts` per symbol.
+    last_bar: BTreeMap<Symbol, Timestamp>,
+    submitted: u64,
+    /// The latest instant the exchange has seen (bar or request); stamps cancels and expiries.
+    now: Timestamp,
+}
+
+impl SimExchange {
+    /// Refuses a configuration that `SimConfig::validate` rejects.
+    pub fn new(config: SimConfig) -> Result<Self, SimError> {
+        config.validate().map_err(SimError::Config)?;
+        Ok(SimExchange {
+            account: SimAccount::new(config.starting_cash),
+            config,
+            instruments: BTreeMap::new(),
+            orders: BTreeMap::new(),
+            working: Vec::new(),
+            updates: Vec::new(),
+            last_bar: BTreeMap::new(),
+            submitted: 0,
+            now: Timestamp::MIN,
+        })
+    }
+
+    /// Declares an instrument's trading properties; undeclared symbols use `Instrument::infer`.
+    pub fn add_instrument(&mut self, instrument: Instrument) {
+        self.instruments
+            .insert(instrument.symbol.clone(), instrument);
+    }
+
+    pub fn instrument(&self, symbol: &Symbol) -> Instrument {
+        self.instruments
+            .get(symbol)
+            .cloned()
+            .unwrap_or_else(|| Instrument::infer(symbol))
+    }
+
+    pub fn config(&self) -> &SimConfig {
+        &self.config
+    }
+
+    /// The exchange's ledger (cash, positions, commissions paid).
+    pub fn portfolio(&self) -> &Portfolio {
+        self.account.portfolio()
+    }
+
+    /// Sets the price used to value positions and check buying power, e.g. from a quote.
+    /// `on_bar` sets it to each bar's close.
+    pub fn set_mark(&mut self, symbol: &Symbol, price: Price) {
+        self.account.set_mark(symbol, price);
+    }
+
+    /// Matches working orders on `bar.symbol` against `bar`; on the session's closing bar also
+    /// runs the closing auction and expires that symbol's Day orders.
+    pub fn on_bar(&mut self, bar: &Bar, session: SessionInfo) -> Result<(), SimError> {
+        let decimals = self.config.fill.price_decimals;
+        let px = match BarPrices::from_bar(bar, decimals) {
+            Some(px) if bar.is_valid() && px.low > Decimal::ZERO => px,
+            _ => {
+                let mut defects: Vec<String> =
+                    bar.defects().iter().map(|d| d.to_string()).collect();
+                if defects.is_empty() {
+                    defects.push("a price rounds to zero or below".into());
+                }
+                return Err(SimError::InvalidBar {
+                    symbol: bar.symbol.clone(),
+                    ts: bar.ts,
+                    defects: defects.join("; "),
+                });
+            }
+        };
+        if let Some(&last) = self.last_bar.get(&bar.symbol) {
+            if bar.ts <= last {
+                return Err(SimError::OutOfOrder {
+                    symbol: bar.symbol.clone(),
+                    ts: bar.ts,
+                    last,
+                });
+            }
+        }
+        self.last_bar.insert(bar.symbol.clone(), bar.ts);
+        self.now = self.now.max(bar.ts);
+        self.account.set_mark(&bar.symbol, Price(px.close));
+        let mut available = self.volume_cap(bar);
+        let eligible: Vec<ClientOrderId> = self
+            .working
+            .iter()
+            .filter(|id| {
+                self.orders.get(*id).is_some_and(|o| {
+                    o.order.request.symbol == bar.symbol && o.order.request.created_at < bar.ts
+                })
+            })
+            .cloned()
+            .collect();
+
+        for id in &eligible {
+            let Some(so) = self.orders.get_mut(id) else {
+                continue;
+            };
+            if so.on_close() {
+                continue;
+            }
+            let req = &so.order.request;
+            let m = match_bar(&req.order_type, req.side, so.triggered, &px);
+            so.triggered = m.triggered;
+            self.execute(id, m.execution, bar, &mut available)?;
+            self.finish_immediate(id);
+        }
+
+        if session.is_session_close {
+            for id in &eligible {
+                let Some(so) = self.orders.get(id) else {
+                    continue;
+                };
+                if !so.on_close() || so.order.status.is_terminal() {
+                    continue;
+                }
+                let req = &so.order.request;
+                let execution = match_close(&req.order_type, req.side, &px);
+                self.execute(id, execution, bar, &mut available)?;
+                self.end(
+                    id,
+                    OrderStatus::Expired,
+                    "not filled in the closing auction",
+                );
+            }
+            for id in &eligible {
+                if self
+                    .orders
+                    .get(id)
+                    .is_some_and(|o| o.order.request.tif == TimeInForce::Day)
+                {
+                    self.end(
+                        id,
+                        OrderStatus::Expired,
+                        "day order expired at the session close",
+                    );
+                }
+            }
+        }
+        self.prune_working();
+        Ok(())
+    }
+
+    /// Expires every Day order placed before `ts` that is still working, for drivers whose
+    /// session ended without a closing bar for some symbol (halt, missing data).
+    pub fn end_of_session(&mut self, ts: Timestamp) {
+        self.now = self.now.max(ts);
+        let day: Vec<ClientOrderId> = self
+            .working
+            .iter()
+            .filter(|id| {
+                self.orders.get(*id).is_some_and(|o| {
+                    o.order.request.tif == TimeInForce::Day && o.order.request.created_at < ts
+                })
+            })
+            .cloned()
+            .collect();
+        for id in &day {
+            self.end(
+                id,
+                OrderStatus::Expired,
+                "day order expired at the session close",
+            );
+        }
+        self.prune_working();
+    }
+
+    /// Shares the symbol's orders may still take from this bar; `None` is unlimited.
+    fn volume_cap(&self, bar: &Bar) -> Option<Decimal> {
+        let p = self.config.fill.participation?;
+        let raw = Decimal::from_f64_retain(p * bar.volume)
+            .unwrap_or(Decimal::ZERO)
+            .round_dp(8)
+            .max(Decimal::ZERO);
+        Some(if self.instrument(&bar.symbol).fractionable {
+            raw.round_dp_with_strategy(9, RoundingStrategy::ToZero)
+        } else {
+            raw.floor()
+        })
+    }
+
+    /// Fills as much of the order as the execution, the volume cap and FOK allow.
+    fn execute(
+        &mut self,
+        id: &ClientOrderId,
+        execution: Option<Execution>,
+        bar: &Bar,
+        available: &mut Option<Decimal>,
+    ) -> Result<(), SimError> {
+        let (Some(execution), Some(so)) = (execution, self.orders.get(id)) else {
+            return Ok(());
+        };
+        let remaining = so.order.remaining_qty().0;
+        let mut qty = available.map_or(remaining, |a| a.min(remaining));
+        if so.order.request.tif == TimeInForce::Fok && qty < remaining {
+            qty = Decimal::ZERO;
+        }
+        if qty <= Decimal::ZERO {
+            return Ok(());
+        }
+        let side = so.order.request.side;
+        let price = match execution {
+            Execution::Market(p) => self.config.slippage.apply(
+                side,
+                Price(p),
+                Quantity(qty),
+                bar.volume,
+                self.config.fill.price_decimals,
+            ),
+            Execution::Limit(p) => Price(p),
+        };
+        if let Some(a) = available.as_mut() {
+            *a -= qty;
+        }
+        self.fill(id, Quantity(qty), price, bar.ts)
+    }
+
+    fn fill(
+        &mut self,
+        id: &ClientOrderId,
+        qty: Quantity,
+        price: Price,
+        ts: Timestamp,
+    ) -> Result<(), SimError> {
+        let Some(so) = self.orders.get(id) else {
+            return Ok(());
+        };
+        let req = &so.order.request;
+        let before = (so.order.filled_qty, so.executed_value);
+        let after = (before.0 + qty, before.1 + qty * price);
+        let fill = Fill {
+            fill_id: format!("sim-{}-{}", id, so.fills + 1),
+            client_order_id: id.clone(),
+            symbol: req.symbol.clone(),
+            side: req.side,
+            qty,
+            price,
+            commission: if self.commission_applies(&req.symbol) {
+                self.config.commission.fill_charge(req.side, before, after)
+            } else {
+                Money::ZERO
+            },
+            ts,
+        };
+        self.account.apply_fill(&fill)?;
+        let Some(so) = self.orders.get_mut(id) else {
+            return Ok(());
+        };
+        so.fills += 1;
+        so.executed_value = after.1;
+        so.order.filled_qty = after.0;
+        so.order.avg_fill_price = Some(Price(after.1 .0 / after.0 .0));
+        so.order.status = if so.order.remaining_qty().is_zero() {
+            OrderStatus::Filled
+        } else {
+            OrderStatus::PartiallyFilled
+        };
+        so.order.updated_at = ts;
+        let order = so.order.clone();
+        self.updates.push(VenueUpdate::Fill(fill));
+        self.updates.push(VenueUpdate::Order(order));
+        Ok(())
+    }
+
+    /// IOC and FOK live for one bar: cancel what is left after it.
+    fn finish_immediate(&mut self, id: &ClientOrderId) {
+        match self.orders.get(id).map(|o| o.order.request.tif) {
+            Some(TimeInForce::Ioc) => {
+                self.end(id, OrderStatus::Canceled, "ioc: unfilled quantity canceled")
+            }
+            Some(TimeInForce::Fok) => self.end(
+                id,
+                OrderStatus::Canceled,
+                "fok: the whole quantity could not fill on the first bar",
+            ),
+            _ => {}
+        }
+    }
+
+    /// Moves a still-working order to a terminal state with a reason and reports it.
+    fn end(&mut self, id: &ClientOrderId, status: OrderStatus, reason: &str) {
+        let now = self.now;
+        let Some(so) = self.orders.get_mut(id) else {
+            return;
+        };
+        if so.order.status.is_terminal() {
+            return;
+        }
+        so.order.status = status;
+        so.order.reason = Some(reason.to_string());
+        so.order.updated_at = now;
+        let order = so.order.clone();
+        self.updates.push(VenueUpdate::Order(order));
+    }
+
+    fn commission_applies(&self, symbol: &Symbol) -> bool {
+        self.config
+            .commission
+            .applies_to(self.instrument(symbol).asset_class)
+    }
+
+    fn prune_working(&mut self) {
+        let orders = &self.orders;
+        self.working.retain(|id| {
+            orders
+                .get(id)
+                .is_some_and(|o| !o.order.status.is_terminal())
+        });
+    }
+
+    fn reserved(&self) -> Decimal {
+        self.working
+            .iter()
+            .filter_map(|id| self.orders.get(id))
+            .map(SimOrder::reserved)
+            .sum()
+    }
+
+    /// Checks an order against every reject rule; on success returns the opening quantity and
+    /// the price it reserves buying power at.
+    fn validate(&self, req: &OrderRequest) -> Result<(Decimal, Decimal), String> {
+        let sym = &req.symbol;
+        let qty = req.qty.0;
+        if qty <= Decimal::ZERO {
+            return Err(format!("quantity must be positive (got {qty})"));
+        }
+        let inst = self.instrument(sym);
+        if !inst.tradable {
+            return Err(format!("{sym} is not tradable"));
+        }
+        if !inst.fractionable && !qty.fract().is_zero() {
+            return Err(format!(
+                "{sym} is not fractionable: quantity {qty} must be whole"
+            ));
+        }
+        let decimals = self.config.fill.price_decimals;
+        let check_price = |what: &str, p: Price| -> Result<(), String> {
+            if p.0 <= Decimal::ZERO {
+                Err(format!("{what} price must be positive (got {p})"))
+            } else if p.0.normalize().scale() > decimals {
+                Err(format!(
+                    "{what} price {p} is finer than the tick (decimals: {decimals})"
+                ))
+            } else {
+                Ok(())
+            }
+        };
+        let (limit, stop) = match req.order_type {
+            OrderType::Limit { limit } => (Some(limit), None),
+            OrderType::Stop { stop } => (None, Some(stop)),
+            OrderType::StopLimit { stop, limit } => (Some(limit), Some(stop)),
+            OrderType::Market | OrderType::MarketOnClose => (None, None),
+        };
+        if let Some(l) = limit {
+            check_price("limit", l)?;
+        }
+        if let Some(s) = stop {
+            check_price("stop", s)?;
+        }
+        match (req.order_type, req.tif) {
+            (_, TimeInForce::Opg) => {
+                return Err("time in force opg is not supported by the simulated exchange".into())
+            }
+            (OrderType::Stop { .. } | OrderType::StopLimit { .. }, TimeInForce::Cls) => {
+                return Err("time in force cls needs a market or limit order".into())
+            }
+            (OrderType::MarketOnClose, tif)
+                if tif != TimeInForce::Day && tif != TimeInForce::Cls =>
+            {
+                return Err("market on close needs time in force day or cls".into())
+            }
+            _ => {}
+        }
+
+        // Worst case for exposure: every open order on the symbol in this direction fills and
+        // none in the other direction does.
+        let same_side_open: Decimal = self
+            .working
+            .iter()
+            .filter_map(|id| self.orders.get(id))
+            .filter(|o| o.order.request.symbol == *sym && o.order.request.side == req.side)
+            .map(|o| o.order.remaining_qty().0 * Decimal::from(o.order.request.side.sign()))
+            .sum();
+        let projected = self.account.qty(sym).0 + same_side_open;
+        let opening = opening_qty(projected, req.side, qty);
+        if opening <= Decimal::ZERO {
+            return Ok((Decimal::ZERO, Decimal::ZERO));
+        }
+        if req.side == Side::Sell {
+            if !inst.shortable {
+                return Err(format!("{sym} is not shortable"));
+            }
+            if !inst.easy_to_borrow {
+                return Err(format!("{sym} is not easy to borrow"));
+            }
+        }
+        let mark = self.account.mark(sym).map(|p| p.0);
+        let order_price = limit.or(stop).map(|p| p.0);
+        let est = match (req.side, req.order_type) {
+            // A buy limit never pays more than its limit.
+            (Side::Buy, OrderType::Limit { limit } | OrderType::StopLimit { limit, .. }) => {
+                Some(limit.0)
+            }
+            _ => match (mark, order_price) {
+                (Some(m), Some(p)) => Some(m.max(p)),
+                (m, p) => m.or(p),
+            },
+        };
+        let Some(est) = est else {
+            return Err(format!(
+                "no price seen yet for {sym}: cannot check buying power"
+            ));
+        };
+        let commission = if self.commission_applies(sym) {
+            self.config
+                .commission
+                .order_total(req.side, req.qty, Money(qty * est))
+        } else {
+            Money::ZERO
+        };
+        let need = opening * est + commission.0;
+        let have = self.account.free_buying_power().0 - self.reserved();
+        if need > have {
+            return Err(format!(
+                "insufficient buying power: need {need}, have {}",
+                have.max(Decimal::ZERO)
+            ));
+        }
+        Ok((opening, est))
+    }
+}
+
+impl Broker for SimExchange {
+    fn submit(&mut self, req: OrderRequest) -> Result<Order, BrokerError> {
+        if self.orders.contains_key(&req.client_order_id) {
+            return Err(BrokerError::DuplicateClientOrderId);
+        }
+        let (opening_qty, reserve_price) = self
+            .validate(&req)
+            .map_err(|reason| BrokerError::Rejected { reason })?;
+        self.now = self.now.max(req.created_at);
+        self.submitted += 1;
+        let mut order = Order::new(req);
+        order.broker_order_id = Some(format!("sim-{}", self.submitted));
+        order.status = OrderStatus::New;
+        let id = order.request.client_order_id.clone();
+        self.orders.insert(
+            id.clone(),
+            SimOrder {
+                order: order.clone(),
+                fills: 0,
+                triggered: false,
+                executed_value: Money::ZERO,
+                opening_qty,
+                reserve_price,
+            },
+        );
+        self.working.push(id);
+        self.updates.push(VenueUpdate::Order(order.clone()));
+        Ok(order)
+    }
+
+    fn cancel(&mut self, id: &ClientOrderId) -> Result<Order, BrokerError> {
+        let status = self
+            .orders
+            .get(id)
+            .map(|o| o.order.status)
+            .ok_or(BrokerError::UnknownOrder)?;
+        if status.is_terminal() {
+            return Err(BrokerError::Rejected {
+                reason: format!("order {id} is already {}", status.as_str()),
+            });
+        }
+        self.end(id, OrderStatus::Canceled, "canceled by client");
+        self.prune_working();
+        self.orders
+            .get(id)
+            .map(|o| o.order.clone())
+            .ok_or(BrokerError::UnknownOrder)
+    }
+
+    fn order(&self, id: &ClientOrderId) -> Option<Order> {
+        self.orders.get(id).map(|o| o.order.clone())
+    }
+
+    fn open_orders(&self) -> Vec<Order> {
+        self.working
+            .iter()
+            .filter_map(|id| self.orders.get(id))
+            .map(|o| o.order.clone())
+            .collect()
+    }
+
+    fn positions(&self) -> Vec<Position> {
+        self.account.positions()
+    }
+
+    fn account(&self) -> Account {
+        let free = self.account.free_buying_power().0 - self.reserved();
+        Account {
+            cash: self.account.cash(),
+            equity: self.account.equity(),
+            buying_power: Money(free.max(Decimal::ZERO)),
+        }
+    }
+
+    fn drain_updates(&mut self) -> Vec<VenueUpdate> {
+        std::mem::take(&mut self.updates)
+    }
+}
