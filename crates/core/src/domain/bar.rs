@@ -4,8 +4,10 @@ use crate::domain::Symbol;
 use crate::Timestamp;
 use serde::{Deserialize, Serialize};
 
-/// One OHLCV bar. `ts` is the bar's start for intraday bars and the session date at 00:00 New
-/// York time for daily bars (the loader documents this); the bar is known at its close.
+/// One OHLCV bar. `ts` is the instant the bar became known, i.e. its close (for daily bars of
+/// exchange instruments, the session date at 16:00 New York; for intraday bars, start plus bar
+/// length). Stamping by the close makes "visible at `now`" the same as `ts <= now`, which is what
+/// keeps backtests free of look-ahead.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Bar {
     pub symbol: Symbol,
