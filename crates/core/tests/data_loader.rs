@@ -34,7 +34,10 @@ fn yahoo_daily_close_first_order_reads_by_name() {
     assert_eq!(b.volume, 110210800.0);
     // 2021-01-04 16:00 EST = 21:00 UTC = 1_609_794_000.
     assert_eq!(b.ts, Timestamp::from_secs(1_609_794_000));
-    assert_eq!((s.rows[0].line, s.rows[0].date_text.as_str()), (2, "2021-01-04"));
+    assert_eq!(
+        (s.rows[0].line, s.rows[0].date_text.as_str()),
+        (2, "2021-01-04")
+    );
     assert_eq!(s.rows[4].line, 6);
 }
 
@@ -43,7 +46,10 @@ fn adj_close_layout_takes_close_not_adj_close() {
     let s = load_csv(&excerpt("ORCL.csv"), &LoadOptions::default()).unwrap();
     // `1995-01-03,2.179012,2.191358,2.117284,2.117284,1.883304,36301200`
     let b = &s.bars[0];
-    assert_eq!((b.open, b.high, b.low, b.close), (2.179012, 2.191358, 2.117284, 2.117284));
+    assert_eq!(
+        (b.open, b.high, b.low, b.close),
+        (2.179012, 2.191358, 2.117284, 2.117284)
+    );
     assert_eq!(b.volume, 36301200.0);
     // 1995-01-03 21:00 UTC.
     assert_eq!(b.ts, Timestamp::from_secs(789_166_800));
@@ -61,7 +67,11 @@ fn crypto_daily_bar_is_known_at_the_end_of_the_utc_day() {
 
 #[test]
 fn minute_file_with_unnamed_time_field() {
-    let s = load_csv(&excerpt("index-futures-2006-minute.csv"), &LoadOptions::default()).unwrap();
+    let s = load_csv(
+        &excerpt("index-futures-2006-minute.csv"),
+        &LoadOptions::default(),
+    )
+    .unwrap();
     assert_eq!(s.layout, Layout::SplitDateTime { time_named: false });
     assert_eq!(
         s.frequency,
@@ -72,7 +82,10 @@ fn minute_file_with_unnamed_time_field() {
     assert!(s.parse_defects.is_empty());
     // `2006-01-02,09:01:00,3602.00,3603.00,3597.00,3599.00,5699,0`: known at 09:02 UTC.
     let b = &s.bars[0];
-    assert_eq!((b.open, b.high, b.low, b.close, b.volume), (3602.0, 3603.0, 3597.0, 3599.0, 5699.0));
+    assert_eq!(
+        (b.open, b.high, b.low, b.close, b.volume),
+        (3602.0, 3603.0, 3597.0, 3599.0, 5699.0)
+    );
     assert_eq!(b.ts, Timestamp::from_secs(1_136_192_520));
     assert_eq!(s.rows[0].date_text, "2006-01-02 09:01:00");
 
@@ -115,7 +128,10 @@ fn header_case_and_order_do_not_matter_and_symbol_can_be_given() {
     let s = load_csv(&excerpt("mixed_case.csv"), &opts).unwrap();
     assert_eq!(s.symbol.as_str(), "XYZ");
     let b = &s.bars[0];
-    assert_eq!((b.open, b.high, b.low, b.close, b.volume), (10.0, 11.0, 9.5, 10.5, 1000.0));
+    assert_eq!(
+        (b.open, b.high, b.low, b.close, b.volume),
+        (10.0, 11.0, 9.5, 10.5, 1000.0)
+    );
 }
 
 #[test]
@@ -140,17 +156,32 @@ fn bad_rows_become_defects_and_the_rest_loads() {
             (Some(8), "2024-13-10", "date `2024-13-10` is not YYYY-MM-DD"),
         ]
     );
-    assert!(s.parse_defects.iter().all(|d| d.kind == DefectKind::Unparsable));
+    assert!(s
+        .parse_defects
+        .iter()
+        .all(|d| d.kind == DefectKind::Unparsable));
     let shown = s.parse_defects[0].to_string();
-    assert!(shown.ends_with("bad_rows.csv 2024-01-03 close is empty"), "{shown}");
+    assert!(
+        shown.ends_with("bad_rows.csv 2024-01-03 close is empty"),
+        "{shown}"
+    );
 }
 
 #[test]
 fn missing_column_and_unreadable_file_are_errors_that_name_them() {
     let e = load_csv(&excerpt("no_close.csv"), &LoadOptions::default()).unwrap_err();
-    assert!(matches!(e, LoadError::MissingColumn { column: "Close", .. }));
+    assert!(matches!(
+        e,
+        LoadError::MissingColumn {
+            column: "Close",
+            ..
+        }
+    ));
     let msg = e.to_string();
-    assert!(msg.contains("no_close.csv") && msg.contains("`Close`"), "{msg}");
+    assert!(
+        msg.contains("no_close.csv") && msg.contains("`Close`"),
+        "{msg}"
+    );
 
     let e = load_csv(&excerpt("does_not_exist.csv"), &LoadOptions::default()).unwrap_err();
     assert!(matches!(e, LoadError::Open { .. }));

@@ -48,7 +48,9 @@ impl Default for LoadOptions {
 pub enum Frequency {
     Daily(DailyClose),
     /// Bars of `bar_length` (zero for ticks).
-    Intraday { bar_length: TimeDelta },
+    Intraday {
+        bar_length: TimeDelta,
+    },
 }
 
 /// Where a bar came from, so every later defect can name its line and date as written.
@@ -138,7 +140,10 @@ pub fn load_csv(path: &Path, opts: &LoadOptions) -> Result<LoadedSeries, LoadErr
         }
     })?;
 
-    let symbol = opts.symbol.clone().unwrap_or_else(|| symbol_from_path(path));
+    let symbol = opts
+        .symbol
+        .clone()
+        .unwrap_or_else(|| symbol_from_path(path));
     let frequency = frequency_of(cols.layout, &symbol, opts);
     let parser = RowParser {
         cols,
@@ -157,10 +162,12 @@ pub fn load_csv(path: &Path, opts: &LoadOptions) -> Result<LoadedSeries, LoadErr
     let mut more = has_first;
     while more {
         out.push_row(&parser, &record);
-        more = csv.read_byte_record(&mut record).map_err(|source| LoadError::Read {
-            file: out.file.clone(),
-            source,
-        })?;
+        more = csv
+            .read_byte_record(&mut record)
+            .map_err(|source| LoadError::Read {
+                file: out.file.clone(),
+                source,
+            })?;
     }
     Ok(out)
 }
@@ -329,9 +336,8 @@ impl RowParser {
                             .naive_local(),
                     },
                 };
-                let ts = intraday_known_at(start, self.tz, bar_length).map_err(|_| {
-                    format!("local time `{start}` does not exist in {}", self.tz)
-                })?;
+                let ts = intraday_known_at(start, self.tz, bar_length)
+                    .map_err(|_| format!("local time `{start}` does not exist in {}", self.tz))?;
                 (start.date(), ts)
             }
         };
@@ -366,7 +372,10 @@ mod tests {
 
     #[test]
     fn parses_iso_dates_strictly() {
-        assert_eq!(parse_date("2024-02-29"), NaiveDate::from_ymd_opt(2024, 2, 29));
+        assert_eq!(
+            parse_date("2024-02-29"),
+            NaiveDate::from_ymd_opt(2024, 2, 29)
+        );
         assert_eq!(parse_date("2023-02-29"), None);
         assert_eq!(parse_date("2024-2-29"), None);
         assert_eq!(parse_date("2024/02/29"), None);

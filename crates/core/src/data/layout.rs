@@ -133,7 +133,10 @@ mod tests {
     fn matches_names_in_any_order_and_case() {
         let c = detect(&rec("date,CLOSE,High,low,Open,Volume"), None).unwrap();
         assert_eq!(c.layout, Layout::Daily);
-        assert_eq!((c.date, c.open, c.high, c.low, c.close, c.volume), (0, 4, 2, 3, 1, 5));
+        assert_eq!(
+            (c.date, c.open, c.high, c.low, c.close, c.volume),
+            (0, 4, 2, 3, 1, 5)
+        );
         let c = detect(&rec("Date,Open,High,Low,Close,Adj Close,Volume"), None).unwrap();
         assert_eq!((c.close, c.volume), (4, 6));
     }
@@ -142,16 +145,25 @@ mod tests {
     fn detects_the_unnamed_time_field() {
         let c = detect(
             &rec("Date,Open,High,Low,Close,Volume,OpenInterest"),
-            Some(&rec("2006-01-02,09:01:00,3602.00,3603.00,3597.00,3599.00,5699,0")),
+            Some(&rec(
+                "2006-01-02,09:01:00,3602.00,3603.00,3597.00,3599.00,5699,0",
+            )),
         )
         .unwrap();
         assert_eq!(c.layout, Layout::SplitDateTime { time_named: false });
-        assert_eq!((c.time, c.open, c.close, c.volume, c.fields), (Some(1), 2, 5, 6, 8));
+        assert_eq!(
+            (c.time, c.open, c.close, c.volume, c.fields),
+            (Some(1), 2, 5, 6, 8)
+        );
     }
 
     #[test]
     fn datetime_named_or_found_in_a_date_column() {
-        let c = detect(&rec("Datetime,Open,High,Low,Close,Volume,OpenInterest"), None).unwrap();
+        let c = detect(
+            &rec("Datetime,Open,High,Low,Close,Volume,OpenInterest"),
+            None,
+        )
+        .unwrap();
         assert_eq!(c.layout, Layout::DateTime);
         let c = detect(
             &rec("Date,Open,High,Low,Close,Volume"),
@@ -165,7 +177,13 @@ mod tests {
 
     #[test]
     fn names_the_missing_column() {
-        assert_eq!(detect(&rec("Date,Open,High,Low,Volume"), None), Err("Close"));
-        assert_eq!(detect(&rec("Day,Open,High,Low,Close,Volume"), None), Err("Date"));
+        assert_eq!(
+            detect(&rec("Date,Open,High,Low,Volume"), None),
+            Err("Close")
+        );
+        assert_eq!(
+            detect(&rec("Day,Open,High,Low,Close,Volume"), None),
+            Err("Date")
+        );
     }
 }

@@ -95,7 +95,7 @@ pub fn find_spikes(closes: &[f64], opts: &OutlierOptions) -> Vec<Spike> {
         return Vec::new();
     }
     let sigma = robust_sigma(&finite);
-    if !(sigma > 0.0) {
+    if sigma.is_nan() || sigma <= 0.0 {
         return Vec::new();
     }
     let fold = opts.several_fold.ln();
@@ -110,7 +110,9 @@ pub fn find_spikes(closes: &[f64], opts: &OutlierOptions) -> Vec<Spike> {
             continue;
         }
         let reverted = r.get(i + 1).is_some_and(|&next| {
-            next.is_finite() && next.signum() == -x.signum() && next.abs() >= opts.reversal * x.abs()
+            next.is_finite()
+                && next.signum() == -x.signum()
+                && next.abs() >= opts.reversal * x.abs()
         });
         if reverted || x.abs() >= fold {
             out.push(Spike {

@@ -52,7 +52,8 @@ pub fn validate(
     };
     let rows = &series.rows;
     let bars = &series.bars;
-    let ticks = matches!(series.frequency, Frequency::Intraday { bar_length } if bar_length.is_zero());
+    let ticks =
+        matches!(series.frequency, Frequency::Intraday { bar_length } if bar_length.is_zero());
 
     check_order(bars, rows, ticks, &mut report);
     for (bar, row) in bars.iter().zip(rows) {
@@ -63,7 +64,11 @@ pub fn validate(
     check_volume(bars, rows, opts, &mut report);
     if matches!(series.frequency, Frequency::Daily(_)) {
         for row in rows.iter().filter(|r| !cal.is_session(r.date)) {
-            report(row, DefectKind::NonSessionDate, "row on a non-session date".into());
+            report(
+                row,
+                DefectKind::NonSessionDate,
+                "row on a non-session date".into(),
+            );
         }
     }
     let closes: Vec<f64> = bars.iter().map(|b| b.close).collect();
