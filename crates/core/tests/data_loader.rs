@@ -194,6 +194,11 @@ fn missing_column_and_unreadable_file_are_errors_that_name_them() {
         load_csv(&empty, &LoadOptions::default()),
         Err(LoadError::Empty { .. })
     ));
+    // A header without rows is an empty series, not an error.
+    let header_only = dir.path().join("HDR.csv");
+    std::fs::write(&header_only, "Date,Open,High,Low,Close,Volume\n").unwrap();
+    let s = load_csv(&header_only, &LoadOptions::default()).unwrap();
+    assert!(s.bars.is_empty() && s.parse_defects.is_empty());
 }
 
 #[test]

@@ -112,15 +112,16 @@ pub enum LoadError {
 /// Loads one CSV file. See `LoadOptions` for how timestamps are made.
 pub fn load_csv(path: &Path, opts: &LoadOptions) -> Result<LoadedSeries, LoadError> {
     let file = path.display().to_string();
-    let reader = std::fs::File::open(path).map_err(|source| LoadError::Open {
+    // One read of the whole file (the daily files are ~120 KB) instead of buffered chunks, and a
+    // row count estimate from its size so the bar vectors grow once.
+    let bytes = std::fs::read(path).map_err(|source| LoadError::Open {
         file: file.clone(),
         source,
     })?;
     let mut csv = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
-        .trim(csv::Trim::All)
-        .from_reader(reader);
+        .from_reader(bytes.as_slice());
     let read_err = |source| LoadError::Read {
         file: file.clone(),
         source,
@@ -159,6 +160,10 @@ pub fn load_csv(path: &Path, opts: &LoadOptions) -> Result<LoadedSeries, LoadErr
         rows: Vec::new(),
         parse_defects: Vec::new(),
     };
+    let line_len = header.as_slice().len() + header.len() + 16;
+    let estimate = bytes.len() / line_len.max(1) + 1;
+    out.bars.reserve(estimate);
+    out.rows.reserve(estimate);
     let mut more = has_first;
     while more {
         out.push_row(&parser, &record);
@@ -266,8 +271,12 @@ impl LoadedSeries {
     }
 }
 
+/// Field `i` as text without surrounding spaces.
 fn text(record: &ByteRecord, i: usize) -> Option<&str> {
-    record.get(i).and_then(|b| std::str::from_utf8(b).ok())
+    record
+        .get(i)
+        .and_then(|b| std::str::from_utf8(b).ok())
+        .map(str::trim)
 }
 
 /// `YYYY-MM-DD` without going through a format string: this runs once per row.

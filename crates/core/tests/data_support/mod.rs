@@ -6,7 +6,9 @@
 
 use chrono::{Datelike, NaiveDate, Weekday};
 use optifire_core::data::SessionCalendar;
+use std::collections::HashSet;
 use std::path::PathBuf;
+use std::sync::LazyLock;
 
 pub fn d(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
@@ -87,11 +89,13 @@ pub struct Nyse2021To2026;
 
 impl SessionCalendar for Nyse2021To2026 {
     fn is_session(&self, day: NaiveDate) -> bool {
+        static HOLIDAYS: LazyLock<HashSet<NaiveDate>> =
+            LazyLock::new(|| NYSE_HOLIDAYS_2021_2026.iter().map(|h| d(h)).collect());
         assert!(
             (2021..=2026).contains(&day.year()),
             "no holiday list for {day}"
         );
-        is_weekday(day) && !NYSE_HOLIDAYS_2021_2026.iter().any(|h| d(h) == day)
+        is_weekday(day) && !HOLIDAYS.contains(&day)
     }
 }
 
@@ -197,7 +201,10 @@ pub struct NyseByRule;
 
 impl SessionCalendar for NyseByRule {
     fn is_session(&self, day: NaiveDate) -> bool {
-        is_weekday(day) && !nyse_holidays_by_rule(day.year()).contains(&day)
+        static HOLIDAYS: LazyLock<HashSet<NaiveDate>> =
+            LazyLock::new(|| (1993..=2030).flat_map(nyse_holidays_by_rule).collect());
+        assert!((1993..=2030).contains(&day.year()), "no holidays for {day}");
+        is_weekday(day) && !HOLIDAYS.contains(&day)
     }
 }
 
