@@ -216,3 +216,30 @@ fn load_dir_reads_csv_files_in_name_order() {
         Err(LoadError::ReadDir { .. })
     ));
 }
+
+#[test]
+fn explicit_offsets_name_the_instant_whatever_the_zone_option() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("X.csv");
+    std::fs::write(
+        &path,
+        "Datetime,Open,High,Low,Close,Volume\n2015-09-23T16:57:42.146-04:00,1,1,1,1,1\n2015-09-23T20:57:43Z,1,1,1,1,1\n",
+    )
+    .unwrap();
+    let opts = LoadOptions {
+        intraday_tz: chrono_tz::Asia::Tokyo,
+        ..LoadOptions::default()
+    };
+    let s = load_csv(&path, &opts).unwrap();
+    // 16:57:42.146 at UTC-4 is 20:57:42.146 UTC = 1_443_041_862.146 s.
+    assert_eq!(
+        s.bars[0].ts,
+        Timestamp::from_nanos(1_443_041_862 * 1_000_000_000 + 146_000_000)
+    );
+    assert_eq!(s.bars[1].ts, Timestamp::from_secs(1_443_041_863));
+    // In Tokyo that instant is already 2015-09-24.
+    assert_eq!(
+        s.rows[0].date,
+        chrono::NaiveDate::from_ymd_opt(2015, 9, 24).unwrap()
+    );
+}

@@ -325,29 +325,34 @@ impl RowParser {
                 (date, ts)
             }
             Frequency::Intraday { bar_length } => {
-                let start = match c.time {
+                let local = match c.time {
                     Some(ti) => {
                         let date = parse_date(date_text)
                             .ok_or_else(|| format!("date `{date_text}` is not YYYY-MM-DD"))?;
                         let time_text = text(record, ti).unwrap_or("");
                         let time = parse_time(time_text)
                             .ok_or_else(|| format!("time `{time_text}` is not HH:MM:SS"))?;
-                        date.and_time(time)
+                        Some(date.and_time(time))
                     }
-                    None => match parse_local_datetime(date_text) {
-                        Some(t) => t,
-                        // A time with an explicit offset names its instant; no zone is needed.
-                        None => DateTime::parse_from_rfc3339(date_text)
-                            .map_err(|_| format!("date-time `{date_text}` is not ISO 8601"))?
-                            .naive_utc()
-                            .and_utc()
-                            .with_timezone(&self.tz)
-                            .naive_local(),
-                    },
+                    None => parse_local_datetime(date_text),
                 };
-                let ts = intraday_known_at(start, self.tz, bar_length)
-                    .map_err(|_| format!("local time `{start}` does not exist in {}", self.tz))?;
-                (start.date(), ts)
+                match local {
+                    Some(start) => {
+                        let ts = intraday_known_at(start, self.tz, bar_length).map_err(|_| {
+                            format!("local time `{start}` does not exist in {}", self.tz)
+                        })?;
+                        (start.date(), ts)
+                    }
+                    // A time with an explicit offset names its instant: the zone option only
+                    // decides which calendar date it is reported under.
+                    None => {
+                        let start = DateTime::parse_from_rfc3339(date_text)
+                            .map_err(|_| format!("date-time `{date_text}` is not ISO 8601"))?;
+                        let ts = Timestamp::from_datetime(&start)
+                            .plus_nanos(bar_length.num_nanoseconds().unwrap_or(i64::MAX));
+                        (start.with_timezone(&self.tz).date_naive(), ts)
+                    }
+                }
             }
         };
         let mut ohlcv = [0.0; 5];

@@ -4,7 +4,7 @@
 //! header naming 7 fields over rows of 8 (date and time split). Finding that out once per file,
 //! from the header and the first row, keeps the per-row loop a plain index lookup.
 
-use chrono::{NaiveDateTime, NaiveTime};
+use chrono::{DateTime, NaiveDateTime, NaiveTime};
 use csv::ByteRecord;
 
 /// How a file writes the time of a row.
@@ -108,11 +108,9 @@ pub(crate) fn detect(
                     volume: shift(volume),
                     fields: names.len() + 1,
                 };
-            } else if field(date_col)
-                .map(str::trim)
-                .and_then(parse_local_datetime)
-                .is_some()
-            {
+            } else if field(date_col).map(str::trim).is_some_and(|t| {
+                parse_local_datetime(t).is_some() || DateTime::parse_from_rfc3339(t).is_ok()
+            }) {
                 // A column named `Date` that holds date and time is read as such.
                 cols.layout = Layout::DateTime;
             }
@@ -168,6 +166,12 @@ mod tests {
         let c = detect(
             &rec("Date,Open,High,Low,Close,Volume"),
             Some(&rec("2024-01-02 09:30:00,1,1,1,1,1")),
+        )
+        .unwrap();
+        assert_eq!(c.layout, Layout::DateTime);
+        let c = detect(
+            &rec("Date,Open,High,Low,Close,Volume"),
+            Some(&rec("2024-01-02T09:30:00-05:00,1,1,1,1,1")),
         )
         .unwrap();
         assert_eq!(c.layout, Layout::DateTime);
