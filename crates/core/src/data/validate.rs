@@ -1,0 +1,231 @@
+//! Checks a loaded series for what the loader cannot see in one row alone.
+//!
+//! Ordering, OHLC sense, volume that does not fit the series, sessions missing or on closed days,
+//! and one-bar price spikes. Each finding is a `Defect` naming file, line, date and reason; the
+//! validator never changes the data, the caller decides what to drop.
+
+use super::csv_loader::{Frequency, LoadedSeries, RowInfo};
+use super::defect::{num, Defect, DefectKind};
+use super::outlier::{find_spikes, OutlierOptions};
+use super::session::SessionCalendar;
+use crate::domain::{Bar, BarError};
+use std::collections::BTreeSet;
+
+/// Thresholds of the validator.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ValidateOptions {
+    /// A series with zero volume on at least this share of its rows is an index (VIX): its zero
+    /// volume is normal, and a row that does carry volume is what gets reported.
+    pub index_zero_volume_share: f64,
+    pub outliers: OutlierOptions,
+}
+
+impl Default for ValidateOptions {
+    fn default() -> Self {
+        ValidateOptions {
+            index_zero_volume_share: 0.9,
+            outliers: OutlierOptions::default(),
+        }
+    }
+}
+
+/// Every defect of `series`, in row order per check: ordering, values, volume, sessions (daily
+/// series only; pass `EveryDay` or `calendar_for` for crypto), spikes. The loader's
+/// `parse_defects` are not repeated here.
+///
+/// Ticks (intraday rows of zero length) may share a timestamp: two trades in the same
+/// millisecond are normal. Bars must have strictly increasing timestamps.
+pub fn validate(
+    series: &LoadedSeries,
+    cal: &dyn SessionCalendar,
+    opts: &ValidateOptions,
+) -> Vec<Defect> {
+    let mut out = Vec::new();
+    let mut report = |row: &RowInfo, kind: DefectKind, reason: String| {
+        out.push(Defect {
+            file: series.file.clone(),
+            line: Some(row.line),
+            date: row.date_text.clone(),
+            kind,
+            reason,
+        });
+    };
+    let rows = &series.rows;
+    let bars = &series.bars;
+    let ticks =
+        matches!(series.frequency, Frequency::Intraday { bar_length } if bar_length.is_zero());
+
+    check_order(bars, rows, ticks, &mut report);
+    for (bar, row) in bars.iter().zip(rows) {
+        for (kind, reason) in value_defects(bar) {
+            report(row, kind, reason);
+        }
+    }
+    check_volume(bars, rows, opts, &mut report);
+    if matches!(series.frequency, Frequency::Daily(_)) {
+        for row in rows.iter().filter(|r| !cal.is_session(r.date)) {
+            report(
+                row,
+                DefectKind::NonSessionDate,
+                "row on a non-session date".into(),
+            );
+        }
+    }
+    let closes: Vec<f64> = bars.iter().map(|b| b.close).collect();
+    let unit = match series.frequency {
+        Frequency::Daily(_) => "one-day",
+        Frequency::Intraday { .. } => "one-bar",
+    };
+    for s in find_spikes(&closes, &opts.outliers) {
+        let (prev, now) = (closes[s.index - 1], closes[s.index]);
+        let shape = if s.reverted {
+            "reverted at the next bar"
+        } else {
+            "several-fold"
+        };
+        report(
+            &rows[s.index],
+            DefectKind::Outlier,
+            format!(
+                "{unit} jump: close {} after {} (log return {:+.3}, {:.1} robust sigmas), {shape}",
+                num(now),
+                num(prev),
+                s.log_return,
+                s.sigmas
+            ),
+        );
+    }
+    if matches!(series.frequency, Frequency::Daily(_)) {
+        out.extend(missing_sessions(series, cal));
+    }
+    out
+}
+
+fn check_order(
+    bars: &[Bar],
+    rows: &[RowInfo],
+    ticks: bool,
+    report: &mut impl FnMut(&RowInfo, DefectKind, String),
+) {
+    // Compare with the latest timestamp so far, so one bad row early does not make every later
+    // row look out of order.
+    let mut latest: Option<usize> = None;
+    for i in 0..bars.len() {
+        let Some(j) = latest else {
+            latest = Some(i);
+            continue;
+        };
+        let (now, max) = (bars[i].ts, bars[j].ts);
+        if now == max && !ticks {
+            let reason = format!("duplicate timestamp (same as line {})", rows[j].line);
+            report(&rows[i], DefectKind::Duplicate, reason);
+        } else if now < max {
+            let reason = format!(
+                "out of order (earlier than line {}, {})",
+                rows[j].line, rows[j].date_text
+            );
+            report(&rows[i], DefectKind::OutOfOrder, reason);
+        } else {
+            latest = Some(i);
+        }
+    }
+}
+
+/// Non-finite, negative and zero values and OHLC inconsistencies of one bar, with reasons that
+/// name the values that break the rule.
+fn value_defects(bar: &Bar) -> Vec<(DefectKind, String)> {
+    let mut out = Vec::new();
+    for e in bar.defects() {
+        match e {
+            BarError::NotFinite { field, value } => out.push((
+                DefectKind::NotFinite,
+                format!("{field} is not a finite number ({value})"),
+            )),
+            BarError::Negative { field, value } => out.push((
+                DefectKind::Negative,
+                format!("{field} is negative ({})", num(value)),
+            )),
+            BarError::Inconsistent {
+                open,
+                high,
+                low,
+                close,
+            } => {
+                let mut broken = Vec::new();
+                for (name, v) in [("open", open), ("close", close)] {
+                    if low > v {
+                        broken.push(format!("low {} above {name} {}", num(low), num(v)));
+                    }
+                    if high < v {
+                        broken.push(format!("{name} {} above high {}", num(v), num(high)));
+                    }
+                }
+                if low > high {
+                    broken.push(format!("low {} above high {}", num(low), num(high)));
+                }
+                out.push((
+                    DefectKind::OhlcInconsistent,
+                    format!("OHLC inconsistent: {}", broken.join(", ")),
+                ));
+            }
+        }
+    }
+    let prices = [
+        ("open", bar.open),
+        ("high", bar.high),
+        ("low", bar.low),
+        ("close", bar.close),
+    ];
+    for (field, value) in prices {
+        if value == 0.0 {
+            out.push((DefectKind::ZeroPrice, format!("{field} is zero")));
+        }
+    }
+    out
+}
+
+fn check_volume(
+    bars: &[Bar],
+    rows: &[RowInfo],
+    opts: &ValidateOptions,
+    report: &mut impl FnMut(&RowInfo, DefectKind, String),
+) {
+    if bars.is_empty() {
+        return;
+    }
+    let zero = bars.iter().filter(|b| b.volume == 0.0).count();
+    let n = bars.len();
+    let is_index = zero as f64 >= opts.index_zero_volume_share * n as f64;
+    for (bar, row) in bars.iter().zip(rows) {
+        if is_index && bar.volume > 0.0 {
+            let reason = format!(
+                "volume {} on an index series (zero on {zero} of {n} rows)",
+                num(bar.volume)
+            );
+            report(row, DefectKind::VolumeOnIndex, reason);
+        } else if !is_index && bar.volume == 0.0 {
+            let reason = format!("zero volume on a traded series (zero on {zero} of {n} rows)");
+            report(row, DefectKind::ZeroVolume, reason);
+        }
+    }
+}
+
+/// Sessions of `cal` between the first and the last date of the series that have no bar.
+fn missing_sessions(series: &LoadedSeries, cal: &dyn SessionCalendar) -> Vec<Defect> {
+    let dates: BTreeSet<_> = series.rows.iter().map(|r| r.date).collect();
+    let (Some(&first), Some(&last)) = (dates.first(), dates.last()) else {
+        return Vec::new();
+    };
+    first
+        .iter_days()
+        .take_while(|d| *d <= last)
+        .filter(|d| cal.is_session(*d) && !dates.contains(d))
+        .map(|d| Defect {
+            file: series.file.clone(),
+            line: None,
+            date: d.format("%Y-%m-%d").to_string(),
+            kind: DefectKind::MissingSession,
+            reason: "missing session".into(),
+        })
+        .collect()
+}
