@@ -4,9 +4,10 @@
 mod data_support;
 
 use data_support::{nyse_holidays_by_rule, sample_dir, test_data, Nyse2021To2026, NyseByRule};
+use optifire_core::calendar::TradingCalendar;
 use optifire_core::data::{
     calendar_for, load_csv, load_dir, validate, Defect, DefectKind, LoadOptions, LoadedSeries,
-    SessionCalendar, ValidateOptions,
+    ValidateOptions,
 };
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -38,7 +39,7 @@ fn key(d: &Defect) -> Key {
 }
 
 /// Parse defects plus validator defects of every series.
-fn all_defects(series: &[LoadedSeries], exchange: &dyn SessionCalendar) -> Vec<Defect> {
+fn all_defects(series: &[LoadedSeries], exchange: &dyn TradingCalendar) -> Vec<Defect> {
     let mut out = Vec::new();
     for s in series {
         out.extend(s.parse_defects.iter().cloned());
@@ -124,7 +125,7 @@ fn genuine_large_moves_are_not_flagged() {
 fn twenty_years_of_unadjusted_daily_bars_are_clean() {
     let series = load_dir(&test_data("daily-long"), &LoadOptions::default()).unwrap();
     assert_eq!(series.len(), 3);
-    let defects: Vec<String> = all_defects(&series, &NyseByRule)
+    let defects: Vec<String> = all_defects(&series, &NyseByRule::new())
         .iter()
         .map(|d| d.to_string())
         .collect();
@@ -140,7 +141,7 @@ fn intraday_files_are_clean() {
         )
         .unwrap();
         assert!(s.bars.len() > 100);
-        let defects: Vec<String> = all_defects(&[s], &NyseByRule)
+        let defects: Vec<String> = all_defects(&[s], &NyseByRule::new())
             .iter()
             .map(|d| d.to_string())
             .collect();

@@ -4,9 +4,10 @@ mod data_support;
 
 use chrono::TimeDelta;
 use data_support::{d, AllDays, Nyse2021To2026};
+use optifire_core::calendar::TradingCalendar;
 use optifire_core::data::{
     calendar_for, validate, DailyClose, DefectKind, Frequency, Layout, LoadedSeries, RowInfo,
-    SessionCalendar, ValidateOptions,
+    ValidateOptions,
 };
 use optifire_core::domain::{Bar, Symbol};
 use optifire_core::Timestamp;
@@ -55,7 +56,7 @@ fn clean_rows(n: usize) -> Vec<(String, f64, f64, f64, f64, f64)> {
     let mut p = 100.0;
     let mut out = Vec::new();
     while out.len() < n {
-        if cal.is_session(day) {
+        if cal.is_trading_day(day) {
             let c = p * (1.0 + 0.01 * (out.len() as f64 * 1.7).sin());
             let (hi, lo) = (f64::max(p, c) * 1.002, f64::min(p, c) * 0.998);
             out.push((day.to_string(), p, hi, lo, c, 1e6));

@@ -19,5 +19,5 @@ pub use csv_loader::{
 pub use defect::{Defect, DefectKind};
 pub use layout::Layout;
 pub use outlier::{find_spikes, OutlierOptions, Spike};
-pub use session::{calendar_for, EveryDay, SessionCalendar};
+pub use session::calendar_for;
 pub use validate::{validate, ValidateOptions};

@@ -1,35 +1,19 @@
-//! Which dates are trading sessions, as far as the validator needs to know.
+//! Which calendar a series is validated against.
 //!
-//! The validator only asks "is this date a session?", so it depends on this one-method trait and
-//! not on a concrete exchange calendar; the NYSE calendar implements it, crypto uses `EveryDay`.
+//! The validator only asks "is this date a session?" (`TradingCalendar`); crypto symbols trade
+//! every day (`AlwaysOpen`), everything else follows the exchange calendar given.
 
+use crate::calendar::{AlwaysOpen, TradingCalendar};
 use crate::domain::{AssetClass, Instrument, Symbol};
-use chrono::NaiveDate;
 
-/// A market calendar reduced to the question the validator asks.
-pub trait SessionCalendar {
-    /// Whether the market holds a session on `d` (a local calendar date of the market).
-    fn is_session(&self, d: NaiveDate) -> bool;
-}
-
-/// Every calendar day is a session: crypto trades around the clock, weekends and holidays included.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct EveryDay;
-
-impl SessionCalendar for EveryDay {
-    fn is_session(&self, _d: NaiveDate) -> bool {
-        true
-    }
-}
-
-/// The calendar that applies to `symbol`: `EveryDay` for crypto (`-USD` symbols), otherwise the
+/// The calendar that applies to `symbol`: `AlwaysOpen` for crypto (`-USD` symbols), otherwise the
 /// given exchange calendar. Lets a caller validate a mixed folder with one exchange calendar.
 pub fn calendar_for<'a>(
     symbol: &Symbol,
-    exchange: &'a dyn SessionCalendar,
-) -> &'a dyn SessionCalendar {
+    exchange: &'a dyn TradingCalendar,
+) -> &'a dyn TradingCalendar {
     if Instrument::infer(symbol).asset_class == AssetClass::Crypto {
-        &EveryDay
+        &AlwaysOpen
     } else {
         exchange
     }
@@ -38,10 +22,12 @@ pub fn calendar_for<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::NaiveDate;
 
+    #[derive(Debug)]
     struct Never;
-    impl SessionCalendar for Never {
-        fn is_session(&self, _d: NaiveDate) -> bool {
+    impl TradingCalendar for Never {
+        fn is_trading_day(&self, _d: NaiveDate) -> bool {
             false
         }
     }
@@ -49,7 +35,7 @@ mod tests {
     #[test]
     fn crypto_uses_every_day_and_equities_the_exchange() {
         let sunday = NaiveDate::from_ymd_opt(2024, 6, 2).unwrap();
-        assert!(calendar_for(&Symbol::new("BTC-USD"), &Never).is_session(sunday));
-        assert!(!calendar_for(&Symbol::new("SPY"), &Never).is_session(sunday));
+        assert!(calendar_for(&Symbol::new("BTC-USD"), &Never).is_trading_day(sunday));
+        assert!(!calendar_for(&Symbol::new("SPY"), &Never).is_trading_day(sunday));
     }
 }

@@ -7,7 +7,7 @@
 use super::csv_loader::{Frequency, LoadedSeries, RowInfo};
 use super::defect::{num, Defect, DefectKind};
 use super::outlier::{find_spikes, OutlierOptions};
-use super::session::SessionCalendar;
+use crate::calendar::TradingCalendar;
 use crate::domain::{Bar, BarError};
 use std::collections::BTreeSet;
 
@@ -30,14 +30,14 @@ impl Default for ValidateOptions {
 }
 
 /// Every defect of `series`, in row order per check: ordering, values, volume, sessions (daily
-/// series only; pass `EveryDay` or `calendar_for` for crypto), spikes. The loader's
+/// series only; pass `AlwaysOpen` or `calendar_for` for crypto), spikes. The loader's
 /// `parse_defects` are not repeated here.
 ///
 /// Ticks (intraday rows of zero length) may share a timestamp: two trades in the same
 /// millisecond are normal. Bars must have strictly increasing timestamps.
 pub fn validate(
     series: &LoadedSeries,
-    cal: &dyn SessionCalendar,
+    cal: &dyn TradingCalendar,
     opts: &ValidateOptions,
 ) -> Vec<Defect> {
     let mut out = Vec::new();
@@ -63,7 +63,7 @@ pub fn validate(
     }
     check_volume(bars, rows, opts, &mut report);
     if matches!(series.frequency, Frequency::Daily(_)) {
-        for row in rows.iter().filter(|r| !cal.is_session(r.date)) {
+        for row in rows.iter().filter(|r| !cal.is_trading_day(r.date)) {
             report(
                 row,
                 DefectKind::NonSessionDate,
@@ -211,7 +211,7 @@ fn check_volume(
 }
 
 /// Sessions of `cal` between the first and the last date of the series that have no bar.
-fn missing_sessions(series: &LoadedSeries, cal: &dyn SessionCalendar) -> Vec<Defect> {
+fn missing_sessions(series: &LoadedSeries, cal: &dyn TradingCalendar) -> Vec<Defect> {
     let dates: BTreeSet<_> = series.rows.iter().map(|r| r.date).collect();
     let (Some(&first), Some(&last)) = (dates.first(), dates.last()) else {
         return Vec::new();
@@ -219,7 +219,7 @@ fn missing_sessions(series: &LoadedSeries, cal: &dyn SessionCalendar) -> Vec<Def
     first
         .iter_days()
         .take_while(|d| *d <= last)
-        .filter(|d| cal.is_session(*d) && !dates.contains(d))
+        .filter(|d| cal.is_trading_day(*d) && !dates.contains(d))
         .map(|d| Defect {
             file: series.file.clone(),
             line: None,

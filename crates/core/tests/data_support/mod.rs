@@ -5,7 +5,7 @@
 #![allow(dead_code)]
 
 use chrono::{Datelike, NaiveDate, Weekday};
-use optifire_core::data::SessionCalendar;
+use optifire_core::calendar::TradingCalendar;
 use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::LazyLock;
@@ -87,8 +87,8 @@ fn is_weekday(d: NaiveDate) -> bool {
 #[derive(Debug)]
 pub struct Nyse2021To2026;
 
-impl SessionCalendar for Nyse2021To2026 {
-    fn is_session(&self, day: NaiveDate) -> bool {
+impl TradingCalendar for Nyse2021To2026 {
+    fn is_trading_day(&self, day: NaiveDate) -> bool {
         static HOLIDAYS: LazyLock<HashSet<NaiveDate>> =
             LazyLock::new(|| NYSE_HOLIDAYS_2021_2026.iter().map(|h| d(h)).collect());
         assert!(
@@ -103,109 +103,23 @@ impl SessionCalendar for Nyse2021To2026 {
 #[derive(Debug)]
 pub struct AllDays;
 
-impl SessionCalendar for AllDays {
-    fn is_session(&self, _d: NaiveDate) -> bool {
+impl TradingCalendar for AllDays {
+    fn is_trading_day(&self, _d: NaiveDate) -> bool {
         true
     }
 }
 
-/// Easter Sunday, anonymous Gregorian algorithm (Meeus/Jones/Butcher).
-fn easter(y: i32) -> NaiveDate {
-    let a = y % 19;
-    let b = y / 100;
-    let c = y % 100;
-    let dd = b / 4;
-    let e = b % 4;
-    let f = (b + 8) / 25;
-    let g = (b - f + 1) / 3;
-    let h = (19 * a + b - dd - g + 15) % 30;
-    let i = c / 4;
-    let k = c % 4;
-    let l = (32 + 2 * e + 2 * i - h - k) % 7;
-    let m = (a + 11 * h + 22 * l) / 451;
-    let month = (h + l - 7 * m + 114) / 31;
-    let day = (h + l - 7 * m + 114) % 31 + 1;
-    NaiveDate::from_ymd_opt(y, month as u32, day as u32).unwrap()
-}
+/// The production NYSE calendar (rule-based; checked against published calendars in
+/// tests/nyse_calendar.rs) — used for the long histories where no hand-typed list exists.
+pub type NyseByRule = optifire_core::calendar::NyseCalendar;
 
-fn nth_weekday(y: i32, m: u32, wd: Weekday, n: u8) -> NaiveDate {
-    NaiveDate::from_weekday_of_month_opt(y, m, wd, n).unwrap()
-}
-
-fn last_monday_of_may(y: i32) -> NaiveDate {
-    let mut day = NaiveDate::from_ymd_opt(y, 5, 31).unwrap();
-    while day.weekday() != Weekday::Mon {
-        day = day.pred_opt().unwrap();
-    }
-    day
-}
-
-/// Saturday holidays move to Friday, Sunday holidays to Monday.
-fn observed(day: NaiveDate) -> NaiveDate {
-    match day.weekday() {
-        Weekday::Sat => day.pred_opt().unwrap(),
-        Weekday::Sun => day.succ_opt().unwrap(),
-        _ => day,
-    }
-}
-
-/// Unscheduled full-day closures (national mourning, 9/11, hurricane Sandy).
-const SPECIAL_CLOSURES: &[&str] = &[
-    "1994-04-27",
-    "2001-09-11",
-    "2001-09-12",
-    "2001-09-13",
-    "2001-09-14",
-    "2004-06-11",
-    "2007-01-02",
-    "2012-10-29",
-    "2012-10-30",
-    "2018-12-05",
-    "2025-01-09",
-];
-
-/// NYSE holidays of year `y` from the exchange's rules (valid from 1993 on).
+/// NYSE full-day closures of year `y` from the production calendar.
 pub fn nyse_holidays_by_rule(y: i32) -> Vec<NaiveDate> {
-    let ymd = |m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap();
-    let mut out = Vec::new();
-    // New Year's Day on a Saturday is not moved to the previous Friday.
-    let ny = ymd(1, 1);
-    if ny.weekday() != Weekday::Sat {
-        out.push(observed(ny));
-    }
-    if y >= 1998 {
-        out.push(nth_weekday(y, 1, Weekday::Mon, 3));
-    }
-    out.push(nth_weekday(y, 2, Weekday::Mon, 3));
-    out.push(easter(y) - chrono::Days::new(2));
-    out.push(last_monday_of_may(y));
-    if y >= 2022 {
-        out.push(observed(ymd(6, 19)));
-    }
-    out.push(observed(ymd(7, 4)));
-    out.push(nth_weekday(y, 9, Weekday::Mon, 1));
-    out.push(nth_weekday(y, 11, Weekday::Thu, 4));
-    out.push(observed(ymd(12, 25)));
-    out.extend(
-        SPECIAL_CLOSURES
-            .iter()
-            .map(|s| d(s))
-            .filter(|h| h.year() == y),
-    );
-    out.sort();
-    out
-}
-
-#[derive(Debug)]
-pub struct NyseByRule;
-
-impl SessionCalendar for NyseByRule {
-    fn is_session(&self, day: NaiveDate) -> bool {
-        static HOLIDAYS: LazyLock<HashSet<NaiveDate>> =
-            LazyLock::new(|| (1993..=2030).flat_map(nyse_holidays_by_rule).collect());
-        assert!((1993..=2030).contains(&day.year()), "no holidays for {day}");
-        is_weekday(day) && !HOLIDAYS.contains(&day)
-    }
+    optifire_core::calendar::NyseCalendar::new()
+        .holidays(y)
+        .into_iter()
+        .map(|(d, _)| d)
+        .collect()
 }
 
 /// `crates/core/tests/data/<name>`.
