@@ -2,3 +2,8 @@
 //!
 //! No I/O, no async, no engine types: every function takes slices and returns numbers, so the
 //! same code serves the backtester, the live engine and the reference-fixture tests.
+
+pub mod average;
+pub mod momentum;
+pub mod volatility;
+pub mod volume;

@@ -1,0 +1,12 @@
+//! Volatility indicators (TRANGE, ATR, STDDEV, BBANDS) with TA-Lib's definitions, in batch and
+//! streaming form.
+
+pub mod atr;
+pub mod bbands;
+pub mod stddev;
+pub mod trange;
+
+pub use atr::{atr, Atr};
+pub use bbands::{bbands, Bbands, BbandsOutput, BbandsSeries};
+pub use stddev::{stddev, Stddev};
+pub use trange::{trange, true_range, Trange};
