@@ -10,7 +10,10 @@ Run from the repository root. It reads the bar files committed next to the fixtu
 (crates/ta/tests/fixtures/talib/SPY.csv, Yahoo daily 2021-2026, adjusted; ORCL.csv, Yahoo daily
 1995-2014, unadjusted, copied from the shared data set) and writes one JSON file per series,
 crates/ta/tests/fixtures/talib/talib_<series>.json, holding the parsed inputs and, for every
-indicator, TA-Lib's output with its default parameters and with one non-default set. Numbers are
+indicator, TA-Lib's output with its default parameters and with one non-default set. It also
+writes talib_edge_<name>.json for a few series derived deterministically from those bars, chosen
+to reach TA-Lib's division guards and dead zones (a constant series, a trend that goes flat, the
+SPY bars scaled by 1e-9 and by 1e6, and a flat series with 1e-13 float noise). Numbers are
 written with Python's repr (shortest round-trip form, i.e. full double precision); TA-Lib's
 leading NaNs are written as null. The Rust tests in crates/ta/tests/talib_*.rs read these files;
 nothing reads the shared data directory at test time.
@@ -89,6 +92,26 @@ def read_bars(path):
     return {k: np.asarray(v, dtype=np.float64) for k, v in cols.items()}
 
 
+def edge_series(spy):
+    """Deterministic edge-case series (name -> bars), derived from SPY's first bars."""
+    n = 80
+    const = np.full(n, 5.0)
+    trend_flat = np.concatenate([np.linspace(10.0, 20.0, 20), np.full(n - 20, 20.0)])
+    noise = 100.0 + 1e-13 * (np.arange(n) % 3)
+    out = {
+        "constant": {"open": const, "high": const, "low": const, "close": const,
+                     "volume": np.full(n, 100.0)},
+        "trend_flat": {"open": trend_flat, "high": trend_flat + 0.5, "low": trend_flat - 0.5,
+                       "close": trend_flat, "volume": np.full(n, 1000.0)},
+        "noise": {"open": noise, "high": noise, "low": noise, "close": noise,
+                  "volume": np.full(n, 1000.0)},
+    }
+    for name, scale in [("tiny", 1e-9), ("huge", 1e6)]:
+        out[name] = {k: (v[:200] * scale if k != "volume" else v[:200])
+                     for k, v in spy.items()}
+    return out
+
+
 def to_json_list(arr):
     return [None if np.isnan(x) else float(x) for x in arr]
 
@@ -98,36 +121,42 @@ def case_id(func, params):
     return f"{func}({inner})"
 
 
+def write(series, bars):
+    cases = []
+    for func, inputs, params in CASES:
+        fn = getattr(talib, func)
+        out = fn(*[bars[name] for name in inputs], **params)
+        if not isinstance(out, tuple):
+            out = (out,)
+        names = OUTPUT_NAMES.get(func, ["real"])
+        assert len(names) == len(out), func
+        cases.append({
+            "id": case_id(func, params),
+            "function": func,
+            "params": params,
+            "outputs": {n: to_json_list(o) for n, o in zip(names, out)},
+        })
+    doc = {
+        "generator": "tools/reference/talib_fixtures.py",
+        "talib_python": talib.__version__,
+        "talib_c": talib.__ta_version__.decode() if isinstance(talib.__ta_version__, bytes)
+        else str(talib.__ta_version__),
+        "series": series,
+        "inputs": {k: [float(x) for x in v] for k, v in bars.items()},
+        "cases": cases,
+    }
+    out_path = FIXTURES / f"talib_{series.lower()}.json"
+    with open(out_path, "w") as f:
+        json.dump(doc, f, allow_nan=False)
+    print(f"wrote {out_path.relative_to(ROOT)}: {len(cases)} cases")
+
+
 def main():
-    for series in SERIES:
-        bars = read_bars(FIXTURES / f"{series}.csv")
-        cases = []
-        for func, inputs, params in CASES:
-            fn = getattr(talib, func)
-            out = fn(*[bars[name] for name in inputs], **params)
-            if not isinstance(out, tuple):
-                out = (out,)
-            names = OUTPUT_NAMES.get(func, ["real"])
-            assert len(names) == len(out), func
-            cases.append({
-                "id": case_id(func, params),
-                "function": func,
-                "params": params,
-                "outputs": {n: to_json_list(o) for n, o in zip(names, out)},
-            })
-        doc = {
-            "generator": "tools/reference/talib_fixtures.py",
-            "talib_python": talib.__version__,
-            "talib_c": talib.__ta_version__.decode() if isinstance(talib.__ta_version__, bytes)
-            else str(talib.__ta_version__),
-            "series": series,
-            "inputs": {k: [float(x) for x in v] for k, v in bars.items()},
-            "cases": cases,
-        }
-        out_path = FIXTURES / f"talib_{series.lower()}.json"
-        with open(out_path, "w") as f:
-            json.dump(doc, f, allow_nan=False)
-        print(f"wrote {out_path.relative_to(ROOT)}: {len(cases)} cases")
+    loaded = {series: read_bars(FIXTURES / f"{series}.csv") for series in SERIES}
+    for series, bars in loaded.items():
+        write(series, bars)
+    for name, bars in edge_series(loaded["SPY"]).items():
+        write(f"edge_{name}", bars)
 
 
 if __name__ == "__main__":

@@ -102,7 +102,9 @@ impl Window {
 
     /// Values from oldest to newest.
     pub(crate) fn iter(&self) -> impl Iterator<Item = f64> + '_ {
-        let (newer, older) = self.buf.split_at(if self.is_full() { self.head } else { 0 });
+        let (newer, older) = self
+            .buf
+            .split_at(if self.is_full() { self.head } else { 0 });
         older.iter().chain(newer.iter()).copied()
     }
 
@@ -114,15 +116,11 @@ impl Window {
     }
 }
 
-/// TA-Lib's `TA_IS_ZERO`: its guard against dividing by (nearly) zero. Mirrored so that flat
-/// stretches give TA-Lib's numbers (e.g. RSI 0 on a constant series).
-pub(crate) fn talib_is_zero(x: f64) -> bool {
-    -1e-8 < x && x < 1e-8
-}
-
-/// TA-Lib's `TA_IS_ZERO_OR_NEG`, used before taking a square root of a variance.
-pub(crate) fn talib_is_zero_or_neg(x: f64) -> bool {
-    x < 1e-8
+/// TA-Lib 0.8's relative dead zone: a difference no larger than 1e-14 of the magnitudes it was
+/// taken from is float noise and counts as zero. Found by probing TA-Lib 0.8 (see the edge
+/// fixtures); older TA-Lib used an absolute 1e-8, which broke low-priced instruments.
+pub(crate) fn within_dead_zone(diff: f64, scale: f64) -> bool {
+    diff.abs() <= 1e-14 * scale
 }
 
 /// Runs a streaming indicator over a series, writing NaN where it is not yet warm.
@@ -168,6 +166,9 @@ mod tests {
             plain += x;
         }
         assert_eq!(w.sum(), 3.0);
-        assert_ne!(plain, 3.0, "the failure mode the compensation exists to avoid");
+        assert_ne!(
+            plain, 3.0,
+            "the failure mode the compensation exists to avoid"
+        );
     }
 }

@@ -3,11 +3,11 @@
 //!
 //! Seeding as TA-Lib: +DM, -DM and TR are summed over the first `period - 1` bar pairs, then
 //! Wilder-smoothed (x - x / period + new); DX is averaged over the next `period` bars for the
-//! first ADX, then ADX = (ADX * (period - 1) + DX) / period. Where TR or +DI + -DI is within 1e-8
-//! of zero, TA-Lib skips that bar's DX (the ADX is carried unchanged); so does this. Recursive: a
+//! first ADX, then ADX = (ADX * (period - 1) + DX) / period. Where TR or +DI + -DI is 0, TA-Lib
+//! skips that bar's DX (the ADX is carried unchanged); so does this. Recursive: a
 //! NaN or infinity makes every later value NaN until `reset`.
 
-use crate::average::window::{run, talib_is_zero};
+use crate::average::window::run;
 use crate::average::{check_lengths, check_period, TaError};
 
 /// Streaming ADX; `update` returns `None` until `2 * period` bars have been seen.
@@ -70,13 +70,13 @@ impl Adx {
             return None;
         }
         self.tr = self.tr - self.tr / p + tr;
-        let dx = if talib_is_zero(self.tr) {
+        let dx = if self.tr == 0.0 {
             None
         } else {
             let minus_di = 100.0 * (self.minus_dm / self.tr);
             let plus_di = 100.0 * (self.plus_dm / self.tr);
             let sum = minus_di + plus_di;
-            (!talib_is_zero(sum)).then(|| 100.0 * ((minus_di - plus_di).abs() / sum))
+            (sum != 0.0).then(|| 100.0 * ((minus_di - plus_di).abs() / sum))
         };
         let last_seed_pair = 2 * self.period - 1;
         if pair < last_seed_pair {
@@ -110,7 +110,11 @@ impl Adx {
 pub fn adx(high: &[f64], low: &[f64], close: &[f64], period: usize) -> Result<Vec<f64>, TaError> {
     let n = check_lengths(
         "ADX",
-        &[("high", high.len()), ("low", low.len()), ("close", close.len())],
+        &[
+            ("high", high.len()),
+            ("low", low.len()),
+            ("close", close.len()),
+        ],
     )?;
     let mut a = Adx::new(period)?;
     Ok(run(n, |i| a.update(high[i], low[i], close[i]), |v| v))
@@ -128,7 +132,10 @@ mod tests {
         let close = high.clone();
         let out = adx(&high, &low, &close, 3).unwrap();
         assert!(out[..5].iter().all(|v| v.is_nan()));
-        assert!(out[5..].iter().all(|&v| (v - 100.0).abs() < 1e-12), "{out:?}");
+        assert!(
+            out[5..].iter().all(|&v| (v - 100.0).abs() < 1e-12),
+            "{out:?}"
+        );
     }
 
     #[test]

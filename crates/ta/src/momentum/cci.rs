@@ -2,10 +2,11 @@
 //! deviation), typical price (high + low + close) / 3; lookback `period - 1`.
 //!
 //! Mean and deviation are summed afresh per bar in TA-Lib's circular-buffer order. Where the
-//! numerator or the deviation is within 1e-8 of zero the value is 0, as in TA-Lib. A NaN or
+//! numerator is within 1e-14 of the average's magnitude (float noise) or the deviation is 0, the
+//! value is 0, as in TA-Lib 0.8. A NaN or
 //! infinity makes every window containing it NaN.
 
-use crate::average::window::{run, talib_is_zero, Window};
+use crate::average::window::{run, within_dead_zone, Window};
 use crate::average::{check_lengths, check_period, TaError};
 
 /// Streaming CCI; `update` returns `None` until `period` bars have been seen.
@@ -47,11 +48,13 @@ impl Cci {
             deviation += (v - average).abs();
         }
         let numerator = last - average;
-        Some(if !talib_is_zero(numerator) && !talib_is_zero(deviation) {
-            numerator / (0.015 * (deviation / p))
-        } else {
-            0.0
-        })
+        Some(
+            if !within_dead_zone(numerator, average.abs()) && deviation != 0.0 {
+                numerator / (0.015 * (deviation / p))
+            } else {
+                0.0
+            },
+        )
     }
 
     /// True once `update` returns values.
@@ -70,7 +73,11 @@ impl Cci {
 pub fn cci(high: &[f64], low: &[f64], close: &[f64], period: usize) -> Result<Vec<f64>, TaError> {
     let n = check_lengths(
         "CCI",
-        &[("high", high.len()), ("low", low.len()), ("close", close.len())],
+        &[
+            ("high", high.len()),
+            ("low", low.len()),
+            ("close", close.len()),
+        ],
     )?;
     let mut c = Cci::new(period)?;
     Ok(run(n, |i| c.update(high[i], low[i], close[i]), |v| v))

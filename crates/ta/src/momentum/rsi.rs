@@ -2,11 +2,11 @@
 //! `period`.
 //!
 //! Seeding as TA-Lib: the first averages are the plain means of the first `period` changes; then
-//! avg = (avg * (period - 1) + change) / period. Where avg gain + avg loss is within 1e-8 of zero
-//! (a flat stretch) the value is 0, as in TA-Lib. Recursive: a NaN or infinity makes every later
+//! avg = (avg * (period - 1) + change) / period. Where avg gain + avg loss is 0 (a flat series)
+//! the value is 0, as in TA-Lib 0.8 (which dropped the absolute 1e-8 guard of older TA-Lib). Recursive: a NaN or infinity makes every later
 //! value NaN until `reset`.
 
-use crate::average::window::{run, talib_is_zero};
+use crate::average::window::run;
 use crate::average::{check_period, TaError};
 
 /// Streaming RSI; `update` returns `None` until `period + 1` prices have been seen.
@@ -66,7 +66,7 @@ impl Rsi {
         if total.is_nan() {
             return Some(f64::NAN);
         }
-        Some(if talib_is_zero(total) {
+        Some(if total == 0.0 {
             0.0
         } else {
             100.0 * (self.gain / total)

@@ -2,11 +2,11 @@
 //! `fastk` bars, slow %K = SMA(fast %K, `slowk`), %D = SMA(slow %K, `slowd`); lookback
 //! `fastk - 1 + slowk - 1 + slowd - 1`, both outputs starting there as in TA-Lib.
 //!
-//! Fast %K = (close - lowest low) / ((highest high - lowest low) / 100), 0 where the range is 0
-//! (TA-Lib's form). Only SMA smoothing (TA-Lib's default matype 0) is offered. Windowed: a NaN or
+//! Fast %K = (close - lowest low) / ((highest high - lowest low) / 100), 0 where the range is float
+//! noise, at most 1e-14 of |highest| + |lowest| (TA-Lib 0.8's form). Only SMA smoothing (TA-Lib's default matype 0) is offered. Windowed: a NaN or
 //! infinity makes every output whose windows contain it NaN, then it recovers.
 
-use crate::average::window::Window;
+use crate::average::window::{within_dead_zone, Window};
 use crate::average::{check_lengths, check_period, Sma, TaError};
 
 /// One stochastic reading.
@@ -63,7 +63,7 @@ impl Stoch {
             let highest = self.highs.iter().fold(f64::NEG_INFINITY, f64::max);
             let lowest = self.lows.iter().fold(f64::INFINITY, f64::min);
             let diff = (highest - lowest) / 100.0;
-            if diff != 0.0 {
+            if !within_dead_zone(highest - lowest, highest.abs() + lowest.abs()) {
                 (close - lowest) / diff
             } else {
                 0.0
@@ -99,7 +99,11 @@ pub fn stoch(
 ) -> Result<StochSeries, TaError> {
     let n = check_lengths(
         "STOCH",
-        &[("high", high.len()), ("low", low.len()), ("close", close.len())],
+        &[
+            ("high", high.len()),
+            ("low", low.len()),
+            ("close", close.len()),
+        ],
     )?;
     let mut s = Stoch::new(fastk, slowk, slowd)?;
     let mut out = StochSeries {

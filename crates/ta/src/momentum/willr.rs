@@ -1,9 +1,10 @@
 //! Williams %R, TA-Lib `WILLR`: -100 * (highest high - close) / (highest high - lowest low) over
-//! `period` bars; lookback `period - 1`. Where the range is 0 the value is 0, as in TA-Lib.
+//! `period` bars; lookback `period - 1`. Where the range is float noise (at most 1e-14 of |highest| + |lowest|) the value is 0,
+//! as in TA-Lib 0.8.
 //!
 //! A NaN or infinity makes every window containing it NaN.
 
-use crate::average::window::{run, Window};
+use crate::average::window::{run, within_dead_zone, Window};
 use crate::average::{check_lengths, check_period, TaError};
 
 /// Streaming WILLR; `update` returns `None` until `period` bars have been seen.
@@ -37,11 +38,13 @@ impl Willr {
         let lowest = self.lows.iter().fold(f64::INFINITY, f64::min);
         // TA-Lib's exact form.
         let diff = (highest - lowest) / -100.0;
-        Some(if diff != 0.0 {
-            (highest - close) / diff
-        } else {
-            0.0
-        })
+        Some(
+            if !within_dead_zone(highest - lowest, highest.abs() + lowest.abs()) {
+                (highest - close) / diff
+            } else {
+                0.0
+            },
+        )
     }
 
     /// True once `update` returns values.
@@ -58,15 +61,14 @@ impl Willr {
 
 /// WILLR over whole series (equal lengths): same length as the inputs, the first `period - 1`
 /// entries NaN.
-pub fn willr(
-    high: &[f64],
-    low: &[f64],
-    close: &[f64],
-    period: usize,
-) -> Result<Vec<f64>, TaError> {
+pub fn willr(high: &[f64], low: &[f64], close: &[f64], period: usize) -> Result<Vec<f64>, TaError> {
     let n = check_lengths(
         "WILLR",
-        &[("high", high.len()), ("low", low.len()), ("close", close.len())],
+        &[
+            ("high", high.len()),
+            ("low", low.len()),
+            ("close", close.len()),
+        ],
     )?;
     let mut w = Willr::new(period)?;
     Ok(run(n, |i| w.update(high[i], low[i], close[i]), |v| v))

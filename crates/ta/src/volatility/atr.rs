@@ -64,7 +64,11 @@ impl Atr {
 pub fn atr(high: &[f64], low: &[f64], close: &[f64], period: usize) -> Result<Vec<f64>, TaError> {
     let n = check_lengths(
         "ATR",
-        &[("high", high.len()), ("low", low.len()), ("close", close.len())],
+        &[
+            ("high", high.len()),
+            ("low", low.len()),
+            ("close", close.len()),
+        ],
     )?;
     let mut a = Atr::new(period)?;
     Ok(run(n, |i| a.update(high[i], low[i], close[i]), |v| v))

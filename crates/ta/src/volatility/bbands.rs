@@ -1,7 +1,7 @@
 //! Bollinger bands, TA-Lib `BBANDS` with its default SMA middle band: middle = SMA(period),
 //! upper/lower = middle ± nbdev * population standard deviation; lookback `period - 1`.
 //!
-//! The deviation is the same two-pass, TA-Lib-thresholded one as `STDDEV`. Only the SMA middle
+//! The deviation is the same two-pass one as `STDDEV`. Only the SMA middle
 //! band (TA-Lib matype 0, its default) is offered. A NaN or infinity makes every window
 //! containing it NaN.
 

@@ -1,12 +1,11 @@
 //! Standard deviation, TA-Lib `STDDEV`: population standard deviation (divide by `period`) of the
 //! last `period` values times `nbdev`; lookback `period - 1`.
 //!
-//! The variance is taken about the window mean in two passes (TA-Lib's E[x²] - mean² loses digits
-//! on flat windows); where it is below 1e-8 the value is 0, as in TA-Lib, which makes these
-//! kernels unsuitable for series of tiny magnitude (use the statistics module for returns). A NaN
-//! or infinity makes every window containing it NaN.
+//! The variance is taken about the window mean in two passes, so flat windows keep their digits
+//! (TA-Lib 0.8 is accurate here too; older TA-Lib used E[x²] - mean² and zeroed variances below
+//! 1e-8). A NaN or infinity makes every window containing it NaN.
 
-use crate::average::window::{run, talib_is_zero_or_neg, Window};
+use crate::average::window::{run, Window};
 use crate::average::{check_finite, check_period, TaError};
 
 /// Population variance of a window about `mean` (two-pass, in window order).
@@ -19,14 +18,13 @@ pub(crate) fn population_variance(window: &Window, mean: f64, period: usize) -> 
     sum / period as f64
 }
 
-/// Population standard deviation of a full, gap-free window about `mean`, zeroed below TA-Lib's
-/// variance threshold.
+/// Population standard deviation of a full, gap-free window about `mean`.
 pub(crate) fn talib_stddev(window: &Window, mean: f64, period: usize) -> f64 {
     let var = population_variance(window, mean, period);
-    if talib_is_zero_or_neg(var) {
-        0.0
-    } else {
+    if var > 0.0 {
         var.sqrt()
+    } else {
+        0.0
     }
 }
 

@@ -61,7 +61,11 @@ impl Trange {
 pub fn trange(high: &[f64], low: &[f64], close: &[f64]) -> Result<Vec<f64>, TaError> {
     let n = check_lengths(
         "TRANGE",
-        &[("high", high.len()), ("low", low.len()), ("close", close.len())],
+        &[
+            ("high", high.len()),
+            ("low", low.len()),
+            ("close", close.len()),
+        ],
     )?;
     let mut t = Trange::new();
     Ok(run(n, |i| t.update(high[i], low[i], close[i]), |v| v))

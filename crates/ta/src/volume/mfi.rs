@@ -1,12 +1,13 @@
 //! Money flow index, TA-Lib `MFI`: 100 * positive flow / (positive + negative flow) over `period`
 //! bars, where a bar's flow is typical price (H + L + C) / 3 times volume, positive when the
-//! typical price rose and negative when it fell; lookback `period`.
+//! typical price rose and negative when it fell; lookback `period`. A change of at most 1e-14 of
+//! the two typical prices is float noise and counts as no change (TA-Lib 0.8's dead zone).
 //!
 //! Where total flow is below 1.0 the value is 0, as in TA-Lib (e.g. zero volume). Flow sums are
 //! compensated window sums, so they do not drift. A NaN or infinity spoils the flows of its bar
 //! and the next; every window containing those is NaN, then it recovers.
 
-use crate::average::window::{run, Window};
+use crate::average::window::{run, within_dead_zone, Window};
 use crate::average::{check_lengths, check_period, TaError};
 
 /// Streaming MFI; `update` returns `None` until `period + 1` bars have been seen.
@@ -35,12 +36,12 @@ impl Mfi {
         let flow = typical * volume;
         let (pos, neg) = if !(flow.is_finite() && prev.is_finite()) {
             (f64::NAN, f64::NAN)
+        } else if within_dead_zone(typical - prev, typical.abs() + prev.abs()) {
+            (0.0, 0.0)
         } else if typical < prev {
             (0.0, flow)
-        } else if typical > prev {
-            (flow, 0.0)
         } else {
-            (0.0, 0.0)
+            (flow, 0.0)
         };
         self.positive.push(pos);
         self.negative.push(neg);
@@ -90,7 +91,11 @@ pub fn mfi(
         ],
     )?;
     let mut m = Mfi::new(period)?;
-    Ok(run(n, |i| m.update(high[i], low[i], close[i], volume[i]), |v| v))
+    Ok(run(
+        n,
+        |i| m.update(high[i], low[i], close[i], volume[i]),
+        |v| v,
+    ))
 }
 
 #[cfg(test)]
