@@ -47,9 +47,7 @@ impl Adx {
             self.poisoned = true;
         }
         self.bars += 1;
-        let Some((prev_high, prev_low, prev_close)) = self.prev.replace((high, low, close)) else {
-            return None;
-        };
+        let (prev_high, prev_low, prev_close) = self.prev.replace((high, low, close))?;
         let p = self.period as f64;
         let diff_p = high - prev_high;
         let diff_m = prev_low - low;

@@ -32,6 +32,7 @@ pub(crate) fn talib_true_range(high: f64, low: f64, prev_close: f64) -> f64 {
 #[derive(Debug, Clone, Default)]
 pub struct Trange {
     prev_close: Option<f64>,
+    ready: bool,
 }
 
 impl Trange {
@@ -43,17 +44,18 @@ impl Trange {
     /// Feeds one bar; its true range from the second bar on.
     pub fn update(&mut self, high: f64, low: f64, close: f64) -> Option<f64> {
         let prev = self.prev_close.replace(close)?;
+        self.ready = true;
         Some(true_range(high, low, prev))
     }
 
     /// True once `update` returns values.
     pub fn is_ready(&self) -> bool {
-        self.prev_close.is_some()
+        self.ready
     }
 
     /// Forgets all bars seen.
     pub fn reset(&mut self) {
-        self.prev_close = None;
+        *self = Self::default();
     }
 }
 
