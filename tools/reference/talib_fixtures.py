@@ -30,7 +30,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "crates" / "ta" / "tests" / "fixtures" / "talib"
 SERIES = ["SPY", "ORCL"]
 
-# (id, function, inputs, params). Each function appears with TA-Lib's defaults and one
+# (function, inputs, params). Each function appears with TA-Lib's defaults and at least one
 # non-default parameter set; BBANDS also with asymmetric deviations.
 CASES = [
     ("SMA", ["close"], {"timeperiod": 30}),
@@ -70,6 +70,12 @@ CASES = [
     ("MFI", ["high", "low", "close", "volume"], {"timeperiod": 5}),
     ("WILLR", ["high", "low", "close"], {"timeperiod": 14}),
     ("WILLR", ["high", "low", "close"], {"timeperiod": 30}),
+    # Parameter corners: TA-Lib's smallest periods, and MACD with fast > slow (TA-Lib swaps).
+    ("RSI", ["close"], {"timeperiod": 2}),
+    ("MACD", ["close"], {"fastperiod": 26, "slowperiod": 12, "signalperiod": 1}),
+    ("STOCH", ["high", "low", "close"],
+     {"fastk_period": 1, "slowk_period": 1, "slowk_matype": 0, "slowd_period": 1,
+      "slowd_matype": 0}),
 ]
 
 OUTPUT_NAMES = {
