@@ -1,5 +1,7 @@
 //! Momentum indicators and oscillators (RSI, MACD, ROC, MOM, ADX, CCI, STOCH, WILLR), each with
 //! TA-Lib's definition, seeding and lookback, in batch and streaming form.
+//!
+//! Conventions (lookback NaNs, streaming form, errors, NaN input) are in [`crate::average`].
 
 pub mod adx;
 pub mod cci;

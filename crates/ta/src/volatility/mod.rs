@@ -1,5 +1,7 @@
 //! Volatility indicators (TRANGE, ATR, STDDEV, BBANDS) with TA-Lib's definitions, in batch and
 //! streaming form.
+//!
+//! Conventions (lookback NaNs, streaming form, errors, NaN input) are in [`crate::average`].
 
 pub mod atr;
 pub mod bbands;

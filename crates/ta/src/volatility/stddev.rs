@@ -2,7 +2,7 @@
 //! last `period` values times `nbdev`; lookback `period - 1`.
 //!
 //! The variance is taken about the window mean in two passes, so flat windows keep their digits
-//! (TA-Lib 0.8 is accurate here too; older TA-Lib used E[x²] - mean² and zeroed variances below
+//! (TA-Lib 0.8 is accurate here too; older TA-Lib used E\[x²\] - mean² and zeroed variances below
 //! 1e-8). A NaN or infinity makes every window containing it NaN.
 
 use crate::average::window::{run, Window};
