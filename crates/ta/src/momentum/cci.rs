@@ -3,8 +3,8 @@
 //!
 //! Mean and deviation are summed afresh per bar in TA-Lib's circular-buffer order. Where the
 //! numerator is within 1e-14 of the average's magnitude (float noise) or the deviation is 0, the
-//! value is 0, as in TA-Lib 0.8. A NaN or
-//! infinity makes every window containing it NaN.
+//! value is 0, as in TA-Lib 0.8 (boundary probed at four price scales). A NaN or infinity makes
+//! every window containing it NaN.
 
 use crate::average::window::{run, within_dead_zone, Window};
 use crate::average::{check_lengths, check_period, TaError};

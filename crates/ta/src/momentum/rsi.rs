@@ -3,8 +3,8 @@
 //!
 //! Seeding as TA-Lib: the first averages are the plain means of the first `period` changes; then
 //! avg = (avg * (period - 1) + change) / period. Where avg gain + avg loss is 0 (a flat series)
-//! the value is 0, as in TA-Lib 0.8 (which dropped the absolute 1e-8 guard of older TA-Lib). Recursive: a NaN or infinity makes every later
-//! value NaN until `reset`.
+//! the value is 0, as in TA-Lib 0.8 (which dropped the absolute 1e-8 guard of older TA-Lib).
+//! Recursive: a NaN or infinity makes every later value NaN until `reset`.
 
 use crate::average::window::run;
 use crate::average::{check_period, TaError};
