@@ -16,8 +16,8 @@
 //! - NaN or infinite input (TA-Lib has no rule for it): windowed indicators give NaN for every
 //!   window containing it and recover once it has left; recursive ones (EMA, RSI, ATR, ADX,
 //!   MACD, OBV) give NaN from there on until `reset`; MOM, ROC and TRANGE are pointwise.
-//! - Constant series (high = low = close): averages and bands equal the constant; RSI, ADX, CCI, STOCH, WILLR, MFI,
-//!   STDDEV, ATR, MACD, ROC and MOM are 0, as in TA-Lib.
+//! - Constant series (high = low = close): averages and bands equal the constant; RSI, ADX,
+//!   CCI, STOCH, WILLR, MFI, STDDEV, ATR, MACD, ROC and MOM are 0, as in TA-Lib.
 
 mod error;
 pub(crate) mod window;

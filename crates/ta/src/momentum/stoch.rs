@@ -1,10 +1,11 @@
-//! Stochastic oscillator, TA-Lib `STOCH` with its default SMA smoothing: fast %K over
-//! `fastk` bars, slow %K = SMA(fast %K, `slowk`), %D = SMA(slow %K, `slowd`); lookback
-//! `fastk - 1 + slowk - 1 + slowd - 1`, both outputs starting there as in TA-Lib.
+//! Stochastic oscillator, TA-Lib `STOCH` with its default SMA smoothing: fast %K over `fastk`
+//! bars, slow %K = SMA(fast %K, `slowk`), %D = SMA(slow %K, `slowd`); lookback `fastk - 1 +
+//! slowk - 1 + slowd - 1`, both outputs starting there as in TA-Lib.
 //!
-//! Fast %K = (close - lowest low) / ((highest high - lowest low) / 100), 0 where the range is float
-//! noise, at most 1e-14 of |highest| + |lowest| (TA-Lib 0.8's form). Only SMA smoothing (TA-Lib's default matype 0) is offered. Windowed: a NaN or
-//! infinity makes every output whose windows contain it NaN, then it recovers.
+//! Fast %K = (close - lowest low) / ((highest high - lowest low) / 100), 0 where the range is
+//! float noise, at most 1e-14 of |highest| + |lowest| (TA-Lib 0.8's form). Only SMA smoothing
+//! (TA-Lib's default matype 0) is offered. Windowed: a NaN or infinity makes every output whose
+//! windows contain it NaN, then it recovers.
 
 use crate::average::window::{within_dead_zone, Window};
 use crate::average::{check_lengths, check_period, Sma, TaError};

@@ -1,6 +1,6 @@
-//! Williams %R, TA-Lib `WILLR`: -100 * (highest high - close) / (highest high - lowest low) over
-//! `period` bars; lookback `period - 1`. Where the range is float noise (at most 1e-14 of |highest| + |lowest|) the value is 0,
-//! as in TA-Lib 0.8.
+//! Williams %R, TA-Lib `WILLR`: -100 * (highest high - close) / (highest high - lowest low)
+//! over `period` bars; lookback `period - 1`. Where the range is float noise (at most 1e-14 of
+//! |highest| + |lowest|) the value is 0, as in TA-Lib 0.8.
 //!
 //! A NaN or infinity makes every window containing it NaN.
 
