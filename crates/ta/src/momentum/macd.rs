@@ -1,0 +1,161 @@
+//! MACD, TA-Lib `MACD`: fast EMA - slow EMA, its signal EMA and the histogram; lookback
+//! `slow - 1 + signal - 1`, and all three outputs start there (as in TA-Lib).
+//!
+//! TA-Lib's alignment: the fast EMA is not started at bar `fast - 1` but seeded at the slow EMA's
+//! first bar (`slow - 1`) with the SMA of the `fast` values ending there; the signal EMA is seeded
+//! with the SMA of the first `signal` MACD values. If `slow < fast` the two are swapped, as in
+//! TA-Lib. Recursive: a NaN or infinity makes every later value NaN until `reset`.
+
+use crate::average::window::Window;
+use crate::average::{check_period, Ema, TaError};
+
+/// One MACD reading.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MacdOutput {
+    /// Fast EMA minus slow EMA.
+    pub macd: f64,
+    /// EMA of `macd` over the signal period.
+    pub signal: f64,
+    /// `macd - signal`.
+    pub hist: f64,
+}
+
+/// MACD over a whole series; each vector has the input's length.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MacdSeries {
+    /// Fast EMA minus slow EMA.
+    pub macd: Vec<f64>,
+    /// Signal line.
+    pub signal: Vec<f64>,
+    /// Histogram.
+    pub hist: Vec<f64>,
+}
+
+/// Streaming MACD; `update` returns `None` until `slow + signal - 1` prices have been seen.
+#[derive(Debug, Clone)]
+pub struct Macd {
+    fast_period: usize,
+    slow_period: usize,
+    signal_period: usize,
+    recent: Window,
+    fast: Option<Ema>,
+    slow: Ema,
+    signal: Ema,
+}
+
+impl Macd {
+    /// `fast` and `slow` at least 2, `signal` at least 1 (TA-Lib's ranges; TA-Lib defaults are
+    /// 12, 26, 9).
+    pub fn new(fast: usize, slow: usize, signal: usize) -> Result<Self, TaError> {
+        check_period("MACD", "fast", fast, 2)?;
+        check_period("MACD", "slow", slow, 2)?;
+        check_period("MACD", "signal", signal, 1)?;
+        let (fast, slow) = if slow < fast {
+            (slow, fast)
+        } else {
+            (fast, slow)
+        };
+        Ok(Self {
+            fast_period: fast,
+            slow_period: slow,
+            signal_period: signal,
+            recent: Window::new(fast),
+            fast: None,
+            slow: Ema::new_unchecked(slow),
+            signal: Ema::new_unchecked(signal),
+        })
+    }
+
+    /// Feeds one price; the MACD reading once the signal line is warm.
+    pub fn update(&mut self, price: f64) -> Option<MacdOutput> {
+        let slow = self.slow.update(price);
+        let fast = match self.fast.as_mut() {
+            Some(ema) => ema.update(price),
+            None => {
+                self.recent.push(price);
+                if !self.slow.is_ready() {
+                    return None;
+                }
+                // Seed the fast EMA on the slow EMA's first bar, summing left to right.
+                let seed = self.recent.iter().sum::<f64>() / self.fast_period as f64;
+                self.fast = Some(Ema::seeded(self.fast_period, seed));
+                Some(seed)
+            }
+        };
+        let macd = fast? - slow?;
+        let macd = if macd.is_finite() { macd } else { f64::NAN };
+        let signal = self.signal.update(macd)?;
+        Some(MacdOutput {
+            macd,
+            signal,
+            hist: macd - signal,
+        })
+    }
+
+    /// True once `update` returns values.
+    pub fn is_ready(&self) -> bool {
+        self.signal.is_ready()
+    }
+
+    /// Forgets all prices seen.
+    pub fn reset(&mut self) {
+        self.recent.clear();
+        self.fast = None;
+        self.slow.reset();
+        self.signal.reset();
+    }
+
+    /// Number of leading bars without output.
+    pub fn lookback(&self) -> usize {
+        self.slow_period - 1 + self.signal_period - 1
+    }
+}
+
+/// MACD over a whole series: each output has the input's length, the first
+/// `max(fast, slow) + signal - 2` entries NaN.
+pub fn macd(
+    prices: &[f64],
+    fast: usize,
+    slow: usize,
+    signal: usize,
+) -> Result<MacdSeries, TaError> {
+    let mut m = Macd::new(fast, slow, signal)?;
+    let n = prices.len();
+    let mut out = MacdSeries {
+        macd: vec![f64::NAN; n],
+        signal: vec![f64::NAN; n],
+        hist: vec![f64::NAN; n],
+    };
+    for (i, &p) in prices.iter().enumerate() {
+        if let Some(o) = m.update(p) {
+            out.macd[i] = o.macd;
+            out.signal[i] = o.signal;
+            out.hist[i] = o.hist;
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fast_ema_is_seeded_at_the_slow_ema_first_bar() {
+        // fast 2, slow 3, signal 1: at bar 2 slow = (1+2+4)/3, fast = (2+4)/2 (not an EMA
+        // started at bar 1), so macd = 3 - 7/3.
+        let out = macd(&[1.0, 2.0, 4.0], 2, 3, 1).unwrap();
+        assert!(out.macd[1].is_nan());
+        assert!((out.macd[2] - (3.0 - 7.0 / 3.0)).abs() < 1e-15);
+        assert_eq!(out.signal[2], out.macd[2]);
+        assert_eq!(out.hist[2], 0.0);
+    }
+
+    #[test]
+    fn swaps_fast_and_slow_like_talib() {
+        let a = macd(&[1.0, 3.0, 2.0, 5.0, 4.0, 6.0], 2, 3, 2).unwrap();
+        let b = macd(&[1.0, 3.0, 2.0, 5.0, 4.0, 6.0], 3, 2, 2).unwrap();
+        assert_eq!(format!("{a:?}"), format!("{b:?}"));
+        assert!(Macd::new(12, 26, 0).is_err());
+    }
+}

@@ -1,0 +1,60 @@
+//! Momentum, TA-Lib `MOM`: price minus the price `period` bars earlier; lookback `period`.
+//!
+//! Pointwise, so a NaN affects only the outputs whose two prices include it.
+
+use crate::average::window::{run, Window};
+use crate::average::{check_period, TaError};
+
+/// Streaming MOM; `update` returns `None` until `period + 1` prices have been seen.
+#[derive(Debug, Clone)]
+pub struct Mom {
+    window: Window,
+}
+
+impl Mom {
+    /// `period` must be at least 1 (TA-Lib's range).
+    pub fn new(period: usize) -> Result<Self, TaError> {
+        check_period("MOM", "period", period, 1)?;
+        Ok(Self {
+            window: Window::new(period + 1),
+        })
+    }
+
+    /// Feeds one price; the difference once `period + 1` prices have been seen.
+    pub fn update(&mut self, price: f64) -> Option<f64> {
+        self.window.push(price);
+        if !self.window.is_full() {
+            return None;
+        }
+        Some(price - self.window.oldest()?)
+    }
+
+    /// True once `update` returns values.
+    pub fn is_ready(&self) -> bool {
+        self.window.is_full()
+    }
+
+    /// Forgets all prices seen.
+    pub fn reset(&mut self) {
+        self.window.clear();
+    }
+}
+
+/// MOM over a whole series: same length as `prices`, the first `period` entries NaN.
+pub fn mom(prices: &[f64], period: usize) -> Result<Vec<f64>, TaError> {
+    let mut m = Mom::new(period)?;
+    Ok(run(prices.len(), |i| m.update(prices[i]), |v| v))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn difference_to_period_ago() {
+        let out = mom(&[1.0, 4.0, 2.0, 8.0], 2).unwrap();
+        assert!(out[1].is_nan());
+        assert_eq!(&out[2..], &[1.0, 4.0]);
+        assert!(mom(&[1.0], 0).is_err());
+    }
+}

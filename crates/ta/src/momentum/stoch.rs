@@ -1,0 +1,136 @@
+//! Stochastic oscillator, TA-Lib `STOCH` with its default SMA smoothing: fast %K over `fastk`
+//! bars, slow %K = SMA(fast %K, `slowk`), %D = SMA(slow %K, `slowd`); lookback `fastk - 1 +
+//! slowk - 1 + slowd - 1`, both outputs starting there as in TA-Lib.
+//!
+//! Fast %K = (close - lowest low) / ((highest high - lowest low) / 100), 0 where the range is
+//! float noise, at most 1e-14 of |highest| + |lowest| (TA-Lib 0.8's form). Only SMA smoothing
+//! (TA-Lib's default matype 0) is offered. Windowed: a NaN or infinity makes every output whose
+//! windows contain it NaN, then it recovers.
+
+use crate::average::window::{within_dead_zone, Window};
+use crate::average::{check_lengths, check_period, Sma, TaError};
+
+/// One stochastic reading.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StochOutput {
+    /// Slow %K.
+    pub k: f64,
+    /// %D (SMA of slow %K).
+    pub d: f64,
+}
+
+/// STOCH over whole series; each vector has the input's length.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StochSeries {
+    /// Slow %K.
+    pub k: Vec<f64>,
+    /// %D.
+    pub d: Vec<f64>,
+}
+
+/// Streaming STOCH; `update` returns `None` until the lookback has passed.
+#[derive(Debug, Clone)]
+pub struct Stoch {
+    highs: Window,
+    lows: Window,
+    slow_k: Sma,
+    slow_d: Sma,
+}
+
+impl Stoch {
+    /// All periods at least 1 (TA-Lib's ranges; its defaults are 5, 3, 3).
+    pub fn new(fastk: usize, slowk: usize, slowd: usize) -> Result<Self, TaError> {
+        check_period("STOCH", "fastk", fastk, 1)?;
+        check_period("STOCH", "slowk", slowk, 1)?;
+        check_period("STOCH", "slowd", slowd, 1)?;
+        Ok(Self {
+            highs: Window::new(fastk),
+            lows: Window::new(fastk),
+            slow_k: Sma::new_unchecked(slowk),
+            slow_d: Sma::new_unchecked(slowd),
+        })
+    }
+
+    /// Feeds one bar; slow %K and %D once warm.
+    pub fn update(&mut self, high: f64, low: f64, close: f64) -> Option<StochOutput> {
+        self.highs.push(high);
+        self.lows.push(low);
+        if !self.highs.is_full() {
+            return None;
+        }
+        let fast_k = if self.highs.has_gap() || self.lows.has_gap() || !close.is_finite() {
+            f64::NAN
+        } else {
+            let highest = self.highs.iter().fold(f64::NEG_INFINITY, f64::max);
+            let lowest = self.lows.iter().fold(f64::INFINITY, f64::min);
+            let diff = (highest - lowest) / 100.0;
+            if !within_dead_zone(highest - lowest, highest.abs() + lowest.abs()) {
+                (close - lowest) / diff
+            } else {
+                0.0
+            }
+        };
+        let k = self.slow_k.update(fast_k)?;
+        let d = self.slow_d.update(k)?;
+        Some(StochOutput { k, d })
+    }
+
+    /// True once `update` returns values.
+    pub fn is_ready(&self) -> bool {
+        self.slow_d.is_ready()
+    }
+
+    /// Forgets all bars seen.
+    pub fn reset(&mut self) {
+        self.highs.clear();
+        self.lows.clear();
+        self.slow_k.reset();
+        self.slow_d.reset();
+    }
+}
+
+/// STOCH over whole series (equal lengths).
+pub fn stoch(
+    high: &[f64],
+    low: &[f64],
+    close: &[f64],
+    fastk: usize,
+    slowk: usize,
+    slowd: usize,
+) -> Result<StochSeries, TaError> {
+    let n = check_lengths(
+        "STOCH",
+        &[
+            ("high", high.len()),
+            ("low", low.len()),
+            ("close", close.len()),
+        ],
+    )?;
+    let mut s = Stoch::new(fastk, slowk, slowd)?;
+    let mut out = StochSeries {
+        k: vec![f64::NAN; n],
+        d: vec![f64::NAN; n],
+    };
+    for i in 0..n {
+        if let Some(o) = s.update(high[i], low[i], close[i]) {
+            out.k[i] = o.k;
+            out.d[i] = o.d;
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unsmoothed_is_fast_k() {
+        // fastk 2, no smoothing: bar 1 range 10..20, close 15 -> 50.
+        let out = stoch(&[20.0, 18.0], &[10.0, 12.0], &[15.0, 15.0], 2, 1, 1).unwrap();
+        assert!(out.k[0].is_nan());
+        assert_eq!(out.k[1], 50.0);
+        assert_eq!(out.d[1], 50.0);
+        assert!(Stoch::new(0, 3, 3).is_err());
+    }
+}

@@ -1,0 +1,100 @@
+//! Average true range, TA-Lib `ATR`: Wilder-smoothed true range; lookback `period`.
+//!
+//! Seeding as TA-Lib: the first ATR (bar `period`) is the mean of the true ranges of bars
+//! 1..=period, then ATR = (ATR * (period - 1) + TR) / period; period 1 is the true range itself.
+//! Recursive: a NaN or infinity makes every later value NaN until `reset`.
+
+use super::trange::true_range;
+use crate::average::window::run;
+use crate::average::{check_lengths, check_period, TaError};
+
+/// Streaming ATR; `update` returns `None` until `period + 1` bars have been seen.
+#[derive(Debug, Clone)]
+pub struct Atr {
+    period: usize,
+    prev_close: Option<f64>,
+    ranges: usize,
+    value: f64,
+}
+
+impl Atr {
+    /// `period` must be at least 1 (TA-Lib's range; its default is 14).
+    pub fn new(period: usize) -> Result<Self, TaError> {
+        check_period("ATR", "period", period, 1)?;
+        Ok(Self {
+            period,
+            prev_close: None,
+            ranges: 0,
+            value: 0.0,
+        })
+    }
+
+    /// Feeds one bar; the ATR once `period` true ranges have been seen.
+    pub fn update(&mut self, high: f64, low: f64, close: f64) -> Option<f64> {
+        let prev = self.prev_close.replace(close)?;
+        let tr = true_range(high, low, prev);
+        let p = self.period as f64;
+        if self.ranges < self.period {
+            self.value += tr;
+            self.ranges += 1;
+            if self.ranges < self.period {
+                return None;
+            }
+            self.value /= p;
+        } else {
+            self.value = (self.value * (p - 1.0) + tr) / p;
+        }
+        Some(self.value)
+    }
+
+    /// True once `update` returns values.
+    pub fn is_ready(&self) -> bool {
+        self.ranges >= self.period
+    }
+
+    /// Forgets all bars seen.
+    pub fn reset(&mut self) {
+        self.prev_close = None;
+        self.ranges = 0;
+        self.value = 0.0;
+    }
+}
+
+/// ATR over whole series (equal lengths): same length, the first `period` entries NaN.
+pub fn atr(high: &[f64], low: &[f64], close: &[f64], period: usize) -> Result<Vec<f64>, TaError> {
+    let n = check_lengths(
+        "ATR",
+        &[
+            ("high", high.len()),
+            ("low", low.len()),
+            ("close", close.len()),
+        ],
+    )?;
+    let mut a = Atr::new(period)?;
+    Ok(run(n, |i| a.update(high[i], low[i], close[i]), |v| v))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seeded_with_mean_then_wilder() {
+        // True ranges 2, 4 -> seed 3; next TR max(6, |12-20|, |12-14|) = 8 -> (3 + 8) / 2 = 5.5.
+        let high = [10.0, 12.0, 14.0, 20.0];
+        let low = [10.0, 10.0, 10.0, 14.0];
+        let close = [10.0, 11.0, 12.0, 15.0];
+        let out = atr(&high, &low, &close, 2).unwrap();
+        assert!(out[0].is_nan() && out[1].is_nan());
+        assert_eq!(&out[2..], &[3.0, 5.5]);
+    }
+
+    #[test]
+    fn nan_is_sticky() {
+        let mut a = Atr::new(1).unwrap();
+        a.update(2.0, 1.0, 1.5);
+        assert_eq!(a.update(2.0, 1.0, 1.5), Some(1.0));
+        assert!(a.update(f64::NAN, 1.0, 1.5).is_some_and(f64::is_nan));
+        assert!(a.update(2.0, 1.0, 1.5).is_some_and(f64::is_nan));
+    }
+}

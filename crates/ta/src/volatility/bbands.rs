@@ -1,0 +1,126 @@
+//! Bollinger bands, TA-Lib `BBANDS` with its default SMA middle band: middle = SMA(period),
+//! upper/lower = middle ± nbdev * population standard deviation; lookback `period - 1`.
+//!
+//! The deviation is the same two-pass one as `STDDEV`. Only the SMA middle
+//! band (TA-Lib matype 0, its default) is offered. A NaN or infinity makes every window
+//! containing it NaN.
+
+use super::stddev::talib_stddev;
+use crate::average::window::Window;
+use crate::average::{check_finite, check_period, TaError};
+
+/// One reading of the bands.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BbandsOutput {
+    /// middle + nbdev_up * sd.
+    pub upper: f64,
+    /// SMA.
+    pub middle: f64,
+    /// middle - nbdev_down * sd.
+    pub lower: f64,
+}
+
+/// BBANDS over a whole series; each vector has the input's length.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BbandsSeries {
+    /// Upper band.
+    pub upper: Vec<f64>,
+    /// Middle band (SMA).
+    pub middle: Vec<f64>,
+    /// Lower band.
+    pub lower: Vec<f64>,
+}
+
+/// Streaming BBANDS; `update` returns `None` until `period` values have been seen.
+#[derive(Debug, Clone)]
+pub struct Bbands {
+    period: usize,
+    nbdev_up: f64,
+    nbdev_down: f64,
+    window: Window,
+}
+
+impl Bbands {
+    /// `period` at least 2, deviations finite (TA-Lib's ranges; its defaults are 5, 2.0, 2.0).
+    pub fn new(period: usize, nbdev_up: f64, nbdev_down: f64) -> Result<Self, TaError> {
+        check_period("BBANDS", "period", period, 2)?;
+        check_finite("BBANDS", "nbdev_up", nbdev_up)?;
+        check_finite("BBANDS", "nbdev_down", nbdev_down)?;
+        Ok(Self {
+            period,
+            nbdev_up,
+            nbdev_down,
+            window: Window::new(period),
+        })
+    }
+
+    /// Feeds one value; the three bands once the window is full.
+    pub fn update(&mut self, value: f64) -> Option<BbandsOutput> {
+        self.window.push(value);
+        if !self.window.is_full() {
+            return None;
+        }
+        if self.window.has_gap() {
+            return Some(BbandsOutput {
+                upper: f64::NAN,
+                middle: f64::NAN,
+                lower: f64::NAN,
+            });
+        }
+        let middle = self.window.sum() / self.period as f64;
+        let sd = talib_stddev(&self.window, middle, self.period);
+        Some(BbandsOutput {
+            upper: middle + self.nbdev_up * sd,
+            middle,
+            lower: middle - self.nbdev_down * sd,
+        })
+    }
+
+    /// True once `update` returns values.
+    pub fn is_ready(&self) -> bool {
+        self.window.is_full()
+    }
+
+    /// Forgets all values seen.
+    pub fn reset(&mut self) {
+        self.window.clear();
+    }
+}
+
+/// BBANDS over a whole series: each output has the input's length, the first `period - 1`
+/// entries NaN.
+pub fn bbands(
+    values: &[f64],
+    period: usize,
+    nbdev_up: f64,
+    nbdev_down: f64,
+) -> Result<BbandsSeries, TaError> {
+    let mut b = Bbands::new(period, nbdev_up, nbdev_down)?;
+    let n = values.len();
+    let mut out = BbandsSeries {
+        upper: vec![f64::NAN; n],
+        middle: vec![f64::NAN; n],
+        lower: vec![f64::NAN; n],
+    };
+    for (i, &v) in values.iter().enumerate() {
+        if let Some(o) = b.update(v) {
+            out.upper[i] = o.upper;
+            out.middle[i] = o.middle;
+            out.lower[i] = o.lower;
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bands_around_sma() {
+        // 1, 3: mean 2, population sd 1 -> 2 ± 2 (up) and 2 - 1 (down, nbdev 1).
+        let out = bbands(&[1.0, 3.0], 2, 2.0, 1.0).unwrap();
+        assert!(out.middle[0].is_nan());
+        assert_eq!((out.upper[1], out.middle[1], out.lower[1]), (4.0, 2.0, 1.0));
+    }
+}

@@ -1,0 +1,89 @@
+//! True range, TA-Lib `TRANGE`: the largest of high - low, |high - previous close| and
+//! |low - previous close|; lookback 1 (the first bar has no previous close).
+//!
+//! Pointwise: a NaN affects only the bars whose inputs include it.
+
+use crate::average::window::run;
+use crate::average::{check_lengths, TaError};
+
+/// True range of one bar given the previous close, in TA-Lib's evaluation order.
+pub fn true_range(high: f64, low: f64, prev_close: f64) -> f64 {
+    if !(high.is_finite() && low.is_finite() && prev_close.is_finite()) {
+        return f64::NAN;
+    }
+    talib_true_range(high, low, prev_close)
+}
+
+/// TA-Lib's comparisons, without the finiteness check (callers track gaps themselves).
+pub(crate) fn talib_true_range(high: f64, low: f64, prev_close: f64) -> f64 {
+    let mut greatest = high - low;
+    let up = (prev_close - high).abs();
+    if up > greatest {
+        greatest = up;
+    }
+    let down = (prev_close - low).abs();
+    if down > greatest {
+        greatest = down;
+    }
+    greatest
+}
+
+/// Streaming true range; `update` returns `None` for the first bar.
+#[derive(Debug, Clone, Default)]
+pub struct Trange {
+    prev_close: Option<f64>,
+    ready: bool,
+}
+
+impl Trange {
+    /// No parameters.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Feeds one bar; its true range from the second bar on.
+    pub fn update(&mut self, high: f64, low: f64, close: f64) -> Option<f64> {
+        let prev = self.prev_close.replace(close)?;
+        self.ready = true;
+        Some(true_range(high, low, prev))
+    }
+
+    /// True once `update` returns values.
+    pub fn is_ready(&self) -> bool {
+        self.ready
+    }
+
+    /// Forgets all bars seen.
+    pub fn reset(&mut self) {
+        *self = Self::default();
+    }
+}
+
+/// True range over whole series (equal lengths): same length, the first entry NaN.
+pub fn trange(high: &[f64], low: &[f64], close: &[f64]) -> Result<Vec<f64>, TaError> {
+    let n = check_lengths(
+        "TRANGE",
+        &[
+            ("high", high.len()),
+            ("low", low.len()),
+            ("close", close.len()),
+        ],
+    )?;
+    let mut t = Trange::new();
+    Ok(run(n, |i| t.update(high[i], low[i], close[i]), |v| v))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gap_up_uses_previous_close() {
+        assert_eq!(true_range(12.0, 11.0, 10.0), 2.0);
+        assert_eq!(true_range(12.0, 11.0, 13.0), 2.0);
+        assert_eq!(true_range(12.0, 10.0, 11.0), 2.0);
+        let out = trange(&[12.0, 12.0], &[10.0, 11.0], &[10.0, 11.0]).unwrap();
+        assert!(out[0].is_nan());
+        assert_eq!(out[1], 2.0);
+    }
+}
