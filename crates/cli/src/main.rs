@@ -31,6 +31,9 @@ enum Command {
     /// Check configuration files.
     #[command(subcommand)]
     Config(commands::config::ConfigCmd),
+    /// Validate market data files.
+    #[command(subcommand)]
+    Data(commands::data::DataCmd),
     /// NYSE holidays and early closes of a year.
     Calendar {
         #[arg(long)]
@@ -52,6 +55,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Plugins(c) => commands::plugins::run(c, &mut out),
         Command::Config(c) => commands::config::run(c, &mut out),
+        Command::Data(c) => commands::data::run(c, &mut out),
         Command::Calendar { year } => commands::calendar::run(year, &mut out),
     }
     .and_then(|code| out.flush().map(|_| code).map_err(Into::into));

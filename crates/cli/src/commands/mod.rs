@@ -2,4 +2,5 @@
 
 pub mod calendar;
 pub mod config;
+pub mod data;
 pub mod plugins;

@@ -137,7 +137,11 @@ pub fn load_csv(path: &Path, opts: &LoadOptions) -> Result<LoadedSeries, LoadErr
         LoadError::MissingColumn {
             file: file.clone(),
             column,
-            header: String::from_utf8_lossy(header.as_slice()).into_owned(),
+            header: header
+                .iter()
+                .map(|f| String::from_utf8_lossy(f).into_owned())
+                .collect::<Vec<_>>()
+                .join(","),
         }
     })?;
 
