@@ -34,6 +34,16 @@ enum Command {
     /// Validate market data files.
     #[command(subcommand)]
     Data(commands::data::DataCmd),
+    /// Compute named features (sma_20, rsi_14, bbands_20_2, ...) for every bar of a CSV file.
+    Features {
+        #[arg(long)]
+        input: std::path::PathBuf,
+        /// Comma-separated feature names, e.g. sma_20,rsi_14,macd_12_26_9.
+        #[arg(long)]
+        features: String,
+        #[arg(long)]
+        output: std::path::PathBuf,
+    },
     /// NYSE holidays and early closes of a year.
     Calendar {
         #[arg(long)]
@@ -56,6 +66,11 @@ fn main() -> ExitCode {
         Command::Plugins(c) => commands::plugins::run(c, &mut out),
         Command::Config(c) => commands::config::run(c, &mut out),
         Command::Data(c) => commands::data::run(c, &mut out),
+        Command::Features {
+            input,
+            features,
+            output,
+        } => commands::features::run(&input, &features, &output),
         Command::Calendar { year } => commands::calendar::run(year, &mut out),
     }
     .and_then(|code| out.flush().map(|_| code).map_err(Into::into));

@@ -4,6 +4,7 @@
 //! same code serves the backtester, the live engine and the reference-fixture tests.
 
 pub mod average;
+pub mod features;
 pub mod filters;
 pub mod momentum;
 pub mod returns;

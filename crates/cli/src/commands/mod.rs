@@ -3,4 +3,5 @@
 pub mod calendar;
 pub mod config;
 pub mod data;
+pub mod features;
 pub mod plugins;
