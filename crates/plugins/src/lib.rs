@@ -4,21 +4,26 @@
 //! catalogue id is known to it as "not implemented" and cannot be enabled.
 
 pub mod alpha;
+pub mod fe;
 pub mod infra;
 mod params;
 
+use optifire_core::plugin::registry::Factory;
 use optifire_core::plugin::Registry;
+
+/// Every implemented plugin, one factory each.
+pub const IMPLEMENTED: &[Factory] = &[
+    || Box::new(alpha::vix_regime::VixRegime::default()),
+    || Box::new(fe::kalman::FeKalman::default()),
+    || Box::new(infra::psutil_health::PsutilHealth::default()),
+];
 
 /// The registry of every implemented plugin.
 pub fn registry() -> Registry {
     let mut r = Registry::new();
-    let factories: &[optifire_core::plugin::registry::Factory] = &[
-        || Box::new(alpha::vix_regime::VixRegime::default()),
-        || Box::new(infra::psutil_health::PsutilHealth::default()),
-    ];
-    for f in factories {
+    for f in IMPLEMENTED {
         // Registration only fails on a programming error (id not in the catalogue, duplicate);
-        // the test below keeps that from shipping.
+        // `every_implementation_registers_cleanly` keeps that from shipping.
         if let Err(e) = r.register(*f) {
             tracing::error!("plugin registration failed: {e}");
         }
@@ -34,11 +39,10 @@ mod tests {
     #[test]
     fn every_implementation_registers_cleanly() {
         let mut r = Registry::new();
-        r.register(|| Box::new(alpha::vix_regime::VixRegime::default()))
-            .unwrap();
-        r.register(|| Box::new(infra::psutil_health::PsutilHealth::default()))
-            .unwrap();
-        assert_eq!(registry().implemented_ids().count(), 2);
+        for f in IMPLEMENTED {
+            r.register(*f).unwrap();
+        }
+        assert_eq!(registry().implemented_ids().count(), IMPLEMENTED.len());
         assert_eq!(registry().entries().len(), catalogue::all().count());
     }
 
@@ -63,7 +67,10 @@ mod tests {
         let set =
             optifire_core::config::load_dir(&dir, &registry()).unwrap_or_else(|e| panic!("{e}"));
         let enabled: Vec<&str> = set.features.enabled_ids().collect();
-        assert_eq!(enabled, ["alpha_vix_regime", "infra_psutil_health"]);
+        assert_eq!(
+            enabled,
+            ["alpha_vix_regime", "fe_kalman", "infra_psutil_health"]
+        );
         // Every enabled plugin accepts its params from the file.
         for id in enabled {
             let mut p = registry().create(id).unwrap();

@@ -198,7 +198,6 @@ pub const DEFAULT_PENDING: &[&str] = &[
     "risk_vol_target",
     "risk_drawdown_derisk",
     "exec_batch_orders",
-    "fe_kalman",
     "alpha_cross_asset_corr",
     "diag_slippage_report",
 ];

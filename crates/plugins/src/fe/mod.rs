@@ -1,0 +1,3 @@
+//! Feature-engineering plugins: named numeric features per symbol.
+
+pub mod kalman;
