@@ -7,6 +7,7 @@ pub mod alpha;
 pub mod fe;
 pub mod infra;
 mod params;
+pub mod risk;
 
 use optifire_core::plugin::registry::Factory;
 use optifire_core::plugin::Registry;
@@ -16,6 +17,8 @@ pub const IMPLEMENTED: &[Factory] = &[
     || Box::new(alpha::vix_regime::VixRegime::default()),
     || Box::new(fe::kalman::FeKalman::default()),
     || Box::new(infra::psutil_health::PsutilHealth::default()),
+    || Box::new(risk::drawdown_derisk::DrawdownDerisk::default()),
+    || Box::new(risk::vol_target::VolTarget::default()),
 ];
 
 /// The registry of every implemented plugin.
@@ -69,7 +72,13 @@ mod tests {
         let enabled: Vec<&str> = set.features.enabled_ids().collect();
         assert_eq!(
             enabled,
-            ["alpha_vix_regime", "fe_kalman", "infra_psutil_health"]
+            [
+                "alpha_vix_regime",
+                "fe_kalman",
+                "infra_psutil_health",
+                "risk_drawdown_derisk",
+                "risk_vol_target"
+            ]
         );
         // Every enabled plugin accepts its params from the file.
         for id in enabled {

@@ -195,8 +195,6 @@ pub const DEFAULT_ENABLED: &[&str] = &[
 /// unimplemented plugin cannot be enabled) until they do; a test in optifire-plugins keeps this
 /// list equal to "default but not registered".
 pub const DEFAULT_PENDING: &[&str] = &[
-    "risk_vol_target",
-    "risk_drawdown_derisk",
     "exec_batch_orders",
     "alpha_cross_asset_corr",
     "diag_slippage_report",
