@@ -9,8 +9,9 @@
 //! re-based to the equity at that moment; otherwise a flat book would sit at its old drawdown
 //! forever and never trade again.
 
-use optifire_core::domain::EquityHistory;
+use optifire_core::domain::{EquityHistory, Money};
 use optifire_core::Timestamp;
+use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 /// The scale factor for a drawdown `dd` between `soft` and `hard`: 1 up to `soft`, falling
@@ -34,8 +35,9 @@ pub enum DrawdownAction {
     Scale(f64),
     /// Flatten everything; `started` says a cooldown began this cycle.
     Flatten { started: bool },
-    /// In cooldown below the hard limit: risk-reducing changes only.
-    CooldownGate,
+    /// In cooldown below the hard limit: risk-reducing changes only, after scaling by the
+    /// soft-band factor (1 at or below the soft limit).
+    CooldownGate(f64),
 }
 
 /// The cooldown and the re-based high-water mark, kept across cycles by the engine.
@@ -43,7 +45,7 @@ pub enum DrawdownAction {
 pub struct DrawdownGuard {
     cooldown_until: Option<Timestamp>,
     /// Equity and time of the last re-base; the high-water mark counts from here.
-    base: Option<(Timestamp, f64)>,
+    base: Option<(Timestamp, Money)>,
 }
 
 impl DrawdownGuard {
@@ -57,22 +59,24 @@ impl DrawdownGuard {
     }
 
     /// Drawdown from the (re-based) high-water mark as a positive fraction; `None` without a
-    /// usable equity point.
+    /// usable equity point. Computed in exact decimals so that 92 000 after a 100 000 peak is
+    /// exactly 8% and meets an 8% limit (in f64 it would be 7.999...%).
     pub fn drawdown(&self, equity: &EquityHistory) -> Option<f64> {
-        let last = equity.last()?.equity.to_f64();
+        let last = equity.last()?.equity;
         let peak = match self.base {
-            None => equity.high_water_mark()?.to_f64(),
+            None => equity.high_water_mark()?,
             Some((ts, e)) => equity
                 .points()
                 .iter()
                 .filter(|p| p.ts > ts)
-                .map(|p| p.equity.to_f64())
-                .fold(e, f64::max),
+                .map(|p| p.equity)
+                .fold(e, Money::max),
         };
-        if !(peak.is_finite() && peak > 0.0 && last.is_finite()) {
+        if peak.0 <= Decimal::ZERO {
             return None;
         }
-        Some((1.0 - last / peak).max(0.0))
+        let dd = (Decimal::ONE - last.0.checked_div(peak.0)?).max(Decimal::ZERO);
+        Some(Money(dd).to_f64()).filter(|d| d.is_finite())
     }
 
     /// This guard at `now`: an expired cooldown is cleared and the high-water mark re-based to
@@ -80,10 +84,7 @@ impl DrawdownGuard {
     pub fn refreshed(&self, now: Timestamp, equity: &EquityHistory) -> (DrawdownGuard, bool) {
         match self.cooldown_until {
             Some(until) if now >= until => {
-                let base = equity
-                    .last()
-                    .map(|p| (now, p.equity.to_f64()))
-                    .or(self.base);
+                let base = equity.last().map(|p| (now, p.equity)).or(self.base);
                 (
                     DrawdownGuard {
                         cooldown_until: None,
@@ -109,7 +110,7 @@ impl DrawdownGuard {
             return if dd >= hard {
                 DrawdownAction::Flatten { started: false }
             } else {
-                DrawdownAction::CooldownGate
+                DrawdownAction::CooldownGate(drawdown_multiplier(dd, soft, hard))
             };
         }
         if dd >= hard {
@@ -132,7 +133,7 @@ impl DrawdownGuard {
     pub fn reset(&mut self, now: Timestamp, equity: &EquityHistory) {
         self.cooldown_until = None;
         if let Some(p) = equity.last() {
-            self.base = Some((now, p.equity.to_f64()));
+            self.base = Some((now, p.equity));
         }
     }
 }

@@ -283,18 +283,7 @@ impl RiskEngine {
                 match guard.evaluate(inputs.now, dd, soft, hard, cfg.cooldown_hours) {
                     DrawdownAction::None => {}
                     DrawdownAction::Scale(m) => {
-                        w.values_mut().for_each(|x| *x *= m);
-                        log.refuse(
-                            None,
-                            "drawdown",
-                            format!(
-                                "drawdown {} between soft {} and hard {}: targets x{m:.6} \
-                                 = ({hard} - {dd:.6}) / ({hard} - {soft})",
-                                pct(dd),
-                                pct(soft),
-                                pct(hard)
-                            ),
-                        );
+                        scale_for_drawdown(&mut w, m, dd, soft, hard, log);
                     }
                     DrawdownAction::Flatten { started } => {
                         w.values_mut().for_each(|x| *x = 0.0);
@@ -319,7 +308,10 @@ impl RiskEngine {
                             ),
                         );
                     }
-                    DrawdownAction::CooldownGate => {
+                    DrawdownAction::CooldownGate(m) => {
+                        if m < 1.0 {
+                            scale_for_drawdown(&mut w, m, dd, soft, hard, log);
+                        }
                         let until = guard
                             .cooldown_until()
                             .map_or_else(|| "?".to_string(), |t| t.to_string());
@@ -474,6 +466,29 @@ impl RiskEngine {
             decisions: std::mem::take(&mut log.0),
         })
     }
+}
+
+/// Scales every target by the soft-band drawdown factor `m`, saying how it was computed.
+fn scale_for_drawdown(
+    w: &mut BTreeMap<Symbol, f64>,
+    m: f64,
+    dd: f64,
+    soft: f64,
+    hard: f64,
+    log: &mut DecisionLog,
+) {
+    w.values_mut().for_each(|x| *x *= m);
+    log.refuse(
+        None,
+        "drawdown",
+        format!(
+            "drawdown {} between soft {} and hard {}: targets x{m:.6} = ({hard} - {dd:.6}) / \
+             ({hard} - {soft})",
+            pct(dd),
+            pct(soft),
+            pct(hard)
+        ),
+    );
 }
 
 /// Clamps every target whose scope has closing reasons to its largest risk-reducing part;
