@@ -161,7 +161,7 @@ fn losing_streak_blocks_new_risk_until_win_or_reset() {
 
 #[test]
 fn kelly_scales_targets_within_bounds() {
-    let mut f = Fixture::new();
+    let f = Fixture::new();
     let mut e = RiskEngine::new(cfg());
     // p = 0.6, b = 2: f* = 0.6 - 0.4 / 2 = 0.4; x kelly_fraction 0.5 = 0.2 < kelly_min 0.25 -> 0.25.
     let mut inputs = f.inputs();
@@ -182,7 +182,6 @@ fn kelly_scales_targets_within_bounds() {
         0.08 * 0.5 * (0.9 - 0.1 / 3.0)
     ));
     // An invalid win rate (1.0) cannot be sized: fail closed.
-    f.pnls.clear();
     let mut inputs = f.inputs();
     inputs.kelly = Some(KellyInput {
         win_rate: 1.0,
@@ -190,4 +189,51 @@ fn kelly_scales_targets_within_bounds() {
     });
     let out = e.apply_targets(&targets(&[("AAPL", 0.08)]), &inputs);
     assert_eq!(get(&out.targets, "AAPL"), 0.0);
+}
+
+#[test]
+fn check_order_in_the_drawdown_band_and_at_the_limit() {
+    let mut f = Fixture::new();
+    // Drawdown 6%: factor (0.08 - 0.06) / (0.08 - 0.04) = 0.5, symbol cap 0.10 x 0.5 = 0.05.
+    f.push_equity(f.now.plus_secs(-3600), 94_000);
+    let e = RiskEngine::new(cfg());
+    // Ledger equity is 100 000 (the ledger, not the history, values the order): 51 x 100 /
+    // 100 000 = 0.051 > 0.05.
+    let r = e
+        .check_order(&f.order("AAPL", Side::Buy, 51), &f.inputs())
+        .unwrap_err();
+    assert_eq!(r.rule, "max_exposure_symbol");
+    assert_eq!(
+        r.reason,
+        "AAPL post-trade weight 0.0510 exceeds the limit 0.0500 (10% of equity x drawdown factor 0.500000)"
+    );
+    assert!(e
+        .check_order(&f.order("AAPL", Side::Buy, 50), &f.inputs())
+        .is_ok());
+    // At the hard limit no new risk is accepted (check_order does not start the cooldown).
+    f.push_equity(f.now.plus_secs(-1800), 92_000);
+    let r = e
+        .check_order(&f.order("AAPL", Side::Buy, 1), &f.inputs())
+        .unwrap_err();
+    assert_eq!(r.rule, "max_drawdown");
+    assert_eq!(r.reason, "drawdown 8% at or over the limit 8%");
+    // A zero quantity is refused outright.
+    let r = e
+        .check_order(&f.order("AAPL", Side::Buy, 0), &f.inputs())
+        .unwrap_err();
+    assert_eq!(r.rule, "invalid_order");
+}
+
+#[test]
+fn operator_reset_ends_the_cooldown() {
+    let mut f = Fixture::new();
+    f.push_equity(f.now.plus_secs(-3600), 90_000);
+    let mut e = RiskEngine::new(cfg());
+    e.apply_targets(&targets(&[("AAPL", 0.05)]), &f.inputs());
+    assert!(e.drawdown_guard().in_cooldown(f.now.plus_secs(60)));
+    f.at(f.now.plus_secs(60));
+    e.reset_cooldown(f.now, &f.equity);
+    // High-water mark re-based to 90 000: drawdown 0, new risk passes.
+    let out = e.apply_targets(&targets(&[("AAPL", 0.05)]), &f.inputs());
+    assert!(close(get(&out.targets, "AAPL"), 0.05));
 }

@@ -20,6 +20,9 @@ pub struct RiskOutcome {
     /// `targets`; the executor must leave their positions exactly as they are.
     pub frozen: BTreeSet<Symbol>,
     /// One entry per rule that changed, refused or reported something, in rule order.
+    /// `approved` is false when the rule cut or refused what was asked (cap, scale, hold,
+    /// flatten, fault) and true for information (VaR within the limit, cooldown ended) and for
+    /// targets the engine added itself (the beta hedge).
     pub decisions: Vec<RiskDecision>,
 }
 

@@ -102,3 +102,50 @@ impl PluginControls {
         v
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use optifire_core::Timestamp;
+
+    fn po(output: Output) -> PluginOutput {
+        PluginOutput {
+            plugin_id: "p".into(),
+            ts: Timestamp(0),
+            output,
+        }
+    }
+
+    #[test]
+    fn folds_scopes_and_treats_bad_multipliers_as_blocks() {
+        let a = Symbol::new("A");
+        let c = PluginControls::from_outputs(&[
+            po(Output::ExposureMultiplier {
+                symbol: None,
+                multiplier: 0.5,
+                reason: "g".into(),
+            }),
+            po(Output::ExposureMultiplier {
+                symbol: None,
+                multiplier: 0.5,
+                reason: "g2".into(),
+            }),
+            po(Output::ExposureMultiplier {
+                symbol: Some(a.clone()),
+                multiplier: 0.8,
+                reason: "a".into(),
+            }),
+            po(Output::ExposureMultiplier {
+                symbol: Some(Symbol::new("B")),
+                multiplier: f64::NAN,
+                reason: "b".into(),
+            }),
+        ]);
+        // 0.5 x 0.5 x 0.8 = 0.2 for A; 0.25 for anything else.
+        assert!((c.multiplier(&a) - 0.2).abs() < 1e-15);
+        assert_eq!(c.multiplier(&Symbol::new("C")), 0.25);
+        assert!(c.blocks(&a).is_empty());
+        assert_eq!(c.blocks(&Symbol::new("B")).len(), 1);
+        assert!(c.flattens(&a).is_empty());
+    }
+}
