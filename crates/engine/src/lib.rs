@@ -1,1 +1,6 @@
-//! optifire-engine: filled in by a later issue (see DESIGN.md).
+//! optifire-engine: the trading cycle, risk engine, executor and drivers.
+//!
+//! One engine serves backtest, paper and live: the drivers feed it time and data, it runs the
+//! plugins, passes their targets through the fail-closed risk engine and hands orders to a venue.
+
+pub mod risk;
