@@ -1,0 +1,22 @@
+//! The executor: from target weights to orders at the broker, journal first.
+//!
+//! `planner` sizes orders from targets, `shaper` lets exec plugins reshape a batch, `router`
+//! picks order types, `slippage` records the expected price, and `journal_submit` sends with
+//! a durable intent before every order and idempotent client ids (`client_id`).
+
+pub mod client_id;
+pub mod journal_submit;
+pub mod planner;
+pub mod router;
+pub mod shaper;
+pub mod slippage;
+
+pub use client_id::client_order_id;
+pub use journal_submit::{
+    AppliedUpdates, Backoff, Executor, NoBackoff, RetryPolicy, SleepBackoff, SubmitEntry,
+    SubmitOutcome, SubmitReport,
+};
+pub use planner::{plan_orders, CycleId, Leg, Plan, PlanConfig, PlanNote, PlannedOrder};
+pub use router::{RouteDecision, Router, RouterConfig, RouterError};
+pub use shaper::{apply_shapers, NetOpposite, OrderShaper, ShapeNote, ShapeResult};
+pub use slippage::{estimate, estimate_cost_bps, CostEstimate};
