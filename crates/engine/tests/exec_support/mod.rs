@@ -33,6 +33,8 @@ pub fn memory_store() -> Arc<dyn Store> {
 pub struct Seen {
     /// For every submit call: the client id and whether its intent was journaled by then.
     pub submits: Vec<(ClientOrderId, bool)>,
+    /// Updates to hand out with the next drain, after the exchange's own (a reconnect replay).
+    pub inject: Vec<VenueUpdate>,
 }
 
 /// The simulated exchange, with a script of errors returned (one per submit) before it is
@@ -94,7 +96,9 @@ impl Broker for ScriptedBroker {
         self.sim.lock().unwrap().account()
     }
     fn drain_updates(&mut self) -> Vec<VenueUpdate> {
-        self.sim.lock().unwrap().drain_updates()
+        let mut u = self.sim.lock().unwrap().drain_updates();
+        u.append(&mut self.seen.lock().unwrap().inject);
+        u
     }
 }
 
