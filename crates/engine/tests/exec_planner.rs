@@ -6,7 +6,7 @@ mod exec_support;
 
 use exec_support::*;
 use optifire_core::domain::{Instrument, Quantity, Side, Symbol};
-use optifire_engine::exec::{plan_orders, CycleId, Leg, Plan, PlanConfig, PlanNote};
+use optifire_engine::exec::{plan_orders, working_qty, CycleId, Leg, Plan, PlanConfig, PlanNote};
 use rust_decimal_macros::dec;
 use std::collections::BTreeMap;
 
@@ -25,6 +25,7 @@ fn plan(
     plan_orders(
         &targets(t),
         &portfolio(held),
+        &BTreeMap::new(),
         &marks,
         100_000.0,
         instruments,
@@ -284,4 +285,59 @@ fn ids_are_deterministic_per_cycle() {
     for x in &a {
         assert!(!b.contains(x) && !c.contains(x));
     }
+}
+
+#[test]
+fn working_orders_count_as_if_filled() {
+    use optifire_core::domain::{
+        ClientOrderId, Order, OrderRequest, OrderStatus, OrderType, TimeInForce,
+    };
+    let order = |id: &str, side, qty, filled, status| {
+        let mut o = Order::new(OrderRequest {
+            client_order_id: ClientOrderId(id.into()),
+            symbol: "SPY".into(),
+            side,
+            qty: Quantity(qty),
+            order_type: OrderType::Market,
+            tif: TimeInForce::Day,
+            created_at: optifire_core::Timestamp(0),
+        });
+        o.filled_qty = Quantity(filled);
+        o.status = status;
+        o
+    };
+    // Buy 30 with 10 filled (20 left), sell 5 working, a filled buy that no longer counts.
+    let open = vec![
+        order(
+            "a",
+            Side::Buy,
+            dec!(30),
+            dec!(10),
+            OrderStatus::PartiallyFilled,
+        ),
+        order("b", Side::Sell, dec!(5), dec!(0), OrderStatus::New),
+        order("c", Side::Buy, dec!(7), dec!(7), OrderStatus::Filled),
+    ];
+    let w = working_qty(&open);
+    assert_eq!(w.get(&Symbol::new("SPY")), Some(&Quantity(dec!(15))));
+    // Holding 10 (the filled part), 15 more on the way; target 0.2 × 100,000 / 400 = 50 → buy 25.
+    let marks: BTreeMap<Symbol, f64> = [(Symbol::new("SPY"), 400.0)].into_iter().collect();
+    let p = plan_orders(
+        &targets(&[("SPY", 0.2)]),
+        &portfolio(&[("SPY", dec!(10), dec!(400))]),
+        &w,
+        &marks,
+        100_000.0,
+        &Instrument::infer,
+        cycle(1, 1),
+        &PlanConfig::default(),
+    );
+    assert_eq!(
+        (p.orders[0].side, p.orders[0].qty),
+        (Side::Buy, Quantity(dec!(25)))
+    );
+    assert!(p.notes.contains(&PlanNote::CountsWorking {
+        symbol: "SPY".into(),
+        qty: Quantity(dec!(15))
+    }));
 }

@@ -9,7 +9,7 @@ use optifire_core::domain::{Bar, Instrument, Order, OrderStatus, Price, Quantity
 use optifire_core::store::{JournalAction, SqliteStore, Store};
 use optifire_core::venue::{Broker, BrokerError, VenueUpdate};
 use optifire_engine::exec::{
-    estimate, Backoff, Executor, PlannedOrder, RetryPolicy, SubmitOutcome,
+    estimate, Backoff, Executor, NoBackoff, PlannedOrder, RetryPolicy, SubmitOutcome,
 };
 use optifire_venues::SessionInfo;
 use rust_decimal_macros::dec;
@@ -197,6 +197,36 @@ fn resend_after_a_crash_adopts_the_brokers_order() {
     assert_eq!(stored.broker_order_id.as_deref(), Some("sim-1"));
     // The exchange holds one order, not two.
     assert_eq!(r.sim.lock().unwrap().open_orders().len(), 1);
+}
+
+#[test]
+fn a_retry_after_a_lost_answer_adopts_instead_of_trading_twice() {
+    let store = memory_store();
+    let sim = sim();
+    sim.lock()
+        .unwrap()
+        .set_mark(&Symbol::new("AAPL"), Price(dec!(100)));
+    let (mut broker, _seen) = ScriptedBroker::new(sim.clone(), store.clone());
+    broker.lose_answers = 1;
+    let mut exec = Executor::new(
+        store.clone(),
+        Box::new(broker),
+        RetryPolicy { max_attempts: 3 },
+        Box::new(NoBackoff),
+    );
+    let o = buy_aapl(dec!(10));
+    let report = exec.submit_all(ts_secs(1_001), vec![o.clone()]);
+    let e = &report.entries[0];
+    assert!(
+        matches!(e.outcome, SubmitOutcome::DuplicateAdopted { .. }),
+        "{e:?}"
+    );
+    assert_eq!(e.attempts, 2);
+    assert_eq!(sim.lock().unwrap().open_orders().len(), 1);
+    assert_eq!(
+        actions(&store, &o),
+        vec![JournalAction::Intent, JournalAction::Reconciled]
+    );
 }
 
 #[test]

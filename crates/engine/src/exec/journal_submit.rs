@@ -271,7 +271,13 @@ impl Executor {
             Ok(order) => {
                 journal(
                     JournalAction::Submitted,
-                    json!({"attempts": attempts, "resend": entry.resend, "expected": expected}),
+                    json!({
+                        "attempts": attempts,
+                        "resend": entry.resend,
+                        "order_type": req.order_type,
+                        "tif": req.tif,
+                        "expected": expected,
+                    }),
                     &mut errs,
                 );
                 journal(

@@ -16,7 +16,9 @@ pub use journal_submit::{
     AppliedUpdates, Backoff, Executor, NoBackoff, RetryPolicy, SleepBackoff, SubmitEntry,
     SubmitOutcome, SubmitReport,
 };
-pub use planner::{plan_orders, CycleId, Leg, Plan, PlanConfig, PlanNote, PlannedOrder};
+pub use planner::{
+    plan_orders, working_qty, CycleId, Leg, Plan, PlanConfig, PlanNote, PlannedOrder,
+};
 pub use router::{RouteDecision, Router, RouterConfig, RouterError};
 pub use shaper::{apply_shapers, NetOpposite, OrderShaper, ShapeNote, ShapeResult};
-pub use slippage::{estimate, estimate_cost_bps, CostEstimate};
+pub use slippage::{estimate, estimate_cost_bps, estimate_for_order, sim_model, CostEstimate};

@@ -4,7 +4,7 @@
 //! decided, so every such decision is written down once, as a `PlanNote`, and none is silent.
 
 use optifire_core::domain::{
-    ClientOrderId, Instrument, OrderRequest, OrderType, Portfolio, Quantity, Side, Symbol,
+    ClientOrderId, Instrument, Order, OrderRequest, OrderType, Portfolio, Quantity, Side, Symbol,
     TimeInForce,
 };
 use optifire_core::Timestamp;
@@ -139,6 +139,8 @@ pub enum PlanNote {
     NoMark { symbol: Symbol },
     /// A weight or the equity is not a finite number: no order for the symbol.
     BadInput { symbol: Symbol, detail: String },
+    /// Open orders still working on the symbol were counted as if filled (signed quantity).
+    CountsWorking { symbol: Symbol, qty: Quantity },
 }
 
 /// The planner's answer: the orders in symbol order (close legs before open legs) and a note
@@ -151,6 +153,9 @@ pub struct Plan {
 
 /// Orders that move `portfolio` to `targets` (weights of `equity`, signed) at `marks`.
 ///
+/// * the starting point is the position plus the signed remaining quantity of orders still
+///   working (`working`, see `working_qty`), so a cycle never re-sends what an earlier cycle's
+///   open orders will already do (noted as `CountsWorking`);
 /// * target quantity = weight × equity / mark, in exact decimals, rounded toward zero onto the
 ///   grid (whole units unless fractionable, then `fractional_decimals`), so the position never
 ///   exceeds what the weight (and the risk limits that produced it) allow;
@@ -164,6 +169,7 @@ pub struct Plan {
 pub fn plan_orders(
     targets: &BTreeMap<Symbol, f64>,
     portfolio: &Portfolio,
+    working: &BTreeMap<Symbol, Quantity>,
     marks: &BTreeMap<Symbol, f64>,
     equity: f64,
     instruments: &dyn Fn(&Symbol) -> Instrument,
@@ -174,6 +180,12 @@ pub fn plan_orders(
     let held: BTreeSet<Symbol> = portfolio
         .open_positions()
         .map(|p| p.symbol.clone())
+        .chain(
+            working
+                .iter()
+                .filter(|(_, q)| !q.is_zero())
+                .map(|(s, _)| s.clone()),
+        )
         .collect();
     let symbols: BTreeSet<Symbol> = targets
         .keys()
@@ -182,7 +194,14 @@ pub fn plan_orders(
         .collect();
     for symbol in symbols {
         let instrument = instruments(&symbol);
-        let current = portfolio.qty(&symbol).0;
+        let pending = working.get(&symbol).copied().unwrap_or(Quantity::ZERO);
+        if !pending.is_zero() {
+            plan.notes.push(PlanNote::CountsWorking {
+                symbol: symbol.clone(),
+                qty: pending,
+            });
+        }
+        let current = portfolio.qty(&symbol).0 + pending.0;
         let mark = marks
             .get(&symbol)
             .copied()
@@ -229,6 +248,20 @@ pub fn plan_orders(
         );
     }
     plan
+}
+
+/// Signed remaining quantity of the orders that can still fill, per symbol (buys +, sells −).
+pub fn working_qty(open: &[Order]) -> BTreeMap<Symbol, Quantity> {
+    let mut out: BTreeMap<Symbol, Quantity> = BTreeMap::new();
+    for o in open.iter().filter(|o| !o.status.is_terminal()) {
+        let rem = o.remaining_qty();
+        let signed = match o.request.side {
+            Side::Buy => rem,
+            Side::Sell => -rem,
+        };
+        *out.entry(o.request.symbol.clone()).or_default() += signed;
+    }
+    out
 }
 
 /// The exact target quantity, or `None` (with a note) when it cannot be computed.

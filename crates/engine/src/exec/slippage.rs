@@ -6,7 +6,7 @@
 //! fills agree by construction.
 
 use optifire_core::config::SlippageModel as SlippageConfig;
-use optifire_core::domain::{Quantity, Side};
+use optifire_core::domain::{OrderType, Quantity, Side};
 use optifire_venues::sim::SlippageModel;
 use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
 use rust_decimal::Decimal;
@@ -79,6 +79,31 @@ pub fn estimate(
     }
 }
 
+/// The estimate for an order as routed: a limit order's expected price is its limit (it
+/// cannot fill worse) and its cost the limit's distance from `mid` against the trader; every
+/// other type is market-style (`estimate`).
+pub fn estimate_for_order(
+    config: &SlippageConfig,
+    order_type: &OrderType,
+    side: Side,
+    qty: Quantity,
+    mid: f64,
+    quoted_spread_bps: Option<f64>,
+    bar_volume: f64,
+) -> CostEstimate {
+    match order_type {
+        OrderType::Limit { limit } if mid > 0.0 => {
+            let price = limit.to_f64();
+            CostEstimate {
+                mid,
+                cost_bps: f64::from(side.sign()) * (price - mid) / mid * 10_000.0,
+                price,
+            }
+        }
+        _ => estimate(config, side, qty, mid, quoted_spread_bps, bar_volume),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -111,6 +136,37 @@ mod tests {
         // 100 × (1 ± 0.0011).
         assert!((buy.price - 100.11).abs() < 1e-9, "{}", buy.price);
         assert!((sell.price - 99.89).abs() < 1e-9, "{}", sell.price);
+    }
+
+    #[test]
+    fn a_limit_is_expected_at_its_limit() {
+        let limit = OrderType::Limit {
+            limit: optifire_core::domain::Price(dec!(100.05)),
+        };
+        let e = estimate_for_order(
+            &cfg(),
+            &limit,
+            Side::Buy,
+            Quantity(dec!(1)),
+            100.0,
+            None,
+            1e6,
+        );
+        // (100.05 − 100) / 100 = 5 bps paid.
+        assert!((e.cost_bps - 5.0).abs() < 1e-9 && (e.price - 100.05).abs() < 1e-12);
+        let sell = OrderType::Limit {
+            limit: optifire_core::domain::Price(dec!(99.95)),
+        };
+        let e = estimate_for_order(
+            &cfg(),
+            &sell,
+            Side::Sell,
+            Quantity(dec!(1)),
+            100.0,
+            None,
+            1e6,
+        );
+        assert!((e.cost_bps - 5.0).abs() < 1e-9);
     }
 
     #[test]

@@ -44,6 +44,8 @@ pub struct ScriptedBroker {
     pub sim: Arc<Mutex<SimExchange>>,
     pub store: Arc<dyn Store>,
     pub script: VecDeque<BrokerError>,
+    /// Submits that reach the exchange but whose answer is lost (returned as transient).
+    pub lose_answers: usize,
     pub seen: Arc<Mutex<Seen>>,
 }
 
@@ -55,6 +57,7 @@ impl ScriptedBroker {
                 sim,
                 store,
                 script: VecDeque::new(),
+                lose_answers: 0,
                 seen: seen.clone(),
             },
             seen,
@@ -78,7 +81,12 @@ impl Broker for ScriptedBroker {
         if let Some(e) = self.script.pop_front() {
             return Err(e);
         }
-        self.sim.lock().unwrap().submit(req)
+        let answer = self.sim.lock().unwrap().submit(req);
+        if self.lose_answers > 0 {
+            self.lose_answers -= 1;
+            return Err(BrokerError::Transient("timeout reading the answer".into()));
+        }
+        answer
     }
     fn cancel(&mut self, id: &ClientOrderId) -> Result<Order, BrokerError> {
         self.sim.lock().unwrap().cancel(id)
