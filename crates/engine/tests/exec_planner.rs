@@ -341,3 +341,27 @@ fn working_orders_count_as_if_filled() {
         qty: Quantity(dec!(15))
     }));
 }
+
+#[test]
+fn non_positive_equity_sizes_nothing_but_still_closes() {
+    let marks: BTreeMap<Symbol, f64> = [(Symbol::new("SPY"), 400.0)].into_iter().collect();
+    let p = plan_orders(
+        &targets(&[("SPY", 0.1)]),
+        &portfolio(&[("MSFT", dec!(2), dec!(300))]),
+        &BTreeMap::new(),
+        &marks,
+        -5_000.0,
+        &Instrument::infer,
+        cycle(1, 1),
+        &PlanConfig::default(),
+    );
+    // SPY is not bought with a negative equity; MSFT (absent) is still closed.
+    let got: Vec<_> = p
+        .orders
+        .iter()
+        .map(|o| (o.symbol.as_str(), o.side, o.qty))
+        .collect();
+    assert_eq!(got, vec![("MSFT", Side::Sell, Quantity(dec!(2)))]);
+    assert!(p.notes.iter().any(|n| matches!(n,
+        PlanNote::BadInput { symbol, detail } if symbol.as_str() == "SPY" && detail.contains("-5000"))));
+}

@@ -137,7 +137,7 @@ pub enum PlanNote {
     NotTradable { symbol: Symbol },
     /// No usable mark: the target cannot be sized (a close of a held position still goes out).
     NoMark { symbol: Symbol },
-    /// A weight or the equity is not a finite number: no order for the symbol.
+    /// A weight is not a finite number, or the equity is not positive: no order for the symbol.
     BadInput { symbol: Symbol, detail: String },
     /// Open orders still working on the symbol were counted as if filled (signed quantity).
     CountsWorking { symbol: Symbol, qty: Quantity },
@@ -283,8 +283,9 @@ fn target_qty(
     if w.is_zero() {
         return Some(Decimal::ZERO);
     }
-    let Some(eq) = Decimal::from_f64(equity) else {
-        notes.push(bad(format!("equity {equity} is not a finite number")));
+    // A zero or negative equity would size nothing or flip every target's sign.
+    let Some(eq) = Decimal::from_f64(equity).filter(|e| *e > Decimal::ZERO) else {
+        notes.push(bad(format!("equity {equity} is not a positive number")));
         return None;
     };
     let Some(px) = mark.and_then(Decimal::from_f64) else {
