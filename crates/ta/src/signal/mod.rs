@@ -1,0 +1,26 @@
+//! Signal decomposition and similarity kernels: db4 wavelets and denoising, PCA (batch and
+//! incremental), entropy measures, dynamic time warping and isotonic regression.
+//!
+//! Each kernel reproduces a named reference implementation (PyWavelets, scikit-learn, antropy,
+//! dtaidistance) so features computed here match the research notebooks they were designed in.
+//! Errors reuse the crate's `StatsError`: empty or too-short input, NaN/inf and bad parameters
+//! are refused with a reason, never silently skipped.
+
+pub mod denoise;
+pub mod wavelet;
+
+pub use denoise::{wavelet_denoise, Denoised};
+pub use wavelet::{dwt, dwt_max_level, idwt, wavedec, waverec, WaveletCoeffs};
+
+/// Median with numpy's convention (mean of the two middle values for an even count); the
+/// caller guarantees a non-empty, finite slice.
+pub(crate) fn median_unchecked(xs: &[f64]) -> f64 {
+    let mut v = xs.to_vec();
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    }
+}
