@@ -7,9 +7,13 @@
 //! are refused with a reason, never silently skipped.
 
 pub mod denoise;
+pub mod incremental_pca;
+pub mod pca;
 pub mod wavelet;
 
 pub use denoise::{wavelet_denoise, Denoised};
+pub use incremental_pca::IncrementalPca;
+pub use pca::Pca;
 pub use wavelet::{dwt, dwt_max_level, idwt, wavedec, waverec, WaveletCoeffs};
 
 /// Median with numpy's convention (mean of the two middle values for an even count); the
