@@ -7,11 +7,15 @@
 //! are refused with a reason, never silently skipped.
 
 pub mod denoise;
+pub mod entropy;
 pub mod incremental_pca;
 pub mod pca;
 pub mod wavelet;
 
 pub use denoise::{wavelet_denoise, Denoised};
+pub use entropy::{
+    approximate_entropy, histogram_counts, sample_entropy, shannon_entropy, EntropyUnit,
+};
 pub use incremental_pca::IncrementalPca;
 pub use pca::Pca;
 pub use wavelet::{dwt, dwt_max_level, idwt, wavedec, waverec, WaveletCoeffs};
