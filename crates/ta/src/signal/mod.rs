@@ -7,12 +7,14 @@
 //! are refused with a reason, never silently skipped.
 
 pub mod denoise;
+pub mod dtw;
 pub mod entropy;
 pub mod incremental_pca;
 pub mod pca;
 pub mod wavelet;
 
 pub use denoise::{wavelet_denoise, Denoised};
+pub use dtw::dtw_distance;
 pub use entropy::{
     approximate_entropy, histogram_counts, sample_entropy, shannon_entropy, EntropyUnit,
 };
