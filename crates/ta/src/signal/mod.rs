@@ -10,6 +10,7 @@ pub mod denoise;
 pub mod dtw;
 pub mod entropy;
 pub mod incremental_pca;
+pub mod isotonic;
 pub mod pca;
 pub mod wavelet;
 
@@ -19,6 +20,7 @@ pub use entropy::{
     approximate_entropy, histogram_counts, sample_entropy, shannon_entropy, EntropyUnit,
 };
 pub use incremental_pca::IncrementalPca;
+pub use isotonic::{isotonic_fit, isotonic_regression};
 pub use pca::Pca;
 pub use wavelet::{dwt, dwt_max_level, idwt, wavedec, waverec, WaveletCoeffs};
 
