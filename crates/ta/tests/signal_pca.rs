@@ -28,20 +28,30 @@ fn close_matrix(what: &str, got: &DMatrix<f64>, want: &Value) {
     }
 }
 
-fn data_for(f: &Value, n_features: usize) -> DMatrix<f64> {
-    matrix(&f[if n_features == 3 { "x3" } else { "x6" }])
+/// The case's input: the 3- or 6-column return matrix, cut to `n_rows` when the case says so.
+fn data_for(f: &Value, c: &Value) -> DMatrix<f64> {
+    let n_features = c["mean"].as_array().unwrap().len();
+    let x = matrix(&f[if n_features == 3 { "x3" } else { "x6" }]);
+    match c["n_rows"].as_u64() {
+        Some(n) => x.rows(0, n as usize).into_owned(),
+        None => x,
+    }
+}
+
+fn head(x: &DMatrix<f64>) -> DMatrix<f64> {
+    x.rows(0, x.nrows().min(60)).into_owned()
 }
 
 #[test]
 fn pca_matches_sklearn() {
     let f = load("pca.json");
     let cases = f["pca"].as_array().unwrap();
-    assert_eq!(cases.len(), 3);
+    assert_eq!(cases.len(), 4);
     for c in cases {
         let n_features = c["mean"].as_array().unwrap().len();
         let k = c["n_components"].as_u64().map(|k| k as usize);
         let what = format!("p={n_features} k={k:?}");
-        let x = data_for(&f, n_features);
+        let x = data_for(&f, c);
         let p = Pca::fit(&x, k).unwrap();
         close_all(&format!("{what} mean"), &p.mean, &arr(&c["mean"]), TOL);
         close_matrix(
@@ -67,10 +77,9 @@ fn pca_matches_sklearn() {
             &arr(&c["singular_values"]),
             TOL,
         );
-        let head = x.rows(0, 60).into_owned();
         close_matrix(
             &format!("{what} transform"),
-            &p.transform(&head).unwrap(),
+            &p.transform(&head(&x)).unwrap(),
             &c["transform_head"],
         );
     }
@@ -79,7 +88,7 @@ fn pca_matches_sklearn() {
 #[test]
 fn pca_from_columns_equals_pca_from_matrix() {
     let f = load("pca.json");
-    let x = data_for(&f, 3);
+    let x = data_for(&f, &f["pca"][0]);
     let cols: Vec<Vec<f64>> = (0..3)
         .map(|j| x.column(j).iter().copied().collect())
         .collect();
@@ -92,13 +101,13 @@ fn pca_from_columns_equals_pca_from_matrix() {
 fn incremental_pca_matches_sklearn() {
     let f = load("pca.json");
     let cases = f["ipca"].as_array().unwrap();
-    assert_eq!(cases.len(), 4);
+    assert_eq!(cases.len(), 6);
     for c in cases {
         let n_features = c["mean"].as_array().unwrap().len();
         let k = c["n_components"].as_u64().map(|k| k as usize);
         let batch = c["batch_size"].as_u64().unwrap() as usize;
         let what = format!("p={n_features} k={k:?} batch={batch}");
-        let x = data_for(&f, n_features);
+        let x = data_for(&f, c);
         let m = IncrementalPca::fit(&x, k, batch).unwrap();
         assert_eq!(m.n_samples_seen() as f64, num(&c["n_samples_seen"]));
         close_all(&format!("{what} mean"), m.mean(), &arr(&c["mean"]), TOL);
@@ -126,10 +135,9 @@ fn incremental_pca_matches_sklearn() {
             &arr(&c["singular_values"]),
             TOL,
         );
-        let head = x.rows(0, 60).into_owned();
         close_matrix(
             &format!("{what} transform"),
-            &m.transform(&head).unwrap(),
+            &m.transform(&head(&x)).unwrap(),
             &c["transform_head"],
         );
     }

@@ -42,9 +42,10 @@ impl IncrementalPca {
     }
 
     /// `IncrementalPCA(n_components, batch_size).fit(data)`: splits the rows like sklearn's
-    /// `gen_batches(n, batch_size, min_batch_size=n_components)` (a tail shorter than
+    /// `gen_batches(n, batch_size, min_batch_size=n_components or 0)` (a tail shorter than
     /// n_components is merged into the previous batch) and feeds them to `partial_fit`.
-    /// `n_components` None means all n_features (sklearn then needs batches of at least that).
+    /// `n_components` None keeps all n_features components; then only the first batch must hold
+    /// n_features rows and a short tail is fitted on its own, as in sklearn.
     pub fn fit(
         data: &DMatrix<f64>,
         n_components: Option<usize>,
@@ -55,7 +56,8 @@ impl IncrementalPca {
         }
         let p = data.ncols();
         let mut model = Self::new(p, n_components.unwrap_or(p))?;
-        for (start, len) in gen_batches(data.nrows(), batch_size, model.n_components) {
+        // sklearn passes `min_batch_size=self.n_components or 0`: no merging when None.
+        for (start, len) in gen_batches(data.nrows(), batch_size, n_components.unwrap_or(0)) {
             model.partial_fit(&data.rows(start, len).into_owned())?;
         }
         Ok(model)

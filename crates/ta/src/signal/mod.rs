@@ -5,6 +5,14 @@
 //! dtaidistance) so features computed here match the research notebooks they were designed in.
 //! Errors reuse the crate's `StatsError`: empty or too-short input, NaN/inf and bad parameters
 //! are refused with a reason, never silently skipped.
+//!
+//! Edge cases, all tested: empty input is `TooShort` and any NaN/inf is `NonFinite` everywhere.
+//! Wavelets: `wavedec`/`wavelet_denoise` need 7 * 2^level values (shorter series, including any
+//! shorter than the 8-tap filter, are `TooShort`); single-level `dwt` accepts any length >= 1;
+//! a constant series has zero details and denoises to itself. PCA: needs 2 rows; all-constant
+//! columns are refused. Entropy: a single value or constant series has Shannon entropy 0 and
+//! ApEn 0; SampEn of a constant series (r = 0) is undefined and refused. DTW: a single value
+//! on each side gives |a - b|. Isotonic: a single or constant series is returned unchanged.
 
 pub mod denoise;
 pub mod dtw;
