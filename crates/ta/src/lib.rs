@@ -9,6 +9,7 @@ pub mod filters;
 pub mod momentum;
 pub mod returns;
 pub mod risk;
+pub mod signal;
 pub mod stats;
 pub mod volatility;
 pub mod volume;
