@@ -14,6 +14,7 @@ use optifire_core::plugin::Registry;
 
 /// Every implemented plugin, one factory each.
 pub const IMPLEMENTED: &[Factory] = &[
+    || Box::new(alpha::cross_asset_corr::CrossAssetCorr::default()),
     || Box::new(alpha::vix_regime::VixRegime::default()),
     || Box::new(fe::kalman::FeKalman::default()),
     || Box::new(infra::psutil_health::PsutilHealth::default()),
@@ -73,6 +74,7 @@ mod tests {
         assert_eq!(
             enabled,
             [
+                "alpha_cross_asset_corr",
                 "alpha_vix_regime",
                 "fe_kalman",
                 "infra_psutil_health",
