@@ -134,11 +134,11 @@ impl Plugin for CrossAssetCorr {
 
     fn configure(&mut self, params: &serde_json::Value) -> Result<(), PluginError> {
         let p: Params = params::parse(params)?;
-        if p.symbols.len() < 2
-            || p.window < 3
-            || !(p.flip_band >= 0.0 && p.flip_band < 1.0)
-            || !(p.trend_scale > 0.0)
-        {
+        let ok = p.symbols.len() >= 2
+            && p.window >= 3
+            && (0.0..1.0).contains(&p.flip_band)
+            && p.trend_scale > 0.0;
+        if !ok {
             return Err(PluginError::InvalidParams(format!(
                 "need ≥ 2 symbols, window ≥ 3, 0 ≤ flip_band < 1, trend_scale > 0: {p:?}"
             )));
