@@ -1,0 +1,80 @@
+//! Every indicator kernel on 1,000,000 bars (criterion).
+//!
+//! Input: the real SPY daily bars of tests/fixtures/talib/SPY.csv, chained end to end (each copy
+//! rescaled to continue from the previous close) to 1M bars: real price dynamics at scale,
+//! deterministic, and the exact input tools/bench/talib_ratio.py feeds TA-Lib for the ratio.
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use optifire_ta::{average, momentum, volatility, volume};
+use std::hint::black_box;
+
+pub const N: usize = 1_000_000;
+
+struct Bars {
+    open: Vec<f64>,
+    high: Vec<f64>,
+    low: Vec<f64>,
+    close: Vec<f64>,
+    volume: Vec<f64>,
+}
+
+fn load() -> Bars {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/talib/SPY.csv");
+    let text = std::fs::read_to_string(path).expect("SPY fixture");
+    let mut rows: Vec<[f64; 5]> = Vec::new();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().expect("header").split(',').collect();
+    let col = |n: &str| header.iter().position(|h| *h == n).expect("column");
+    let (o, h, l, c, v) = (col("Open"), col("High"), col("Low"), col("Close"), col("Volume"));
+    for line in lines {
+        let f: Vec<f64> = line.split(',').skip(1).map(|x| x.parse().expect("number")).collect();
+        // `f` skips Date, so column k of the header is f[k - 1].
+        rows.push([f[o - 1], f[h - 1], f[l - 1], f[c - 1], f[v - 1]]);
+    }
+    let mut b = Bars { open: vec![], high: vec![], low: vec![], close: vec![], volume: vec![] };
+    let mut scale = 1.0;
+    while b.close.len() < N {
+        for r in &rows {
+            if b.close.len() == N {
+                break;
+            }
+            b.open.push(r[0] * scale);
+            b.high.push(r[1] * scale);
+            b.low.push(r[2] * scale);
+            b.close.push(r[3] * scale);
+            b.volume.push(r[4]);
+        }
+        // Continue the next copy from this copy's last close.
+        scale = b.close[b.close.len() - 1] / rows[0][3];
+    }
+    b
+}
+
+fn kernels(c: &mut Criterion) {
+    let b = load();
+    let (h, l, cl, v) = (&b.high[..], &b.low[..], &b.close[..], &b.volume[..]);
+    let _ = &b.open;
+    let mut g = c.benchmark_group("1M");
+    g.sample_size(10);
+    g.bench_function("SMA(30)", |x| x.iter(|| average::sma(black_box(cl), 30)));
+    g.bench_function("EMA(30)", |x| x.iter(|| average::ema(black_box(cl), 30)));
+    g.bench_function("WMA(30)", |x| x.iter(|| average::wma(black_box(cl), 30)));
+    g.bench_function("RSI(14)", |x| x.iter(|| momentum::rsi(black_box(cl), 14)));
+    g.bench_function("ATR(14)", |x| x.iter(|| volatility::atr(black_box(h), l, cl, 14)));
+    g.bench_function("TRANGE", |x| x.iter(|| volatility::trange(black_box(h), l, cl)));
+    g.bench_function("BBANDS(20,2)", |x| x.iter(|| volatility::bbands(black_box(cl), 20, 2.0, 2.0)));
+    g.bench_function("MACD(12,26,9)", |x| x.iter(|| momentum::macd(black_box(cl), 12, 26, 9)));
+    g.bench_function("STDDEV(20)", |x| x.iter(|| volatility::stddev(black_box(cl), 20, 1.0)));
+    g.bench_function("ROC(10)", |x| x.iter(|| momentum::roc(black_box(cl), 10)));
+    g.bench_function("MOM(10)", |x| x.iter(|| momentum::mom(black_box(cl), 10)));
+    g.bench_function("ADX(14)", |x| x.iter(|| momentum::adx(black_box(h), l, cl, 14)));
+    g.bench_function("CCI(14)", |x| x.iter(|| momentum::cci(black_box(h), l, cl, 14)));
+    g.bench_function("STOCH(5,3,3)", |x| x.iter(|| momentum::stoch(black_box(h), l, cl, 5, 3, 3)));
+    g.bench_function("OBV", |x| x.iter(|| volume::obv(black_box(cl), v)));
+    g.bench_function("MFI(14)", |x| x.iter(|| volume::mfi(black_box(h), l, cl, v, 14)));
+    g.bench_function("WILLR(14)", |x| x.iter(|| momentum::willr(black_box(h), l, cl, 14)));
+    g.finish();
+}
+
+criterion_group!(benches, kernels);
+criterion_main!(benches);

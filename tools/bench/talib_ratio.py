@@ -1,0 +1,90 @@
+#!/usr/bin/env python3
+"""Speed of optifire-ta's kernels against TA-Lib (C), measured in the same run.
+
+Builds the same 1,000,000-bar input as crates/ta/benches/kernels.rs (the SPY fixture chained
+end to end), runs the criterion bench, times each TA-Lib function on that input (best of 10),
+and prints ours/TA-Lib per kernel (< 1 means we are faster).
+
+Usage (from the repo root):
+    python3 -m venv /tmp/talib-venv
+    /tmp/talib-venv/bin/pip install -r tools/reference/requirements-talib.txt
+    /tmp/talib-venv/bin/python tools/bench/talib_ratio.py
+"""
+import csv
+import json
+import os
+import pathlib
+import subprocess
+import time
+
+import numpy as np
+import talib
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+N = 1_000_000
+
+
+def load():
+    with open(ROOT / "crates/ta/tests/fixtures/talib/SPY.csv") as f:
+        rows = [(float(r["Open"]), float(r["High"]), float(r["Low"]), float(r["Close"]), float(r["Volume"]))
+                for r in csv.DictReader(f)]
+    cols = [[], [], [], [], []]
+    scale = 1.0
+    while len(cols[3]) < N:
+        for r in rows:
+            if len(cols[3]) == N:
+                break
+            for k in range(4):
+                cols[k].append(r[k] * scale)
+            cols[4].append(r[4])
+        scale = cols[3][-1] / rows[0][3]
+    return [np.array(c, dtype=np.float64) for c in cols]
+
+
+def best(fn, reps=10):
+    t = []
+    for _ in range(reps):
+        s = time.perf_counter()
+        fn()
+        t.append(time.perf_counter() - s)
+    return min(t)
+
+
+def main():
+    o, h, l, c, v = load()
+    ta = {
+        "SMA(30)": lambda: talib.SMA(c, 30),
+        "EMA(30)": lambda: talib.EMA(c, 30),
+        "WMA(30)": lambda: talib.WMA(c, 30),
+        "RSI(14)": lambda: talib.RSI(c, 14),
+        "ATR(14)": lambda: talib.ATR(h, l, c, 14),
+        "TRANGE": lambda: talib.TRANGE(h, l, c),
+        "BBANDS(20,2)": lambda: talib.BBANDS(c, 20, 2.0, 2.0),
+        "MACD(12,26,9)": lambda: talib.MACD(c, 12, 26, 9),
+        "STDDEV(20)": lambda: talib.STDDEV(c, 20, 1.0),
+        "ROC(10)": lambda: talib.ROC(c, 10),
+        "MOM(10)": lambda: talib.MOM(c, 10),
+        "ADX(14)": lambda: talib.ADX(h, l, c, 14),
+        "CCI(14)": lambda: talib.CCI(h, l, c, 14),
+        "STOCH(5,3,3)": lambda: talib.STOCH(h, l, c, 5, 3, 0, 3, 0),
+        "OBV": lambda: talib.OBV(c, v),
+        "MFI(14)": lambda: talib.MFI(h, l, c, v, 14),
+        "WILLR(14)": lambda: talib.WILLR(h, l, c, 14),
+    }
+    talib_s = {k: best(f) for k, f in ta.items()}
+    subprocess.run(["cargo", "bench", "-p", "optifire-ta", "--bench", "kernels"], cwd=ROOT, check=True,
+                   stdout=subprocess.DEVNULL)
+    target = pathlib.Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
+    print(f"{'kernel':<16}{'optifire ms':>12}{'TA-Lib ms':>12}{'ratio':>8}")
+    worst = 0.0
+    for k, t in talib_s.items():
+        est = json.loads((target / "criterion" / "1M" / k / "new" / "estimates.json").read_text())
+        ours = est["median"]["point_estimate"] / 1e9
+        ratio = ours / t
+        worst = max(worst, ratio)
+        print(f"{k:<16}{ours * 1e3:>12.2f}{t * 1e3:>12.2f}{ratio:>8.2f}")
+    print(f"worst ratio {worst:.2f} ({'no kernel slower than TA-Lib' if worst <= 1 else 'some kernels slower than TA-Lib'})")
+
+
+if __name__ == "__main__":
+    main()
