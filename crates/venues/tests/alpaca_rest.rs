@@ -65,11 +65,9 @@ async fn order_lifecycle_new_partial_filled() {
             limit: Price(dec!(121.15))
         }
     );
-    assert_eq!(o.request.qty, Quantity(dec!(10)));
-    assert_eq!(
-        o.request.created_at.to_string(),
-        "2021-03-16T18:38:01.942282Z"
-    );
+    // The request stays ours (as journaled); the state is Alpaca's.
+    assert_eq!(o.request, limit_request());
+    assert_eq!(o.updated_at.to_string(), "2021-03-16T18:38:01.942282Z");
 
     let id = ClientOrderId(CID.into());
     let p = c.order_by_client_id(&id).await.unwrap();
@@ -111,8 +109,7 @@ async fn market_on_close_is_market_with_cls() {
     req.order_type = OrderType::MarketOnClose;
     req.qty = Quantity(dec!(3));
     let o = c.submit_order(&req).await.unwrap();
-    assert_eq!(o.request.order_type, OrderType::MarketOnClose);
-    assert_eq!(o.request.tif, TimeInForce::Cls);
+    assert_eq!(o.request, req);
     assert_eq!(o.status, OrderStatus::Accepted);
     let body: serde_json::Value = serde_json::from_str(&srv.requests()[0].body).unwrap();
     assert_eq!(body["type"], "market");
@@ -287,6 +284,31 @@ async fn timed_out_submit_is_retried_and_the_duplicate_adopted() {
     assert_eq!(reqs.len(), 3);
     assert_eq!(reqs[0].body, reqs[1].body, "the resend is the same order");
     assert_eq!(sleeper.waits.lock().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn a_different_order_under_our_id_is_not_adopted() {
+    let srv = RestServer::start().await;
+    srv.on("POST", "/v2/orders", Reply::json(502, "bad gateway"));
+    srv.on(
+        "POST",
+        "/v2/orders",
+        Reply::fixture(422, "error_duplicate.json"),
+    );
+    // Alpaca holds 10 shares under this id; we asked for 7.
+    srv.on(
+        "GET",
+        "/v2/orders:by_client_order_id",
+        Reply::fixture(200, "order_new.json"),
+    );
+    let (c, _) = client(&srv);
+    let mut req = limit_request();
+    req.qty = Quantity(dec!(7));
+    let err = c.submit_order(&req).await.unwrap_err();
+    assert!(
+        matches!(&err, BrokerError::Other(t) if t.contains("qty 10") && t.contains("not adopted")),
+        "{err:?}"
+    );
 }
 
 #[tokio::test]

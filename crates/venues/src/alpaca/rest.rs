@@ -269,15 +269,16 @@ impl AlpacaClient {
         let body = serde_json::to_string(&new_order_body(req))
             .map_err(|e| BrokerError::Other(format!("encode order: {e}")))?;
         let url = self.trading_url("/v2/orders")?;
-        match self.call(Method::POST, url, Some(&body), true).await {
-            (Ok(text), _) => order_from_text(&text),
+        let at_alpaca = match self.call(Method::POST, url, Some(&body), true).await {
+            (Ok(text), _) => order_from_text(&text)?,
             (Err(BrokerError::DuplicateClientOrderId), attempts) if attempts > 1 => {
                 tracing::info!(client_order_id = %req.client_order_id,
                     "retried submit was a duplicate; adopting the order at Alpaca");
-                self.order_by_client_id(&req.client_order_id).await
+                self.order_by_client_id(&req.client_order_id).await?
             }
-            (Err(e), _) => Err(e),
-        }
+            (Err(e), _) => return Err(e),
+        };
+        adopt(req, at_alpaca)
     }
 
     /// Replaces a working order (never retried: a lost answer is resolved by the trade stream or
@@ -447,6 +448,58 @@ fn decode<T: DeserializeOwned>(text: &str) -> Result<T, BrokerError> {
             "unexpected Alpaca response ({e}): {}",
             text.chars().take(200).collect::<String>()
         ))
+    })
+}
+
+/// The order Alpaca holds under our client id, checked against what we asked for: a client id
+/// reused for a different order must never be taken as ours. The returned order keeps our request
+/// (as journaled) and takes the venue's state.
+fn adopt(req: &OrderRequest, at_alpaca: Order) -> Result<Order, BrokerError> {
+    let theirs = &at_alpaca.request;
+    let expected = new_order_body(req);
+    let mut diffs = Vec::new();
+    if theirs.client_order_id != req.client_order_id {
+        diffs.push(format!("client id {}", theirs.client_order_id));
+    }
+    if theirs.symbol != req.symbol {
+        diffs.push(format!("symbol {}", theirs.symbol));
+    }
+    if theirs.side != req.side {
+        diffs.push(format!("side {}", theirs.side.as_str()));
+    }
+    if theirs.qty.0 != req.qty.0 {
+        diffs.push(format!("qty {}", theirs.qty));
+    }
+    let their_body = new_order_body(theirs);
+    if (
+        their_body.order_type,
+        &their_body.limit_price,
+        &their_body.stop_price,
+        their_body.time_in_force,
+    ) != (
+        expected.order_type,
+        &expected.limit_price,
+        &expected.stop_price,
+        expected.time_in_force,
+    ) {
+        diffs.push(format!(
+            "{} {} limit {:?} stop {:?}",
+            their_body.order_type,
+            their_body.time_in_force,
+            their_body.limit_price,
+            their_body.stop_price
+        ));
+    }
+    if !diffs.is_empty() {
+        return Err(BrokerError::Other(format!(
+            "client order id {} is held at Alpaca by a different order ({}); not adopted",
+            req.client_order_id,
+            diffs.join(", ")
+        )));
+    }
+    Ok(Order {
+        request: req.clone(),
+        ..at_alpaca
     })
 }
 

@@ -180,6 +180,8 @@ fn spawn<P: Protocol>(proto: P, opts: StreamOptions) -> StreamHandle<P::Item> {
 
 /// One parsed server message.
 enum Incoming<T> {
+    /// The server's greeting; protocols that wait for it authenticate only then.
+    Welcome,
     Authorized,
     AuthFailed(String),
     Subscribed(Vec<String>),
@@ -194,6 +196,10 @@ trait Protocol: Send + Sync + 'static {
     type Item: Send + 'static;
     fn url(&self) -> String;
     fn auth_message(&self) -> String;
+    /// Whether to wait for the server's greeting before authenticating.
+    fn waits_for_welcome(&self) -> bool {
+        false
+    }
     fn subscribe_message(&self) -> String;
     fn parse(&mut self, text: &str) -> Vec<Incoming<Self::Item>>;
     fn redact(&self, text: &str) -> String;
@@ -305,8 +311,10 @@ async fn session<P: Protocol>(
         Ok(Ok((ws, _))) => ws,
     };
     let (mut sink, mut source) = ws.split();
-    if let Err(e) = sink.send(Message::text(proto.auth_message())).await {
-        return closed(format!("send auth: {e}"), false);
+    if !proto.waits_for_welcome() {
+        if let Err(e) = sink.send(Message::text(proto.auth_message())).await {
+            return closed(format!("send auth: {e}"), false);
+        }
     }
 
     // Handshake: authorization, then subscription acknowledgement.
@@ -325,6 +333,11 @@ async fn session<P: Protocol>(
         };
         for inc in proto.parse(&text) {
             match inc {
+                Incoming::Welcome => {
+                    if let Err(e) = sink.send(Message::text(proto.auth_message())).await {
+                        return closed(format!("send auth: {e}"), false);
+                    }
+                }
                 Incoming::Authorized => {
                     authorized = true;
                     if let Err(e) = sink.send(Message::text(proto.subscribe_message())).await {
@@ -410,7 +423,7 @@ async fn forward<P: Protocol>(
         },
         Incoming::Subscribed(streams) => StreamEvent::Subscribed { streams },
         Incoming::AuthFailed(r) => return Some(SessionEnd::AuthFailed(r)),
-        Incoming::Authorized | Incoming::Ignore => return None,
+        Incoming::Welcome | Incoming::Authorized | Incoming::Ignore => return None,
     };
     if tx.send(ev).await.is_err() {
         Some(SessionEnd::ReceiverGone)
@@ -541,6 +554,7 @@ impl DataProtocol {
         let bad = Incoming::Malformed;
         match m {
             DataStreamMessage::Success { msg } if msg == "authenticated" => Incoming::Authorized,
+            DataStreamMessage::Success { msg } if msg == "connected" => Incoming::Welcome,
             DataStreamMessage::Success { .. } => Incoming::Ignore,
             DataStreamMessage::Error { code, msg } if FATAL_DATA_CODES.contains(&code) => {
                 Incoming::AuthFailed(format!("{code} {msg}"))
@@ -611,6 +625,11 @@ impl Protocol for DataProtocol {
             "secret": self.creds.expose_secret(),
         })
         .to_string()
+    }
+
+    /// The data stream greets with `[{"T":"success","msg":"connected"}]` first.
+    fn waits_for_welcome(&self) -> bool {
+        true
     }
 
     fn subscribe_message(&self) -> String {
