@@ -93,6 +93,22 @@ async fn trade_updates_become_fills_and_orders_and_survive_a_drop() {
                         "order_filled.json",
                         r#","timestamp":"2021-03-16T18:38:09.5Z","price":121.14,"position_qty":"10""#,
                     ),
+                    // A second order, canceled; a third, rejected.
+                    trade_update(
+                        "canceled",
+                        "order_canceled.json",
+                        r#","timestamp":"2021-03-16T18:39:00Z""#,
+                    )
+                    .replace(
+                        "61e69015-8549-4bfd-b9c3-01e75843f47d",
+                        "0c7d4e6a-0000-4000-8000-000000000003",
+                    )
+                    .replace("ofi-20210316-aapl-1", "ofi-20210316-aapl-3"),
+                    trade_update(
+                        "rejected",
+                        "order_rejected.json",
+                        r#","timestamp":"2021-03-16T18:38:02Z""#,
+                    ),
                 ];
                 for m in msgs {
                     send_binary(&mut s, &m).await;
@@ -127,7 +143,7 @@ async fn trade_updates_become_fills_and_orders_and_survive_a_drop() {
             _ => None,
         })
         .collect();
-    assert_eq!(data.len(), 5, "{data:#?}");
+    assert_eq!(data.len(), 7, "{data:#?}");
     match data[0] {
         VenueUpdate::Order(o) => assert_eq!(o.status, OrderStatus::New),
         other => panic!("{other:?}"),
@@ -155,6 +171,16 @@ async fn trade_updates_become_fills_and_orders_and_survive_a_drop() {
                 format!("61e69015-8549-4bfd-b9c3-01e75843f47d:{nanos}:6")
             );
             assert_eq!(o.status, OrderStatus::Filled);
+        }
+        other => panic!("{other:?}"),
+    }
+    match (data[5], data[6]) {
+        (VenueUpdate::Order(c), VenueUpdate::Order(r)) => {
+            assert_eq!(c.request.client_order_id.0, "ofi-20210316-aapl-3");
+            assert_eq!(c.status, OrderStatus::Canceled);
+            assert_eq!(c.filled_qty, Quantity(dec!(0)));
+            assert_eq!(r.request.client_order_id.0, "ofi-20210316-amd-2");
+            assert_eq!(r.status, OrderStatus::Rejected);
         }
         other => panic!("{other:?}"),
     }

@@ -4,7 +4,7 @@
 //! from the caller (core's `Secrets`, read from APCA_API_KEY_ID / APCA_API_SECRET_KEY) and never
 //! print: `AlpacaCredentials`' Debug redacts both.
 
-use optifire_core::config::{Secret, Secrets};
+use optifire_core::config::{AlpacaDataFeed, DataConfig, Mode, Secret, Secrets};
 use std::fmt;
 use std::time::Duration;
 
@@ -59,6 +59,34 @@ impl AlpacaConfig {
         AlpacaConfig {
             trading_base_url: "https://api.alpaca.markets".into(),
             trading_stream_url: "wss://api.alpaca.markets/stream".into(),
+            ..AlpacaConfig::paper()
+        }
+    }
+
+    /// From the `data` section of `config.yaml`: the paper or live trading host by `mode`, the
+    /// trading stream at that host's `/stream` (as Alpaca documents it), the data hosts and feed.
+    pub fn from_data_config(data: &DataConfig, mode: Mode) -> AlpacaConfig {
+        let trading = match mode {
+            Mode::Paper => &data.alpaca_paper_url,
+            Mode::Live => &data.alpaca_live_url,
+        };
+        let trading = trading.trim_end_matches('/').to_string();
+        let stream_host = if let Some(rest) = trading.strip_prefix("https://") {
+            format!("wss://{rest}")
+        } else if let Some(rest) = trading.strip_prefix("http://") {
+            format!("ws://{rest}")
+        } else {
+            trading.clone()
+        };
+        AlpacaConfig {
+            trading_stream_url: format!("{stream_host}/stream"),
+            trading_base_url: trading,
+            data_base_url: data.alpaca_data_url.trim_end_matches('/').to_string(),
+            data_stream_url: data.alpaca_stream_url.clone(),
+            feed: match data.alpaca_data_feed {
+                AlpacaDataFeed::Iex => DataFeed::Iex,
+                AlpacaDataFeed::Sip => DataFeed::Sip,
+            },
             ..AlpacaConfig::paper()
         }
     }
@@ -161,6 +189,36 @@ mod tests {
         c.feed = DataFeed::Sip;
         c.data_stream_url = "ws://127.0.0.1:9/v2/".into();
         assert_eq!(c.data_stream_endpoint(), "ws://127.0.0.1:9/v2/sip");
+    }
+
+    #[test]
+    fn from_the_shipped_config_yaml() {
+        // The `data` values of configs/config.yaml.
+        let data = DataConfig {
+            feed: optifire_core::config::Feed::Alpaca,
+            sample_dir: "data/sample".into(),
+            replay_speed: 0.0,
+            alpaca_data_feed: AlpacaDataFeed::Iex,
+            alpaca_data_url: "https://data.alpaca.markets".into(),
+            alpaca_stream_url: "wss://stream.data.alpaca.markets/v2".into(),
+            alpaca_paper_url: "https://paper-api.alpaca.markets".into(),
+            alpaca_live_url: "https://api.alpaca.markets".into(),
+        };
+        let live = AlpacaConfig::from_data_config(&data, Mode::Live);
+        assert_eq!(live.trading_base_url, "https://api.alpaca.markets");
+        assert_eq!(live.trading_stream_url, "wss://api.alpaca.markets/stream");
+        let paper = AlpacaConfig::from_data_config(&data, Mode::Paper);
+        // Alpaca's documented paper hosts.
+        assert_eq!(paper.trading_base_url, "https://paper-api.alpaca.markets");
+        assert_eq!(
+            paper.trading_stream_url,
+            "wss://paper-api.alpaca.markets/stream"
+        );
+        assert_eq!(paper.data_base_url, "https://data.alpaca.markets");
+        assert_eq!(
+            paper.data_stream_endpoint(),
+            "wss://stream.data.alpaca.markets/v2/iex"
+        );
     }
 
     #[test]
