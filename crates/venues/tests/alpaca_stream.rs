@@ -230,6 +230,7 @@ async fn trading_auth_failure_is_terminal() {
     // The task ends: no event follows and no second connection is made.
     let rest = tokio::time::timeout(Duration::from_secs(5), h.next()).await;
     assert_eq!(rest.unwrap(), None);
+    assert_eq!(h.try_next(), None);
     assert_eq!(srv.log.connections.load(Ordering::SeqCst), 1);
 }
 

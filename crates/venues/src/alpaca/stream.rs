@@ -29,6 +29,8 @@ pub enum StreamEvent<T> {
     /// First connection authenticated and subscribed.
     Connected,
     /// A later connection authenticated and subscribed again; `attempt` counts reconnections.
+    /// Alpaca does not replay what happened during the gap: reconcile orders with
+    /// `AlpacaClient::list_orders` and backfill bars with `AlpacaClient::bars`.
     Reconnected {
         attempt: u32,
     },
@@ -120,6 +122,11 @@ impl<T> StreamHandle<T> {
     /// The next event; `None` once the task has ended and every event was read.
     pub async fn next(&mut self) -> Option<StreamEvent<T>> {
         self.events.recv().await
+    }
+
+    /// The next event if one is waiting, for callers polling from a synchronous loop.
+    pub fn try_next(&mut self) -> Option<StreamEvent<T>> {
+        self.events.try_recv().ok()
     }
 
     /// Stops the task and waits for it to end.
