@@ -9,6 +9,7 @@ pub mod momentum;
 pub mod returns;
 pub mod risk;
 pub mod stats;
+pub mod timeseries;
 pub mod volatility;
 pub mod volume;
 

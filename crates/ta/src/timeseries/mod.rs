@@ -1,0 +1,12 @@
+//! Time-series statistics: unit-root and cointegration tests, GARCH(1,1), fractional
+//! differencing.
+//!
+//! Pair and mean-reversion strategies need to know whether a series is stationary, how fast a
+//! spread reverts and how volatile returns will be; each routine matches a reference library
+//! (statsmodels, arch) or a published algorithm, recorded by tools/reference/ts_fixtures.py.
+
+pub mod adf;
+pub mod mackinnon;
+
+pub use adf::{adf, AdfOptions, AdfResult, InfoCriterion};
+pub use mackinnon::{mackinnon_crit, mackinnon_p, CriticalValues, Regression};
