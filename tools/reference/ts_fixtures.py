@@ -33,7 +33,7 @@ import statsmodels.api as sm
 from arch import arch_model
 from statsmodels.tsa.adfvalues import mackinnoncrit, mackinnonp
 from statsmodels.tsa.stattools import adfuller, coint
-from statsmodels.tsa.tsatools import lagmat
+from statsmodels.tsa.tsatools import add_trend, lagmat
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 OUT = os.path.join(ROOT, "crates", "ta", "tests", "fixtures", "ts")
@@ -170,11 +170,16 @@ def make_mackinnon():
 
 
 def half_life(spread):
-    # Delta s_t = a + b s_{t-1} + e_t;  half-life = -ln 2 / ln(1 + b).
+    # Delta s_t = a + b s_{t-1} + e_t;  half-life = -ln 2 / ln(1 + b) for -1 < b < 0,
+    # +inf for b >= 0 (no reversion), NaN for b <= -1 (overshooting: no half-life).
     ds = np.diff(spread)
     fit = sm.OLS(ds, sm.add_constant(spread[:-1])).fit()
     b = fit.params[1]
-    return b, -math.log(2.0) / math.log(1.0 + b) if -1.0 < b < 0.0 else math.inf
+    if b >= 0.0:
+        return fit.params[0], b, math.inf
+    if b <= -1.0:
+        return fit.params[0], b, math.nan
+    return fit.params[0], b, -math.log(2.0) / math.log(1.0 + b)
 
 
 def make_coint(p):
@@ -184,20 +189,34 @@ def make_coint(p):
         "spy_on_qqq_last500": (p["spy"][-500:], p["qqq"][-500:]),
     }
     cases = []
+    runs = [("c", "aic", None), ("c", "bic", None), ("c", None, 2), ("ct", "aic", None),
+            ("ctt", "aic", None), ("n", "aic", None)]
     for name, (y0, y1) in pairs.items():
-        for autolag, maxlag in [("aic", None), ("bic", None), (None, 2)]:
-            t, pv, crit = coint(y0, y1, trend="c", autolag=autolag, maxlag=maxlag)
-            ols = sm.OLS(y0, sm.add_constant(y1)).fit()
+        for trend, autolag, maxlag in runs:
+            t, pv, crit = coint(y0, y1, trend=trend, autolag=autolag, maxlag=maxlag)
+            xx = y1[:, None] if trend == "n" else add_trend(y1[:, None], trend, prepend=False)
+            ols = sm.OLS(y0, xx).fit()
             resid = ols.resid
             adf = adfuller(resid, maxlag=maxlag, regression="n", autolag=autolag,
                            result_object=True)
-            b, hl = half_life(resid)
+            a, b, hl = half_life(resid)
+            # The same two steps on trend columns scaled to (0, 1] (see adf_scaled_check).
+            n = len(y0)
+            ts = np.arange(1, n + 1) / n
+            det = {"n": [], "c": [np.ones(n)], "ct": [np.ones(n), ts],
+                   "ctt": [np.ones(n), ts, ts**2]}[trend]
+            scaled = sm.OLS(y0, np.column_stack([y1] + det)).fit()
+            adf_s = adfuller(scaled.resid, maxlag=maxlag, regression="n", autolag=autolag,
+                             result_object=True)
             cases.append({
-                "pair": name, "autolag": autolag, "maxlag": maxlag,
+                "pair": name, "trend": trend, "autolag": autolag, "maxlag": maxlag,
                 "statistic": t, "pvalue": pv, "crit": crit,
+                "statistic_scaled_check": adf_s.statistic,
+                "hedge_ratio_scaled_check": scaled.params[0],
                 "usedlag": adf.lags, "nobs_adf": adf.nobs,
-                "intercept": ols.params[0], "hedge_ratio": ols.params[1],
-                "ar_b": b, "half_life": hl,
+                "hedge_ratio": ols.params[0], "deterministic": ols.params[1:],
+                "resid_head": resid[:5],
+                "ar_a": a, "ar_b": b, "half_life": hl,
             })
     series = {k: [v[0].tolist(), v[1].tolist()] for k, v in pairs.items()}
     dump("coint.json", {"pairs": series, "cases": cases})

@@ -70,30 +70,20 @@ pub struct AdfResult {
 /// observations (`TooShort`; ntrend = number of deterministic terms); an explicit `max_lag`
 /// above n/2 - ntrend - 1; a collinear regression (`Singular`).
 pub fn adf(x: &[f64], opts: &AdfOptions) -> Result<AdfResult, StatsError> {
-    adf_with_n(x, opts, 1, opts.regression)
-}
-
-/// The ADF regression with p-values and critical values for `n_series` series and the given
-/// deterministic terms of the *first-stage* regression (Engle-Granger uses regression "n" on
-/// the residuals but the surfaces of the cointegrating regression's trend).
-pub(crate) fn adf_with_n(
-    x: &[f64],
-    opts: &AdfOptions,
-    n_series: usize,
-    surface: Regression,
-) -> Result<AdfResult, StatsError> {
     let fit = adf_regression(x, opts)?;
     Ok(AdfResult {
         statistic: fit.statistic,
-        p_value: mackinnon_p(fit.statistic, surface, n_series)?,
+        p_value: mackinnon_p(fit.statistic, opts.regression, 1)?,
         used_lag: fit.used_lag,
         nobs: fit.nobs,
-        critical_values: mackinnon_crit(n_series, opts.regression, Some(fit.nobs))?,
+        critical_values: mackinnon_crit(1, opts.regression, Some(fit.nobs))?,
         max_lag: fit.max_lag,
         ic_best: fit.ic_best,
     })
 }
 
+/// The ADF regression alone (statistic and lag choice), for tests that read the statistic
+/// against other MacKinnon surfaces (Engle-Granger).
 pub(crate) struct AdfRegression {
     pub statistic: f64,
     pub used_lag: usize,

@@ -6,7 +6,9 @@
 //! (statsmodels, arch) or a published algorithm, recorded by tools/reference/ts_fixtures.py.
 
 pub mod adf;
+pub mod coint;
 pub mod mackinnon;
 
 pub use adf::{adf, AdfOptions, AdfResult, InfoCriterion};
+pub use coint::{engle_granger, half_life, CointOptions, CointResult, HalfLife};
 pub use mackinnon::{mackinnon_crit, mackinnon_p, CriticalValues, Regression};
