@@ -246,6 +246,8 @@ def make_garch(p):
             "tight_params": tight.params.to_numpy(),
             "tight_loglikelihood": tight.loglikelihood,
             "tight_forecast_variance": ft.variance.to_numpy()[-1],
+            "tight_conditional_volatility_tail": tight.conditional_volatility[-5:],
+            "tight_convergence_flag": int(tight.convergence_flag),
             "backcast": am.volatility.backcast(resid0),
             "convergence_flag": int(res.convergence_flag),
         })

@@ -7,8 +7,12 @@
 
 pub mod adf;
 pub mod coint;
+pub mod garch;
 pub mod mackinnon;
 
 pub use adf::{adf, AdfOptions, AdfResult, InfoCriterion};
 pub use coint::{engle_granger, half_life, CointOptions, CointResult, HalfLife};
+pub use garch::{
+    fit_garch11, garch11_log_likelihood, garch_backcast, Garch11, Garch11Fit, GarchMean,
+};
 pub use mackinnon::{mackinnon_crit, mackinnon_p, CriticalValues, Regression};
