@@ -283,27 +283,30 @@ def ffd(x, d, thres):
 def make_fracdiff(p):
     x = np.log(p["spy"])
     cases = []
-    for d in [0.1, 0.35, 0.5, 0.8, 1.0, 1.5]:
-        for thres in [1e-2, 1e-3, 1e-4, 1e-5]:
-            w, out = ffd(x, d, thres)
-            if len(out) < 50:
-                continue
-            cases.append({"d": d, "threshold": thres, "weights": w, "values": out})
+    runs = [(0.1, 1e-3), (0.35, 1e-2), (0.35, 1e-4), (0.5, 1e-3), (0.5, 1e-5), (0.8, 1e-2),
+            (0.8, 1e-5), (1.0, 1e-5), (1.5, 1e-4)]
+    for d, thres in runs:
+        w, out = ffd(x, d, thres)
+        cases.append({"d": d, "threshold": thres, "weights": w, "values": out})
     # AFML snippet 5.4 plotMinFFD: ADF (maxlag=1, regression 'c', autolag None) on the FFD
     # series for each d of a grid; the smallest d whose p-value is below 5%.
     grid = [round(v, 2) for v in np.linspace(0.0, 1.0, 11)]
-    thres = 1e-2
-    rows = []
-    for d in grid:
-        _, out = ffd(x, d, thres)
-        a = adfuller(out, maxlag=1, regression="c", autolag=None, result_object=True)
-        rows.append({"d": d, "statistic": a.statistic, "pvalue": a.pvalue, "nobs": len(out)})
-    min_d = next((r["d"] for r in rows if r["pvalue"] < 0.05), None)
+    min_d = []
+    for thres in [1e-2, 1e-4]:
+        rows = []
+        for d in grid:
+            _, out = ffd(x, d, thres)
+            a = adfuller(out, maxlag=1, regression="c", autolag=None, result_object=True)
+            rows.append({"d": d, "statistic": a.statistic, "pvalue": a.pvalue,
+                         "ffd_len": len(out), "adf_nobs": a.nobs})
+        best = next((r["d"] for r in rows if r["pvalue"] < 0.05), None)
+        min_d.append({"grid": grid, "threshold": thres, "p_max": 0.05, "rows": rows,
+                      "min_d": best})
     dump("fracdiff.json", {
         "series": "log(spy close) from prices_spy_qqq_gld.csv",
         "x": x,
         "cases": cases,
-        "min_d": {"grid": grid, "threshold": thres, "p_max": 0.05, "rows": rows, "min_d": min_d},
+        "min_d": min_d,
     })
 
 

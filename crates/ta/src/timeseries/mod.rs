@@ -7,11 +7,13 @@
 
 pub mod adf;
 pub mod coint;
+pub mod fracdiff;
 pub mod garch;
 pub mod mackinnon;
 
 pub use adf::{adf, AdfOptions, AdfResult, InfoCriterion};
 pub use coint::{engle_granger, half_life, CointOptions, CointResult, HalfLife};
+pub use fracdiff::{ffd_weights, frac_diff_ffd, min_d_stationary, MinD, MinDRow};
 pub use garch::{
     fit_garch11, garch11_log_likelihood, garch_backcast, Garch11, Garch11Fit, GarchMean,
 };
