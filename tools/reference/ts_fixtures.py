@@ -223,11 +223,11 @@ def make_coint(p):
 
 
 def make_garch(p):
-    r = np.diff(np.log(p["spy"]))
     scale = 100.0
-    y = r * scale
+    series = {s: np.diff(np.log(p[s])) * scale for s in ["spy", "qqq", "gld"]}
     cases = []
-    for mean in ["Constant", "Zero"]:
+    for sym, mean in [("spy", "Constant"), ("spy", "Zero"), ("qqq", "Constant"), ("gld", "Zero")]:
+        y = series[sym]
         am = arch_model(y, mean=mean, vol="GARCH", p=1, q=1, dist="normal", rescale=False)
         res = am.fit(disp="off")
         # The same fit with the optimizer's tolerance tightened, to tell optimizer noise
@@ -237,6 +237,7 @@ def make_garch(p):
         ft = tight.forecast(horizon=10, reindex=False)
         resid0 = y - (y.mean() if mean == "Constant" else 0.0)
         cases.append({
+            "series": sym,
             "mean": mean,
             "params": res.params.to_numpy(),
             "param_names": list(res.params.index),
@@ -252,9 +253,9 @@ def make_garch(p):
             "convergence_flag": int(res.convergence_flag),
         })
     dump("garch.json", {
-        "returns": "diff(log(spy close)) from prices_spy_qqq_gld.csv",
+        "returns": "100 * diff(log(close)) of each symbol in prices_spy_qqq_gld.csv",
         "scale": scale,
-        "y": y,
+        "series": series,
         "cases": cases,
     })
 

@@ -1,4 +1,4 @@
-//! GARCH(1,1) against arch 8.0 `arch_model(100 * SPY log returns, mean=Constant|Zero,
+//! GARCH(1,1) against arch 8.0 `arch_model(100 * log returns of SPY, QQQ, GLD, mean=Constant|Zero,
 //! vol="GARCH", p=1, q=1, dist="normal")` (fixture tests/fixtures/ts/garch.json, which records
 //! the x100 scaling). arch's default fit stops SLSQP at ftol 1e-6; the fixture also holds the
 //! same fit with ftol 1e-14 ("tight"), which both optimizers must agree on closely.
@@ -29,14 +29,17 @@ fn params_of(v: &[f64], mean: GarchMean) -> Garch11 {
 fn garch11_matches_arch() {
     let f = load("garch.json");
     assert_eq!(num(&f["scale"]), 100.0);
-    let y = arr(&f["y"]);
-    for c in f["cases"].as_array().unwrap() {
+    let cases = f["cases"].as_array().unwrap();
+    assert_eq!(cases.len(), 4);
+    for c in cases {
+        let sym = c["series"].as_str().unwrap();
+        let y = arr(&f["series"][sym]);
         let mean = match c["mean"].as_str().unwrap() {
             "Constant" => GarchMean::Constant,
             "Zero" => GarchMean::Zero,
             o => panic!("{o}"),
         };
-        let what = format!("{mean:?}");
+        let what = format!("{sym} {mean:?}");
         let fit = fit_garch11(&y, mean).unwrap();
         assert!(fit.converged, "{what}: not converged");
         close_rel(
@@ -73,7 +76,7 @@ fn garch11_matches_arch() {
             fit.params.beta,
         ];
         let skip = usize::from(mean == GarchMean::Zero);
-        for (name, tol, key) in [("tight", 2e-6, "tight_params"), ("default", 3e-4, "params")] {
+        for (name, tol, key) in [("tight", 1e-6, "tight_params"), ("default", 3e-4, "params")] {
             let want = arr(&c[key]);
             for (i, w) in want.iter().enumerate() {
                 close_rel(&format!("{what}: {name} param {i}"), got[i + skip], *w, tol);
@@ -82,7 +85,7 @@ fn garch11_matches_arch() {
         let fc = fit.forecast_variance(10);
         for (name, tol, key) in [
             ("tight", 1e-6, "tight_forecast_variance"),
-            ("default", 3e-5, "forecast_variance"),
+            ("default", 1e-4, "forecast_variance"),
         ] {
             for (h, w) in arr(&c[key]).iter().enumerate() {
                 close_rel(

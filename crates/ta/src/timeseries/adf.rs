@@ -82,8 +82,8 @@ pub fn adf(x: &[f64], opts: &AdfOptions) -> Result<AdfResult, StatsError> {
     })
 }
 
-/// The ADF regression alone (statistic and lag choice), for tests that read the statistic
-/// against other MacKinnon surfaces (Engle-Granger).
+/// The ADF regression alone (statistic and lag choice), for Engle-Granger, which reads the
+/// statistic against the N = 2 surfaces.
 pub(crate) struct AdfRegression {
     pub statistic: f64,
     pub used_lag: usize,
@@ -176,8 +176,13 @@ fn select_lag(
     let xm = DMatrix::from_fn(nobs, k_full, |i, j| cols[j][i]);
     let qr = xm.qr();
     let r = qr.r();
-    let max_diag = (0..k_full).map(|i| r[(i, i)].abs()).fold(0.0, f64::max);
-    if (0..k_full).any(|i| r[(i, i)].abs() <= max_diag * 1e-12 * nobs as f64) {
+    // A column is collinear with the ones before it when its orthogonal remainder |R_ii| is
+    // negligible against its own norm (scale-invariant, unlike a test against max |R_jj|).
+    let collinear = (0..k_full).any(|i| {
+        let norm = cols[i].iter().map(|v| v * v).sum::<f64>().sqrt();
+        r[(i, i)].abs() <= norm * 1e-12 * nobs as f64
+    });
+    if collinear {
         return Err(StatsError::Singular("ADF lag regressors are collinear"));
     }
     let mut h = DVector::from_column_slice(&y);
@@ -199,7 +204,6 @@ fn select_lag(
 /// The ADF regression's response and columns [constant, trend, trend^2 as the regression
 /// asks, level x_{t-1}, `lags` lagged differences] on the rows left after dropping the first
 /// `trim` differences (statsmodels' `lagmat` with trim="both" and `add_trend(prepend=True)`).
-/// The trend counts 1, 2, ... from the first row used.
 fn design(
     x: &[f64],
     xdiff: &[f64],
@@ -213,20 +217,31 @@ fn design(
     if regression != Regression::NoConstant {
         cols.push(vec![1.0; nobs]);
     }
-    if matches!(
-        regression,
-        Regression::ConstantTrend | Regression::ConstantTrendSquared
-    ) {
-        cols.push((1..=nobs).map(|t| t as f64).collect());
-    }
-    if regression == Regression::ConstantTrendSquared {
-        cols.push((1..=nobs).map(|t| (t * t) as f64).collect());
-    }
+    cols.extend(trend_columns(regression, nobs));
     cols.push(x[trim..trim + nobs].to_vec());
     for j in 1..=lags {
         cols.push(rows.clone().map(|t| xdiff[t - j]).collect());
     }
     (xdiff[trim..].to_vec(), cols)
+}
+
+/// Trend columns t/n and (t/n)^2 (t = 1..=n) as `regression` includes them. statsmodels uses
+/// t and t^2 themselves; the scaled columns span the same space, so the level's t-value,
+/// SSR and information criteria are the same, but [1, t, t^2] on 1,000+ rows has condition
+/// number ~1e13 (statsmodels' "ctt" statistics keep only ~8 digits) and the scaled ones do not.
+pub(crate) fn trend_columns(regression: Regression, n: usize) -> Vec<Vec<f64>> {
+    let scale = n as f64;
+    let mut cols = Vec::new();
+    if matches!(
+        regression,
+        Regression::ConstantTrend | Regression::ConstantTrendSquared
+    ) {
+        cols.push((1..=n).map(|t| t as f64 / scale).collect());
+    }
+    if regression == Regression::ConstantTrendSquared {
+        cols.push((1..=n).map(|t| (t as f64 / scale).powi(2)).collect());
+    }
+    cols
 }
 
 struct LagFit {

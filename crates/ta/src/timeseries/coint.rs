@@ -5,7 +5,7 @@
 //! stop-outs. Step 1: OLS of y0 on y1 and the deterministic terms; step 2: ADF without
 //! deterministic terms on the residuals, judged on MacKinnon's N = 2 surfaces.
 
-use super::adf::{adf_regression, AdfOptions, InfoCriterion};
+use super::adf::{adf_regression, trend_columns, AdfOptions, InfoCriterion};
 use super::mackinnon::{mackinnon_crit, mackinnon_p, CriticalValues, Regression};
 use crate::stats::error::ensure_same_len;
 use crate::stats::{ols, StatsError};
@@ -67,16 +67,10 @@ pub fn engle_granger(
 ) -> Result<CointResult, StatsError> {
     ensure_same_len(y0, y1)?;
     let n = y0.len();
+    // Trends enter as t/n and (t/n)^2 for conditioning (see adf::trend_columns); their
+    // coefficients are mapped back to t and t^2 below.
     let mut regressors: Vec<Vec<f64>> = vec![y1.to_vec()];
-    if matches!(
-        opts.trend,
-        Regression::ConstantTrend | Regression::ConstantTrendSquared
-    ) {
-        regressors.push((1..=n).map(|t| t as f64).collect());
-    }
-    if opts.trend == Regression::ConstantTrendSquared {
-        regressors.push((1..=n).map(|t| (t * t) as f64).collect());
-    }
+    regressors.extend(trend_columns(opts.trend, n));
     let intercept = opts.trend != Regression::NoConstant;
     let refs: Vec<&[f64]> = regressors.iter().map(Vec::as_slice).collect();
     let fit = ols(y0, &refs, intercept)?;
@@ -84,7 +78,13 @@ pub fn engle_granger(
     let off = usize::from(intercept);
     let hedge_ratio = fit.params[off];
     let mut deterministic = fit.params[..off].to_vec();
-    deterministic.extend_from_slice(&fit.params[off + 1..]);
+    let nf = n as f64;
+    deterministic.extend(
+        fit.params[off + 1..]
+            .iter()
+            .zip([nf, nf * nf])
+            .map(|(c, scale)| c / scale),
+    );
 
     let critical_values = match opts.trend {
         Regression::NoConstant => None,
