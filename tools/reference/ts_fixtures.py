@@ -226,7 +226,7 @@ def make_garch(p):
     scale = 100.0
     series = {s: np.diff(np.log(p[s])) * scale for s in ["spy", "qqq", "gld"]}
     cases = []
-    for sym, mean in [("spy", "Constant"), ("spy", "Zero"), ("qqq", "Constant"), ("gld", "Zero")]:
+    for sym, mean in [(s, m) for s in ["spy", "qqq", "gld"] for m in ["Constant", "Zero"]]:
         y = series[sym]
         am = arch_model(y, mean=mean, vol="GARCH", p=1, q=1, dist="normal", rescale=False)
         res = am.fit(disp="off")

@@ -30,7 +30,7 @@ fn garch11_matches_arch() {
     let f = load("garch.json");
     assert_eq!(num(&f["scale"]), 100.0);
     let cases = f["cases"].as_array().unwrap();
-    assert_eq!(cases.len(), 4);
+    assert_eq!(cases.len(), 6);
     for c in cases {
         let sym = c["series"].as_str().unwrap();
         let y = arr(&f["series"][sym]);

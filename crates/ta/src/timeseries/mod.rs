@@ -4,6 +4,14 @@
 //! Pair and mean-reversion strategies need to know whether a series is stationary, how fast a
 //! spread reverts and how volatile returns will be; each routine matches a reference library
 //! (statsmodels, arch) or a published algorithm, recorded by tools/reference/ts_fixtures.py.
+//!
+//! Conventions shared by the module: series are slices, oldest first; failures are
+//! [`crate::stats::StatsError`] values, never NaN results: non-finite input (`NonFinite`),
+//! too few observations for the regression (`TooShort`), a constant series or a parameter
+//! out of range (`InvalidParameter`), collinear regressors (`Singular`). The exceptions are
+//! documented where they are: the Engle-Granger statistic is -inf for perfectly collinear
+//! pairs (as statsmodels), a half-life is +inf without reversion and NaN for b <= -1, and
+//! `Garch11Fit::converged` reports an optimizer that stopped early.
 
 pub mod adf;
 pub mod coint;
