@@ -2,7 +2,7 @@
 //!
 //! Mean-reversion strategies must first know whether a price, spread or feature is stationary;
 //! the same regression also drives the Engle-Granger test and the minimum fractional-
-//! differencing order. Regression: dx_t = [deterministic] + gamma x_{t-1} + sum_j phi_j dx_{t-j};
+//! differencing order. Regression: `dx_t = (deterministic) + gamma x_{t-1} + sum_j phi_j dx_{t-j}`;
 //! the statistic is gamma's t-value, with MacKinnon p-values and critical values.
 
 use nalgebra::{DMatrix, DVector};

@@ -59,7 +59,7 @@ pub struct CointResult {
 ///
 /// Errors: length mismatch, non-finite values, too few observations for the first-stage OLS
 /// or the residual ADF (`TooShort`), y1 collinear with the deterministic terms (e.g.
-/// constant y1 with trend "c": `Singular`), and the residual-ADF errors of [`super::adf`].
+/// constant y1 with trend "c": `Singular`), and the residual-ADF errors of [`super::adf::adf`].
 pub fn engle_granger(
     y0: &[f64],
     y1: &[f64],

@@ -51,8 +51,8 @@ pub fn ffd_weights(d: f64, threshold: f64) -> Result<Vec<f64>, StatsError> {
     }
 }
 
-/// Fractionally differenced series: out[i] = sum_k w_k x[i + width - k] for
-/// i in 0..n - width, where width = weights.len() - 1; out[0] belongs to x[width]. The
+/// Fractionally differenced series: `out[i] = sum_k w_k x[i + width - k]` for
+/// `i in 0..n - width`, where `width = weights.len() - 1`; `out[0]` belongs to `x[width]`. The
 /// book's pandas version skips NaNs; here non-finite input is an error, so drop or fill
 /// missing values first. Errors: those of [`ffd_weights`], non-finite x, n <= width
 /// (`TooShort`).
