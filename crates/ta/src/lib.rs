@@ -11,6 +11,7 @@ pub mod returns;
 pub mod risk;
 pub mod signal;
 pub mod stats;
+pub mod timeseries;
 pub mod volatility;
 pub mod volume;
 
