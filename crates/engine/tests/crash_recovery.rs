@@ -111,12 +111,21 @@ fn crash_child(role: &str) -> tempfile::TempDir {
     let venue = TestBroker::open(&log);
     let [a, b, c] = <[ClientOrderId; 3]>::try_from(ids()).unwrap();
     let actions = |id: &ClientOrderId| -> Vec<JournalAction> {
-        store.journal(id).unwrap().iter().map(|e| e.action).collect()
+        store
+            .journal(id)
+            .unwrap()
+            .iter()
+            .map(|e| e.action)
+            .collect()
     };
     assert_eq!(store.order(&a).unwrap().unwrap().status, OrderStatus::New);
     assert_eq!(
         actions(&a),
-        [JournalAction::Intent, JournalAction::Submitted, JournalAction::Ack]
+        [
+            JournalAction::Intent,
+            JournalAction::Submitted,
+            JournalAction::Ack
+        ]
     );
     assert_eq!(
         store.order(&b).unwrap().unwrap().status,
@@ -201,7 +210,10 @@ fn recover_by_replaying_the_cycle(role: &str) {
 
     // Nothing lost: every decided order ended filled, each at its own size.
     for id in [&a, &b, &c] {
-        assert_eq!(store.order(id).unwrap().unwrap().status, OrderStatus::Filled);
+        assert_eq!(
+            store.order(id).unwrap().unwrap().status,
+            OrderStatus::Filled
+        );
     }
     assert_eq!(qty(&portfolio, "SPY"), Quantity(dec!(10)));
     assert_eq!(qty(&portfolio, "QQQ"), Quantity(dec!(5)));
@@ -298,7 +310,10 @@ fn recover_by_reconciling(role: &str, pending: PendingPolicy) {
         Timestamp::from_secs(4_001),
     );
     assert!(r.is_clean(), "{:#?}", r.differences);
-    assert_eq!(store.order(&a).unwrap().unwrap().status, OrderStatus::Filled);
+    assert_eq!(
+        store.order(&a).unwrap().unwrap().status,
+        OrderStatus::Filled
+    );
     assert_eq!(store.order(&b).unwrap().unwrap().status, b_final);
     assert!(store.order(&c).unwrap().is_none());
     assert!(venue.attempts(&c).is_empty());
@@ -318,7 +333,9 @@ fn recover_by_reconciling(role: &str, pending: PendingPolicy) {
     );
 }
 
-const RESEND_WITHIN_AN_HOUR: PendingPolicy = PendingPolicy::Resend { max_age_secs: 3_600 };
+const RESEND_WITHIN_AN_HOUR: PendingPolicy = PendingPolicy::Resend {
+    max_age_secs: 3_600,
+};
 
 #[test]
 fn abort_before_send_then_reconcile_resends_under_the_same_id() {

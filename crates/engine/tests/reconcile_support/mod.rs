@@ -79,6 +79,9 @@ pub struct Venue {
     /// Added to the exchange's positions: shares that moved at the broker without an order.
     pub drift: BTreeMap<Symbol, Decimal>,
     pub crash: (CrashPoint, Death),
+    /// Handed out after the exchange's own updates at the next drain (a replayed or forged
+    /// report).
+    pub inject: Vec<VenueUpdate>,
     submit_calls: u32,
 }
 
@@ -171,6 +174,7 @@ impl TestBroker {
             script: VecDeque::new(),
             drift: BTreeMap::new(),
             crash: (CrashPoint::None, Death::Abort),
+            inject: Vec::new(),
             submit_calls: 0,
         })))
     }
@@ -185,6 +189,10 @@ impl TestBroker {
 
     pub fn set_crash(&self, p: CrashPoint, how: Death) {
         self.0.lock().unwrap().crash = (p, how);
+    }
+
+    pub fn inject(&self, u: VenueUpdate) {
+        self.0.lock().unwrap().inject.push(u);
     }
 
     pub fn drift(&self, sym: &str, qty: Decimal) {
@@ -227,7 +235,8 @@ impl Broker for TestBroker {
     }
     fn cancel(&mut self, id: &ClientOrderId) -> Result<Order, BrokerError> {
         let mut v = self.0.lock().unwrap();
-        v.call(Call::Cancel { id: id.clone() }).expect("cancel answers")
+        v.call(Call::Cancel { id: id.clone() })
+            .expect("cancel answers")
     }
     fn order(&self, id: &ClientOrderId) -> Option<Order> {
         self.0.lock().unwrap().sim.order(id)
@@ -256,8 +265,9 @@ impl Broker for TestBroker {
     }
     fn drain_updates(&mut self) -> Vec<VenueUpdate> {
         let mut v = self.0.lock().unwrap();
-        let u = v.sim.drain_updates();
+        let mut u = v.sim.drain_updates();
         v.record(&Call::Drain);
+        u.append(&mut v.inject);
         u
     }
 }
