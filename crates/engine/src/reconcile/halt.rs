@@ -76,8 +76,10 @@ impl Reconciler {
         self.halt.is_none()
     }
 
-    /// Reconciles (see `reconcile`); with `halt_on_unexplained`, any unexplained difference
-    /// halts trading (stored, with a critical alert). A halt already in force stays as it was.
+    /// Reconciles (see `reconcile`); with `halt_on_unexplained`, any unexplained difference,
+    /// or any store error that left the reconciliation incomplete (fail closed: the books are
+    /// not known to agree), halts trading (stored, with a critical alert). A halt already in
+    /// force stays as it was.
     pub fn run(
         &mut self,
         store: &dyn Store,
@@ -87,20 +89,32 @@ impl Reconciler {
     ) -> ReconcileReport {
         let report = reconcile(store, broker, portfolio, &self.policy, now);
         let unexplained: Vec<String> = report.unexplained().map(|d| d.to_string()).collect();
-        if !self.policy.halt_on_unexplained || unexplained.is_empty() || self.halt.is_some() {
+        let problems = unexplained.len() + report.errors.len();
+        if !self.policy.halt_on_unexplained || problems == 0 || self.halt.is_some() {
             return report;
         }
-        let halt = TradingHalt {
-            since: now,
-            reason: format!(
+        let mut parts = Vec::new();
+        if !unexplained.is_empty() {
+            parts.push(format!(
                 "{} unexplained difference(s) with the broker: {}",
                 unexplained.len(),
                 unexplained.join("; ")
-            ),
+            ));
+        }
+        if !report.errors.is_empty() {
+            parts.push(format!(
+                "reconciliation incomplete, {} store error(s): {}",
+                report.errors.len(),
+                report.errors.join("; ")
+            ));
+        }
+        let halt = TradingHalt {
+            since: now,
+            reason: parts.join("; "),
         };
         let mut pass = Pass::new(store, now);
         pass.report = report;
-        let breaches = u32::try_from(unexplained.len()).unwrap_or(u32::MAX);
+        let breaches = u32::try_from(problems).unwrap_or(u32::MAX);
         if let Err(e) =
             store.set_plugin_state(HALT_STATE_ID, true, Some(&halt.reason), breaches, now)
         {

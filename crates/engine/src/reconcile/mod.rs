@@ -35,7 +35,8 @@ use crate::exec::PlannedOrder;
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ReconcileReport {
     pub ts: Timestamp,
-    /// Every difference, in the order found: orders, fills, positions, cash.
+    /// Every difference, in the order found: conflicting fills, orders, new fills, positions,
+    /// cash.
     pub differences: Vec<Difference>,
     /// Fills new to the store, already applied to the portfolio (for the caller's bus).
     pub fills: Vec<Fill>,

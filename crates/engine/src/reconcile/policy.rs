@@ -22,8 +22,8 @@ pub enum PendingPolicy {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReconcilePolicy {
     /// A difference nothing explains (a position off by more than the fills we lack, a live
-    /// order the broker has lost, a conflicting fill, unexplained cash) halts new risk until an
-    /// operator acknowledges it.
+    /// order the broker has lost, a conflicting fill, unexplained cash), or a store error that
+    /// left the reconciliation incomplete, halts new risk until an operator acknowledges it.
     pub halt_on_unexplained: bool,
     pub pending: PendingPolicy,
     /// Cash differences up to this much are ignored (brokers round fees to the cent).
