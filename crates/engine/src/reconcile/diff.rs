@@ -99,8 +99,9 @@ pub enum Action {
     /// Left `pending_new` and handed back in `ReconcileReport::resend` for the executor to send
     /// again under the same client id.
     QueuedForResend,
-    /// A pending intent that cannot be rebuilt into the executor's order (not one of our ids):
-    /// stored as `rejected` instead of resent.
+    /// A pending intent too old to resend (`PendingPolicy::Resend::max_age_secs`) or that cannot
+    /// be rebuilt into the executor's order (not one of our ids): stored as `rejected` with the
+    /// reason "never reached the broker" instead of resent.
     NotResendable { why: String },
     /// The broker's order state was written to the store.
     AdoptedOrder,
