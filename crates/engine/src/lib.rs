@@ -4,4 +4,5 @@
 //! plugins, passes their targets through the fail-closed risk engine and hands orders to a venue.
 
 pub mod exec;
+pub mod reconcile;
 pub mod risk;
