@@ -125,3 +125,64 @@ fn unknown_feature_names_are_an_error_listing_the_valid_ones() {
     );
     assert!(!out.exists(), "nothing written on error");
 }
+
+/// `fracdiff_D` is the fixed-width-window FFD (threshold 1e-5) of the log close: compared with the
+/// AFML algorithm in numpy recorded by tools/reference/ts_fixtures.py (log SPY closes).
+#[test]
+fn fracdiff_matches_the_afml_reference() {
+    let ts = Path::new(env!("CARGO_MANIFEST_DIR")).join("../ta/tests/fixtures/ts");
+    let prices = std::fs::read_to_string(ts.join("prices_spy_qqq_gld.csv")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("SPY.csv");
+    let mut csv = String::from("Date,Open,High,Low,Close,Volume\n");
+    for l in prices.lines().skip(1) {
+        let f: Vec<&str> = l.split(',').collect();
+        csv.push_str(&format!("{0},{1},{1},{1},{1},0\n", f[0], f[1]));
+    }
+    std::fs::write(&input, csv).unwrap();
+    let out = dir.path().join("f.csv");
+    let o = Command::new(env!("CARGO_BIN_EXE_optifire"))
+        .args(["features", "--input"])
+        .arg(&input)
+        .args(["--features", "fracdiff_0.5,fracdiff_0.8", "--output"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = std::fs::read_to_string(&out).unwrap();
+    let rows: Vec<Vec<String>> = text
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').map(String::from).collect())
+        .collect();
+    let fx: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(ts.join("fracdiff.json")).unwrap()).unwrap();
+    for (col, d) in [(1usize, 0.5), (2, 0.8)] {
+        let case = fx["cases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["d"] == d && c["threshold"] == 1e-5)
+            .unwrap();
+        let want: Vec<f64> = case["values"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_f64().unwrap())
+            .collect();
+        let lead = rows.len() - want.len();
+        assert!(
+            rows[..lead].iter().all(|r| r[col].is_empty()),
+            "undefined before the window is full"
+        );
+        for (i, w) in want.iter().enumerate() {
+            let got: f64 = rows[lead + i][col].parse().unwrap();
+            // Tolerance 1e-9 absolute, as the kernel's own fixture test.
+            assert!(
+                (got - w).abs() <= 1e-9,
+                "fracdiff_{d}[{}]: {got} vs {w}",
+                lead + i
+            );
+        }
+    }
+}

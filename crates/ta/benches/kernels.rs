@@ -25,13 +25,29 @@ fn load() -> Bars {
     let mut lines = text.lines();
     let header: Vec<&str> = lines.next().expect("header").split(',').collect();
     let col = |n: &str| header.iter().position(|h| *h == n).expect("column");
-    let (o, h, l, c, v) = (col("Open"), col("High"), col("Low"), col("Close"), col("Volume"));
+    let (o, h, l, c, v) = (
+        col("Open"),
+        col("High"),
+        col("Low"),
+        col("Close"),
+        col("Volume"),
+    );
     for line in lines {
-        let f: Vec<f64> = line.split(',').skip(1).map(|x| x.parse().expect("number")).collect();
+        let f: Vec<f64> = line
+            .split(',')
+            .skip(1)
+            .map(|x| x.parse().expect("number"))
+            .collect();
         // `f` skips Date, so column k of the header is f[k - 1].
         rows.push([f[o - 1], f[h - 1], f[l - 1], f[c - 1], f[v - 1]]);
     }
-    let mut b = Bars { open: vec![], high: vec![], low: vec![], close: vec![], volume: vec![] };
+    let mut b = Bars {
+        open: vec![],
+        high: vec![],
+        low: vec![],
+        close: vec![],
+        volume: vec![],
+    };
     let mut scale = 1.0;
     while b.close.len() < N {
         for r in &rows {
@@ -60,19 +76,39 @@ fn kernels(c: &mut Criterion) {
     g.bench_function("EMA(30)", |x| x.iter(|| average::ema(black_box(cl), 30)));
     g.bench_function("WMA(30)", |x| x.iter(|| average::wma(black_box(cl), 30)));
     g.bench_function("RSI(14)", |x| x.iter(|| momentum::rsi(black_box(cl), 14)));
-    g.bench_function("ATR(14)", |x| x.iter(|| volatility::atr(black_box(h), l, cl, 14)));
-    g.bench_function("TRANGE", |x| x.iter(|| volatility::trange(black_box(h), l, cl)));
-    g.bench_function("BBANDS(20,2)", |x| x.iter(|| volatility::bbands(black_box(cl), 20, 2.0, 2.0)));
-    g.bench_function("MACD(12,26,9)", |x| x.iter(|| momentum::macd(black_box(cl), 12, 26, 9)));
-    g.bench_function("STDDEV(20)", |x| x.iter(|| volatility::stddev(black_box(cl), 20, 1.0)));
+    g.bench_function("ATR(14)", |x| {
+        x.iter(|| volatility::atr(black_box(h), l, cl, 14))
+    });
+    g.bench_function("TRANGE", |x| {
+        x.iter(|| volatility::trange(black_box(h), l, cl))
+    });
+    g.bench_function("BBANDS(20,2)", |x| {
+        x.iter(|| volatility::bbands(black_box(cl), 20, 2.0, 2.0))
+    });
+    g.bench_function("MACD(12,26,9)", |x| {
+        x.iter(|| momentum::macd(black_box(cl), 12, 26, 9))
+    });
+    g.bench_function("STDDEV(20)", |x| {
+        x.iter(|| volatility::stddev(black_box(cl), 20, 1.0))
+    });
     g.bench_function("ROC(10)", |x| x.iter(|| momentum::roc(black_box(cl), 10)));
     g.bench_function("MOM(10)", |x| x.iter(|| momentum::mom(black_box(cl), 10)));
-    g.bench_function("ADX(14)", |x| x.iter(|| momentum::adx(black_box(h), l, cl, 14)));
-    g.bench_function("CCI(14)", |x| x.iter(|| momentum::cci(black_box(h), l, cl, 14)));
-    g.bench_function("STOCH(5,3,3)", |x| x.iter(|| momentum::stoch(black_box(h), l, cl, 5, 3, 3)));
+    g.bench_function("ADX(14)", |x| {
+        x.iter(|| momentum::adx(black_box(h), l, cl, 14))
+    });
+    g.bench_function("CCI(14)", |x| {
+        x.iter(|| momentum::cci(black_box(h), l, cl, 14))
+    });
+    g.bench_function("STOCH(5,3,3)", |x| {
+        x.iter(|| momentum::stoch(black_box(h), l, cl, 5, 3, 3))
+    });
     g.bench_function("OBV", |x| x.iter(|| volume::obv(black_box(cl), v)));
-    g.bench_function("MFI(14)", |x| x.iter(|| volume::mfi(black_box(h), l, cl, v, 14)));
-    g.bench_function("WILLR(14)", |x| x.iter(|| momentum::willr(black_box(h), l, cl, 14)));
+    g.bench_function("MFI(14)", |x| {
+        x.iter(|| volume::mfi(black_box(h), l, cl, v, 14))
+    });
+    g.bench_function("WILLR(14)", |x| {
+        x.iter(|| momentum::willr(black_box(h), l, cl, 14))
+    });
     g.finish();
 }
 

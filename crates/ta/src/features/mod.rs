@@ -9,6 +9,7 @@ pub use spec::{FeatureSpec, VALID_FEATURES};
 
 use crate::filters::{local_level, LocalLevelParams};
 use crate::returns::{log_returns, realized_volatility, TRADING_DAYS_PER_YEAR};
+use crate::timeseries::{ffd_weights, frac_diff_ffd};
 use crate::{average, momentum, volatility, volume};
 
 /// Columns of bars, oldest first, all the same length.
@@ -77,6 +78,20 @@ pub fn compute(spec: &FeatureSpec, d: Ohlcv<'_>) -> Result<Vec<(String, Vec<f64>
         FeatureSpec::Vol(n) => {
             one(realized_volatility(c, n, TRADING_DAYS_PER_YEAR).map_err(|e| fail(&e))?)
         }
+        FeatureSpec::FracDiff(d) => {
+            // FFD of the log close (AFML ch. 5 differences log prices), weights down to 1e-5.
+            let logs: Vec<f64> = c.iter().map(|x| x.ln()).collect();
+            let width = ffd_weights(d, FRACDIFF_THRESHOLD)
+                .map_err(|e| fail(&e))?
+                .len()
+                - 1;
+            let mut v = vec![f64::NAN; c.len()];
+            if c.len() > width {
+                let fd = frac_diff_ffd(&logs, d, FRACDIFF_THRESHOLD).map_err(|e| fail(&e))?;
+                v[width..].copy_from_slice(&fd);
+            }
+            one(v)
+        }
         FeatureSpec::Kalman => {
             let Some(&c0) = c.first() else {
                 return Ok(one(Vec::new()));
@@ -89,6 +104,9 @@ pub fn compute(spec: &FeatureSpec, d: Ohlcv<'_>) -> Result<Vec<(String, Vec<f64>
         }
     })
 }
+
+/// Weight cut-off of `fracdiff_D`: weights are kept while |w_k| ≥ 1e-5.
+pub const FRACDIFF_THRESHOLD: f64 = 1e-5;
 
 /// `stoch_K_D` is TA-Lib's STOCH(fastk=K, slowk=3, slowd=D): the classic slow stochastic, so
 /// `stoch_5_3` is TA-Lib's default STOCH(5, 3, 3).

@@ -6,7 +6,7 @@ use std::fmt;
 /// Every accepted name pattern, shown when a name is not understood.
 pub const VALID_FEATURES: &str =
     "sma_N, ema_N, wma_N, rsi_N, atr_N, stddev_N, roc_N, mom_N, adx_N, cci_N, willr_N, mfi_N, \
-obv, trange, bbands_N_K, macd_F_S_G, stoch_K_D, logret, vol_N, kalman";
+obv, trange, bbands_N_K, macd_F_S_G, stoch_K_D, logret, vol_N, kalman, fracdiff_D";
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum FeatureSpec {
@@ -31,6 +31,8 @@ pub enum FeatureSpec {
     LogRet,
     Vol(usize),
     Kalman,
+    /// Fractional-differencing order d (fixed-width window).
+    FracDiff(f64),
 }
 
 impl FeatureSpec {
@@ -67,6 +69,13 @@ impl FeatureSpec {
                 Bbands(int(n)?, k)
             }
             ["macd", f, s, g] => Macd(int(f)?, int(s)?, int(g)?),
+            ["fracdiff", d] => {
+                let d: f64 = d.parse().map_err(|_| unknown())?;
+                if !(d.is_finite() && d >= 0.0) {
+                    return Err(unknown());
+                }
+                FracDiff(d)
+            }
             ["stoch", k, d] => Stoch(int(k)?, int(d)?),
             _ => return Err(unknown()),
         };
@@ -102,6 +111,7 @@ impl fmt::Display for FeatureSpec {
             LogRet => f.write_str("logret"),
             Vol(n) => write!(f, "vol_{n}"),
             Kalman => f.write_str("kalman"),
+            FracDiff(d) => write!(f, "fracdiff_{d}"),
         }
     }
 }
