@@ -12,8 +12,10 @@ use optifire_ta::risk::{
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-/// Trading days a year, the kernels' convention.
+/// Trading days a year, the kernels' convention, for curves with a point on NYSE sessions only.
 pub const PERIODS_PER_YEAR: f64 = 252.0;
+/// Calendar days a year, for curves that also have points on weekends and holidays (crypto).
+pub const CALENDAR_DAYS_PER_YEAR: f64 = 365.0;
 
 /// Everything metrics.json holds.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -47,8 +49,9 @@ pub struct Metrics {
     pub notes: Vec<String>,
 }
 
+/// A finite result, with -0.0 written as 0.0 (an empty f64 sum is -0.0).
 fn finite(r: Result<f64, optifire_ta::stats::StatsError>) -> Option<f64> {
-    r.ok().filter(|x| x.is_finite())
+    r.ok().filter(|x| x.is_finite()).map(|x| x + 0.0)
 }
 
 /// The last point of each New York date.
@@ -72,6 +75,17 @@ pub fn compute(
     notes: Vec<String>,
 ) -> Metrics {
     let daily = daily_points(points);
+    let nyse = optifire_core::calendar::NyseCalendar::new();
+    let mut notes = notes;
+    let ppy = if daily.iter().all(|p| nyse.is_trading_day(p.ts.ny_date())) {
+        PERIODS_PER_YEAR
+    } else {
+        notes.push(format!(
+            "the equity curve has points on days NYSE is closed (crypto): ratios annualized \
+             with {CALENDAR_DAYS_PER_YEAR} periods a year"
+        ));
+        CALENDAR_DAYS_PER_YEAR
+    };
     let values: Vec<f64> = std::iter::once(initial.to_f64())
         .chain(daily.iter().map(|p| p.equity.to_f64()))
         .collect();
@@ -118,20 +132,20 @@ pub fn compute(
         initial_equity: initial,
         final_equity,
         total_return,
-        cagr: finite(cagr(&returns, PERIODS_PER_YEAR)),
-        annual_volatility: finite(annual_volatility(&returns, PERIODS_PER_YEAR)),
-        sharpe: finite(sharpe_ratio(&returns, 0.0, PERIODS_PER_YEAR)),
-        sortino: finite(sortino_ratio(&returns, 0.0, PERIODS_PER_YEAR)),
-        calmar: finite(calmar_ratio(&returns, PERIODS_PER_YEAR)),
-        max_drawdown: mdd.map(|m| -m.depth),
+        cagr: finite(cagr(&returns, ppy)),
+        annual_volatility: finite(annual_volatility(&returns, ppy)),
+        sharpe: finite(sharpe_ratio(&returns, 0.0, ppy)),
+        sortino: finite(sortino_ratio(&returns, 0.0, ppy)),
+        calmar: finite(calmar_ratio(&returns, ppy)),
+        max_drawdown: mdd.map(|m| 0.0 - m.depth),
         max_drawdown_duration_days: mdd.map(|m| m.duration_bars),
         fills: fills.len(),
         trades: closed.len(),
         win_rate: (!closed.is_empty()).then(|| wins.len() as f64 / closed.len() as f64),
         profit_factor: (gross_loss > 0.0).then(|| gross_win / gross_loss),
         exposure: (!exposures.is_empty())
-            .then(|| exposures.iter().sum::<f64>() / exposures.len() as f64),
-        turnover: mean_equity.filter(|m| *m > 0.0).map(|m| traded / m),
+            .then(|| exposures.iter().sum::<f64>() / exposures.len() as f64 + 0.0),
+        turnover: mean_equity.filter(|m| *m > 0.0).map(|m| traded / m + 0.0),
         commissions,
         notes,
     }

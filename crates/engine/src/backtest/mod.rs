@@ -225,9 +225,7 @@ pub fn run_backtest(spec: BacktestSpec) -> Result<BacktestResult, BacktestError>
             .cloned()
             .collect();
         if !bars.is_empty() {
-            market
-                .insert(s.clone(), bars)
-                .map_err(|e| BacktestError::Sim(e))?;
+            market.insert(s.clone(), bars).map_err(BacktestError::Sim)?;
         }
     }
     let timeline: Vec<Timestamp> = market
