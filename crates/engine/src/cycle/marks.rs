@@ -123,9 +123,10 @@ mod tests {
         assert_eq!(r[&Symbol::new("BTC-USD")], vec![0.5]);
         let early = md.view(Timestamp(20));
         assert_eq!(marks(&early)[&Symbol::new("BTC-USD")].price, 40.0);
+        // The f64 nearest 412.345 is 412.34499999999997...: 8 decimals give 412.345 exactly.
         assert_eq!(
-            ledger_price(412.344999999999).unwrap().0.to_string(),
-            "412.345"
+            ledger_price(412.345).unwrap().0,
+            rust_decimal::Decimal::new(412_345, 3)
         );
     }
 }
