@@ -18,6 +18,7 @@ Usage: sma_cross_reference.py CSV --fast F --slow S --cash C --size N --rate P -
 import argparse
 import csv
 import json
+import math
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 
 
@@ -34,6 +35,44 @@ def mean(xs):
     for x in xs:
         s += x
     return s / len(xs)
+
+
+def metrics(initial, equity, gross, trades, realized):
+    """empyrical's conventions, written out: 252 periods a year, ddof 1, simple returns."""
+    values = [float(initial)] + [float(e) for e in equity]
+    r = [b / a - 1.0 for a, b in zip(values, values[1:])]
+    n = len(r)
+    mean = sum(r) / n
+    sd = math.sqrt(sum((x - mean) ** 2 for x in r) / (n - 1))
+    growth = 1.0
+    for x in r:
+        growth *= 1.0 + x
+    cagr = growth ** (252.0 / n) - 1.0
+    downside = math.sqrt(sum(min(x, 0.0) ** 2 for x in r) / n) * math.sqrt(252.0)
+    peak, mdd, level = 1.0, 0.0, 1.0
+    for x in r:
+        level *= 1.0 + x
+        peak = max(peak, level)
+        mdd = min(mdd, level / peak - 1.0)
+    wins = [p for p in realized if p > 0]
+    losses = [p for p in realized if p < 0]
+    traded = sum(Decimal(t["price"]) * t["qty"] for t in trades)
+    mean_equity = sum(values[1:]) / len(equity)
+    return {
+        "total_return": values[-1] / values[0] - 1.0,
+        "cagr": cagr,
+        "annual_volatility": sd * math.sqrt(252.0),
+        "sharpe": mean / sd * math.sqrt(252.0),
+        "sortino": mean * 252.0 / downside,
+        "calmar": cagr / abs(mdd),
+        "max_drawdown": -mdd,
+        "trades": len(realized),
+        "win_rate": len(wins) / len(realized),
+        "profit_factor": float(sum(wins)) / float(-sum(losses)),
+        "exposure": sum(float(g) / float(e) for g, e in zip(gross, equity)) / len(equity),
+        "turnover": float(traded) / mean_equity,
+        "commissions": str(sum(Decimal(t["commission"]) for t in trades)),
+    }
 
 
 def main():
@@ -58,6 +97,9 @@ def main():
     cash = Decimal(a.cash)
     rate = Decimal(a.rate)
     shares = 0
+    avg_cost = Decimal(0)
+    realized = []
+    gross = []
     pending = None  # ("buy"|"sell", qty)
     trades = []
     equity = []
@@ -70,9 +112,11 @@ def main():
             commission = (rate * value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
             if side == "buy":
                 cash -= value + commission
+                avg_cost = (avg_cost * shares + value) / (shares + qty)
                 shares += qty
             else:
                 cash += value - commission
+                realized.append((price - avg_cost) * qty)
                 shares -= qty
             trades.append(
                 {"date": date, "side": side, "qty": qty, "price": str(price),
@@ -81,6 +125,7 @@ def main():
             pending = None
         closes.append(close)
         equity.append({"date": date, "equity": str(cash + shares * d8(close))})
+        gross.append(shares * d8(close))
         n = len(closes)
         if n >= a.slow + 1:
             f_now = mean(closes[n - a.fast:])
@@ -101,6 +146,9 @@ def main():
         "final_cash": str(cash),
         "final_shares": shares,
         "final_equity": equity[-1]["equity"],
+        "metrics": metrics(
+            Decimal(a.cash), [Decimal(e["equity"]) for e in equity], gross, trades, realized
+        ),
         "equity": [e["equity"] for e in equity],
     }
     with open(a.out, "w") as f:
