@@ -11,6 +11,7 @@ use optifire_ta::risk::{
 };
 use rust_decimal::Decimal;
 use serde::Serialize;
+use std::collections::BTreeMap;
 
 /// Trading days a year, the kernels' convention, for curves with a point on NYSE sessions only.
 pub const PERIODS_PER_YEAR: f64 = 252.0;
@@ -46,6 +47,8 @@ pub struct Metrics {
     /// Traded value over mean equity, for the whole run.
     pub turnover: Option<f64>,
     pub commissions: Money,
+    /// Runs per plugin and status, so a plugin that only ever skipped is visible.
+    pub plugin_runs: BTreeMap<String, BTreeMap<String, u64>>,
     pub notes: Vec<String>,
 }
 
@@ -90,7 +93,7 @@ pub fn compute(
         .chain(daily.iter().map(|p| p.equity.to_f64()))
         .collect();
     let returns: Vec<f64> = values.windows(2).map(|w| w[1] / w[0] - 1.0).collect();
-    let final_equity = daily.last().map_or(initial, |p| p.equity);
+    let final_equity = Money(daily.last().map_or(initial, |p| p.equity).0.normalize());
     let total_return = if initial.0.is_zero() {
         f64::NAN
     } else {
@@ -147,6 +150,7 @@ pub fn compute(
             .then(|| exposures.iter().sum::<f64>() / exposures.len() as f64 + 0.0),
         turnover: mean_equity.filter(|m| *m > 0.0).map(|m| traded / m + 0.0),
         commissions,
+        plugin_runs: BTreeMap::new(),
         notes,
     }
 }

@@ -195,7 +195,7 @@ pub fn run_backtest(spec: BacktestSpec) -> Result<BacktestResult, BacktestError>
         .frequency
         .values()
         .all(|f| matches!(f, Frequency::Daily(_)));
-    if daily && config.risk.rth_only {
+    if daily && config.risk.rth_only && strategy.is_none() {
         // A daily bar is known at 16:00, the instant the session ends, so the regular-hours
         // rule would refuse every decision; orders made then fill at the next session's open,
         // inside regular hours.
@@ -316,7 +316,8 @@ pub fn run_backtest(spec: BacktestSpec) -> Result<BacktestResult, BacktestError>
     if !errors.is_empty() {
         notes.push(format!("{} engine problem(s) during the run", errors.len()));
     }
-    let metrics = metrics::compute(initial, &equity, &fills, &closed_trades, notes);
+    let mut metrics = metrics::compute(initial, &equity, &fills, &closed_trades, notes);
+    metrics.plugin_runs = engine.run_counts().clone();
     Ok(BacktestResult {
         metrics,
         equity,

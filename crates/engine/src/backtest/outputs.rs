@@ -58,9 +58,9 @@ pub fn write_outputs(result: &BacktestResult, dir: &Path) -> Result<(), OutputEr
         w.write_record([
             ts(e.ts),
             e.ts.ny_date().to_string(),
-            e.equity.to_string(),
-            e.cash.to_string(),
-            e.gross_exposure.to_string(),
+            e.equity.0.normalize().to_string(),
+            e.cash.0.normalize().to_string(),
+            e.gross_exposure.0.normalize().to_string(),
         ])
         .map_err(csv_err(&p))?;
     }

@@ -126,6 +126,8 @@ pub struct Engine {
     /// Ids of enabled risk plugins: their failure closes the risk gate.
     risk_plugins: Vec<String>,
     last_status: BTreeMap<String, RunStatus>,
+    /// Runs per plugin and status (`ok`, `skipped`, `error`, `panicked`).
+    run_counts: BTreeMap<String, BTreeMap<String, u64>>,
     prev: Option<Timestamp>,
     seq: u64,
     fills: Vec<Fill>,
@@ -238,6 +240,7 @@ impl Engine {
             var_lookback: config.risk.var_lookback_days as usize,
             risk_plugins,
             last_status: BTreeMap::new(),
+            run_counts: BTreeMap::new(),
             prev: None,
             seq: 0,
             fills: Vec::new(),
@@ -274,6 +277,10 @@ impl Engine {
     /// Every combiner contribution, with the cycle it was made in.
     pub fn contributions(&self) -> &[(Timestamp, Contribution)] {
         &self.contributions
+    }
+    /// Runs per plugin and status since the engine started.
+    pub fn run_counts(&self) -> &BTreeMap<String, BTreeMap<String, u64>> {
+        &self.run_counts
     }
     pub fn runner(&self) -> &Runner {
         &self.runner
@@ -338,6 +345,12 @@ impl Engine {
             if let Err(e) = record_run(self.store.as_ref(), &self.bus, &report, breaches) {
                 rep.errors.push(format!("record run of {}: {e}", run.id));
             }
+            *self
+                .run_counts
+                .entry(run.id.clone())
+                .or_default()
+                .entry(report.record.status.as_str().to_string())
+                .or_default() += 1;
             self.last_status
                 .insert(run.id.clone(), report.record.status.clone());
             outputs.extend(report.outputs);
