@@ -44,3 +44,30 @@ fn default_backtest_runs_and_is_deterministic() {
         assert_eq!(x, y, "{f} differs between two runs");
     }
 }
+
+#[test]
+fn rows_the_validator_flags_never_enter_the_engine() {
+    use optifire_core::domain::Symbol;
+    use optifire_core::Timestamp;
+    let d = optifire_engine::backtest::load_backtest_data(&root().join("data/sample")).unwrap();
+    let all = d.market.view(Timestamp(i64::MAX));
+    let last = |s: &str| all.last(&Symbol::new(s)).unwrap().ts.ny_date().to_string();
+    // `optifire data validate data/sample` flags SPY, NEE and TLT on 2026-03-26 (OHLC, spike),
+    // UUP on both 2026-03-25 (OHLC) and 2026-03-26 (zero volume); AMZN's 2026-03-26 row has no
+    // open and never parsed. GLD's last row is clean and stays.
+    assert_eq!(last("SPY"), "2026-03-25");
+    assert_eq!(last("NEE"), "2026-03-25");
+    assert_eq!(last("TLT"), "2026-03-25");
+    assert_eq!(last("UUP"), "2026-03-24");
+    assert_eq!(last("AMZN"), "2026-03-25");
+    assert_eq!(last("GLD"), "2026-03-26");
+    // VIX 2026-03-25 (volume on an index, one-day spike) is out; its 2026-03-26 row stays.
+    let vix: Vec<String> = all
+        .last_n(&Symbol::new("VIX"), 2)
+        .iter()
+        .map(|b| b.ts.ny_date().to_string())
+        .collect();
+    assert_eq!(vix, ["2026-03-24", "2026-03-26"]);
+    // NEE, SPY, TLT (two defects, one row), UUP x2, VIX: six rows.
+    assert_eq!(d.dropped_rows, 6);
+}
