@@ -220,3 +220,103 @@ fn no_look_ahead_warm_up_then_order_fill_and_ledger() {
     let decisions: usize = reports.iter().map(|r| r.risk_decisions.len()).sum();
     assert_eq!(risk_events, decisions);
 }
+
+/// Panics on every run; takes another catalogue id.
+struct Crash;
+
+impl Plugin for Crash {
+    fn describe(&self) -> PluginMeta {
+        PluginMeta {
+            id: "alpha_vrp".into(),
+            name: "crash".into(),
+            category: Category::Alpha,
+            version: "0".into(),
+            description: "always panics".into(),
+            inputs: vec![],
+            outputs: vec![],
+            est_cpu_ms: 0.0,
+            est_mem_mb: 0.0,
+        }
+    }
+    fn plan(&self) -> PluginPlan {
+        PluginPlan {
+            schedule: "@close".into(),
+            depends_on: vec![],
+        }
+    }
+    fn run(&mut self, _ctx: &Context<'_>) -> Result<Vec<Output>, PluginError> {
+        panic!("boom");
+    }
+}
+
+#[test]
+fn a_panicking_plugin_is_contained_recorded_and_disabled() {
+    let bars: Vec<Bar> = (0..7).map(|d| bar("SPY", d, 400.0, 400.0)).collect();
+    let mut market = MarketData::new();
+    market.insert("SPY".into(), bars.clone()).unwrap();
+    let mut config = Config::default();
+    config.risk.rth_only = false;
+    let features = Features {
+        plugins: [(
+            "alpha_vrp".to_string(),
+            PluginFlags {
+                enabled: true,
+                schedule: "@close".into(),
+                budget: Budget {
+                    cpu_ms: 1e6,
+                    mem_mb: 1e6,
+                },
+                params: serde_json::Value::Null,
+            },
+        )]
+        .into(),
+    };
+    let mut registry = Registry::new();
+    registry.register(|| Box::new(Crash)).unwrap();
+    let sim = SharedSim(Arc::new(Mutex::new(
+        SimExchange::new(SimConfig::default()).unwrap(),
+    )));
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open_in_memory().unwrap());
+    let clock = SimulatedClock::new(close_ts(0));
+    let mut engine = Engine::new(EngineParts {
+        config,
+        features,
+        registry,
+        market,
+        store: store.clone(),
+        bus: Bus::new(64),
+        clock: Arc::new(clock),
+        executor: Executor::new(
+            store.clone(),
+            Box::new(sim),
+            RetryPolicy::default(),
+            Box::new(NoBackoff),
+        ),
+        process: None,
+        options: EngineOptions::default(),
+    })
+    .unwrap();
+    // Monday 8 to Sunday 14 January 2024: five sessions (five runs, five panics), then a
+    // weekend on which @close does not fire while the engine still cycles and marks the book.
+    for d in 0..7 {
+        let r = engine.cycle(close_ts(d));
+        assert!(r.equity.is_some(), "cycle {d} still marks the book");
+    }
+    let counts = &engine.run_counts()["alpha_vrp"];
+    // The default runner policy disables after 5 consecutive failures.
+    assert_eq!(counts.get("panicked"), Some(&5));
+    assert_eq!(counts.len(), 1, "{counts:?}");
+    assert!(engine
+        .runner()
+        .health("alpha_vrp")
+        .unwrap()
+        .disabled
+        .is_some());
+    let alerts = store
+        .events_after(0, 1000)
+        .unwrap()
+        .into_iter()
+        .filter(|(_, e)| e.kind() == "alert")
+        .count();
+    assert_eq!(alerts, 1, "one alert for the disabling");
+}

@@ -13,8 +13,8 @@ pub use strategy::{OrderIntent, Strategy};
 
 use crate::combiner::{Combined, Combiner, Contribution};
 use crate::exec::{
-    apply_shapers, plan_orders, working_qty, CycleId, Executor, Leg, NetOpposite, OrderShaper,
-    PlanConfig, PlannedOrder, Router, RouterConfig, SubmitReport,
+    apply_shapers, estimate_for_order, plan_orders, working_qty, CycleId, Executor, Leg,
+    NetOpposite, OrderShaper, PlanConfig, PlannedOrder, Router, RouterConfig, SubmitReport,
 };
 use crate::risk::{Mark, RiskEngine, RiskInputs};
 use optifire_core::bus::Bus;
@@ -110,6 +110,7 @@ pub struct Engine {
     executor: Executor,
     shapers: Vec<Box<dyn OrderShaper>>,
     router: Router,
+    slippage: optifire_core::config::SlippageModel,
     combiner: Combiner,
     strategy: Option<Box<dyn Strategy>>,
     portfolio: Portfolio,
@@ -225,6 +226,7 @@ impl Engine {
             executor,
             shapers: vec![Box::new(NetOpposite)],
             router,
+            slippage: config.execution.slippage.clone(),
             combiner: Combiner::new(options.combiner_weights),
             strategy: None,
             portfolio: Portfolio::new(config.system.initial_cash),
@@ -381,8 +383,22 @@ impl Engine {
         rep.outputs = outputs;
 
         let mut orders = apply_shapers(&mut self.shapers, now, planned).orders;
+        let view = self.market.view(now);
         for o in &mut orders {
             self.router.route(now, o, None);
+            // The expected price is journaled with the order, so realized slippage can be
+            // measured against it (diag_slippage_report).
+            if let (Some(mid), Some(bar)) = (o.reference_price, view.last(&o.symbol)) {
+                o.expected = Some(estimate_for_order(
+                    &self.slippage,
+                    &o.order_type,
+                    o.side,
+                    o.qty,
+                    mid,
+                    None,
+                    bar.volume,
+                ));
+            }
         }
         if !orders.is_empty() {
             rep.submit = self.executor.submit_all(now, orders.clone());
