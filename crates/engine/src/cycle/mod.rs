@@ -135,7 +135,8 @@ pub struct Engine {
     /// Per plugin: how many of `fills` it has seen.
     fills_seen: BTreeMap<String, usize>,
     closed_trades: Vec<ClosedTrade>,
-    contributions: Vec<(Timestamp, Contribution)>,
+    /// The latest cycle's combiner contributions (each cycle's are also in its report).
+    contributions: Vec<Contribution>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -276,8 +277,8 @@ impl Engine {
     pub fn closed_trades(&self) -> &[ClosedTrade] {
         &self.closed_trades
     }
-    /// Every combiner contribution, with the cycle it was made in.
-    pub fn contributions(&self) -> &[(Timestamp, Contribution)] {
+    /// The combiner contributions of the latest cycle that ran the combiner.
+    pub fn contributions(&self) -> &[Contribution] {
         &self.contributions
     }
     /// Runs per plugin and status since the engine started.
@@ -370,8 +371,7 @@ impl Engine {
             self.combiner
                 .update(rep.ran.iter().map(String::as_str), &outputs);
             rep.combined = self.combiner.combine();
-            self.contributions
-                .extend(rep.combined.contributions.iter().map(|c| (now, c.clone())));
+            self.contributions = rep.combined.contributions.clone();
             if rep.ran.is_empty() {
                 rep.notes
                     .push("no plugin was due: the book is not rebalanced".into());
