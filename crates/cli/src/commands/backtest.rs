@@ -22,6 +22,7 @@ use std::str::FromStr;
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
 pub enum StrategyName {
     /// Long-only SMA cross on one symbol: --fast, --slow, --size, --cash, --commission.
+    #[value(name = "sma_cross")]
     SmaCross,
 }
 
