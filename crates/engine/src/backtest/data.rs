@@ -29,12 +29,20 @@ pub struct BacktestData {
 /// Why the data could not be prepared.
 #[derive(Debug, thiserror::Error)]
 pub enum DataError {
-    #[error(transparent)]
-    Load(#[from] LoadError),
+    /// The loader's message already names the file and the cause; not chained as a source, so
+    /// it is printed once.
+    #[error("{0}")]
+    Load(LoadError),
     #[error("{0}")]
     Order(String),
     #[error("no bars in {0}")]
     Empty(String),
+}
+
+impl From<LoadError> for DataError {
+    fn from(e: LoadError) -> Self {
+        DataError::Load(e)
+    }
 }
 
 /// Loads a CSV file or every CSV file of a directory, validates each series against the NYSE

@@ -42,10 +42,11 @@ use std::sync::{Arc, Mutex};
 /// Why a backtest could not run.
 #[derive(Debug, thiserror::Error)]
 pub enum BacktestError {
+    // Messages embed their cause and are not chained as sources, so a report prints each once.
     #[error("data: {0}")]
-    Data(#[from] DataError),
+    Data(DataError),
     #[error("engine: {0}")]
-    Engine(#[from] EngineError),
+    Engine(EngineError),
     #[error("simulated exchange: {0}")]
     Sim(String),
     #[error("store: {0}")]
@@ -55,6 +56,18 @@ pub enum BacktestError {
         from: Option<NaiveDate>,
         to: Option<NaiveDate>,
     },
+}
+
+impl From<DataError> for BacktestError {
+    fn from(e: DataError) -> Self {
+        BacktestError::Data(e)
+    }
+}
+
+impl From<EngineError> for BacktestError {
+    fn from(e: EngineError) -> Self {
+        BacktestError::Engine(e)
+    }
 }
 
 /// What to backtest.
