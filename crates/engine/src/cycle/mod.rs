@@ -437,6 +437,13 @@ impl Engine {
             .collect();
         let pnls: Vec<f64> = self.closed_trades.iter().map(|t| t.pnl.to_f64()).collect();
         let targets = rep.combined.targets.clone();
+        let open = self.executor.broker().open_orders();
+        if targets.is_empty() && self.portfolio.open_positions().next().is_none() && open.is_empty()
+        {
+            rep.notes
+                .push("no targets, positions or working orders: nothing to trade".into());
+            return Vec::new();
+        }
         // Say plainly when the risk engine cannot size new risk yet for lack of history; the
         // engine's own fail-closed VaR decision follows.
         let wanted: Vec<&Symbol> = targets
@@ -489,7 +496,6 @@ impl Engine {
                 return Vec::new();
             }
         };
-        let open = self.executor.broker().open_orders();
         let working = working_qty(&open);
         let prices: BTreeMap<Symbol, f64> =
             marks.iter().map(|(s, m)| (s.clone(), m.price)).collect();
