@@ -44,6 +44,8 @@ enum Command {
         #[arg(long)]
         output: std::path::PathBuf,
     },
+    /// Run the engine over historical bars with the simulated exchange.
+    Backtest(commands::backtest::BacktestArgs),
     /// NYSE holidays and early closes of a year.
     Calendar {
         #[arg(long)]
@@ -71,6 +73,7 @@ fn main() -> ExitCode {
             features,
             output,
         } => commands::features::run(&input, &features, &output),
+        Command::Backtest(a) => commands::backtest::run(a, &mut out),
         Command::Calendar { year } => commands::calendar::run(year, &mut out),
     }
     .and_then(|code| out.flush().map(|_| code).map_err(Into::into));

@@ -3,6 +3,9 @@
 //! One engine serves backtest, paper and live: the drivers feed it time and data, it runs the
 //! plugins, passes their targets through the fail-closed risk engine and hands orders to a venue.
 
+pub mod backtest;
+pub mod combiner;
+pub mod cycle;
 pub mod exec;
 pub mod reconcile;
 pub mod risk;

@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+pub mod backtest;
 pub mod calendar;
 pub mod config;
 pub mod data;

@@ -1,0 +1,139 @@
+//! The files a backtest writes: metrics.json, equity.csv, trades.csv, orders.csv.
+//!
+//! Only values that follow from the inputs are written (no wall-clock times, no run durations),
+//! in a fixed order, so two runs on the same inputs give byte-identical files.
+
+use super::BacktestResult;
+use optifire_core::Timestamp;
+use std::path::Path;
+
+/// Why the outputs could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum OutputError {
+    #[error("{path}: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{path}: {source}")]
+    Csv { path: String, source: csv::Error },
+    #[error("metrics.json: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
+fn ts(t: Timestamp) -> String {
+    t.to_utc()
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// Writes the four files into `dir` (created if missing).
+pub fn write_outputs(result: &BacktestResult, dir: &Path) -> Result<(), OutputError> {
+    let io = |p: &Path| {
+        let path = p.display().to_string();
+        move |source| OutputError::Io {
+            path: path.clone(),
+            source,
+        }
+    };
+    std::fs::create_dir_all(dir).map_err(io(dir))?;
+
+    let p = dir.join("metrics.json");
+    let mut text = serde_json::to_string_pretty(&result.metrics)?;
+    text.push('\n');
+    std::fs::write(&p, text).map_err(io(&p))?;
+
+    let csv_err = |p: &Path| {
+        let path = p.display().to_string();
+        move |source| OutputError::Csv {
+            path: path.clone(),
+            source,
+        }
+    };
+
+    let p = dir.join("equity.csv");
+    let mut w = csv::Writer::from_path(&p).map_err(csv_err(&p))?;
+    w.write_record(["ts", "date", "equity", "cash", "gross_exposure"])
+        .map_err(csv_err(&p))?;
+    for e in &result.equity {
+        w.write_record([
+            ts(e.ts),
+            e.ts.ny_date().to_string(),
+            e.equity.0.normalize().to_string(),
+            e.cash.0.normalize().to_string(),
+            e.gross_exposure.0.normalize().to_string(),
+        ])
+        .map_err(csv_err(&p))?;
+    }
+    w.flush().map_err(io(&p))?;
+
+    let p = dir.join("trades.csv");
+    let mut w = csv::Writer::from_path(&p).map_err(csv_err(&p))?;
+    w.write_record([
+        "ts",
+        "symbol",
+        "side",
+        "qty",
+        "price",
+        "commission",
+        "realized_pnl",
+        "client_order_id",
+        "fill_id",
+    ])
+    .map_err(csv_err(&p))?;
+    for f in &result.fills {
+        let pnl = result
+            .closed_trades
+            .iter()
+            .find(|t| t.fill_id == f.fill_id)
+            .map_or_else(String::new, |t| t.pnl.to_string());
+        w.write_record([
+            ts(f.ts),
+            f.symbol.to_string(),
+            f.side.as_str().to_string(),
+            f.qty.to_string(),
+            f.price.to_string(),
+            f.commission.to_string(),
+            pnl,
+            f.client_order_id.0.clone(),
+            f.fill_id.clone(),
+        ])
+        .map_err(csv_err(&p))?;
+    }
+    w.flush().map_err(io(&p))?;
+
+    let p = dir.join("orders.csv");
+    let mut w = csv::Writer::from_path(&p).map_err(csv_err(&p))?;
+    w.write_record([
+        "created_at",
+        "client_order_id",
+        "symbol",
+        "side",
+        "qty",
+        "order_type",
+        "tif",
+        "status",
+        "filled_qty",
+        "avg_fill_price",
+        "reason",
+    ])
+    .map_err(csv_err(&p))?;
+    for o in &result.orders {
+        let r = &o.request;
+        w.write_record([
+            ts(r.created_at),
+            r.client_order_id.0.clone(),
+            r.symbol.to_string(),
+            r.side.as_str().to_string(),
+            r.qty.to_string(),
+            r.order_type.name().to_string(),
+            format!("{:?}", r.tif).to_lowercase(),
+            o.status.as_str().to_string(),
+            o.filled_qty.to_string(),
+            o.avg_fill_price.map_or_else(String::new, |p| p.to_string()),
+            o.reason.clone().unwrap_or_default(),
+        ])
+        .map_err(csv_err(&p))?;
+    }
+    w.flush().map_err(io(&p))?;
+    Ok(())
+}

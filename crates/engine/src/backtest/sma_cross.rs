@@ -1,0 +1,115 @@
+//! The reference strategy: a long-only simple-moving-average cross on one symbol.
+//!
+//! It exists to cross-check the backtester against an independent replay of the same rules
+//! (tools/reference/sma_cross_reference.py): at the close of bar t, if SMA_fast crossed above
+//! SMA_slow between t-1 and t and the book is flat, buy `size` shares; if it crossed below and
+//! the book is long, sell everything. The orders go through the engine's executor and the
+//! simulated exchange like any other, so they fill at the open of bar t+1.
+
+use crate::cycle::{OrderIntent, Strategy};
+use optifire_core::domain::{Quantity, Side, Symbol};
+use optifire_core::plugin::{Context, PluginError};
+
+/// See the module doc.
+#[derive(Debug, Clone)]
+pub struct SmaCross {
+    pub symbol: Symbol,
+    pub fast: usize,
+    pub slow: usize,
+    pub size: Quantity,
+}
+
+/// Mean of `xs`, summed left to right (the reference script sums the same way, so both get the
+/// same bits and a crossing decided on a tie cannot differ between them).
+fn mean(xs: &[f64]) -> f64 {
+    let mut s = 0.0;
+    for x in xs {
+        s += x;
+    }
+    s / xs.len() as f64
+}
+
+impl SmaCross {
+    /// Refuses windows that cannot cross (fast must be shorter than slow, both at least 1).
+    pub fn new(
+        symbol: Symbol,
+        fast: usize,
+        slow: usize,
+        size: Quantity,
+    ) -> Result<Self, PluginError> {
+        if fast == 0 || slow <= fast {
+            return Err(PluginError::InvalidParams(format!(
+                "need 0 < fast < slow, got fast {fast}, slow {slow}"
+            )));
+        }
+        if size.0 <= rust_decimal::Decimal::ZERO {
+            return Err(PluginError::InvalidParams(format!(
+                "size must be positive, got {size}"
+            )));
+        }
+        Ok(SmaCross {
+            symbol,
+            fast,
+            slow,
+            size,
+        })
+    }
+}
+
+impl Strategy for SmaCross {
+    fn id(&self) -> &str {
+        "sma_cross"
+    }
+
+    fn decide(&mut self, ctx: &Context<'_>) -> Result<Vec<OrderIntent>, PluginError> {
+        let bars = ctx.market.bars(&self.symbol);
+        // Only decide on a bar that closed now: a cycle at another symbol's instant (none here,
+        // but a data folder may hold several) must not re-read an old close as new.
+        if bars.last().is_none_or(|b| b.ts != ctx.now) {
+            return Ok(Vec::new());
+        }
+        let n = bars.len();
+        if n < self.slow + 1 {
+            return Err(PluginError::InsufficientData(format!(
+                "{} bars of {}, need {}",
+                n,
+                self.symbol,
+                self.slow + 1
+            )));
+        }
+        let closes: Vec<f64> = bars[n - self.slow - 1..].iter().map(|b| b.close).collect();
+        let m = closes.len();
+        let fast_now = mean(&closes[m - self.fast..]);
+        let slow_now = mean(&closes[m - self.slow..]);
+        let fast_prev = mean(&closes[m - 1 - self.fast..m - 1]);
+        let slow_prev = mean(&closes[m - 1 - self.slow..m - 1]);
+        let held = ctx.portfolio.qty(&self.symbol);
+        let mut out = Vec::new();
+        if fast_prev < slow_prev && fast_now > slow_now && held.is_zero() {
+            out.push(OrderIntent {
+                symbol: self.symbol.clone(),
+                side: Side::Buy,
+                qty: self.size,
+                reason: format!(
+                    "SMA{} {fast_now:.4} crossed above SMA{} {slow_now:.4}: buy {}",
+                    self.fast, self.slow, self.size
+                ),
+            });
+        } else if fast_prev > slow_prev
+            && fast_now < slow_now
+            && held.0.is_sign_positive()
+            && !held.is_zero()
+        {
+            out.push(OrderIntent {
+                symbol: self.symbol.clone(),
+                side: Side::Sell,
+                qty: held,
+                reason: format!(
+                    "SMA{} {fast_now:.4} crossed below SMA{} {slow_now:.4}: sell {held}",
+                    self.fast, self.slow
+                ),
+            });
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,684 @@
+//! The engine and its cycle: one code path for backtest, paper and live.
+//!
+//! A driver gives the engine time (a `Clock`) and data (`MarketData`, a `Broker`); `cycle(now)`
+//! then does DESIGN.md's data flow: due plugins against a point-in-time context, combiner, the
+//! fail-closed risk engine, planner, shapers, router, journal-first submission, fills into the
+//! ledger, an equity point. Nothing here knows which driver is running it.
+
+mod marks;
+mod strategy;
+
+pub use marks::{aligned_returns, ledger_price, marks};
+pub use strategy::{OrderIntent, Strategy};
+
+use crate::combiner::{Combined, Combiner, Contribution};
+use crate::exec::{
+    apply_shapers, estimate_for_order, plan_orders, working_qty, CycleId, Executor, Leg,
+    NetOpposite, OrderShaper, PlanConfig, PlannedOrder, Router, RouterConfig, SubmitReport,
+};
+use crate::risk::{Mark, RiskEngine, RiskInputs};
+use optifire_core::bus::Bus;
+use optifire_core::calendar::NyseCalendar;
+use optifire_core::clock::Clock;
+use optifire_core::config::{Config, Features};
+use optifire_core::domain::{
+    EquityHistory, EquityPoint, Fill, Instrument, Money, OrderType, Portfolio, Price, Symbol,
+    TimeInForce,
+};
+use optifire_core::event::{Event, RiskDecision, RunStatus, Severity};
+use optifire_core::plugin::recorder::record_run;
+use optifire_core::plugin::{
+    Category, Context, MarketData, PluginOutput, ProcessProbe, Registry, Runner, RunnerPolicy,
+};
+use optifire_core::schedule::{Schedule, Scheduler};
+use optifire_core::store::Store;
+use optifire_core::venue::Broker;
+use optifire_core::Timestamp;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// Why an engine could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error("plugin {id}: {reason}")]
+    Plugin { id: String, reason: String },
+    #[error("schedule: {0}")]
+    Schedule(String),
+    #[error("router: {0}")]
+    Router(String),
+}
+
+/// Engine settings that are not in config.yaml.
+#[derive(Debug, Clone)]
+pub struct EngineOptions {
+    pub runner_policy: RunnerPolicy,
+    /// Per-plugin combiner weights (default 1 each).
+    pub combiner_weights: BTreeMap<String, f64>,
+    /// Record scheduler misfires (off for backtests over daily bars, where every intraday
+    /// schedule coalesces by design).
+    pub record_misfires: bool,
+    pub plan: PlanConfig,
+}
+
+impl Default for EngineOptions {
+    fn default() -> Self {
+        EngineOptions {
+            runner_policy: RunnerPolicy::default(),
+            combiner_weights: BTreeMap::new(),
+            record_misfires: true,
+            plan: PlanConfig::default(),
+        }
+    }
+}
+
+/// A fill that reduced a position, with the PnL it realized (price difference times quantity
+/// against the average cost; commissions are reported separately).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ClosedTrade {
+    pub ts: Timestamp,
+    pub symbol: Symbol,
+    pub fill_id: String,
+    pub pnl: Money,
+}
+
+/// What one cycle did, for drivers, tests and reports.
+#[derive(Clone, Debug)]
+pub struct CycleReport {
+    pub now: Timestamp,
+    /// Plugin ids run, in the order run.
+    pub ran: Vec<String>,
+    pub outputs: Vec<PluginOutput>,
+    pub combined: Combined,
+    pub risk_decisions: Vec<RiskDecision>,
+    /// Orders handed to the executor (after shaping and routing).
+    pub orders: Vec<PlannedOrder>,
+    pub submit: SubmitReport,
+    /// Fills applied to the ledger in this cycle (at its start and after submission).
+    pub fills: Vec<Fill>,
+    pub equity: Option<EquityPoint>,
+    /// Store, ledger and broker problems; each is also logged.
+    pub errors: Vec<String>,
+    /// Why no orders were planned, when none were.
+    pub notes: Vec<String>,
+}
+
+/// The engine. See the module doc.
+pub struct Engine {
+    runner: Runner,
+    scheduler: Scheduler,
+    risk: RiskEngine,
+    executor: Executor,
+    shapers: Vec<Box<dyn OrderShaper>>,
+    router: Router,
+    slippage: optifire_core::config::SlippageModel,
+    combiner: Combiner,
+    strategy: Option<Box<dyn Strategy>>,
+    portfolio: Portfolio,
+    equity: EquityHistory,
+    market: MarketData,
+    store: Arc<dyn Store>,
+    bus: Bus,
+    clock: Arc<dyn Clock>,
+    process: Option<Arc<dyn ProcessProbe>>,
+    calendar: NyseCalendar,
+    plan_config: PlanConfig,
+    benchmark: Symbol,
+    var_lookback: usize,
+    /// Ids of enabled risk plugins: their failure closes the risk gate.
+    risk_plugins: Vec<String>,
+    last_status: BTreeMap<String, RunStatus>,
+    /// Runs per plugin and status (`ok`, `skipped`, `error`, `panicked`).
+    run_counts: BTreeMap<String, BTreeMap<String, u64>>,
+    prev: Option<Timestamp>,
+    seq: u64,
+    fills: Vec<Fill>,
+    /// Per plugin: how many of `fills` it has seen.
+    fills_seen: BTreeMap<String, usize>,
+    closed_trades: Vec<ClosedTrade>,
+    /// The latest cycle's combiner contributions (each cycle's are also in its report).
+    contributions: Vec<Contribution>,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("runner", &self.runner)
+            .field("prev", &self.prev)
+            .field("seq", &self.seq)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What an engine is built from.
+pub struct EngineParts {
+    pub config: Config,
+    pub features: Features,
+    pub registry: Registry,
+    pub market: MarketData,
+    pub store: Arc<dyn Store>,
+    pub bus: Bus,
+    pub clock: Arc<dyn Clock>,
+    pub executor: Executor,
+    pub process: Option<Arc<dyn ProcessProbe>>,
+    pub options: EngineOptions,
+}
+
+impl std::fmt::Debug for EngineParts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EngineParts").finish_non_exhaustive()
+    }
+}
+
+impl Engine {
+    /// Builds the engine: every enabled plugin of `features` is created from the registry,
+    /// configured with its params, given its budget and scheduled (features.yaml's schedule).
+    pub fn new(parts: EngineParts) -> Result<Engine, EngineError> {
+        let EngineParts {
+            config,
+            features,
+            registry,
+            market,
+            store,
+            bus,
+            clock,
+            executor,
+            process,
+            options,
+        } = parts;
+        let mut runner = Runner::new(options.runner_policy);
+        let mut scheduler = Scheduler::default();
+        scheduler.set_record_misfires(options.record_misfires);
+        let mut risk_plugins = Vec::new();
+        for (id, flags) in features.plugins.iter().filter(|(_, f)| f.enabled) {
+            let err = |reason: String| EngineError::Plugin {
+                id: id.clone(),
+                reason,
+            };
+            let mut plugin = registry.create(id).map_err(|e| err(e.to_string()))?;
+            plugin
+                .configure(&flags.params)
+                .map_err(|e| err(e.to_string()))?;
+            let meta = plugin.describe();
+            let plan = plugin.plan();
+            let schedule: Schedule = flags
+                .schedule
+                .parse()
+                .map_err(|e: optifire_core::schedule::ScheduleError| err(e.to_string()))?;
+            if meta.category == Category::Risk {
+                risk_plugins.push(id.clone());
+            }
+            runner.add(plugin, flags.budget);
+            scheduler
+                .add(id, schedule, plan.depends_on)
+                .map_err(|e| EngineError::Schedule(e.to_string()))?;
+        }
+        scheduler
+            .validate()
+            .map_err(|e| EngineError::Schedule(e.to_string()))?;
+        let router = Router::new(
+            RouterConfig::from_execution(&config.execution)
+                .map_err(|e| EngineError::Router(e.to_string()))?,
+        );
+        Ok(Engine {
+            runner,
+            scheduler,
+            risk: RiskEngine::new(config.risk.clone())
+                .with_benchmark(config.system.benchmark.clone()),
+            executor,
+            shapers: vec![Box::new(NetOpposite)],
+            router,
+            slippage: config.execution.slippage.clone(),
+            combiner: Combiner::new(options.combiner_weights),
+            strategy: None,
+            portfolio: Portfolio::new(config.system.initial_cash),
+            equity: EquityHistory::new(),
+            market,
+            store,
+            bus,
+            clock,
+            process,
+            calendar: NyseCalendar::new(),
+            plan_config: options.plan,
+            benchmark: config.system.benchmark.clone(),
+            var_lookback: config.risk.var_lookback_days as usize,
+            risk_plugins,
+            last_status: BTreeMap::new(),
+            run_counts: BTreeMap::new(),
+            prev: None,
+            seq: 0,
+            fills: Vec::new(),
+            fills_seen: BTreeMap::new(),
+            closed_trades: Vec::new(),
+            contributions: Vec::new(),
+        })
+    }
+
+    /// Replaces combiner, risk sizing and planner with a strategy that asks for share counts.
+    pub fn set_strategy(&mut self, strategy: Box<dyn Strategy>) {
+        self.strategy = Some(strategy);
+    }
+
+    pub fn market(&self) -> &MarketData {
+        &self.market
+    }
+    /// For live and paper drivers that append bars as they arrive.
+    pub fn market_mut(&mut self) -> &mut MarketData {
+        &mut self.market
+    }
+    pub fn portfolio(&self) -> &Portfolio {
+        &self.portfolio
+    }
+    pub fn equity(&self) -> &EquityHistory {
+        &self.equity
+    }
+    pub fn fills(&self) -> &[Fill] {
+        &self.fills
+    }
+    pub fn closed_trades(&self) -> &[ClosedTrade] {
+        &self.closed_trades
+    }
+    /// The combiner contributions of the latest cycle that ran the combiner.
+    pub fn contributions(&self) -> &[Contribution] {
+        &self.contributions
+    }
+    /// Runs per plugin and status since the engine started.
+    pub fn run_counts(&self) -> &BTreeMap<String, BTreeMap<String, u64>> {
+        &self.run_counts
+    }
+    pub fn runner(&self) -> &Runner {
+        &self.runner
+    }
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+    pub fn broker(&self) -> &dyn Broker {
+        self.executor.broker()
+    }
+
+    /// One cycle at the injected clock's time.
+    pub fn tick(&mut self) -> CycleReport {
+        let now = self.clock.now();
+        self.cycle(now)
+    }
+
+    /// One cycle at `now`. Never panics on plugin, store or broker trouble: problems are in the
+    /// report, logged, and (where DESIGN.md says so) stored as events.
+    pub fn cycle(&mut self, now: Timestamp) -> CycleReport {
+        let mut rep = CycleReport {
+            now,
+            ran: Vec::new(),
+            outputs: Vec::new(),
+            combined: Combined::default(),
+            risk_decisions: Vec::new(),
+            orders: Vec::new(),
+            submit: SubmitReport::default(),
+            fills: Vec::new(),
+            equity: None,
+            errors: Vec::new(),
+            notes: Vec::new(),
+        };
+        // Fills that happened since the last cycle (in a backtest: at this bar's open).
+        self.take_fills(now, &mut rep);
+        let marks = marks(&self.market.view(now));
+        self.mark_equity(now, &marks, &mut rep);
+
+        // Plugins due in (prev, now], in dependency order. The first cycle looks back one
+        // second, so a driver starting exactly on a fire time runs it.
+        let prev = self.prev.unwrap_or(now.plus_secs(-1));
+        self.prev = Some(now);
+        let due = self.scheduler.due(prev, now);
+        let mut outputs: Vec<PluginOutput> = Vec::new();
+        for run in &due {
+            let seen = self.fills_seen.get(&run.id).copied().unwrap_or(0);
+            let ctx = Context {
+                now,
+                market: self.market.view(now),
+                portfolio: &self.portfolio,
+                equity: &self.equity,
+                recent_fills: &self.fills[seen.min(self.fills.len())..],
+                cycle_outputs: &outputs,
+                process: self.process.as_deref(),
+            };
+            let report = self.runner.run(&run.id, &ctx);
+            self.fills_seen.insert(run.id.clone(), self.fills.len());
+            let breaches = self
+                .runner
+                .health(&run.id)
+                .map_or(0, |h| h.consecutive_breaches);
+            if let Err(e) = record_run(self.store.as_ref(), &self.bus, &report, breaches) {
+                rep.errors.push(format!("record run of {}: {e}", run.id));
+            }
+            *self
+                .run_counts
+                .entry(run.id.clone())
+                .or_default()
+                .entry(report.record.status.as_str().to_string())
+                .or_default() += 1;
+            self.last_status
+                .insert(run.id.clone(), report.record.status.clone());
+            outputs.extend(report.outputs);
+            rep.ran.push(run.id.clone());
+        }
+        self.seq += 1;
+        let cycle = CycleId {
+            ts: now,
+            seq: self.seq,
+        };
+
+        let planned = if self.strategy.is_some() {
+            self.strategy_orders(now, cycle, &outputs, &mut rep)
+        } else {
+            self.combiner
+                .update(rep.ran.iter().map(String::as_str), &outputs);
+            rep.combined = self.combiner.combine();
+            self.contributions = rep.combined.contributions.clone();
+            if rep.ran.is_empty() {
+                rep.notes
+                    .push("no plugin was due: the book is not rebalanced".into());
+                Vec::new()
+            } else {
+                self.target_orders(now, cycle, &marks, &outputs, &mut rep)
+            }
+        };
+        rep.outputs = outputs;
+
+        let mut orders = apply_shapers(&mut self.shapers, now, planned).orders;
+        let view = self.market.view(now);
+        for o in &mut orders {
+            self.router.route(now, o, None);
+            // The expected price is journaled with the order, so realized slippage can be
+            // measured against it (diag_slippage_report).
+            if let (Some(mid), Some(bar)) = (o.reference_price, view.last(&o.symbol)) {
+                o.expected = Some(estimate_for_order(
+                    &self.slippage,
+                    &o.order_type,
+                    o.side,
+                    o.qty,
+                    mid,
+                    None,
+                    bar.volume,
+                ));
+            }
+        }
+        if !orders.is_empty() {
+            rep.submit = self.executor.submit_all(now, orders.clone());
+        }
+        rep.orders = orders;
+        // Brokers that fill on submission (live market orders) report here.
+        self.take_fills(now, &mut rep);
+        for e in &rep.errors {
+            tracing::warn!(%now, "cycle: {e}");
+        }
+        rep
+    }
+
+    /// Combiner targets through the risk engine into planned orders.
+    fn target_orders(
+        &mut self,
+        now: Timestamp,
+        cycle: CycleId,
+        marks: &BTreeMap<Symbol, Mark>,
+        outputs: &[PluginOutput],
+        rep: &mut CycleReport,
+    ) -> Vec<PlannedOrder> {
+        let view = self.market.view(now);
+        let returns = aligned_returns(&view, &self.benchmark, self.var_lookback);
+        let failed: Vec<String> = self
+            .risk_plugins
+            .iter()
+            .filter(|id| {
+                self.runner.health(id).is_some_and(|h| h.disabled.is_some())
+                    || matches!(
+                        self.last_status.get(*id),
+                        Some(RunStatus::Error) | Some(RunStatus::Panicked)
+                    )
+            })
+            .cloned()
+            .collect();
+        let pnls: Vec<f64> = self.closed_trades.iter().map(|t| t.pnl.to_f64()).collect();
+        let targets = rep.combined.targets.clone();
+        let open = self.executor.broker().open_orders();
+        if targets.is_empty() && self.portfolio.open_positions().next().is_none() && open.is_empty()
+        {
+            rep.notes
+                .push("no targets, positions or working orders: nothing to trade".into());
+            return Vec::new();
+        }
+        // Say plainly when the risk engine cannot size new risk yet for lack of history; the
+        // engine's own fail-closed VaR decision follows.
+        let wanted: Vec<&Symbol> = targets
+            .iter()
+            .filter(|(_, w)| **w != 0.0)
+            .map(|(s, _)| s)
+            .chain(std::iter::once(&self.benchmark))
+            .collect();
+        if targets.values().any(|w| *w != 0.0) {
+            let have = wanted
+                .iter()
+                .map(|s| returns.get(*s).map_or(0, Vec::len))
+                .min()
+                .unwrap_or(0);
+            if have < self.var_lookback {
+                let d = RiskDecision {
+                    symbol: None,
+                    approved: false,
+                    rule: "warm_up".into(),
+                    reason: format!(
+                        "risk inputs warming up: {have} of {} daily returns; no new risk until \
+                         the VaR and beta can be computed",
+                        self.var_lookback
+                    ),
+                };
+                self.publish_risk(now, d.clone(), rep);
+            }
+        }
+        let inputs = RiskInputs {
+            now,
+            portfolio: &self.portfolio,
+            equity: &self.equity,
+            marks,
+            returns: &returns,
+            plugin_outputs: outputs,
+            failed_required: &failed,
+            calendar: &self.calendar,
+            closed_trade_pnls: &pnls,
+            kelly: None,
+        };
+        let outcome = self.risk.apply_targets(&targets, &inputs);
+        for d in outcome.decisions.iter().cloned() {
+            self.publish_risk(now, d, rep);
+        }
+        let equity = match self.equity.last() {
+            Some(p) if p.ts == now => p.equity.to_f64(),
+            _ => {
+                rep.notes
+                    .push("no equity point for this cycle: nothing planned".into());
+                return Vec::new();
+            }
+        };
+        let working = working_qty(&open);
+        let prices: BTreeMap<Symbol, f64> =
+            marks.iter().map(|(s, m)| (s.clone(), m.price)).collect();
+        let plan = plan_orders(
+            &outcome.targets,
+            &self.portfolio,
+            &working,
+            &prices,
+            equity,
+            &Instrument::infer,
+            cycle,
+            &self.plan_config,
+        );
+        // The risk engine's frozen symbols must be left exactly as they are.
+        let (keep, dropped): (Vec<_>, Vec<_>) = plan
+            .orders
+            .into_iter()
+            .partition(|o| !outcome.frozen.contains(&o.symbol));
+        for o in dropped {
+            rep.notes.push(format!(
+                "{} {} {} not sent: the risk engine froze {}",
+                o.side.as_str(),
+                o.qty,
+                o.symbol,
+                o.symbol
+            ));
+        }
+        keep
+    }
+
+    /// The strategy's intents as planned market orders.
+    fn strategy_orders(
+        &mut self,
+        now: Timestamp,
+        cycle: CycleId,
+        outputs: &[PluginOutput],
+        rep: &mut CycleReport,
+    ) -> Vec<PlannedOrder> {
+        let Some(strategy) = self.strategy.as_mut() else {
+            return Vec::new();
+        };
+        let ctx = Context {
+            now,
+            market: self.market.view(now),
+            portfolio: &self.portfolio,
+            equity: &self.equity,
+            recent_fills: &[],
+            cycle_outputs: outputs,
+            process: self.process.as_deref(),
+        };
+        let intents = match strategy.decide(&ctx) {
+            Ok(i) => i,
+            Err(e) => {
+                rep.notes.push(format!("strategy {}: {e}", strategy.id()));
+                return Vec::new();
+            }
+        };
+        let view = self.market.view(now);
+        intents
+            .into_iter()
+            .map(|i| {
+                rep.notes
+                    .push(format!("strategy {}: {}", strategy.id(), i.reason));
+                PlannedOrder {
+                    cycle,
+                    instrument: Instrument::infer(&i.symbol),
+                    reference_price: view.last(&i.symbol).map(|b| b.close),
+                    symbol: i.symbol,
+                    side: i.side,
+                    qty: i.qty,
+                    leg: Leg::Adjust,
+                    order_type: OrderType::Market,
+                    tif: TimeInForce::Day,
+                    expected: None,
+                }
+            })
+            .collect()
+    }
+
+    fn publish_risk(&mut self, now: Timestamp, decision: RiskDecision, rep: &mut CycleReport) {
+        let e = Event::Risk {
+            ts: now,
+            decision: decision.clone(),
+        };
+        if let Err(err) = self.store.append_event(now, &e) {
+            rep.errors.push(format!("store risk decision: {err}"));
+        }
+        self.bus.publish(e);
+        rep.risk_decisions.push(decision);
+    }
+
+    /// Broker updates into the store and new fills into the ledger.
+    fn take_fills(&mut self, now: Timestamp, rep: &mut CycleReport) {
+        let applied = self.executor.apply_updates(now);
+        rep.errors.extend(applied.errors);
+        for o in applied.orders {
+            self.bus.publish(Event::Order(o));
+        }
+        for f in applied.fills {
+            let before = self
+                .portfolio
+                .positions
+                .get(&f.symbol)
+                .map_or(Money::ZERO, |p| p.realized_pnl);
+            let held_before = self.portfolio.qty(&f.symbol);
+            match self.portfolio.apply_fill(&f) {
+                Ok(()) => {
+                    let after = self
+                        .portfolio
+                        .positions
+                        .get(&f.symbol)
+                        .map_or(Money::ZERO, |p| p.realized_pnl);
+                    let reduced = held_before.0.is_sign_positive()
+                        != f.signed_qty().0.is_sign_positive()
+                        && !held_before.is_zero();
+                    if reduced {
+                        self.closed_trades.push(ClosedTrade {
+                            ts: f.ts,
+                            symbol: f.symbol.clone(),
+                            fill_id: f.fill_id.clone(),
+                            pnl: after - before,
+                        });
+                    }
+                    let e = Event::Fill(f.clone());
+                    if let Err(err) = self.store.append_event(now, &e) {
+                        rep.errors.push(format!("store fill event: {err}"));
+                    }
+                    self.bus.publish(e);
+                    self.fills.push(f.clone());
+                    rep.fills.push(f);
+                }
+                Err(e) => {
+                    let msg = format!("ledger refused fill {}: {e}", f.fill_id);
+                    let ev = Event::Alert {
+                        ts: now,
+                        source: "engine".into(),
+                        severity: Severity::Critical,
+                        message: msg.clone(),
+                    };
+                    if let Err(err) = self.store.append_event(now, &ev) {
+                        rep.errors.push(format!("store alert: {err}"));
+                    }
+                    self.bus.publish(ev);
+                    rep.errors.push(msg);
+                }
+            }
+        }
+    }
+
+    /// Marks the book to the last closes known at `now` and records the equity point.
+    fn mark_equity(
+        &mut self,
+        now: Timestamp,
+        marks: &BTreeMap<Symbol, Mark>,
+        rep: &mut CycleReport,
+    ) {
+        let price =
+            |s: &Symbol| -> Option<Price> { marks.get(s).and_then(|m| ledger_price(m.price)) };
+        let (equity, gross) = match (
+            self.portfolio.equity(price),
+            self.portfolio.gross_exposure(price),
+        ) {
+            (Ok(e), Ok(g)) => (e, g),
+            (Err(e), _) | (_, Err(e)) => {
+                rep.errors.push(format!("equity not marked at {now}: {e}"));
+                return;
+            }
+        };
+        let point = EquityPoint {
+            ts: now,
+            equity,
+            cash: self.portfolio.cash,
+            gross_exposure: gross,
+        };
+        if !self.equity.push(point) {
+            return;
+        }
+        if let Err(e) = self.store.insert_equity(&point) {
+            rep.errors.push(format!("store equity: {e}"));
+        }
+        if let Err(e) = self.store.snapshot_positions(now, &self.portfolio) {
+            rep.errors.push(format!("store positions: {e}"));
+        }
+        rep.equity = Some(point);
+    }
+}
