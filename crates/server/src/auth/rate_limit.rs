@@ -16,7 +16,15 @@ const SWEEP_ABOVE: usize = 10_000;
 
 #[derive(Debug, Default)]
 pub struct LoginLimiter {
-    failures: Mutex<HashMap<String, Vec<Timestamp>>>,
+    keys: Mutex<HashMap<String, KeyState>>,
+}
+
+#[derive(Debug, Default)]
+struct KeyState {
+    /// Failure times inside the window, oldest first.
+    fails: Vec<Timestamp>,
+    /// Set when `max_attempts` failures fell inside one window.
+    locked_until: Option<Timestamp>,
 }
 
 impl LoginLimiter {
@@ -24,40 +32,41 @@ impl LoginLimiter {
         Self::default()
     }
 
-    /// Seconds until every one of `keys` is unlocked; `None` when none is locked.
-    pub fn locked(&self, keys: &[String], now: Timestamp, rl: &LoginRateLimit) -> Option<u64> {
-        let map = self.failures.lock().unwrap_or_else(PoisonError::into_inner);
+    /// Whole seconds until every one of `keys` is unlocked; `None` when none is locked.
+    pub fn locked(&self, keys: &[String], now: Timestamp, _rl: &LoginRateLimit) -> Option<u64> {
+        let map = self.keys.lock().unwrap_or_else(PoisonError::into_inner);
         keys.iter()
-            .filter_map(|k| map.get(k))
-            .filter_map(|fails| {
-                let recent = recent(fails, now, rl);
-                if recent.len() >= rl.max_attempts.max(1) as usize {
-                    let last = recent.last()?;
-                    let until = last.plus_secs(window(rl));
-                    Some(until.secs_since(now).ceil().max(1.0) as u64)
-                } else {
-                    None
-                }
-            })
+            .filter_map(|k| map.get(k)?.locked_until)
+            .filter(|until| *until > now)
+            .map(|until| until.secs_since(now).ceil().max(1.0) as u64)
             .max()
     }
 
     pub fn record_failure(&self, keys: &[String], now: Timestamp, rl: &LoginRateLimit) {
-        let mut map = self.failures.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut map = self.keys.lock().unwrap_or_else(PoisonError::into_inner);
+        let w = window(rl);
         if map.len() > SWEEP_ABOVE {
-            map.retain(|_, v| !recent(v, now, rl).is_empty());
+            map.retain(|_, s| {
+                s.locked_until.is_some_and(|u| u > now)
+                    || s.fails
+                        .last()
+                        .is_some_and(|t| now.secs_since(*t) < w as f64)
+            });
         }
         for k in keys {
-            let v = map.entry(k.clone()).or_default();
-            v.retain(|t| now.secs_since(*t) < window(rl) as f64);
-            v.push(now);
+            let s = map.entry(k.clone()).or_default();
+            s.fails.retain(|t| now.secs_since(*t) < w as f64);
+            s.fails.push(now);
+            if s.fails.len() >= rl.max_attempts.max(1) as usize {
+                s.locked_until = Some(now.plus_secs(w));
+            }
         }
     }
 
     /// A successful login clears the user's count (not the IP's: one valid account must not
     /// reset an attacker's budget for guessing others).
     pub fn clear(&self, key: &str) {
-        self.failures
+        self.keys
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .remove(key);
@@ -66,12 +75,6 @@ impl LoginLimiter {
 
 fn window(rl: &LoginRateLimit) -> i64 {
     i64::try_from(rl.window_secs).unwrap_or(i64::MAX)
-}
-
-fn recent<'a>(fails: &'a [Timestamp], now: Timestamp, rl: &LoginRateLimit) -> &'a [Timestamp] {
-    let w = window(rl) as f64;
-    let first = fails.partition_point(|t| now.secs_since(*t) >= w);
-    &fails[first..]
 }
 
 #[cfg(test)]
