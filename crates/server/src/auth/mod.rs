@@ -57,8 +57,7 @@ fn client_ip(parts: &Parts, state: &AppState) -> ClientIp {
             .filter_map(|v| v.to_str().ok())
             .flat_map(|v| v.split(','))
             .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .last();
+            .rfind(|s| !s.is_empty());
         if let Some(ip) = forwarded {
             return ClientIp(ip.to_string());
         }
