@@ -73,6 +73,7 @@ pub fn serve_blocking(
     )?);
     let store: Arc<dyn Store> = store;
     let state = AppState::new(manager, store, db, clock, registry, &jwt_secret)?;
+    state.persist_config_to(config_dir.to_path_buf());
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;

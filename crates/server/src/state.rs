@@ -12,7 +12,8 @@ use optifire_core::store::Store;
 use optifire_core::Timestamp;
 use std::collections::HashMap;
 use std::ops::Deref;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 const NANOS_PER_SEC: i64 = 1_000_000_000;
 
@@ -31,6 +32,9 @@ pub struct Inner {
     pub(crate) limiter: LoginLimiter,
     /// Revoked token ids and their expiry (Unix seconds); mirrored in `revoked_tokens`.
     revoked: Mutex<HashMap<String, i64>>,
+    /// Where accepted edits are written back (`optifire serve --config DIR`), so they survive a
+    /// restart and reach an engine watching the same folder. Unset: in memory and history only.
+    config_dir: OnceLock<PathBuf>,
 }
 
 impl Deref for AppState {
@@ -62,7 +66,18 @@ impl AppState {
             jwt,
             limiter: LoginLimiter::new(),
             revoked: Mutex::new(revoked),
+            config_dir: OnceLock::new(),
         })))
+    }
+
+    /// Makes accepted configuration edits also write `dir/config.yaml` and `dir/features.yaml`.
+    /// Set once; a second call is ignored.
+    pub fn persist_config_to(&self, dir: PathBuf) {
+        let _ = self.config_dir.set(dir);
+    }
+
+    pub fn config_dir(&self) -> Option<&Path> {
+        self.config_dir.get().map(PathBuf::as_path)
     }
 
     /// The running `api` section; read per request so hot-reloaded limits apply at once.

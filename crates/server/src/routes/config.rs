@@ -8,9 +8,10 @@ use crate::state::AppState;
 use axum::extract::State;
 use axum::response::Response;
 use axum::{Extension, Json};
-use optifire_core::config::ApplyOutcome;
+use optifire_core::config::{ApplyOutcome, CONFIG_FILE, FEATURES_FILE};
 use serde::Deserialize;
 use serde_json::{json, Value};
+use std::path::Path;
 
 /// Keys whose string values are replaced by `***` in any JSON the API returns. `config.yaml`
 /// holds no credentials by design (they come from the environment), so this is a second guard.
@@ -69,7 +70,7 @@ pub async fn put(
     let outcome = state
         .config
         .apply_texts(&body.config_text, &body.features_text, &source);
-    respond(outcome, "config.apply")
+    respond(&state, outcome, "config.apply")
 }
 
 pub async fn versions(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
@@ -103,6 +104,7 @@ pub async fn rollback(
     Json(body): Json<RollbackBody>,
 ) -> Result<Response, ApiError> {
     respond(
+        &state,
         state.config.rollback_to(body.version),
         &format!("config.rollback to v{}", body.version),
     )
@@ -110,15 +112,31 @@ pub async fn rollback(
 
 /// 200 with the new version, or 422 with one line per problem; either way audited.
 pub fn respond(
+    state: &AppState,
     outcome: Result<ApplyOutcome, optifire_core::config::ConfigErrors>,
     action: &str,
 ) -> Result<Response, ApiError> {
     match outcome {
-        Ok(ApplyOutcome::Applied { version, summary }) => Ok(noted(
-            Json(json!({"status": "applied", "version": version, "summary": summary})),
-            action,
-            Some(format!("v{version}: {summary}")),
-        )),
+        Ok(ApplyOutcome::Applied { version, summary }) => {
+            let persisted = state.config_dir().map(|dir| match persist(state, dir) {
+                Ok(()) => true,
+                Err(e) => {
+                    tracing::error!(dir = %dir.display(), error = %e,
+                        "configuration applied but not written back to its files");
+                    false
+                }
+            });
+            Ok(noted(
+                Json(json!({
+                    "status": "applied",
+                    "version": version,
+                    "summary": summary,
+                    "persisted": persisted,
+                })),
+                action,
+                Some(format!("v{version}: {summary}")),
+            ))
+        }
         Ok(ApplyOutcome::Unchanged { version }) => Ok(noted(
             Json(json!({"status": "unchanged", "version": version})),
             action,
@@ -130,6 +148,21 @@ pub fn respond(
             Some(format!("rejected: {} problem(s)", errors.len())),
         )),
     }
+}
+
+/// Writes the running texts next to the old files and renames them over, so a reader (the
+/// engine's watcher) never sees a half-written file.
+fn persist(state: &AppState, dir: &Path) -> std::io::Result<()> {
+    let set = state.config.current();
+    for (name, text) in [
+        (CONFIG_FILE, &set.config_text),
+        (FEATURES_FILE, &set.features_text),
+    ] {
+        let tmp = dir.join(format!(".{name}.api-tmp"));
+        std::fs::write(&tmp, text)?;
+        std::fs::rename(&tmp, dir.join(name))?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -77,6 +77,7 @@ pub async fn edit(
     };
     let source = format!("api:{} flags/{id}", user.username);
     respond(
+        &state,
         state
             .config
             .apply_texts(&set.config_text, &new_text, &source),
