@@ -436,6 +436,34 @@ async fn audit_rows_for_logins_and_writes() {
         ]
     );
     assert_eq!(rows[2]["path"], "/api/v1/flags/fe_kalman");
+    // A refused write (no token) is recorded too, without a user.
+    let _ = h
+        .call(
+            Method::POST,
+            "/api/v1/config/rollback",
+            &[],
+            Some(json!({"version": 1})),
+            [10, 9, 8, 7],
+        )
+        .await;
+    let last = h.get("/api/v1/audit?after=5", &token2).await.json();
+    let row = &last["entries"][0];
+    assert_eq!(
+        (
+            &row["username"],
+            &row["ip"],
+            &row["action"],
+            &row["status"],
+            &row["path"]
+        ),
+        (
+            &Value::Null,
+            &json!("10.9.8.7"),
+            &json!("refused"),
+            &json!(401),
+            &json!("/api/v1/config/rollback")
+        )
+    );
     assert_eq!(rows[2]["ts"], json!(T0_SECS * 1_000_000_000));
 }
 
@@ -671,4 +699,33 @@ async fn accepted_edits_are_written_back_with_comments_kept() {
         .filter(|(a, b)| a != b)
         .count();
     assert_eq!((changed, f.lines().count()), (2, written.lines().count()));
+}
+
+#[tokio::test]
+async fn metrics_public_serves_without_login() {
+    let h = harness_with(|c| c.replace("metrics_public: false", "metrics_public: true"));
+    let r = h.call(Method::GET, "/metrics", &[], None, LOCAL).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(
+        r.headers["content-type"],
+        "text/plain; version=0.0.4; charset=utf-8"
+    );
+    assert!(r.text.contains("\noptifire_events_total 0\n"), "{}", r.text);
+    // Only /metrics opens up.
+    let c = h
+        .call(Method::GET, "/api/v1/config", &[], None, LOCAL)
+        .await;
+    assert_eq!(c.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn oversized_password_is_refused_like_a_wrong_one() {
+    let h = harness();
+    let huge = "x".repeat(100_000);
+    let r = h.login("alice", &huge, LOCAL).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        r.text,
+        h.login("alice", "wrong password!!", LOCAL).await.text
+    );
 }

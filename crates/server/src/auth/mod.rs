@@ -155,7 +155,19 @@ pub async fn require_auth(
         Ok(u) => u,
         Err(e) => {
             if !is_safe(&method) {
-                tracing::warn!(ip = %ip.0, %method, %path, "refused unauthenticated write");
+                // A refused write changed nothing, but the attempt belongs in the trail.
+                tracing::warn!(ip = %ip.0, %method, %path, "refused write: {e}");
+                state.db.audit_or_log(&AuditEntry {
+                    id: 0,
+                    ts: state.now(),
+                    username: None,
+                    ip: ip.0,
+                    method: method.to_string(),
+                    path,
+                    action: "refused".to_string(),
+                    status: e.status().as_u16(),
+                    detail: Some(e.to_string()),
+                });
             }
             return e.into_response();
         }

@@ -44,8 +44,15 @@ impl std::fmt::Debug for TotpBody {
 
 const INVALID_CREDENTIALS: &str = "invalid username or password";
 
+/// Longer passwords are refused without hashing, so a huge body cannot buy CPU time.
+const MAX_PASSWORD_BYTES: usize = 1024;
+
+/// Malformed user names share one bucket, so random long names cannot grow the limiter.
 fn limiter_keys(ip: &str, user: &str) -> [String; 2] {
-    [format!("ip:{ip}"), format!("user:{user}")]
+    [
+        format!("ip:{ip}"),
+        format!("user:{}", users_safe_name(user)),
+    ]
 }
 
 fn audit_login(
@@ -86,13 +93,18 @@ pub async fn login(
         audit_login(&state, &ip, None, PATH, "login.locked_out", 429);
         return Err(ApiError::TooManyRequests { retry_after_secs });
     }
-    let user = state.db.user(&body.username)?;
+    let user = if body.password.len() > MAX_PASSWORD_BYTES {
+        None
+    } else {
+        state.db.user(&body.username)?
+    };
     let pw = body.password;
     let hash = user.as_ref().map(|u| u.password_hash.clone());
     let ok = tokio::task::spawn_blocking(move || match hash {
         Some(h) => password::verify_password(&pw, &h),
         None => {
-            password::burn_verification(&pw);
+            let capped = pw.get(..MAX_PASSWORD_BYTES).unwrap_or("");
+            password::burn_verification(capped);
             false
         }
     })
