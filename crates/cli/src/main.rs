@@ -51,6 +51,16 @@ enum Command {
         #[arg(long)]
         year: Option<i32>,
     },
+    /// Manage HTTP API users (add, TOTP enrolment).
+    #[command(subcommand)]
+    User(commands::user::UserCmd),
+    /// Serve the HTTP API over an existing store (the engine is not run).
+    Serve {
+        #[arg(long, default_value = "configs")]
+        config: std::path::PathBuf,
+        #[arg(long)]
+        db: std::path::PathBuf,
+    },
 }
 
 fn main() -> ExitCode {
@@ -75,6 +85,8 @@ fn main() -> ExitCode {
         } => commands::features::run(&input, &features, &output),
         Command::Backtest(a) => commands::backtest::run(a, &mut out),
         Command::Calendar { year } => commands::calendar::run(year, &mut out),
+        Command::User(c) => commands::user::run(c, &mut out),
+        Command::Serve { config, db } => commands::serve::run(&config, &db),
     }
     .and_then(|code| out.flush().map(|_| code).map_err(Into::into));
     match result {

@@ -6,3 +6,5 @@ pub mod config;
 pub mod data;
 pub mod features;
 pub mod plugins;
+pub mod serve;
+pub mod user;
