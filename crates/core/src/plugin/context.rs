@@ -129,6 +129,25 @@ pub struct Context<'a> {
 }
 
 impl<'a> Context<'a> {
+    /// A context of market, portfolio and equity as of `now`, with no fills, no earlier outputs
+    /// and no process probe; set those with struct update syntax where needed.
+    pub fn new(
+        now: Timestamp,
+        market: &'a MarketData,
+        portfolio: &'a Portfolio,
+        equity: &'a EquityHistory,
+    ) -> Self {
+        Context {
+            now,
+            market: market.view(now),
+            portfolio,
+            equity,
+            recent_fills: &[],
+            cycle_outputs: &[],
+            process: None,
+        }
+    }
+
     /// Outputs of plugin `id` earlier in this cycle.
     pub fn outputs_of(&self, id: &'a str) -> impl Iterator<Item = &'a PluginOutput> + 'a {
         self.cycle_outputs.iter().filter(move |o| o.plugin_id == id)

@@ -345,13 +345,8 @@ mod tests {
         let eq = EquityHistory::new();
         let now = Timestamp::from_secs(86_400 * 10);
         let ctx = Context {
-            now,
-            market: md.view(now),
-            portfolio: &pf,
-            equity: &eq,
-            recent_fills: &[],
             cycle_outputs: &cyc,
-            process: None,
+            ..Context::new(now, &md, &pf, &eq)
         };
         let out = p.run(&ctx).unwrap();
         let feat = |s: &str, n: &str| {
@@ -445,15 +440,7 @@ mod tests {
         let mut flips = Vec::new();
         for day in 1..=1310i64 {
             let now = Timestamp::from_secs(86_400 * day);
-            let ctx = Context {
-                now,
-                market: md.view(now),
-                portfolio: &pf,
-                equity: &eq,
-                recent_fills: &[],
-                cycle_outputs: &[],
-                process: None,
-            };
+            let ctx = Context::new(now, &md, &pf, &eq);
             let kout: Vec<PluginOutput> = k
                 .run(&ctx)
                 .unwrap()

@@ -255,15 +255,7 @@ mod tests {
         times
             .into_iter()
             .map(|now| {
-                let ctx = Context {
-                    now,
-                    market: md.view(now),
-                    portfolio: &pf,
-                    equity: &eq,
-                    recent_fills: &[],
-                    cycle_outputs: &[],
-                    process: None,
-                };
+                let ctx = Context::new(now, &md, &pf, &eq);
                 let out = p.run(&ctx).unwrap();
                 let m = out
                     .iter()
@@ -350,15 +342,7 @@ mod tests {
         let pf = Portfolio::new(Money::ZERO);
         let eq = EquityHistory::new();
         let now = Timestamp::from_secs(1_700_000_000);
-        let ctx = Context {
-            now,
-            market: md.view(now),
-            portfolio: &pf,
-            equity: &eq,
-            recent_fills: &[],
-            cycle_outputs: &[],
-            process: None,
-        };
+        let ctx = Context::new(now, &md, &pf, &eq);
         assert!(matches!(p.run(&ctx), Err(PluginError::NoDataSource(_))));
 
         let mut md = MarketData::new();

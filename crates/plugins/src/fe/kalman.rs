@@ -349,15 +349,7 @@ mod tests {
         steps.extend([150, spy.len() - 1]);
         for i in steps {
             let now = Timestamp::from_secs(1_700_000_000 + 86_400 * i as i64);
-            let ctx = Context {
-                now,
-                market: md.view(now),
-                portfolio: &pf,
-                equity: &eq,
-                recent_fills: &[],
-                cycle_outputs: &[],
-                process: None,
-            };
+            let ctx = Context::new(now, &md, &pf, &eq);
             let out = k.run(&ctx).unwrap();
             close("level", i, feature(&out, "SPY", "kalman_level"), level[i]);
             close("slope", i, feature(&out, "SPY", "kalman_slope"), slope[i]);
@@ -376,15 +368,7 @@ mod tests {
         let pf = Portfolio::new(Money::ZERO);
         let eq = EquityHistory::new();
         let now = Timestamp::from_secs(0);
-        let ctx = Context {
-            now,
-            market: md.view(now),
-            portfolio: &pf,
-            equity: &eq,
-            recent_fills: &[],
-            cycle_outputs: &[],
-            process: None,
-        };
+        let ctx = Context::new(now, &md, &pf, &eq);
         assert!(matches!(
             FeKalman::default().run(&ctx),
             Err(PluginError::InsufficientData(_))

@@ -198,13 +198,8 @@ mod tests {
         let eq = EquityHistory::new();
         let now = Timestamp::from_secs(0);
         let ctx = Context {
-            now,
-            market: md.view(now),
-            portfolio: &pf,
-            equity: &eq,
-            recent_fills: &[],
-            cycle_outputs: &[],
             process: Some(&probe),
+            ..Context::new(now, &md, &pf, &eq)
         };
         let mut p = PsutilHealth::default();
         (0..n).map(|_| p.run(&ctx).unwrap()).collect()
@@ -269,15 +264,7 @@ mod tests {
         let pf = Portfolio::new(Money::ZERO);
         let eq = EquityHistory::new();
         let now = Timestamp::from_secs(0);
-        let ctx = Context {
-            now,
-            market: md.view(now),
-            portfolio: &pf,
-            equity: &eq,
-            recent_fills: &[],
-            cycle_outputs: &[],
-            process: None,
-        };
+        let ctx = Context::new(now, &md, &pf, &eq);
         let err = PsutilHealth::default().run(&ctx).unwrap_err();
         assert!(err.to_string().starts_with("no data source configured"));
     }

@@ -209,15 +209,7 @@ mod tests {
         let md = MarketData::new();
         let pf = Portfolio::new(Money::ZERO);
         let now = Timestamp::from_secs(t);
-        let ctx = Context {
-            now,
-            market: md.view(now),
-            portfolio: &pf,
-            equity: eq,
-            recent_fills: &[],
-            cycle_outputs: &[],
-            process: None,
-        };
+        let ctx = Context::new(now, &md, &pf, eq);
         p.run(&ctx).unwrap()
     }
 

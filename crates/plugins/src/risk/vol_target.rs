@@ -186,15 +186,7 @@ mod tests {
         let pf = Portfolio::new(Money::ZERO);
         let eq = EquityHistory::new();
         let now = Timestamp::from_secs(86_400 * 100);
-        let ctx = Context {
-            now,
-            market: md.view(now),
-            portfolio: &pf,
-            equity: &eq,
-            recent_fills: &[],
-            cycle_outputs: &[],
-            process: None,
-        };
+        let ctx = Context::new(now, &md, &pf, &eq);
         VolTarget::default().run(&ctx).unwrap()
     }
 
@@ -240,15 +232,7 @@ mod tests {
         let pf = Portfolio::new(Money::ZERO);
         let eq = EquityHistory::new();
         let now = Timestamp::from_secs(0);
-        let ctx = Context {
-            now,
-            market: md.view(now),
-            portfolio: &pf,
-            equity: &eq,
-            recent_fills: &[],
-            cycle_outputs: &[],
-            process: None,
-        };
+        let ctx = Context::new(now, &md, &pf, &eq);
         assert!(matches!(
             VolTarget::default().run(&ctx),
             Err(PluginError::InsufficientData(_))
