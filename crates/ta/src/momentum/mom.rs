@@ -2,7 +2,7 @@
 //!
 //! Pointwise, so a NaN affects only the outputs whose two prices include it.
 
-use crate::average::window::{run, Window};
+use crate::average::window::Window;
 use crate::average::{check_period, TaError};
 
 /// Streaming MOM; `update` returns `None` until `period + 1` prices have been seen.
@@ -42,8 +42,18 @@ impl Mom {
 
 /// MOM over a whole series: same length as `prices`, the first `period` entries NaN.
 pub fn mom(prices: &[f64], period: usize) -> Result<Vec<f64>, TaError> {
-    let mut m = Mom::new(period)?;
-    Ok(run(prices.len(), |i| m.update(prices[i]), |v| v))
+    check_period("MOM", "period", period, 1)?;
+    // Pointwise: the very subtraction `Mom::update` makes, without its window bookkeeping (the
+    // batch/streaming equality is a property test).
+    Ok((0..prices.len())
+        .map(|i| {
+            if i < period {
+                f64::NAN
+            } else {
+                prices[i] - prices[i - period]
+            }
+        })
+        .collect())
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 //!
 //! Pointwise, so a NaN affects only the outputs whose two prices include it.
 
-use crate::average::window::{run, Window};
+use crate::average::window::Window;
 use crate::average::{check_period, TaError};
 
 /// Streaming ROC; `update` returns `None` until `period + 1` prices have been seen.
@@ -48,8 +48,21 @@ impl Roc {
 
 /// ROC over a whole series: same length as `prices`, the first `period` entries NaN.
 pub fn roc(prices: &[f64], period: usize) -> Result<Vec<f64>, TaError> {
-    let mut r = Roc::new(period)?;
-    Ok(run(prices.len(), |i| r.update(prices[i]), |v| v))
+    check_period("ROC", "period", period, 1)?;
+    // Pointwise: the same arithmetic as `Roc::update` (equality is a property test).
+    Ok((0..prices.len())
+        .map(|i| {
+            if i < period {
+                return f64::NAN;
+            }
+            let earlier = prices[i - period];
+            if earlier != 0.0 {
+                ((prices[i] / earlier) - 1.0) * 100.0
+            } else {
+                0.0
+            }
+        })
+        .collect())
 }
 
 #[cfg(test)]
