@@ -7,7 +7,7 @@
 
 use nalgebra::{Matrix2, RowVector2, Vector2};
 
-use super::check::{covariance2, positive};
+use super::check::two_state;
 use crate::stats::StatsError;
 
 /// Model and prior of the dynamic regression.
@@ -68,15 +68,12 @@ pub struct DynamicRegressionFilter {
 impl DynamicRegressionFilter {
     /// Validates the parameters and starts at the prior.
     pub fn new(params: DynamicRegressionParams) -> Result<Self, StatsError> {
-        covariance2("q", &params.q)?;
-        positive("r", params.r)?;
-        covariance2("initial_covariance", &params.initial_covariance)?;
-        if !params.initial_state.iter().all(|v| v.is_finite()) {
-            return Err(StatsError::InvalidParameter {
-                name: "initial_state",
-                reason: "must be finite".into(),
-            });
-        }
+        two_state(
+            &params.q,
+            params.r,
+            &params.initial_state,
+            &params.initial_covariance,
+        )?;
         Ok(Self {
             params,
             x: params.initial_state,

@@ -6,7 +6,7 @@
 
 use nalgebra::{Matrix2, Vector2};
 
-use super::check::{covariance2, positive};
+use super::check::two_state;
 use crate::stats::StatsError;
 
 /// Model and prior of a local linear trend filter.
@@ -47,15 +47,12 @@ pub struct LocalTrendFilter {
 impl LocalTrendFilter {
     /// Validates the parameters and starts at the prior.
     pub fn new(params: LocalTrendParams) -> Result<Self, StatsError> {
-        covariance2("q", &params.q)?;
-        positive("r", params.r)?;
-        covariance2("initial_covariance", &params.initial_covariance)?;
-        if !params.initial_state.iter().all(|v| v.is_finite()) {
-            return Err(StatsError::InvalidParameter {
-                name: "initial_state",
-                reason: "must be finite".into(),
-            });
-        }
+        two_state(
+            &params.q,
+            params.r,
+            &params.initial_state,
+            &params.initial_covariance,
+        )?;
         Ok(Self {
             params,
             x: params.initial_state,
