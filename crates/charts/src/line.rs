@@ -8,6 +8,9 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::path::Path;
 
+/// The x range (seconds) and y range of a chart.
+type Bounds = ((i64, i64), (f64, f64));
+
 /// One named line; `points` are (Unix seconds, value) in time order.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Series {
@@ -86,7 +89,7 @@ impl LineChart {
         })
     }
 
-    fn bounds(&self) -> Result<((i64, i64), (f64, f64)), ChartError> {
+    fn bounds(&self) -> Result<Bounds, ChartError> {
         let finite = self
             .series
             .iter()
