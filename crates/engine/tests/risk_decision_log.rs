@@ -6,6 +6,8 @@
 //! reason are checked by hand in risk_limits.rs, risk_drawdown.rs, risk_var_beta.rs and
 //! risk_fail_closed.rs; this test shows that every limit fires and says why.
 
+#![allow(clippy::print_stdout)] // the printed log is the point of this test
+
 mod risk_support;
 
 use optifire_core::domain::{Quantity, Side};
