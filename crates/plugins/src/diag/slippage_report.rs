@@ -8,6 +8,7 @@
 //! * when the bar the fill happened in is known: delay_bps = side × (open − mid) / mid × 10⁴
 //!   (the market's move between decision and arrival) and execution_bps = side × (fill − open)
 //!   / open × 10⁴, the part the slippage model is meant to predict.
+//!
 //! Summaries (mean, median, p95, numpy's linear quantiles) by symbol and overall, for the fills
 //! since the previous run and for the last `history` fills.
 
