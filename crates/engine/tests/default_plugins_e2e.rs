@@ -267,3 +267,137 @@ fn the_eight_default_plugins_run_are_budgeted_store_outputs_and_change_decisions
     });
     assert!(health.get("infra_psutil_health").copied().unwrap_or(0) > 0);
 }
+
+/// The drawdown plugin's de-risking path through the whole engine. On the sample the default
+/// limits (4% / 8%) are never reached, so this run tightens the plugin's own limits (0.5% soft,
+/// 1.5% hard, features.yaml `params`) over 2021-2022, where the book falls 1.8%.
+#[test]
+fn drawdown_derisk_scales_and_flattens_in_a_tighter_configuration() {
+    let registry = optifire_plugins::registry();
+    let mut set = ConfigSet::embedded(&registry).unwrap();
+    set.features
+        .plugins
+        .get_mut("risk_drawdown_derisk")
+        .unwrap()
+        .params =
+        serde_json::json!({"soft_limit": 0.005, "hard_limit": 0.015, "cooldown_hours": 24});
+    let data = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../data/sample");
+    let mut spec = BacktestSpec::new(set.config, set.features, registry, data);
+    spec.to = chrono::NaiveDate::from_ymd_opt(2022, 12, 31);
+    let r = run_backtest(spec).unwrap();
+    let store = r.store.as_ref();
+    let events: Vec<Event> = store
+        .events_after(0, usize::MAX / 2)
+        .unwrap()
+        .into_iter()
+        .map(|(_, e)| e)
+        .collect();
+    let outs = outputs(store, "risk_drawdown_derisk");
+    // A linear de-risk: a multiplier strictly between 0 and 1 applied by the risk engine.
+    let partial: BTreeSet<Timestamp> = outs
+        .iter()
+        .filter(|o| {
+            matches!(o.output, Output::ExposureMultiplier { multiplier, .. }
+                if multiplier > 0.0 && multiplier < 1.0)
+        })
+        .map(|o| o.ts)
+        .collect();
+    assert!(!partial.is_empty(), "no linear de-risking");
+    let applied = events.iter().any(|e| {
+        matches!(e, Event::Risk { ts, decision }
+            if partial.contains(ts)
+                && decision.rule == "plugin_multiplier"
+                && decision.reason.contains("risk_drawdown_derisk x0."))
+    });
+    assert!(applied, "no target scaled by the drawdown multiplier");
+    // The hard limit: flatten, and every held symbol's target set to 0 by the risk engine.
+    let flat: BTreeSet<Timestamp> = outs
+        .iter()
+        .filter(|o| matches!(o.output, Output::Flatten { .. }))
+        .map(|o| o.ts)
+        .collect();
+    assert!(!flat.is_empty(), "hard limit never reached");
+    let flattened = events.iter().any(|e| {
+        matches!(e, Event::Risk { ts, decision }
+            if flat.contains(ts) && decision.rule == "plugin_flatten")
+    });
+    assert!(flattened, "flatten not applied by the risk engine");
+}
+
+/// A strategy that asks for opposite orders of one symbol in the same cycle (two sub-signals
+/// that disagree), to show the engine applying exec_batch_orders' netting.
+struct Disagreeing {
+    done: bool,
+}
+
+impl optifire_engine::cycle::Strategy for Disagreeing {
+    fn id(&self) -> &str {
+        "disagreeing"
+    }
+    fn decide(
+        &mut self,
+        ctx: &optifire_core::plugin::Context<'_>,
+    ) -> Result<Vec<optifire_engine::cycle::OrderIntent>, optifire_core::plugin::PluginError> {
+        use optifire_core::domain::{Quantity, Side};
+        use optifire_engine::cycle::OrderIntent;
+        let spy = Symbol::new("SPY");
+        // Once, at the first cycle that knows a SPY price.
+        if self.done || ctx.market.last(&spy).is_none() {
+            return Ok(Vec::new());
+        }
+        self.done = true;
+        Ok(vec![
+            OrderIntent {
+                symbol: spy.clone(),
+                side: Side::Buy,
+                qty: Quantity(10.into()),
+                reason: "momentum".into(),
+            },
+            OrderIntent {
+                symbol: spy,
+                side: Side::Sell,
+                qty: Quantity(4.into()),
+                reason: "mean reversion".into(),
+            },
+        ])
+    }
+}
+
+#[test]
+fn the_engine_applies_the_batcher_and_stores_what_it_netted() {
+    let registry = optifire_plugins::registry();
+    let set = ConfigSet::embedded(&registry).unwrap();
+    let data = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../data/sample");
+    let mut spec = BacktestSpec::new(set.config, set.features, registry, data);
+    spec.to = chrono::NaiveDate::from_ymd_opt(2021, 1, 5);
+    spec.strategy = Some(Box::new(Disagreeing { done: false }));
+    let r = run_backtest(spec).unwrap();
+    // Buy 10 and sell 4 in one cycle went out as one buy of 6, and the position is 6.
+    let spy: Vec<_> = r
+        .orders
+        .iter()
+        .filter(|o| o.request.symbol.as_str() == "SPY")
+        .collect();
+    assert_eq!(spy.len(), 1, "{spy:?}");
+    assert_eq!(spy[0].request.qty.0, 6.into());
+    assert_eq!(spy[0].request.side, optifire_core::domain::Side::Buy);
+    let shaping: Vec<serde_json::Value> = outputs(r.store.as_ref(), "exec_batch_orders")
+        .into_iter()
+        .filter_map(|o| match o.output {
+            Output::Report { name, body } if name == "order_shaping" => Some(body),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(shaping.len(), 1);
+    assert_eq!(shaping[0]["changed"], true);
+    assert_eq!(shaping[0]["orders_in"].as_array().unwrap().len(), 2);
+    assert_eq!(shaping[0]["orders_out"][0]["qty"], "6");
+    assert_eq!(
+        shaping[0]["notes"][0]["message"],
+        "buy 10 and sell 4 netted to buy 6"
+    );
+    let runs = r.store.plugin_runs(Some("exec_batch_orders"), 100).unwrap();
+    assert!(runs
+        .iter()
+        .any(|x| x.outputs == 1 && x.status == RunStatus::Ok));
+}
