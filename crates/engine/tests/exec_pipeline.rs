@@ -12,8 +12,8 @@ use optifire_core::domain::{
 use optifire_core::store::JournalAction;
 use optifire_core::Timestamp;
 use optifire_engine::exec::{
-    apply_shapers, estimate_for_order, plan_orders, CycleId, Executor, NetOpposite, NoBackoff,
-    OrderShaper, PlanConfig, RetryPolicy, RouteDecision, Router, RouterConfig,
+    apply_shapers, estimate_for_order, plan_orders, CycleId, Executor, NoBackoff, OrderShaper,
+    PlanConfig, RetryPolicy, RouteDecision, Router, RouterConfig,
 };
 use optifire_venues::SessionInfo;
 use rust_decimal_macros::dec;
@@ -58,7 +58,9 @@ fn a_cycle_from_targets_to_the_ledger() {
         cycle,
         &PlanConfig::default(),
     );
-    let mut shapers: Vec<Box<dyn OrderShaper>> = vec![Box::new(NetOpposite)];
+    let mut shapers: Vec<Box<dyn OrderShaper>> = vec![Box::new(
+        optifire_plugins::exec::batch_orders::BatchOrders::default(),
+    )];
     let mut orders = apply_shapers(&mut shapers, now, plan.orders).orders;
     let router = Router::new(RouterConfig {
         use_limits: false,

@@ -1,10 +1,12 @@
-//! The reference shaper: opposite orders of one symbol in a batch are netted.
+//! Shaping through the engine's contract with the default exec plugin: opposite orders of one
+//! symbol in a batch are netted.
 
 mod exec_support;
 
 use exec_support::*;
 use optifire_core::domain::{Quantity, Side};
-use optifire_engine::exec::{apply_shapers, Leg, NetOpposite, OrderShaper};
+use optifire_engine::exec::{apply_shapers, Leg, OrderShaper};
+use optifire_plugins::exec::batch_orders::BatchOrders;
 use rust_decimal_macros::dec;
 
 #[test]
@@ -15,7 +17,7 @@ fn buy_ten_sell_four_nets_to_buy_six() {
         planned("AAPL", Side::Sell, dec!(4), c),
         planned("MSFT", Side::Sell, dec!(3), c),
     ];
-    let r = NetOpposite.shape(ts_secs(100), orders);
+    let r = BatchOrders::default().shape(ts_secs(100), &orders);
     let got: Vec<_> = r
         .orders
         .iter()
@@ -44,10 +46,10 @@ fn equal_and_opposite_nets_to_nothing_with_a_note() {
         planned("AAPL", Side::Buy, dec!(5), c),
         planned("AAPL", Side::Sell, dec!(5), c),
     ];
-    let mut shapers: Vec<Box<dyn OrderShaper>> = vec![Box::new(NetOpposite)];
+    let mut shapers: Vec<Box<dyn OrderShaper>> = vec![Box::new(BatchOrders::default())];
     let r = apply_shapers(&mut shapers, ts_secs(100), orders);
     assert!(r.orders.is_empty());
-    assert_eq!(r.notes[0].shaper, "net_opposite");
+    assert_eq!(r.notes[0].shaper, "exec_batch_orders");
     assert!(
         r.notes[0].message.contains("netted to zero"),
         "{}",
@@ -63,9 +65,9 @@ fn the_open_leg_shrinks_before_the_close_leg() {
     close.leg = Leg::Close;
     let mut open = planned("SPY", Side::Sell, dec!(5), c);
     open.leg = Leg::Open;
-    let r = NetOpposite.shape(
+    let r = BatchOrders::default().shape(
         ts_secs(100),
-        vec![close, open, planned("SPY", Side::Buy, dec!(7), c)],
+        &[close, open, planned("SPY", Side::Buy, dec!(7), c)],
     );
     let got: Vec<_> = r.orders.iter().map(|o| (o.leg, o.side, o.qty)).collect();
     assert_eq!(got, vec![(Leg::Close, Side::Sell, Quantity(dec!(8)))]);

@@ -4,6 +4,8 @@
 //! catalogue id is known to it as "not implemented" and cannot be enabled.
 
 pub mod alpha;
+pub mod diag;
+pub mod exec;
 pub mod fe;
 pub mod infra;
 mod params;
@@ -16,6 +18,8 @@ use optifire_core::plugin::Registry;
 pub const IMPLEMENTED: &[Factory] = &[
     || Box::new(alpha::cross_asset_corr::CrossAssetCorr::default()),
     || Box::new(alpha::vix_regime::VixRegime::default()),
+    || Box::new(diag::slippage_report::SlippageReport::default()),
+    || Box::new(exec::batch_orders::BatchOrders::default()),
     || Box::new(fe::kalman::FeKalman::default()),
     || Box::new(infra::psutil_health::PsutilHealth::default()),
     || Box::new(risk::drawdown_derisk::DrawdownDerisk::default()),
@@ -76,6 +80,8 @@ mod tests {
             [
                 "alpha_cross_asset_corr",
                 "alpha_vix_regime",
+                "diag_slippage_report",
+                "exec_batch_orders",
                 "fe_kalman",
                 "infra_psutil_health",
                 "risk_drawdown_derisk",

@@ -5,10 +5,12 @@
 //! to the cent no matter how many fills they see.
 
 mod bar;
+pub mod client_id;
 mod equity;
 mod fill;
 mod instrument;
 mod order;
+mod planned;
 mod portfolio;
 mod position;
 mod quote;
@@ -19,6 +21,7 @@ pub use equity::{EquityHistory, EquityPoint};
 pub use fill::Fill;
 pub use instrument::{AssetClass, Instrument, Symbol};
 pub use order::{ClientOrderId, Order, OrderRequest, OrderStatus, OrderType, Side, TimeInForce};
+pub use planned::{CostEstimate, CycleId, Leg, PlannedOrder};
 pub use portfolio::{LedgerError, Portfolio};
 pub use position::Position;
 pub use quote::{Quote, TradeTick};

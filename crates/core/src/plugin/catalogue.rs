@@ -194,7 +194,7 @@ pub const DEFAULT_ENABLED: &[&str] = &[
 /// Defaults whose implementation has not landed yet. They stay disabled in features.yaml (an
 /// unimplemented plugin cannot be enabled) until they do; a test in optifire-plugins keeps this
 /// list equal to "default but not registered".
-pub const DEFAULT_PENDING: &[&str] = &["exec_batch_orders", "diag_slippage_report"];
+pub const DEFAULT_PENDING: &[&str] = &[];
 
 /// The defaults that are enabled in the committed features.yaml today.
 pub fn default_enabled_now() -> impl Iterator<Item = &'static str> {

@@ -4,7 +4,7 @@
 //! clock's now, and nothing later: `MarketView` cuts every series at `now` by binary search, so
 //! look-ahead is impossible by construction, not by discipline.
 
-use crate::domain::{Bar, EquityHistory, Fill, Portfolio, Symbol};
+use crate::domain::{Bar, CostEstimate, EquityHistory, Fill, Portfolio, Symbol};
 use crate::plugin::PluginOutput;
 use crate::Timestamp;
 use std::collections::BTreeMap;
@@ -114,6 +114,18 @@ pub trait ProcessProbe: Send + Sync + Debug {
     fn sample(&self) -> Result<ProcessSample, String>;
 }
 
+/// A fill with what the executor expected when it decided the order: the decision instant and
+/// the expected price and cost journaled with the order. Execution diagnostics compare the two.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ExecutedFill {
+    pub fill: Fill,
+    /// The decision instant of the order (its cycle), when the engine knows the order.
+    pub decided_at: Option<Timestamp>,
+    /// `None` for orders sent without an estimate (no mark or no bar at decision time) or not
+    /// sent by this engine.
+    pub expected: Option<CostEstimate>,
+}
+
 /// Everything a plugin may read during one run.
 #[derive(Debug, Clone, Copy)]
 pub struct Context<'a> {
@@ -121,8 +133,9 @@ pub struct Context<'a> {
     pub market: MarketView<'a>,
     pub portfolio: &'a Portfolio,
     pub equity: &'a EquityHistory,
-    /// Fills since the plugin's previous run (for execution diagnostics).
-    pub recent_fills: &'a [Fill],
+    /// Fills since the plugin's previous run, with their expected prices (for execution
+    /// diagnostics).
+    pub recent_fills: &'a [ExecutedFill],
     /// Outputs produced earlier in this cycle by the plugin's dependencies and others.
     pub cycle_outputs: &'a [PluginOutput],
     pub process: Option<&'a dyn ProcessProbe>,

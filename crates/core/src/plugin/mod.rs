@@ -11,12 +11,14 @@ mod output;
 pub mod recorder;
 pub mod registry;
 pub mod runner;
+pub mod shaping;
 
 pub use catalogue::Category;
-pub use context::{Context, MarketData, MarketView, ProcessProbe, ProcessSample};
+pub use context::{Context, ExecutedFill, MarketData, MarketView, ProcessProbe, ProcessSample};
 pub use output::{Output, PluginOutput};
 pub use registry::{Availability, Registry, RegistryError};
 pub use runner::{Budget, PluginHealth, RunReport, Runner, RunnerPolicy};
+pub use shaping::{OrderShaper, ShapeNote, ShapeResult, ShapingReport};
 
 use serde::{Deserialize, Serialize};
 
@@ -85,4 +87,11 @@ pub trait Plugin: Send {
         }
     }
     fn run(&mut self, ctx: &Context<'_>) -> Result<Vec<Output>, PluginError>;
+    /// Execution plugins that reshape the executor's orders (batching, netting, MOC) return
+    /// themselves here. A method rather than an `Output` because the orders exist only after
+    /// the planner ran, which is after every plugin of the cycle: an output could describe a
+    /// policy but not act on orders, and the algorithm would have to live in the engine.
+    fn shaper(&mut self) -> Option<&mut dyn OrderShaper> {
+        None
+    }
 }

@@ -6,9 +6,12 @@
 //! with the reason kept for the dashboard.
 
 pub use crate::config::Budget;
+use crate::domain::PlannedOrder;
 use crate::event::{PluginRunRecord, RunStatus};
 use crate::plugin::measure::{monotonic_secs, thread_cpu_ms, MemMark};
-use crate::plugin::{Context, Output, Plugin, PluginOutput};
+use crate::plugin::shaping::{ShapeResult, ShapingReport, SHAPING_REPORT};
+use crate::plugin::{Context, Output, Plugin, PluginError, PluginOutput};
+use crate::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -135,18 +138,59 @@ impl Runner {
     /// Runs plugin `id` against `ctx`. Never panics and never returns an error: every outcome,
     /// including "unknown plugin" and "disabled", is a record.
     pub fn run(&mut self, id: &str, ctx: &Context<'_>) -> RunReport {
+        self.measured(id, ctx.now, |p| p.run(ctx))
+    }
+
+    /// Lets plugin `id` reshape `orders` through its `Plugin::shaper`, measured, contained and
+    /// budgeted like a run. The result is `None` when the plugin is missing, disabled, offers
+    /// no shaper, fails or panics: the caller then keeps `orders` as they were. The report's
+    /// one output is the `order_shaping` report (orders in, orders out, notes).
+    pub fn shape(
+        &mut self,
+        id: &str,
+        now: Timestamp,
+        orders: &[PlannedOrder],
+    ) -> (Option<ShapeResult>, RunReport) {
+        let mut result = None;
+        let report = self.measured(id, now, |p| match p.shaper() {
+            None => Err(PluginError::Failed(format!("{id} offers no order shaper"))),
+            Some(s) => {
+                let r = s.shape(now, orders);
+                let body = serde_json::to_value(ShapingReport::new(orders, &r))
+                    .map_err(|e| PluginError::Failed(format!("shaping report: {e}")))?;
+                result = Some(r);
+                Ok(vec![Output::Report {
+                    name: SHAPING_REPORT.to_string(),
+                    body,
+                }])
+            }
+        });
+        if report.record.status != RunStatus::Ok {
+            result = None;
+        }
+        (result, report)
+    }
+
+    /// Runs `f` on plugin `id` with CPU, memory and panic accounting, budget checks and the
+    /// disabling policy: the one path every plugin call takes.
+    fn measured(
+        &mut self,
+        id: &str,
+        now: Timestamp,
+        f: impl FnOnce(&mut dyn Plugin) -> Result<Vec<Output>, PluginError>,
+    ) -> RunReport {
         let policy = self.policy;
         let Some(m) = self.plugins.get_mut(id) else {
-            return skipped(id, ctx, format!("plugin {id} is not loaded"));
+            return skipped(id, now, format!("plugin {id} is not loaded"));
         };
         if let Some(reason) = &m.health.disabled {
-            return skipped(id, ctx, format!("disabled: {reason}"));
+            return skipped(id, now, format!("disabled: {reason}"));
         }
 
         let mem = MemMark::start();
         let cpu0 = thread_cpu_ms();
         let wall0 = monotonic_secs();
-        let result = catch_unwind(AssertUnwindSafe(|| m.plugin.run(ctx)));
+        let result = catch_unwind(AssertUnwindSafe(|| f(m.plugin.as_mut())));
         let cpu_ms = thread_cpu_ms() - cpu0;
         let wall_ms = (monotonic_secs() - wall0) * 1e3;
         let mem_bytes = mem.peak_bytes();
@@ -168,7 +212,7 @@ impl Runner {
             .filter_map(|o| match check_output(&o) {
                 Ok(()) => Some(PluginOutput {
                     plugin_id: id.to_string(),
-                    ts: ctx.now,
+                    ts: now,
                     output: o,
                 }),
                 Err(why) => {
@@ -232,7 +276,7 @@ impl Runner {
         RunReport {
             record: PluginRunRecord {
                 plugin_id: id.to_string(),
-                started_at: ctx.now,
+                started_at: now,
                 cpu_ms,
                 wall_ms,
                 mem_bytes,
@@ -248,11 +292,11 @@ impl Runner {
     }
 }
 
-fn skipped(id: &str, ctx: &Context<'_>, message: String) -> RunReport {
+fn skipped(id: &str, now: Timestamp, message: String) -> RunReport {
     RunReport {
         record: PluginRunRecord {
             plugin_id: id.to_string(),
-            started_at: ctx.now,
+            started_at: now,
             cpu_ms: 0.0,
             wall_ms: 0.0,
             mem_bytes: None,

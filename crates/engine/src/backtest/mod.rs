@@ -19,7 +19,9 @@ pub use metrics::{compute as compute_metrics, Metrics};
 pub use outputs::{write_outputs, OutputError};
 pub use shared_sim::SharedSim;
 
-use crate::cycle::{ClosedTrade, Engine, EngineError, EngineOptions, EngineParts, Strategy};
+use crate::cycle::{
+    ClosedTrade, CycleReport, Engine, EngineError, EngineOptions, EngineParts, Strategy,
+};
 use crate::exec::{sim_model, Executor, NoBackoff, RetryPolicy};
 use chrono::NaiveDate;
 use optifire_core::bus::Bus;
@@ -27,10 +29,11 @@ use optifire_core::calendar::NyseCalendar;
 use optifire_core::clock::SimulatedClock;
 use optifire_core::config::{CommissionKind, Config, Features, FillRule};
 use optifire_core::data::Frequency;
-use optifire_core::domain::{EquityPoint, Fill, Order};
-use optifire_core::plugin::{Registry, RunnerPolicy};
+use optifire_core::domain::{EquityPoint, Fill, Money, Order};
+use optifire_core::plugin::{ProcessProbe, Registry, RunnerPolicy};
 use optifire_core::store::{SqliteStore, Store};
 use optifire_core::Timestamp;
+use optifire_plugins::infra::procfs::ProcFsProbe;
 use optifire_venues::sim::CommissionModel;
 use optifire_venues::{SessionInfo, SimConfig, SimExchange};
 use rust_decimal::prelude::FromPrimitive;
@@ -86,6 +89,9 @@ pub struct BacktestSpec {
     /// Trade share counts from this strategy instead of combined plugin targets.
     pub strategy: Option<Box<dyn Strategy>>,
     pub options: EngineOptions,
+    /// What `infra_psutil_health` reads: this process, via /proc, by default. Its readings go
+    /// to the store only and never into a decision, so outputs stay deterministic.
+    pub process: Option<Arc<dyn ProcessProbe>>,
 }
 
 impl std::fmt::Debug for BacktestSpec {
@@ -122,6 +128,7 @@ impl BacktestSpec {
                 record_misfires: false,
                 ..EngineOptions::default()
             },
+            process: Some(Arc::new(ProcFsProbe::default())),
         }
     }
 }
@@ -138,6 +145,8 @@ pub struct BacktestResult {
     pub cycles: usize,
     /// Problems the engine reported during the run.
     pub errors: Vec<String>,
+    /// The run's store (in memory): plugin runs, outputs, orders, journal, events.
+    pub store: Arc<dyn Store>,
 }
 
 /// The exchange `config.execution` describes, and notes on what it cannot express.
@@ -179,165 +188,257 @@ pub fn sim_config(config: &Config, notes: &mut Vec<String>) -> SimConfig {
 
 /// Runs a backtest. See the module doc for the order of events at each instant.
 pub fn run_backtest(spec: BacktestSpec) -> Result<BacktestResult, BacktestError> {
-    let BacktestSpec {
-        mut config,
-        features,
-        registry,
-        data,
-        from,
-        to,
-        sim,
-        strategy,
-        options,
-    } = spec;
-    let mut notes = Vec::new();
-    let loaded = load_backtest_data(&data)?;
-    if loaded.dropped_rows > 0 {
-        notes.push(format!(
-            "{} data row(s) left out because the validator flagged them: {}",
-            loaded.dropped_rows,
-            loaded
-                .defects
-                .iter()
-                .map(|d| d.to_string())
-                .collect::<Vec<_>>()
-                .join("; ")
-        ));
-    }
-    let daily = loaded
-        .frequency
-        .values()
-        .all(|f| matches!(f, Frequency::Daily(_)));
-    if daily && config.risk.rth_only && strategy.is_none() {
-        // A daily bar is known at 16:00, the instant the session ends, so the regular-hours
-        // rule would refuse every decision; orders made then fill at the next session's open,
-        // inside regular hours.
-        config.risk.rth_only = false;
-        notes.push(
-            "risk.rth_only not applied: daily bars are decided at the 16:00 close and their \
-             orders fill at the next session's open"
-                .into(),
-        );
-    }
-    let sim_cfg = match sim {
-        Some(s) => s,
-        None => sim_config(&config, &mut notes),
-    };
-    let initial = sim_cfg.starting_cash;
-    config.system.initial_cash = initial;
+    let mut run = BacktestRun::new(spec)?;
+    while run.step().is_some() {}
+    run.finish()
+}
 
-    // Bars after `to` never enter; the timeline starts at `from`.
-    let mut market = optifire_core::plugin::MarketData::new();
-    for s in loaded.market.symbols() {
-        let bars: Vec<_> = loaded
-            .market
-            .view(Timestamp(i64::MAX))
-            .bars(s)
-            .iter()
-            .filter(|b| to.is_none_or(|t| b.ts.ny_date() <= t))
-            .cloned()
-            .collect();
-        if !bars.is_empty() {
-            market.insert(s.clone(), bars).map_err(BacktestError::Sim)?;
+/// A backtest in progress, one instant at a time (`step`), for benchmarks and tools that watch
+/// each cycle; `run_backtest` is `new`, `step` until `None`, `finish`.
+pub struct BacktestRun {
+    engine: Engine,
+    shared: SharedSim,
+    store: Arc<dyn Store>,
+    clock: SimulatedClock,
+    calendar: NyseCalendar,
+    frequency: BTreeMap<optifire_core::domain::Symbol, Frequency>,
+    bars_by_symbol: BTreeMap<optifire_core::domain::Symbol, Vec<optifire_core::domain::Bar>>,
+    cursor: BTreeMap<optifire_core::domain::Symbol, usize>,
+    timeline: Vec<Timestamp>,
+    next: usize,
+    initial: Money,
+    notes: Vec<String>,
+    errors: Vec<String>,
+    /// Set when the run cannot go on; `finish` returns it.
+    fatal: Option<BacktestError>,
+}
+
+impl std::fmt::Debug for BacktestRun {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BacktestRun")
+            .field("next", &self.next)
+            .field("cycles", &self.timeline.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl BacktestRun {
+    /// Loads the data and builds the engine, the exchange and the store.
+    pub fn new(spec: BacktestSpec) -> Result<BacktestRun, BacktestError> {
+        let BacktestSpec {
+            mut config,
+            features,
+            registry,
+            data,
+            from,
+            to,
+            sim,
+            strategy,
+            options,
+            process,
+        } = spec;
+        let mut notes = Vec::new();
+        let loaded = load_backtest_data(&data)?;
+        if loaded.dropped_rows > 0 {
+            notes.push(format!(
+                "{} data row(s) left out because the validator flagged them: {}",
+                loaded.dropped_rows,
+                loaded
+                    .defects
+                    .iter()
+                    .map(|d| d.to_string())
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ));
         }
-    }
-    let timeline: Vec<Timestamp> = market
-        .timeline()
-        .into_iter()
-        .filter(|t| from.is_none_or(|f| t.ny_date() >= f))
-        .collect();
-    let Some(&start) = timeline.first() else {
-        return Err(BacktestError::EmptyRange { from, to });
-    };
+        let daily = loaded
+            .frequency
+            .values()
+            .all(|f| matches!(f, Frequency::Daily(_)));
+        if daily && config.risk.rth_only && strategy.is_none() {
+            // A daily bar is known at 16:00, the instant the session ends, so the regular-hours
+            // rule would refuse every decision; orders made then fill at the next session's open,
+            // inside regular hours.
+            config.risk.rth_only = false;
+            notes.push(
+                "risk.rth_only not applied: daily bars are decided at the 16:00 close and their \
+             orders fill at the next session's open"
+                    .into(),
+            );
+        }
+        let sim_cfg = match sim {
+            Some(s) => s,
+            None => sim_config(&config, &mut notes),
+        };
+        let initial = sim_cfg.starting_cash;
+        config.system.initial_cash = initial;
 
-    let exchange = Arc::new(Mutex::new(
-        SimExchange::new(sim_cfg).map_err(|e| BacktestError::Sim(e.to_string()))?,
-    ));
-    let shared = SharedSim(exchange);
-    let store: Arc<dyn Store> =
-        Arc::new(SqliteStore::open_in_memory().map_err(|e| BacktestError::Store(e.to_string()))?);
-    let clock = SimulatedClock::new(start);
-    let executor = Executor::new(
-        store.clone(),
-        Box::new(shared.clone()),
-        RetryPolicy::default(),
-        Box::new(NoBackoff),
-    );
-    let bars_by_symbol: BTreeMap<_, Vec<_>> = market
-        .symbols()
-        .map(|s| (s.clone(), market.view(Timestamp(i64::MAX)).bars(s).to_vec()))
-        .collect();
-    let mut engine = Engine::new(EngineParts {
-        config,
-        features,
-        registry,
-        market,
-        store: store.clone(),
-        bus: Bus::new(1024),
-        clock: Arc::new(clock.clone()),
-        executor,
-        process: None,
-        options,
-    })?;
-    if let Some(s) = strategy {
-        engine.set_strategy(s);
+        // Bars after `to` never enter; the timeline starts at `from`.
+        let mut market = optifire_core::plugin::MarketData::new();
+        for s in loaded.market.symbols() {
+            let bars: Vec<_> = loaded
+                .market
+                .view(Timestamp(i64::MAX))
+                .bars(s)
+                .iter()
+                .filter(|b| to.is_none_or(|t| b.ts.ny_date() <= t))
+                .cloned()
+                .collect();
+            if !bars.is_empty() {
+                market.insert(s.clone(), bars).map_err(BacktestError::Sim)?;
+            }
+        }
+        let timeline: Vec<Timestamp> = market
+            .timeline()
+            .into_iter()
+            .filter(|t| from.is_none_or(|f| t.ny_date() >= f))
+            .collect();
+        let Some(&start) = timeline.first() else {
+            return Err(BacktestError::EmptyRange { from, to });
+        };
+
+        let exchange = Arc::new(Mutex::new(
+            SimExchange::new(sim_cfg).map_err(|e| BacktestError::Sim(e.to_string()))?,
+        ));
+        let shared = SharedSim(exchange);
+        let store: Arc<dyn Store> = Arc::new(
+            SqliteStore::open_in_memory().map_err(|e| BacktestError::Store(e.to_string()))?,
+        );
+        let clock = SimulatedClock::new(start);
+        let executor = Executor::new(
+            store.clone(),
+            Box::new(shared.clone()),
+            RetryPolicy::default(),
+            Box::new(NoBackoff),
+        );
+        let bars_by_symbol: BTreeMap<_, Vec<_>> = market
+            .symbols()
+            .map(|s| (s.clone(), market.view(Timestamp(i64::MAX)).bars(s).to_vec()))
+            .collect();
+        let mut engine = Engine::new(EngineParts {
+            config,
+            features,
+            registry,
+            market,
+            store: store.clone(),
+            bus: Bus::new(1024),
+            clock: Arc::new(clock.clone()),
+            executor,
+            process,
+            options,
+        })?;
+        if let Some(s) = strategy {
+            engine.set_strategy(s);
+        }
+
+        let cursor: BTreeMap<_, usize> = bars_by_symbol
+            .iter()
+            .map(|(s, bars)| (s.clone(), bars.partition_point(|b| b.ts < start)))
+            .collect();
+        Ok(BacktestRun {
+            engine,
+            shared,
+            store,
+            clock,
+            calendar: NyseCalendar::new(),
+            frequency: loaded.frequency,
+            bars_by_symbol,
+            cursor,
+            timeline,
+            next: 0,
+            initial,
+            notes,
+            errors: Vec::new(),
+            fatal: None,
+        })
     }
 
-    let calendar = NyseCalendar::new();
-    let mut cursor: BTreeMap<_, usize> = bars_by_symbol
-        .iter()
-        .map(|(s, bars)| (s.clone(), bars.partition_point(|b| b.ts < start)))
-        .collect();
-    let mut errors = Vec::new();
-    for &t in &timeline {
-        if let Err(last) = clock.advance_to(t) {
-            return Err(BacktestError::Sim(format!(
+    /// Instants left to run.
+    pub fn remaining(&self) -> usize {
+        self.timeline.len() - self.next
+    }
+
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// Runs the next instant: the exchange sees the bars that closed then, then the engine's
+    /// cycle runs. `None` when the timeline is done or the clock refused to move.
+    pub fn step(&mut self) -> Option<CycleReport> {
+        let &t = self.timeline.get(self.next)?;
+        self.next += 1;
+        if let Err(last) = self.clock.advance_to(t) {
+            self.fatal = Some(BacktestError::Sim(format!(
                 "clock at {last} cannot go back to {t}"
             )));
+            self.next = self.timeline.len();
+            return None;
         }
-        for (s, bars) in &bars_by_symbol {
-            let Some(i) = cursor.get_mut(s) else { continue };
+        for (s, bars) in &self.bars_by_symbol {
+            let Some(i) = self.cursor.get_mut(s) else {
+                continue;
+            };
             while let Some(bar) = bars.get(*i).filter(|b| b.ts <= t) {
-                let session = match loaded.frequency.get(s) {
+                let session = match self.frequency.get(s) {
                     Some(Frequency::Intraday { .. }) => SessionInfo {
-                        is_session_close: calendar
+                        is_session_close: self
+                            .calendar
                             .session(bar.ts.ny_date())
                             .is_some_and(|x| bar.ts >= x.close),
                     },
                     _ => SessionInfo::close(),
                 };
-                if let Err(e) = shared.lock().on_bar(bar, session) {
-                    errors.push(format!("exchange refused bar: {e}"));
+                if let Err(e) = self.shared.lock().on_bar(bar, session) {
+                    self.errors.push(format!("exchange refused bar: {e}"));
                 }
                 *i += 1;
             }
         }
-        let rep = engine.tick();
-        errors.extend(rep.errors.into_iter().map(|e| format!("{t}: {e}")));
+        let rep = self.engine.tick();
+        self.errors
+            .extend(rep.errors.iter().map(|e| format!("{t}: {e}")));
+        Some(rep)
     }
 
-    let mut orders = store
-        .orders(None, usize::MAX / 2)
-        .map_err(|e| BacktestError::Store(e.to_string()))?;
-    orders.sort_by(|a, b| {
-        (a.request.created_at, &a.request.client_order_id.0)
-            .cmp(&(b.request.created_at, &b.request.client_order_id.0))
-    });
-    let equity = engine.equity().points().to_vec();
-    let fills = engine.fills().to_vec();
-    let closed_trades = engine.closed_trades().to_vec();
-    if !errors.is_empty() {
-        notes.push(format!("{} engine problem(s) during the run", errors.len()));
+    /// The results of the instants run so far.
+    pub fn finish(self) -> Result<BacktestResult, BacktestError> {
+        let BacktestRun {
+            engine,
+            store,
+            timeline,
+            initial,
+            mut notes,
+            errors,
+            fatal,
+            ..
+        } = self;
+        if let Some(e) = fatal {
+            return Err(e);
+        }
+        let mut orders = store
+            .orders(None, usize::MAX / 2)
+            .map_err(|e| BacktestError::Store(e.to_string()))?;
+        orders.sort_by(|a, b| {
+            (a.request.created_at, &a.request.client_order_id.0)
+                .cmp(&(b.request.created_at, &b.request.client_order_id.0))
+        });
+        let equity = engine.equity().points().to_vec();
+        let fills = engine.fills().to_vec();
+        let closed_trades = engine.closed_trades().to_vec();
+        if !errors.is_empty() {
+            notes.push(format!("{} engine problem(s) during the run", errors.len()));
+        }
+        let mut metrics = metrics::compute(initial, &equity, &fills, &closed_trades, notes);
+        metrics.plugin_runs = engine.run_counts().clone();
+        Ok(BacktestResult {
+            metrics,
+            equity,
+            fills,
+            closed_trades,
+            orders,
+            cycles: timeline.len(),
+            errors,
+            store,
+        })
     }
-    let mut metrics = metrics::compute(initial, &equity, &fills, &closed_trades, notes);
-    metrics.plugin_runs = engine.run_counts().clone();
-    Ok(BacktestResult {
-        metrics,
-        equity,
-        fills,
-        closed_trades,
-        orders,
-        cycles: timeline.len(),
-        errors,
-    })
 }

@@ -13,8 +13,8 @@ pub use strategy::{OrderIntent, Strategy};
 
 use crate::combiner::{Combined, Combiner, Contribution};
 use crate::exec::{
-    apply_shapers, estimate_for_order, plan_orders, working_qty, CycleId, Executor, Leg,
-    NetOpposite, OrderShaper, PlanConfig, PlannedOrder, Router, RouterConfig, SubmitReport,
+    estimate_for_order, plan_orders, working_qty, CycleId, Executor, Leg, PlanConfig, PlannedOrder,
+    Router, RouterConfig, SubmitReport,
 };
 use crate::risk::{check_slippage, Mark, RiskEngine, RiskInputs, SlippageCheck};
 use optifire_core::bus::Bus;
@@ -22,13 +22,14 @@ use optifire_core::calendar::NyseCalendar;
 use optifire_core::clock::Clock;
 use optifire_core::config::{Config, Features};
 use optifire_core::domain::{
-    EquityHistory, EquityPoint, Fill, Instrument, Money, OrderType, Portfolio, Price, Symbol,
-    TimeInForce,
+    ClientOrderId, CostEstimate, EquityHistory, EquityPoint, Fill, Instrument, Money, OrderType,
+    Portfolio, Price, Symbol, TimeInForce,
 };
 use optifire_core::event::{Event, RiskDecision, RunStatus, Severity};
 use optifire_core::plugin::recorder::record_run;
 use optifire_core::plugin::{
-    Category, Context, MarketData, PluginOutput, ProcessProbe, Registry, Runner, RunnerPolicy,
+    Category, Context, ExecutedFill, MarketData, PluginOutput, ProcessProbe, Registry, RunReport,
+    Runner, RunnerPolicy,
 };
 use optifire_core::schedule::{Schedule, Scheduler};
 use optifire_core::store::Store;
@@ -108,7 +109,8 @@ pub struct Engine {
     scheduler: Scheduler,
     risk: RiskEngine,
     executor: Executor,
-    shapers: Vec<Box<dyn OrderShaper>>,
+    /// Ids of enabled plugins that shape orders (`Plugin::shaper`), in features order.
+    shapers: Vec<String>,
     router: Router,
     slippage: optifire_core::config::SlippageModel,
     combiner: Combiner,
@@ -132,6 +134,10 @@ pub struct Engine {
     prev: Option<Timestamp>,
     seq: u64,
     fills: Vec<Fill>,
+    /// `fills` with the decision instant and expected cost of their orders (same order).
+    executions: Vec<ExecutedFill>,
+    /// Decision instant and expected cost of every order sent and not yet terminal.
+    expected: BTreeMap<ClientOrderId, (Timestamp, Option<CostEstimate>)>,
     /// Per plugin: how many of `fills` it has seen.
     fills_seen: BTreeMap<String, usize>,
     closed_trades: Vec<ClosedTrade>,
@@ -189,6 +195,7 @@ impl Engine {
         let mut scheduler = Scheduler::default();
         scheduler.set_record_misfires(options.record_misfires);
         let mut risk_plugins = Vec::new();
+        let mut shapers = Vec::new();
         for (id, flags) in features.plugins.iter().filter(|(_, f)| f.enabled) {
             let err = |reason: String| EngineError::Plugin {
                 id: id.clone(),
@@ -206,6 +213,9 @@ impl Engine {
                 .map_err(|e: optifire_core::schedule::ScheduleError| err(e.to_string()))?;
             if meta.category == Category::Risk {
                 risk_plugins.push(id.clone());
+            }
+            if plugin.shaper().is_some() {
+                shapers.push(id.clone());
             }
             runner.add(plugin, flags.budget);
             scheduler
@@ -225,7 +235,7 @@ impl Engine {
             risk: RiskEngine::new(config.risk.clone())
                 .with_benchmark(config.system.benchmark.clone()),
             executor,
-            shapers: vec![Box::new(NetOpposite)],
+            shapers,
             router,
             slippage: config.execution.slippage.clone(),
             combiner: Combiner::new(options.combiner_weights),
@@ -247,6 +257,8 @@ impl Engine {
             prev: None,
             seq: 0,
             fills: Vec::new(),
+            executions: Vec::new(),
+            expected: BTreeMap::new(),
             fills_seen: BTreeMap::new(),
             closed_trades: Vec::new(),
             contributions: Vec::new(),
@@ -335,28 +347,14 @@ impl Engine {
                 market: self.market.view(now),
                 portfolio: &self.portfolio,
                 equity: &self.equity,
-                recent_fills: &self.fills[seen.min(self.fills.len())..],
+                recent_fills: &self.executions[seen.min(self.executions.len())..],
                 cycle_outputs: &outputs,
                 process: self.process.as_deref(),
             };
             let report = self.runner.run(&run.id, &ctx);
-            self.fills_seen.insert(run.id.clone(), self.fills.len());
-            let breaches = self
-                .runner
-                .health(&run.id)
-                .map_or(0, |h| h.consecutive_breaches);
-            if let Err(e) = record_run(self.store.as_ref(), &self.bus, &report, breaches) {
-                rep.errors.push(format!("record run of {}: {e}", run.id));
-            }
-            *self
-                .run_counts
-                .entry(run.id.clone())
-                .or_default()
-                .entry(report.record.status.as_str().to_string())
-                .or_default() += 1;
-            self.last_status
-                .insert(run.id.clone(), report.record.status.clone());
-            outputs.extend(report.outputs);
+            self.fills_seen
+                .insert(run.id.clone(), self.executions.len());
+            outputs.extend(self.account_run(report, &mut rep));
             rep.ran.push(run.id.clone());
         }
         self.seq += 1;
@@ -382,7 +380,7 @@ impl Engine {
         };
         rep.outputs = outputs;
 
-        let mut orders = apply_shapers(&mut self.shapers, now, planned).orders;
+        let mut orders = self.shape(now, planned, &mut rep);
         let view = self.market.view(now);
         for o in &mut orders {
             self.router.route(now, o, None);
@@ -402,6 +400,10 @@ impl Engine {
         }
         let orders = self.slippage_limit(now, orders, &mut rep);
         if !orders.is_empty() {
+            for o in &orders {
+                self.expected
+                    .insert(o.client_order_id(), (o.cycle.ts, o.expected));
+            }
             rep.submit = self.executor.submit_all(now, orders.clone());
         }
         rep.orders = orders;
@@ -411,6 +413,56 @@ impl Engine {
             tracing::warn!(%now, "cycle: {e}");
         }
         rep
+    }
+
+    /// Stores a run, counts it and remembers its status; returns its outputs.
+    fn account_run(&mut self, report: RunReport, rep: &mut CycleReport) -> Vec<PluginOutput> {
+        let id = report.record.plugin_id.clone();
+        let breaches = self
+            .runner
+            .health(&id)
+            .map_or(0, |h| h.consecutive_breaches);
+        if let Err(e) = record_run(self.store.as_ref(), &self.bus, &report, breaches) {
+            rep.errors.push(format!("record run of {id}: {e}"));
+        }
+        *self
+            .run_counts
+            .entry(id.clone())
+            .or_default()
+            .entry(report.record.status.as_str().to_string())
+            .or_default() += 1;
+        self.last_status.insert(id, report.record.status.clone());
+        report.outputs
+    }
+
+    /// The enabled exec plugins' shapers, in features order, each on the previous one's
+    /// output. Each call is a recorded run with an `order_shaping` report. The engine shapes
+    /// each cycle's orders as one batch: they share the cycle's instant, so one window, and
+    /// the planner counts orders still working, so a later cycle never re-sends or opposes
+    /// what an earlier one sent. A shaper that fails leaves the orders as they were (noted).
+    fn shape(
+        &mut self,
+        now: Timestamp,
+        mut orders: Vec<PlannedOrder>,
+        rep: &mut CycleReport,
+    ) -> Vec<PlannedOrder> {
+        if orders.is_empty() {
+            return orders;
+        }
+        for id in self.shapers.clone() {
+            let (result, report) = self.runner.shape(&id, now, &orders);
+            match result {
+                Some(r) => orders = r.orders,
+                None => rep.notes.push(format!(
+                    "{id} did not shape the orders ({}): sent as planned",
+                    report.record.message.as_deref().unwrap_or("no result")
+                )),
+            }
+            let outs = self.account_run(report, rep);
+            rep.outputs.extend(outs);
+            rep.ran.push(id);
+        }
+        orders
     }
 
     /// Combiner targets through the risk engine into planned orders.
@@ -616,6 +668,12 @@ impl Engine {
     fn take_fills(&mut self, now: Timestamp, rep: &mut CycleReport) {
         let applied = self.executor.apply_updates(now);
         rep.errors.extend(applied.errors);
+        let terminal: Vec<ClientOrderId> = applied
+            .orders
+            .iter()
+            .filter(|o| o.status.is_terminal())
+            .map(|o| o.request.client_order_id.clone())
+            .collect();
         for o in applied.orders {
             self.bus.publish(Event::Order(o));
         }
@@ -649,6 +707,12 @@ impl Engine {
                         rep.errors.push(format!("store fill event: {err}"));
                     }
                     self.bus.publish(e);
+                    let known = self.expected.get(&f.client_order_id);
+                    self.executions.push(ExecutedFill {
+                        fill: f.clone(),
+                        decided_at: known.map(|k| k.0),
+                        expected: known.and_then(|k| k.1),
+                    });
                     self.fills.push(f.clone());
                     rep.fills.push(f);
                 }
@@ -667,6 +731,10 @@ impl Engine {
                     rep.errors.push(msg);
                 }
             }
+        }
+        // Fills are applied first, so a terminal order's last fill still finds its expectation.
+        for id in terminal {
+            self.expected.remove(&id);
         }
     }
 

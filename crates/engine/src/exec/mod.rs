@@ -22,6 +22,6 @@ pub use planner::{
     plan_orders, working_qty, CycleId, Leg, Plan, PlanConfig, PlanNote, PlannedOrder,
 };
 pub use router::{RouteDecision, Router, RouterConfig, RouterError};
-pub use shaper::{apply_shapers, NetOpposite, OrderShaper, ShapeNote, ShapeResult};
+pub use shaper::{apply_shapers, OrderShaper, ShapeNote, ShapeResult};
 pub use slippage::{estimate, estimate_cost_bps, estimate_for_order, sim_model, CostEstimate};
 pub use updates::AppliedUpdates;

@@ -3,87 +3,14 @@
 //! It is where whole-share rounding, closing of dropped symbols, long/short flips and dust are
 //! decided, so every such decision is written down once, as a `PlanNote`, and none is silent.
 
+pub use optifire_core::domain::{CycleId, Leg, PlannedOrder};
 use optifire_core::domain::{
-    ClientOrderId, Instrument, Order, OrderRequest, OrderType, Portfolio, Quantity, Side, Symbol,
-    TimeInForce,
+    Instrument, Order, OrderType, Portfolio, Quantity, Side, Symbol, TimeInForce,
 };
-use optifire_core::Timestamp;
 use rust_decimal::prelude::FromPrimitive;
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
-
-use super::client_id::client_order_id;
-use super::slippage::CostEstimate;
-
-/// Identifies one decision cycle: its decision instant and its sequence number. Part of every
-/// client order id, so two cycles never share ids and a replay of one cycle always does.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub struct CycleId {
-    pub ts: Timestamp,
-    pub seq: u64,
-}
-
-/// What an order does to its position.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Leg {
-    /// Changes the position without crossing zero (increase, reduce, or open from flat).
-    Adjust,
-    /// Brings the position to exactly zero, before an `Open` leg on the other side.
-    Close,
-    /// Opens the other side after a `Close` leg.
-    Open,
-}
-
-impl Leg {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Leg::Adjust => "adjust",
-            Leg::Close => "close",
-            Leg::Open => "open",
-        }
-    }
-}
-
-/// An order the executor intends to send. Shapers and the router may change it; its client
-/// order id is always derived from its current fields, so a changed order gets a new id.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct PlannedOrder {
-    pub cycle: CycleId,
-    pub symbol: Symbol,
-    pub side: Side,
-    /// Positive; on the instrument's quantity grid.
-    pub qty: Quantity,
-    pub leg: Leg,
-    pub instrument: Instrument,
-    /// The mark the order was sized at; `None` only for a close of a position without a mark.
-    pub reference_price: Option<f64>,
-    /// `Market`/`Day` from the planner; the router may change both.
-    pub order_type: OrderType,
-    pub tif: TimeInForce,
-    /// Expected cost and price, filled in before submission (see `slippage`).
-    pub expected: Option<CostEstimate>,
-}
-
-impl PlannedOrder {
-    pub fn client_order_id(&self) -> ClientOrderId {
-        client_order_id(self.cycle, &self.symbol, self.side, self.qty, self.leg)
-    }
-
-    /// The broker request. `created_at` is the cycle's instant, so a resend is byte-identical.
-    pub fn to_request(&self) -> OrderRequest {
-        OrderRequest {
-            client_order_id: self.client_order_id(),
-            symbol: self.symbol.clone(),
-            side: self.side,
-            qty: self.qty,
-            order_type: self.order_type,
-            tif: self.tif,
-            created_at: self.cycle.ts,
-        }
-    }
-}
 
 /// Planner settings.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -6,22 +6,11 @@
 //! fills agree by construction.
 
 use optifire_core::config::SlippageModel as SlippageConfig;
+pub use optifire_core::domain::CostEstimate;
 use optifire_core::domain::{OrderType, Quantity, Side};
 use optifire_venues::sim::SlippageModel;
 use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
 use rust_decimal::Decimal;
-use serde::{Deserialize, Serialize};
-
-/// What the executor expects to pay, stored in the journal payload under `"expected"`.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-pub struct CostEstimate {
-    /// The reference price (quote mid, else the mark) the cost is measured from.
-    pub mid: f64,
-    /// Half spread plus impact, basis points of `mid`.
-    pub cost_bps: f64,
-    /// `mid × (1 + cost)` for buys, `mid × (1 − cost)` for sells; a limit order's limit.
-    pub price: f64,
-}
 
 /// The simulated exchange's model for the configured costs.
 ///

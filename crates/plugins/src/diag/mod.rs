@@ -1,0 +1,3 @@
+//! Diagnostics plugins: reports on how the system trades, for the dashboard and the store.
+
+pub mod slippage_report;
