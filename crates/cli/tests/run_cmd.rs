@@ -87,7 +87,7 @@ fn run_serves_health_writes_the_store_and_stops_on_sigint() {
     let health = get(&addr, "/health");
     assert!(health.starts_with("HTTP/1.1 200"), "{health}");
     // Everything else needs a login.
-    assert!(get(&addr, "/api/v1/orders").starts_with("HTTP/1.1 401"));
+    assert!(get(&addr, "/api/v1/events").starts_with("HTTP/1.1 401"));
 
     // The engine writes the store the server reads: wait (bounded) for the replay's first
     // equity points.
