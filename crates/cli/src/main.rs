@@ -54,6 +54,8 @@ enum Command {
     /// Manage HTTP API users (add, TOTP enrolment).
     #[command(subcommand)]
     User(commands::user::UserCmd),
+    /// Run the engine (paper by default, --live for real money) and the HTTP API together.
+    Run(commands::run::RunArgs),
     /// Serve the HTTP API over an existing store (the engine is not run).
     Serve {
         #[arg(long, default_value = "configs")]
@@ -87,6 +89,7 @@ fn main() -> ExitCode {
         Command::Calendar { year } => commands::calendar::run(year, &mut out),
         Command::User(c) => commands::user::run(c, &mut out),
         Command::Serve { config, db } => commands::serve::run(&config, &db),
+        Command::Run(a) => commands::run::run(a, &mut out),
     }
     .and_then(|code| out.flush().map(|_| code).map_err(Into::into));
     match result {

@@ -6,6 +6,7 @@
 pub mod backtest;
 pub mod combiner;
 pub mod cycle;
+pub mod drivers;
 pub mod exec;
 pub mod reconcile;
 pub mod risk;

@@ -6,5 +6,6 @@ pub mod config;
 pub mod data;
 pub mod features;
 pub mod plugins;
+pub mod run;
 pub mod serve;
 pub mod user;

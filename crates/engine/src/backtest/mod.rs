@@ -19,10 +19,11 @@ pub use metrics::{compute as compute_metrics, Metrics};
 pub use outputs::{write_outputs, OutputError};
 pub use shared_sim::SharedSim;
 
-use crate::cycle::{
-    ClosedTrade, CycleReport, Engine, EngineError, EngineOptions, EngineParts, Strategy,
+use crate::cycle::{ClosedTrade, CycleReport, Engine, EngineError, EngineOptions, Strategy};
+use crate::drivers::setup::{
+    build_engine, load_replay, relax_rth_for_daily_bars, session_of, EngineSpec,
 };
-use crate::exec::{sim_model, Executor, NoBackoff, RetryPolicy};
+use crate::exec::{sim_model, NoBackoff};
 use chrono::NaiveDate;
 use optifire_core::bus::Bus;
 use optifire_core::calendar::NyseCalendar;
@@ -35,7 +36,7 @@ use optifire_core::store::{SqliteStore, Store};
 use optifire_core::Timestamp;
 use optifire_plugins::infra::procfs::ProcFsProbe;
 use optifire_venues::sim::CommissionModel;
-use optifire_venues::{SessionInfo, SimConfig, SimExchange};
+use optifire_venues::{SimConfig, SimExchange};
 use rust_decimal::prelude::FromPrimitive;
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
@@ -237,65 +238,24 @@ impl BacktestRun {
             options,
             process,
         } = spec;
-        let mut notes = Vec::new();
-        let loaded = load_backtest_data(&data)?;
-        if loaded.dropped_rows > 0 {
-            notes.push(format!(
-                "{} data row(s) left out because the validator flagged them: {}",
-                loaded.dropped_rows,
-                loaded
-                    .defects
-                    .iter()
-                    .map(|d| d.to_string())
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            ));
-        }
-        let daily = loaded
-            .frequency
-            .values()
-            .all(|f| matches!(f, Frequency::Daily(_)));
-        if daily && config.risk.rth_only && strategy.is_none() {
-            // A daily bar is known at 16:00, the instant the session ends, so the regular-hours
-            // rule would refuse every decision; orders made then fill at the next session's open,
-            // inside regular hours.
-            config.risk.rth_only = false;
-            notes.push(
-                "risk.rth_only not applied: daily bars are decided at the 16:00 close and their \
-             orders fill at the next session's open"
-                    .into(),
-            );
-        }
+        let replay = load_replay(&data, from, to)?;
+        let mut notes = replay.notes.clone();
+        notes.extend(relax_rth_for_daily_bars(
+            &mut config,
+            &replay.frequency,
+            strategy.is_some(),
+        ));
         let sim_cfg = match sim {
             Some(s) => s,
             None => sim_config(&config, &mut notes),
         };
         let initial = sim_cfg.starting_cash;
         config.system.initial_cash = initial;
-
-        // Bars after `to` never enter; the timeline starts at `from`.
-        let mut market = optifire_core::plugin::MarketData::new();
-        for s in loaded.market.symbols() {
-            let bars: Vec<_> = loaded
-                .market
-                .view(Timestamp(i64::MAX))
-                .bars(s)
-                .iter()
-                .filter(|b| to.is_none_or(|t| b.ts.ny_date() <= t))
-                .cloned()
-                .collect();
-            if !bars.is_empty() {
-                market.insert(s.clone(), bars).map_err(BacktestError::Sim)?;
-            }
-        }
-        let timeline: Vec<Timestamp> = market
-            .timeline()
-            .into_iter()
-            .filter(|t| from.is_none_or(|f| t.ny_date() >= f))
-            .collect();
-        let Some(&start) = timeline.first() else {
+        let Some(&start) = replay.timeline.first() else {
             return Err(BacktestError::EmptyRange { from, to });
         };
+        let market = replay.market;
+        let timeline = replay.timeline;
 
         let exchange = Arc::new(Mutex::new(
             SimExchange::new(sim_cfg).map_err(|e| BacktestError::Sim(e.to_string()))?,
@@ -305,17 +265,11 @@ impl BacktestRun {
             SqliteStore::open_in_memory().map_err(|e| BacktestError::Store(e.to_string()))?,
         );
         let clock = SimulatedClock::new(start);
-        let executor = Executor::new(
-            store.clone(),
-            Box::new(shared.clone()),
-            RetryPolicy::default(),
-            Box::new(NoBackoff),
-        );
         let bars_by_symbol: BTreeMap<_, Vec<_>> = market
             .symbols()
             .map(|s| (s.clone(), market.view(Timestamp(i64::MAX)).bars(s).to_vec()))
             .collect();
-        let mut engine = Engine::new(EngineParts {
+        let engine = build_engine(EngineSpec {
             config,
             features,
             registry,
@@ -323,13 +277,12 @@ impl BacktestRun {
             store: store.clone(),
             bus: Bus::new(1024),
             clock: Arc::new(clock.clone()),
-            executor,
+            broker: Box::new(shared.clone()),
+            backoff: Box::new(NoBackoff),
             process,
             options,
+            strategy,
         })?;
-        if let Some(s) = strategy {
-            engine.set_strategy(s);
-        }
 
         let cursor: BTreeMap<_, usize> = bars_by_symbol
             .iter()
@@ -341,7 +294,7 @@ impl BacktestRun {
             store,
             clock,
             calendar: NyseCalendar::new(),
-            frequency: loaded.frequency,
+            frequency: replay.frequency,
             bars_by_symbol,
             cursor,
             timeline,
@@ -379,15 +332,7 @@ impl BacktestRun {
                 continue;
             };
             while let Some(bar) = bars.get(*i).filter(|b| b.ts <= t) {
-                let session = match self.frequency.get(s) {
-                    Some(Frequency::Intraday { .. }) => SessionInfo {
-                        is_session_close: self
-                            .calendar
-                            .session(bar.ts.ny_date())
-                            .is_some_and(|x| bar.ts >= x.close),
-                    },
-                    _ => SessionInfo::close(),
-                };
+                let session = session_of(bar, self.frequency.get(s), &self.calendar);
                 if let Err(e) = self.shared.lock().on_bar(bar, session) {
                     self.errors.push(format!("exchange refused bar: {e}"));
                 }

@@ -5,9 +5,11 @@
 //! fail-closed risk engine, planner, shapers, router, journal-first submission, fills into the
 //! ledger, an equity point. Nothing here knows which driver is running it.
 
+mod manual;
 mod marks;
 mod strategy;
 
+pub use manual::{ManualOrder, ManualOrderError, ManualOrderPlaced};
 pub use marks::{aligned_returns, ledger_price, marks};
 pub use strategy::{OrderIntent, Strategy};
 
@@ -143,6 +145,8 @@ pub struct Engine {
     closed_trades: Vec<ClosedTrade>,
     /// The latest cycle's combiner contributions (each cycle's are also in its report).
     contributions: Vec<Contribution>,
+    /// The reconciliation halt's gate reason while it is in force (see `manual.rs`).
+    trading_halt: Option<String>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -262,6 +266,7 @@ impl Engine {
             fills_seen: BTreeMap::new(),
             closed_trades: Vec::new(),
             contributions: Vec::new(),
+            trading_halt: None,
         })
     }
 
@@ -476,18 +481,7 @@ impl Engine {
     ) -> Vec<PlannedOrder> {
         let view = self.market.view(now);
         let returns = aligned_returns(&view, &self.benchmark, self.var_lookback);
-        let failed: Vec<String> = self
-            .risk_plugins
-            .iter()
-            .filter(|id| {
-                self.runner.health(id).is_some_and(|h| h.disabled.is_some())
-                    || matches!(
-                        self.last_status.get(*id),
-                        Some(RunStatus::Error) | Some(RunStatus::Panicked)
-                    )
-            })
-            .cloned()
-            .collect();
+        let failed = self.failed_required();
         let pnls: Vec<f64> = self.closed_trades.iter().map(|t| t.pnl.to_f64()).collect();
         let targets = rep.combined.targets.clone();
         let open = self.executor.broker().open_orders();

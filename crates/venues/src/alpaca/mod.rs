@@ -3,6 +3,7 @@
 //! Everything crosses into core types here (`Order`, `Fill`, `Bar`, `BrokerError`,
 //! `VenueUpdate`), so nothing above the venue layer knows it is talking to Alpaca.
 
+pub mod broker;
 pub mod config;
 pub mod convert;
 pub mod errors;
@@ -12,6 +13,7 @@ pub mod retry;
 pub mod stream;
 mod tls;
 
+pub use broker::AlpacaBroker;
 pub use config::{AlpacaConfig, AlpacaCredentials, DataFeed};
 pub use convert::{ConvertError, Timeframe};
 pub use rest::{
