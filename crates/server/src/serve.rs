@@ -4,6 +4,7 @@
 use crate::app::router;
 use crate::db::ServerDb;
 use crate::error::ServerError;
+use crate::log_level::LogLevelControl;
 use crate::state::AppState;
 use optifire_core::bus::Bus;
 use optifire_core::clock::{Clock, RealClock};
@@ -53,6 +54,18 @@ pub fn serve_blocking(
     registry: Registry,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<(), ServerError> {
+    serve_blocking_with_log(config_dir, db_path, registry, env, None)
+}
+
+/// `serve_blocking` with the process's log reload handle, so `/api/v1/log` and the
+/// Diagnostics tab can change log levels at run time.
+pub fn serve_blocking_with_log(
+    config_dir: &Path,
+    db_path: &Path,
+    registry: Registry,
+    env: &dyn Fn(&str) -> Option<String>,
+    log: Option<Arc<dyn LogLevelControl>>,
+) -> Result<(), ServerError> {
     let set = load_dir(config_dir, &registry)?;
     let secrets = Secrets::resolve(&set.config, config_dir, env)?;
     let jwt_secret = secrets.jwt_secret.ok_or(ServerError::MissingJwtSecret)?;
@@ -74,6 +87,9 @@ pub fn serve_blocking(
     let store: Arc<dyn Store> = store;
     let state = AppState::new(manager, store, db, clock, registry, &jwt_secret)?;
     state.persist_config_to(config_dir.to_path_buf());
+    if let Some(log) = log {
+        state.attach_log_control(log);
+    }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
