@@ -72,8 +72,9 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .with_filter_reloading();
     // Lets the server change log levels at run time (ux_log_level_ctrl).
-    let log_handle: std::sync::Arc<dyn optifire_server::LogLevelControl> =
-        std::sync::Arc::new(logging.reload_handle());
+    let log_handle: std::sync::Arc<dyn optifire_server::LogLevelControl> = std::sync::Arc::new(
+        optifire_server::log_level::EnvFilterReload::new(logging.reload_handle()),
+    );
     logging.init();
     let cli = Cli::parse();
     let stdout = std::io::stdout();

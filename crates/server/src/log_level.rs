@@ -19,15 +19,34 @@ pub trait LogLevelControl: Send + Sync + fmt::Debug {
     fn set(&self, directives: &str) -> Result<(), String>;
 }
 
-impl<S: fmt::Debug + 'static> LogLevelControl for reload::Handle<EnvFilter, S> {
+/// The reload handle of an `EnvFilter` layer, whatever subscriber it sits in (the subscriber
+/// type need not be `Debug`, so the handle is wrapped rather than used directly).
+pub struct EnvFilterReload<S> {
+    handle: reload::Handle<EnvFilter, S>,
+}
+
+impl<S> EnvFilterReload<S> {
+    pub fn new(handle: reload::Handle<EnvFilter, S>) -> Self {
+        EnvFilterReload { handle }
+    }
+}
+
+impl<S> fmt::Debug for EnvFilterReload<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EnvFilterReload").finish_non_exhaustive()
+    }
+}
+
+impl<S: 'static> LogLevelControl for EnvFilterReload<S> {
     fn current(&self) -> String {
-        self.with_current(ToString::to_string)
+        self.handle
+            .with_current(ToString::to_string)
             .unwrap_or_else(|e| format!("<unavailable: {e}>"))
     }
 
     fn set(&self, directives: &str) -> Result<(), String> {
         let filter = EnvFilter::try_new(directives).map_err(|e| e.to_string())?;
-        self.reload(filter).map_err(|e| e.to_string())
+        self.handle.reload(filter).map_err(|e| e.to_string())
     }
 }
 

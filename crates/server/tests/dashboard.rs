@@ -236,7 +236,10 @@ async fn log_levels_change_at_run_time() {
     let (layer, handle) =
         tracing_subscriber::reload::Layer::new(tracing_subscriber::EnvFilter::new("warn"));
     let _sub = tracing_subscriber::registry().with(layer);
-    h.state.attach_log_control(Arc::new(handle));
+    h.state
+        .attach_log_control(Arc::new(optifire_server::log_level::EnvFilterReload::new(
+            handle,
+        )));
     let (t, _) = h.token().await;
     assert_eq!(h.get("/api/v1/log", &t).await.json()["directives"], "warn");
     let r = h
