@@ -106,7 +106,15 @@ impl ContributionChart {
             .disable_y_mesh()
             .light_line_style(WHITE.mix(0.0))
             .label_style((FONT, 12))
-            .x_label_formatter(&|x| format!("{x:.2}"))
+            .x_label_formatter(&|x| {
+                // -0.00 reads like a loss; zero is zero.
+                let s = format!("{x:.2}");
+                if s == "-0.00" {
+                    "0.00".to_string()
+                } else {
+                    s
+                }
+            })
             .y_label_formatter(&label_of)
             .draw()
             .map_err(ChartError::draw)?;

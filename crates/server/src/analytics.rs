@@ -142,8 +142,9 @@ pub fn risk_metrics(
         } else {
             f64::NAN
         },
-        drawdown: -current_dd,
-        max_drawdown: -max_dd,
+        // As positive fractions; a zero drawdown stays 0, not -0.
+        drawdown: if current_dd < 0.0 { -current_dd } else { 0.0 },
+        max_drawdown: if max_dd < 0.0 { -max_dd } else { 0.0 },
         var,
     })
 }

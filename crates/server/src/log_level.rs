@@ -132,14 +132,15 @@ mod tests {
         use tracing_subscriber::layer::SubscriberExt;
         let (layer, handle) = reload::Layer::new(EnvFilter::new("warn"));
         let _subscriber = tracing_subscriber::registry().with(layer);
-        assert_eq!(LogLevelControl::current(&handle), "warn");
-        LogLevelControl::set(&handle, "info,optifire_engine=debug").unwrap();
-        let now = LogLevelControl::current(&handle);
+        let c = EnvFilterReload::new(handle);
+        assert_eq!(c.current(), "warn");
+        c.set("info,optifire_engine=debug").unwrap();
+        let now = c.current();
         assert!(
             now.contains("optifire_engine=debug") && now.contains("info"),
             "{now}"
         );
-        assert!(LogLevelControl::set(&handle, "x=notalevel").is_err());
-        assert!(LogLevelControl::current(&handle).contains("optifire_engine=debug"));
+        assert!(c.set("x=notalevel").is_err());
+        assert!(c.current().contains("optifire_engine=debug"));
     }
 }

@@ -227,10 +227,45 @@ async fn log_in_and_screenshot_every_tab() {
 
     let h = harness();
     let (_engine, bus) = attach_fake(&h, 256);
-    // One open order for the cancel button (the stand-in engine knows it as `open-1`).
+    // One open order for the cancel button (the stand-in engine knows it as `open-1`), and a
+    // month of closes and two signals so every chart has something to draw.
     {
         use optifire_core::domain::*;
         use optifire_core::store::Store;
+        use rust_decimal::Decimal;
+        let mut e = Decimal::from(100_000);
+        let steps = ["-0.02", "0.01", "0.005", "0.015", "-0.007", "0.003"];
+        for d in 0..40i64 {
+            if d > 0 {
+                e *= Decimal::ONE
+                    + steps[(d as usize) % steps.len()]
+                        .parse::<Decimal>()
+                        .unwrap();
+            }
+            h.store
+                .insert_equity(&EquityPoint {
+                    ts: Timestamp::from_secs(1_699_995_600 + d * 86_400),
+                    equity: Money(e),
+                    cash: Money(e / Decimal::from(2)),
+                    gross_exposure: Money(e / Decimal::from(2)),
+                })
+                .unwrap();
+        }
+        let sig = |p: &str, s: &str, v: f64| optifire_core::plugin::PluginOutput {
+            plugin_id: p.into(),
+            ts: Timestamp::from_secs(1_699_995_600),
+            output: optifire_core::plugin::Output::Signal {
+                symbol: s.into(),
+                value: Signal::new(v).unwrap(),
+            },
+        };
+        h.store
+            .insert_outputs(&[
+                sig("alpha_vix_regime", "SPY", 0.6),
+                sig("alpha_cross_asset_corr", "SPY", -0.2),
+                sig("alpha_cross_asset_corr", "TLT", 0.4),
+            ])
+            .unwrap();
         h.store
             .journal_intent(&OrderRequest {
                 client_order_id: ClientOrderId("open-1".into()),
@@ -369,6 +404,19 @@ async fn log_in_and_screenshot_every_tab() {
 
     cdp.goto(&format!("{base}/diagnostics")).await;
     cdp.screenshot(&shots.join("4-diagnostics.png")).await;
+
+    // Usable on a phone: the dashboard at 390 px wide, without horizontal scrolling.
+    cdp.call(
+        "Emulation.setDeviceMetricsOverride",
+        json!({"width": 390, "height": 844, "deviceScaleFactor": 2, "mobile": true}),
+    )
+    .await;
+    cdp.goto(&format!("{base}/")).await;
+    let overflow = cdp
+        .eval("document.documentElement.scrollWidth <= window.innerWidth")
+        .await;
+    assert_eq!(overflow, true, "the page scrolls sideways on a phone");
+    cdp.screenshot(&shots.join("5-dashboard-phone.png")).await;
 
     let _ = child.kill();
     let _ = child.wait();
