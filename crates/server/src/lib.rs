@@ -16,6 +16,7 @@ pub mod log_level;
 pub mod routes;
 pub mod security;
 pub mod serve;
+pub mod stall;
 pub mod state;
 pub mod stream;
 pub mod ui;

@@ -5,6 +5,7 @@ use crate::app::router;
 use crate::db::ServerDb;
 use crate::error::ServerError;
 use crate::log_level::LogLevelControl;
+use crate::stall::{PeerAddr, StallGuardListener, WRITE_STALL_TIMEOUT};
 use crate::state::AppState;
 use optifire_core::bus::Bus;
 use optifire_core::clock::{Clock, RealClock};
@@ -34,9 +35,11 @@ pub fn bind_address(api: &ApiConfig) -> Result<SocketAddr, ServerError> {
     Ok(SocketAddr::new(ip, api.port))
 }
 
-/// Serves `state` on `listener` until Ctrl-C.
+/// Serves `state` on `listener` until Ctrl-C. Connections whose peer stops reading are closed
+/// after `stall::WRITE_STALL_TIMEOUT` (a stalled stream client would otherwise stay forever).
 pub async fn serve(state: AppState, listener: TcpListener) -> Result<(), ServerError> {
-    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    let listener = StallGuardListener::new(listener, WRITE_STALL_TIMEOUT);
+    let app = router(state).into_make_service_with_connect_info::<PeerAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;

@@ -7,7 +7,8 @@
 //! 100 SSE clients on loopback (90 reading, 10 that stop reading after the headers, with a
 //! small receive buffer) while events of ~1 KB are published on the bus at a fixed rate. RSS is
 //! read from /proc/self/status before the clients connect, every second while they run, and
-//! after they are gone. Tunable with LOAD_CLIENTS, LOAD_STALLED, LOAD_SECS, LOAD_RATE.
+//! after they are gone. Tunable with LOAD_CLIENTS, LOAD_STALLED, LOAD_SECS, LOAD_RATE and
+//! LOAD_STALL_SECS (the write-stall timeout that closes the stalled clients' connections).
 
 #![allow(clippy::print_stdout)] // the figures are the output
 
@@ -17,6 +18,7 @@ use common::*;
 use optifire_core::event::{Event, Severity};
 use optifire_core::Timestamp;
 use optifire_server::router;
+use optifire_server::stall::{PeerAddr, StallGuardListener};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -87,12 +89,15 @@ async fn hundred_sse_clients_memory_stays_flat() {
     let stalled = env_or("LOAD_STALLED", 10);
     let secs = env_or("LOAD_SECS", 20);
     let rate = env_or("LOAD_RATE", 200);
+    let stall_secs = env_or("LOAD_STALL_SECS", 5);
     let h = harness();
     let (_engine, bus) = attach_fake(&h, 4096);
     let (t, _) = h.token().await;
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let app = router(h.state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+    // As `optifire_server::serve` does, with a shorter stall timeout so the run shows it.
+    let listener = StallGuardListener::new(listener, Duration::from_secs(stall_secs));
+    let app = router(h.state.clone()).into_make_service_with_connect_info::<PeerAddr>();
     tokio::spawn(async move { axum::serve(listener, app).await });
 
     let rss_before = rss_kb();

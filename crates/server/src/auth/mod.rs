@@ -77,7 +77,13 @@ fn client_ip(parts: &Parts, state: &AppState) -> ClientIp {
     let peer = parts
         .extensions
         .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip().to_string());
+        .map(|c| c.0.ip().to_string())
+        .or_else(|| {
+            parts
+                .extensions
+                .get::<ConnectInfo<crate::stall::PeerAddr>>()
+                .map(|c| c.0 .0.ip().to_string())
+        });
     ClientIp(peer.unwrap_or_else(|| "unknown".to_string()))
 }
 
