@@ -8,7 +8,7 @@ use crate::routes::auth::{self as api, LoginBody, TotpBody};
 use crate::state::AppState;
 use crate::ui::html::{esc, page, Flash};
 use axum::extract::State;
-use axum::http::{header, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::{Extension, Form, Json};
 use serde::Deserialize;
@@ -79,11 +79,34 @@ pub async fn form() -> Response {
     login_page(StatusCode::OK, None)
 }
 
+/// A browser names the page a form came from in `Origin`; a login posted from another site
+/// (login CSRF) is refused. Clients that send no `Origin` (curl, old browsers) pass.
+pub fn same_origin(headers: &HeaderMap) -> bool {
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
+        return true;
+    };
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let authority = origin
+        .split_once("://")
+        .map_or(origin, |(_, rest)| rest)
+        .trim_end_matches('/');
+    !host.is_empty() && authority.eq_ignore_ascii_case(host)
+}
+
+const CROSS_SITE: &str = "login form posted from another site; open the login page directly";
+
 pub async fn password(
     State(state): State<AppState>,
     ip: ClientIp,
+    headers: HeaderMap,
     Form(f): Form<PasswordForm>,
 ) -> Response {
+    if !same_origin(&headers) {
+        return login_page(StatusCode::FORBIDDEN, Some(CROSS_SITE));
+    }
     let result = api::login(
         State(state),
         ip,
@@ -102,8 +125,12 @@ pub async fn password(
 pub async fn totp(
     State(state): State<AppState>,
     ip: ClientIp,
+    headers: HeaderMap,
     Form(f): Form<TotpForm>,
 ) -> Response {
+    if !same_origin(&headers) {
+        return login_page(StatusCode::FORBIDDEN, Some(CROSS_SITE));
+    }
     let token = f.token.clone();
     let result = api::totp_step(
         State(state),
@@ -174,4 +201,34 @@ fn with_cookies_of(from: Response, mut to: Response) -> Response {
         to.headers_mut().append(header::SET_COOKIE, c.clone());
     }
     to
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn h(pairs: &[(&str, &str)]) -> HeaderMap {
+        let mut m = HeaderMap::new();
+        for (k, v) in pairs {
+            m.insert(
+                axum::http::HeaderName::from_bytes(k.as_bytes()).unwrap(),
+                v.parse().unwrap(),
+            );
+        }
+        m
+    }
+
+    #[test]
+    fn origin_must_match_host_when_sent() {
+        assert!(same_origin(&h(&[("host", "127.0.0.1:8080")])));
+        assert!(same_origin(&h(&[
+            ("host", "127.0.0.1:8080"),
+            ("origin", "http://127.0.0.1:8080")
+        ])));
+        assert!(!same_origin(&h(&[
+            ("host", "127.0.0.1:8080"),
+            ("origin", "https://evil.example")
+        ])));
+        assert!(!same_origin(&h(&[("origin", "http://127.0.0.1:8080")])));
+    }
 }

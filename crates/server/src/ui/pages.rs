@@ -2,8 +2,8 @@
 //! renders HTML with inline SVG charts; a panel with nothing stored says "no data yet".
 
 use crate::analytics::{
-    allocation_by_plugin, contributions, daily_returns, drawdown_points, risk_metrics,
-    slippage_row, RiskMetrics,
+    allocation_by_plugin, contributions, daily_closes, daily_returns, drawdown_points,
+    risk_metrics, slippage_row, RiskMetrics,
 };
 use crate::auth::AuthUser;
 use crate::error::ApiError;
@@ -25,6 +25,8 @@ const CHART: Size = Size::new(640, 300);
 const NANOS: i64 = 1_000_000_000;
 /// Rows shown in the journal-like tables; the API pages through the rest.
 const ROWS: usize = 50;
+/// Above this many equity points the charts use daily closes.
+const MAX_CHART_POINTS: usize = 2000;
 
 /// `?ok=1&msg=...` after a form post.
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -144,12 +146,18 @@ pub async fn dashboard(
         "<section><h2>Live</h2><p class=\"muted\" id=\"live-status\">connecting…</p>\
          <ul id=\"live-events\" class=\"events\"></ul></section>",
     );
-    // Equity and drawdown (ux_pnl_drawdown_plot).
-    let eq: Vec<(i64, f64)> = points
+    // Equity and drawdown (ux_pnl_drawdown_plot). A long intraday curve is drawn from its daily
+    // closes so the page stays small; the numbers above use every point.
+    let drawn = if points.len() > MAX_CHART_POINTS {
+        daily_closes(&points)
+    } else {
+        points.clone()
+    };
+    let eq: Vec<(i64, f64)> = drawn
         .iter()
         .map(|p| (secs(p.ts), p.equity.to_f64()))
         .collect();
-    let dd: Vec<(i64, f64)> = drawdown_points(&points)
+    let dd: Vec<(i64, f64)> = drawdown_points(&drawn)
         .into_iter()
         .map(|(t, d)| (secs(t), d))
         .collect();
