@@ -79,16 +79,19 @@ pub async fn form() -> Response {
     login_page(StatusCode::OK, None)
 }
 
-/// A browser names the page a form came from in `Origin`; a login posted from another site
-/// (login CSRF) is refused. Clients that send no `Origin` (curl, old browsers) pass.
+/// Refuses a login posted from another site (login CSRF). Browsers say where a request comes
+/// from in `Sec-Fetch-Site`; without it, `Origin` must match `Host`. Our pages send no referrer,
+/// so a same-origin post may carry `Origin: null`; that and a missing `Origin` (curl, old
+/// browsers) pass.
 pub fn same_origin(headers: &HeaderMap) -> bool {
-    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
+    let get = |h: header::HeaderName| headers.get(h).and_then(|v| v.to_str().ok());
+    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+        return matches!(site, "same-origin" | "none");
+    }
+    let Some(origin) = get(header::ORIGIN).filter(|o| *o != "null") else {
         return true;
     };
-    let host = headers
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
+    let host = get(header::HOST).unwrap_or("");
     let authority = origin
         .split_once("://")
         .map_or(origin, |(_, rest)| rest)
@@ -230,5 +233,15 @@ mod tests {
             ("origin", "https://evil.example")
         ])));
         assert!(!same_origin(&h(&[("origin", "http://127.0.0.1:8080")])));
+        assert!(same_origin(&h(&[
+            ("sec-fetch-site", "same-origin"),
+            ("origin", "null")
+        ])));
+        assert!(!same_origin(&h(&[
+            ("sec-fetch-site", "cross-site"),
+            ("host", "a"),
+            ("origin", "http://a")
+        ])));
+        assert!(!same_origin(&h(&[("sec-fetch-site", "same-site")])));
     }
 }
