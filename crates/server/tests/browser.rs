@@ -8,8 +8,11 @@
 //! ```
 //!
 //! Screenshots go to `$BROWSER_SHOTS` (default `target/browser-shots`; the test prints the
-//! folder). The server runs in-process on a loopback port over a temporary store with a stand-in
-//! engine; it will move to `optifire run` on bundled data once that lands.
+//! folder). By default the server runs in-process on a loopback port over a temporary store with
+//! a stand-in engine. With `OPTIFIRE_BIN=target/debug/optifire` the test instead adds the user
+//! with `optifire user add` and starts `optifire serve` on a temporary store (no engine, so the
+//! order steps check the "no engine" notice, and the live event goes through the store); switch
+//! that to `optifire run` on bundled data once it lands.
 
 #![allow(clippy::print_stdout)] // the figures are the output
 
@@ -225,66 +228,19 @@ async fn log_in_and_screenshot_every_tab() {
     std::fs::create_dir_all(&shots).unwrap();
     println!("screenshots: {}", shots.display());
 
-    let h = harness();
-    let (_engine, bus) = attach_fake(&h, 256);
-    // One open order for the cancel button (the stand-in engine knows it as `open-1`), and a
-    // month of closes and two signals so every chart has something to draw.
-    {
-        use optifire_core::domain::*;
-        use optifire_core::store::Store;
-        use rust_decimal::Decimal;
-        let mut e = Decimal::from(100_000);
-        let steps = ["-0.02", "0.01", "0.005", "0.015", "-0.007", "0.003"];
-        for d in 0..40i64 {
-            if d > 0 {
-                e *= Decimal::ONE
-                    + steps[(d as usize) % steps.len()]
-                        .parse::<Decimal>()
-                        .unwrap();
-            }
-            h.store
-                .insert_equity(&EquityPoint {
-                    ts: Timestamp::from_secs(1_699_995_600 + d * 86_400),
-                    equity: Money(e),
-                    cash: Money(e / Decimal::from(2)),
-                    gross_exposure: Money(e / Decimal::from(2)),
-                })
-                .unwrap();
+    let server = match std::env::var_os("OPTIFIRE_BIN") {
+        Some(bin) => Server::binary(PathBuf::from(bin)).await,
+        None => Server::in_process().await,
+    };
+    let base = server.base.clone();
+    println!(
+        "server: {} at {base}",
+        if server.engine {
+            "in-process with a stand-in engine"
+        } else {
+            "optifire serve"
         }
-        let sig = |p: &str, s: &str, v: f64| optifire_core::plugin::PluginOutput {
-            plugin_id: p.into(),
-            ts: Timestamp::from_secs(1_699_995_600),
-            output: optifire_core::plugin::Output::Signal {
-                symbol: s.into(),
-                value: Signal::new(v).unwrap(),
-            },
-        };
-        h.store
-            .insert_outputs(&[
-                sig("alpha_vix_regime", "SPY", 0.6),
-                sig("alpha_cross_asset_corr", "SPY", -0.2),
-                sig("alpha_cross_asset_corr", "TLT", 0.4),
-            ])
-            .unwrap();
-        h.store
-            .journal_intent(&OrderRequest {
-                client_order_id: ClientOrderId("open-1".into()),
-                symbol: "SPY".into(),
-                side: Side::Buy,
-                qty: Quantity(rust_decimal::Decimal::from(3)),
-                order_type: OrderType::Limit {
-                    limit: Price(rust_decimal::Decimal::from(400)),
-                },
-                tif: TimeInForce::Day,
-                created_at: Timestamp::from_secs(T0_SECS),
-            })
-            .unwrap();
-    }
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let app = router(h.state.clone()).into_make_service_with_connect_info::<SocketAddr>();
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    let base = format!("http://{addr}");
+    );
 
     let profile = tempfile::tempdir().unwrap();
     let mut child = Command::new(chromium())
@@ -354,7 +310,7 @@ async fn log_in_and_screenshot_every_tab() {
         const s = document.getElementById('live-status').textContent; \
         if (s === 'live' || Date.now() - t > 10000) r(s); else setTimeout(w, 50); })(); })";
     assert_eq!(cdp.eval(live).await, "live");
-    bus.publish(Event::Alert {
+    server.publish(Event::Alert {
         ts: Timestamp::from_secs(T0_SECS),
         source: "browser-test".into(),
         severity: Severity::Warning,
@@ -380,26 +336,33 @@ async fn log_in_and_screenshot_every_tab() {
     assert!(flash.as_str().unwrap().starts_with("fe_kalman "), "{flash}");
     cdp.screenshot(&shots.join("2-flags.png")).await;
 
-    // Place and cancel an order.
+    // Place and cancel an order (needs an engine; `optifire serve` says it has none).
     cdp.goto(&format!("{base}/orders")).await;
-    cdp.submit(
-        "const f = document.querySelector('form.order-form');\
-         f.symbol.value='SPY'; f.qty.value='5'; f.submit();",
-    )
-    .await;
-    let flash = cdp
-        .eval("document.querySelector('.flash.ok') !== null")
+    if server.engine {
+        cdp.submit(
+            "const f = document.querySelector('form.order-form');\
+             f.symbol.value='SPY'; f.qty.value='5'; f.submit();",
+        )
         .await;
-    assert_eq!(flash, true);
-    cdp.submit("document.querySelector('form[action=\"/ui/orders/open-1/cancel\"]').submit();")
-        .await;
-    let flash = cdp
-        .eval("document.querySelector('.flash').textContent")
-        .await;
-    assert!(
-        flash.as_str().unwrap().contains("pending_cancel"),
-        "{flash}"
-    );
+        let flash = cdp
+            .eval("document.querySelector('.flash.ok') !== null")
+            .await;
+        assert_eq!(flash, true);
+        cdp.submit("document.querySelector('form[action=\"/ui/orders/open-1/cancel\"]').submit();")
+            .await;
+        let flash = cdp
+            .eval("document.querySelector('.flash').textContent")
+            .await;
+        assert!(
+            flash.as_str().unwrap().contains("pending_cancel"),
+            "{flash}"
+        );
+    } else {
+        let note = cdp
+            .eval("document.body.textContent.includes('No engine running')")
+            .await;
+        assert_eq!(note, true);
+    }
     cdp.screenshot(&shots.join("3-orders.png")).await;
 
     cdp.goto(&format!("{base}/diagnostics")).await;
@@ -420,6 +383,7 @@ async fn log_in_and_screenshot_every_tab() {
 
     let _ = child.kill();
     let _ = child.wait();
+    drop(server);
     for f in [
         "0-login",
         "1-dashboard",
@@ -429,4 +393,170 @@ async fn log_in_and_screenshot_every_tab() {
     ] {
         assert!(shots.join(format!("{f}.png")).exists());
     }
+}
+
+/// The server under test: in-process (router over a temporary store, stand-in engine), or the
+/// `optifire` binary given by `OPTIFIRE_BIN` running `serve` on a temporary store with a user
+/// added through `optifire user add`.
+struct Server {
+    base: String,
+    engine: bool,
+    store: std::sync::Arc<optifire_core::store::SqliteStore>,
+    bus: Option<optifire_core::bus::Bus>,
+    child: Option<std::process::Child>,
+    _keep: Option<Harness>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl Server {
+    async fn in_process() -> Server {
+        let h = harness();
+        let (_engine, bus) = attach_fake(&h, 256);
+        seed(&h.store);
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let app = router(h.state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        Server {
+            base: format!("http://{addr}"),
+            engine: true,
+            store: h.store.clone(),
+            bus: Some(bus),
+            child: None,
+            _keep: Some(h),
+            _dir: None,
+        }
+    }
+
+    async fn binary(bin: PathBuf) -> Server {
+        use std::io::Write;
+        let dir = tempfile::tempdir().unwrap();
+        let configs = dir.path().join("configs");
+        std::fs::create_dir_all(&configs).unwrap();
+        let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../configs");
+        let port = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            l.local_addr().unwrap().port()
+        };
+        let config = std::fs::read_to_string(repo.join("config.yaml"))
+            .unwrap()
+            .replace("port: 8080", &format!("port: {port}"));
+        std::fs::write(configs.join("config.yaml"), config).unwrap();
+        std::fs::copy(repo.join("features.yaml"), configs.join("features.yaml")).unwrap();
+        let db = dir.path().join("optifire.db");
+        let mut add = Command::new(&bin)
+            .args(["user", "add", "alice", "--db"])
+            .arg(&db)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
+        writeln!(add.stdin.take().unwrap(), "{PASSWORD}").unwrap();
+        assert!(add.wait().unwrap().success(), "optifire user add failed");
+        let store = std::sync::Arc::new(optifire_core::store::SqliteStore::open(&db).unwrap());
+        seed(&store);
+        let child = Command::new(&bin)
+            .args(["serve", "--config"])
+            .arg(&configs)
+            .arg("--db")
+            .arg(&db)
+            .env("OPTIFIRE_JWT_SECRET", JWT_SECRET)
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
+        let addr = format!("127.0.0.1:{port}");
+        for _ in 0..200 {
+            if TcpStream::connect(&addr).await.is_ok() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        Server {
+            base: format!("http://{addr}"),
+            engine: false,
+            store,
+            bus: None,
+            child: Some(child),
+            _keep: None,
+            _dir: Some(dir),
+        }
+    }
+
+    /// Through the bus when an engine is attached, else into the store the server tails.
+    fn publish(&self, e: Event) {
+        use optifire_core::store::Store;
+        match &self.bus {
+            Some(b) => {
+                b.publish(e);
+            }
+            None => {
+                self.store
+                    .append_event(Timestamp::from_secs(T0_SECS), &e)
+                    .unwrap();
+            }
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(c) = &mut self.child {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+/// A month of closes, three signals and one open order (`open-1`, which the stand-in engine
+/// can cancel), so every chart and table has something to show.
+fn seed(store: &optifire_core::store::SqliteStore) {
+    use optifire_core::domain::*;
+    use optifire_core::store::Store;
+    use rust_decimal::Decimal;
+    let mut e = Decimal::from(100_000);
+    let steps = ["-0.02", "0.01", "0.005", "0.015", "-0.007", "0.003"];
+    for d in 0..40i64 {
+        if d > 0 {
+            e *= Decimal::ONE
+                + steps[(d as usize) % steps.len()]
+                    .parse::<Decimal>()
+                    .unwrap();
+        }
+        store
+            .insert_equity(&EquityPoint {
+                ts: Timestamp::from_secs(1_699_995_600 + d * 86_400),
+                equity: Money(e),
+                cash: Money(e / Decimal::from(2)),
+                gross_exposure: Money(e / Decimal::from(2)),
+            })
+            .unwrap();
+    }
+    let sig = |p: &str, s: &str, v: f64| optifire_core::plugin::PluginOutput {
+        plugin_id: p.into(),
+        ts: Timestamp::from_secs(1_699_995_600),
+        output: optifire_core::plugin::Output::Signal {
+            symbol: s.into(),
+            value: Signal::new(v).unwrap(),
+        },
+    };
+    store
+        .insert_outputs(&[
+            sig("alpha_vix_regime", "SPY", 0.6),
+            sig("alpha_cross_asset_corr", "SPY", -0.2),
+            sig("alpha_cross_asset_corr", "TLT", 0.4),
+        ])
+        .unwrap();
+    store
+        .journal_intent(&OrderRequest {
+            client_order_id: ClientOrderId("open-1".into()),
+            symbol: "SPY".into(),
+            side: Side::Buy,
+            qty: Quantity(Decimal::from(3)),
+            order_type: OrderType::Limit {
+                limit: Price(Decimal::from(400)),
+            },
+            tif: TimeInForce::Day,
+            created_at: Timestamp::from_secs(T0_SECS),
+        })
+        .unwrap();
 }
