@@ -690,8 +690,10 @@ fn log_panel(state: &AppState, user: &AuthUser) -> String {
                 esc(&c.current()),
                 csrf_field(&user.csrf)
             );
+            // "info" preselected: a careless click must not silence the log.
             for l in crate::log_level::LEVELS {
-                let _ = write!(h, "<option value=\"{l}\">{l}</option>");
+                let sel = if l == "info" { " selected" } else { "" };
+                let _ = write!(h, "<option value=\"{l}\"{sel}>{l}</option>");
             }
             h.push_str("</select></label><button type=\"submit\">Set</button></form>");
         }
