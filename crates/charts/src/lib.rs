@@ -4,12 +4,18 @@
 //! draw the same picture from the same numbers. The font is embedded so the bytes do not depend
 //! on the fonts installed on the machine (backtest outputs must be byte-identical between runs).
 
+mod contributions;
+mod distribution;
 mod error;
 mod font;
 mod line;
+mod pie;
 
+pub use contributions::{Bar, ContributionChart};
+pub use distribution::{histogram, DistributionChart, Histogram};
 pub use error::ChartError;
 pub use line::{LineChart, Series};
+pub use pie::{slice_angles, PieChart, Slice, SliceAngles};
 
 /// Font family every chart uses; registered from the embedded DejaVu Sans on first use.
 pub const FONT: &str = "sans-serif";

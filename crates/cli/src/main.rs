@@ -66,13 +66,18 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
+    let logging = tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("OPTIFIRE_LOG")
                 .unwrap_or_else(|_| "warn".into()),
         )
         .with_writer(std::io::stderr)
-        .init();
+        .with_filter_reloading();
+    // Lets the server change log levels at run time (ux_log_level_ctrl).
+    let log_handle: std::sync::Arc<dyn optifire_server::LogLevelControl> = std::sync::Arc::new(
+        optifire_server::log_level::EnvFilterReload::new(logging.reload_handle()),
+    );
+    logging.init();
     let cli = Cli::parse();
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
@@ -88,8 +93,8 @@ fn main() -> ExitCode {
         Command::Backtest(a) => commands::backtest::run(a, &mut out),
         Command::Calendar { year } => commands::calendar::run(year, &mut out),
         Command::User(c) => commands::user::run(c, &mut out),
-        Command::Serve { config, db } => commands::serve::run(&config, &db),
-        Command::Run(a) => commands::run::run(a, &mut out),
+        Command::Serve { config, db } => commands::serve::run(&config, &db, log_handle),
+        Command::Run(a) => commands::run::run(a, &mut out, log_handle),
     }
     .and_then(|code| out.flush().map(|_| code).map_err(Into::into));
     match result {

@@ -1,10 +1,12 @@
 //! The router: which path goes to which handler, and which layers guard it.
 //!
 //! Everything under `/api/v1` except login needs a session; `/health` is open; `/metrics`
-//! checks for itself (see `routes::metrics`).
+//! checks for itself (see `routes::metrics`); the dashboard pages (`ui`) redirect to `/login`.
 
 use crate::auth::require_auth;
-use crate::routes::{audit, auth, config, events, flags, health, metrics, plugins};
+use crate::routes::{
+    account, audit, auth, config, events, flags, health, log, metrics, orders, plugins, stream,
+};
 use crate::security;
 use crate::state::AppState;
 use axum::middleware::from_fn_with_state;
@@ -19,6 +21,16 @@ pub fn router(state: AppState) -> Router {
         .route("/flags", get(flags::list))
         .route("/flags/{id}", post(flags::edit))
         .route("/plugins", get(plugins::list))
+        .route("/plugins/{id}/run", post(plugins::run_now))
+        .route("/orders", get(orders::list).post(orders::place))
+        .route("/orders/{id}", get(orders::get))
+        .route("/orders/{id}/cancel", post(orders::cancel))
+        .route("/positions", get(account::positions))
+        .route("/account", get(account::account))
+        .route("/equity", get(account::equity))
+        .route("/metrics", get(account::metrics))
+        .route("/log", get(log::get).put(log::put))
+        .route("/stream", get(stream::stream))
         .route("/events", get(events::list))
         .route("/audit", get(audit::list))
         .route("/auth/logout", post(auth::logout))
@@ -32,6 +44,7 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", api)
         .route("/health", get(health::health))
         .route("/metrics", get(metrics::metrics))
+        .merge(crate::ui::router(state.clone()))
         .layer(from_fn_with_state(state.clone(), security::headers))
         .with_state(state.clone());
     match security::cors_layer(&state.api().cors_origins) {

@@ -4,6 +4,10 @@
 //! Kept out of the core `Store` trait because nothing in the engine may touch credentials.
 
 use crate::error::ServerError;
+use optifire_core::domain::Symbol;
+use optifire_core::event::Event;
+use optifire_core::store::SignalRecord;
+use optifire_core::Timestamp;
 use rusqlite::{Connection, OptionalExtension};
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -98,6 +102,64 @@ impl ServerDb {
             )
             .optional()?;
         Ok(n.unwrap_or(0))
+    }
+
+    /// Time of the newest equity point, if any (the stream polls this instead of reading the
+    /// whole curve).
+    pub fn latest_equity_ts(&self) -> Result<Option<Timestamp>, ServerError> {
+        let conn = self.lock();
+        let ts: Option<i64> = conn
+            .query_row("SELECT MAX(ts) FROM equity", [], |r| r.get(0))
+            .optional()?
+            .flatten();
+        Ok(ts.map(Timestamp))
+    }
+
+    /// The newest stored events of one kind (`risk`, `alert`, ...), newest first. A row that no
+    /// longer parses (written by another version) is skipped with a warning, not fatal.
+    pub fn events_of_kind(
+        &self,
+        kind: &str,
+        limit: usize,
+    ) -> Result<Vec<(i64, Event)>, ServerError> {
+        let conn = self.lock();
+        let mut st = conn.prepare_cached(
+            "SELECT id, json FROM events WHERE kind = ?1 ORDER BY id DESC LIMIT ?2",
+        )?;
+        let rows = st.query_map(
+            rusqlite::params![kind, i64::try_from(limit).unwrap_or(i64::MAX)],
+            |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)),
+        )?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, json) = row?;
+            match serde_json::from_str::<Event>(&json) {
+                Ok(e) => out.push((id, e)),
+                Err(e) => tracing::warn!(id, error = %e, "stored event does not parse; skipped"),
+            }
+        }
+        Ok(out)
+    }
+
+    /// Each plugin's signals at its newest signal time: what the combiner holds as standing
+    /// signals (plugin id, then symbol order).
+    pub fn latest_signals(&self) -> Result<Vec<SignalRecord>, ServerError> {
+        let conn = self.lock();
+        let mut st = conn.prepare_cached(
+            "SELECT s.plugin_id, s.ts, s.symbol, s.value FROM signals s
+             JOIN (SELECT plugin_id, MAX(ts) AS m FROM signals GROUP BY plugin_id) l
+               ON s.plugin_id = l.plugin_id AND s.ts = l.m
+             ORDER BY s.plugin_id, s.symbol",
+        )?;
+        let rows = st.query_map([], |r| {
+            Ok(SignalRecord {
+                plugin_id: r.get(0)?,
+                ts: Timestamp(r.get(1)?),
+                symbol: Symbol::new(&r.get::<_, String>(2)?),
+                value: r.get(3)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// Remembers a logged-out token until it would have expired.

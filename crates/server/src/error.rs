@@ -1,6 +1,7 @@
 //! Errors: `ServerError` for start-up, the database and user administration; `ApiError` for what
 //! an HTTP caller sees. Internal details are logged, never sent, so no secret can leak by error.
 
+use crate::control::ControlError;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -64,6 +65,14 @@ pub enum ApiError {
         message: String,
         errors: Vec<String>,
     },
+    /// The request needs something this process does not have (no engine attached).
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// The risk engine refused; the rule and reason go to the caller as they are.
+    #[error("refused by risk rule {rule}: {reason}")]
+    Refused { rule: String, reason: String },
+    #[error("unavailable: {0}")]
+    Unavailable(String),
     #[error("too many attempts")]
     TooManyRequests { retry_after_secs: u64 },
     #[error("internal error")]
@@ -82,6 +91,24 @@ impl From<StoreError> for ApiError {
     }
 }
 
+impl From<ControlError> for ApiError {
+    fn from(e: ControlError) -> Self {
+        match e {
+            ControlError::Refused { rule, reason } => ApiError::Refused { rule, reason },
+            ControlError::NotFound { what } => ApiError::NotFound(what),
+            ControlError::Invalid { reason } => ApiError::Unprocessable {
+                message: reason.clone(),
+                errors: vec![reason],
+            },
+            ControlError::Unavailable { reason } => ApiError::Unavailable(reason),
+        }
+    }
+}
+
+/// What the routes that act on the engine answer in `optifire serve`.
+pub const NO_ENGINE: &str =
+    "no engine running in this process (optifire serve is a read-only view; use optifire run)";
+
 impl ApiError {
     pub fn invalid_config(errors: &ConfigErrors) -> Self {
         ApiError::Unprocessable {
@@ -97,6 +124,9 @@ impl ApiError {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::Refused { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -114,6 +144,14 @@ impl IntoResponse for ApiError {
             ApiError::Unprocessable { message, errors } => {
                 serde_json::json!({"error": message, "errors": errors})
             }
+            ApiError::Conflict(why) | ApiError::Unavailable(why) => {
+                serde_json::json!({"error": why})
+            }
+            ApiError::Refused { rule, reason } => serde_json::json!({
+                "error": "refused by the risk engine",
+                "rule": rule,
+                "reason": reason,
+            }),
             ApiError::TooManyRequests { retry_after_secs } => serde_json::json!({
                 "error": "too many failed attempts; try again later",
                 "retry_after_secs": retry_after_secs,

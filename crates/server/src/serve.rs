@@ -4,6 +4,8 @@
 use crate::app::router;
 use crate::db::ServerDb;
 use crate::error::ServerError;
+use crate::log_level::LogLevelControl;
+use crate::stall::{PeerAddr, StallGuardListener, WRITE_STALL_TIMEOUT};
 use crate::state::AppState;
 use optifire_core::bus::Bus;
 use optifire_core::clock::{Clock, RealClock};
@@ -33,9 +35,11 @@ pub fn bind_address(api: &ApiConfig) -> Result<SocketAddr, ServerError> {
     Ok(SocketAddr::new(ip, api.port))
 }
 
-/// Serves `state` on `listener` until Ctrl-C.
+/// Serves `state` on `listener` until Ctrl-C. Connections whose peer stops reading are closed
+/// after `stall::WRITE_STALL_TIMEOUT` (a stalled stream client would otherwise stay forever).
 pub async fn serve(state: AppState, listener: TcpListener) -> Result<(), ServerError> {
-    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    let listener = StallGuardListener::new(listener, WRITE_STALL_TIMEOUT);
+    let app = router(state).into_make_service_with_connect_info::<PeerAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
@@ -52,6 +56,18 @@ pub fn serve_blocking(
     db_path: &Path,
     registry: Registry,
     env: &dyn Fn(&str) -> Option<String>,
+) -> Result<(), ServerError> {
+    serve_blocking_with_log(config_dir, db_path, registry, env, None)
+}
+
+/// `serve_blocking` with the process's log reload handle, so `/api/v1/log` and the
+/// Diagnostics tab can change log levels at run time.
+pub fn serve_blocking_with_log(
+    config_dir: &Path,
+    db_path: &Path,
+    registry: Registry,
+    env: &dyn Fn(&str) -> Option<String>,
+    log: Option<Arc<dyn LogLevelControl>>,
 ) -> Result<(), ServerError> {
     let set = load_dir(config_dir, &registry)?;
     let secrets = Secrets::resolve(&set.config, config_dir, env)?;
@@ -74,6 +90,9 @@ pub fn serve_blocking(
     let store: Arc<dyn Store> = store;
     let state = AppState::new(manager, store, db, clock, registry, &jwt_secret)?;
     state.persist_config_to(config_dir.to_path_buf());
+    if let Some(log) = log {
+        state.attach_log_control(log);
+    }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;

@@ -1,10 +1,15 @@
 //! Shared state of every request: the configuration manager, the store, the server's own
-//! tables, the injected clock and the auth machinery (keys, limiter, revocation list).
+//! tables, the injected clock, the auth machinery (keys, limiter, revocation list), and what a
+//! running process attaches: the engine's control handle and bus, and the log reload handle.
 
 use crate::auth::jwt::JwtKeys;
 use crate::auth::rate_limit::LoginLimiter;
+use crate::control::EngineControl;
 use crate::db::ServerDb;
 use crate::error::ServerError;
+use crate::log_level::LogLevelControl;
+use crate::stream::StreamHub;
+use optifire_core::bus::Bus;
 use optifire_core::clock::Clock;
 use optifire_core::config::{ApiConfig, ConfigManager, Secret};
 use optifire_core::plugin::Registry;
@@ -35,6 +40,11 @@ pub struct Inner {
     /// Where accepted edits are written back (`optifire serve --config DIR`), so they survive a
     /// restart and reach an engine watching the same folder. Unset: in memory and history only.
     config_dir: OnceLock<PathBuf>,
+    /// Set by `optifire run`; absent in `optifire serve` (routes that act answer 409).
+    engine: OnceLock<Arc<dyn EngineControl>>,
+    bus: OnceLock<Bus>,
+    log: OnceLock<Arc<dyn LogLevelControl>>,
+    pub stream: StreamHub,
 }
 
 impl Deref for AppState {
@@ -57,6 +67,7 @@ impl AppState {
         let jwt = JwtKeys::new(jwt_secret)?;
         let now_secs = clock.now().0.div_euclid(NANOS_PER_SEC);
         let revoked = db.revoked_tokens(now_secs)?.into_iter().collect();
+        let first_stream_id = clock.now().0.div_euclid(1000).max(1);
         Ok(AppState(Arc::new(Inner {
             config,
             store,
@@ -67,6 +78,10 @@ impl AppState {
             limiter: LoginLimiter::new(),
             revoked: Mutex::new(revoked),
             config_dir: OnceLock::new(),
+            engine: OnceLock::new(),
+            bus: OnceLock::new(),
+            log: OnceLock::new(),
+            stream: StreamHub::new(first_stream_id),
         })))
     }
 
@@ -74,6 +89,31 @@ impl AppState {
     /// Set once; a second call is ignored.
     pub fn persist_config_to(&self, dir: PathBuf) {
         let _ = self.config_dir.set(dir);
+    }
+
+    /// Connects a running engine: its control handle (manual orders, cancels, run-now) and its
+    /// bus (the live stream). Call before serving; set once, a second call is ignored.
+    pub fn attach_engine(&self, control: Arc<dyn EngineControl>, bus: Bus) {
+        let _ = self.engine.set(control);
+        let _ = self.bus.set(bus);
+        self.stream.ensure_relay(self);
+    }
+
+    /// Lets `/api/v1/log` read and change log levels. Set once.
+    pub fn attach_log_control(&self, control: Arc<dyn LogLevelControl>) {
+        let _ = self.log.set(control);
+    }
+
+    pub fn engine(&self) -> Option<&Arc<dyn EngineControl>> {
+        self.engine.get()
+    }
+
+    pub fn bus(&self) -> Option<&Bus> {
+        self.bus.get()
+    }
+
+    pub fn log_control(&self) -> Option<&Arc<dyn LogLevelControl>> {
+        self.log.get()
     }
 
     pub fn config_dir(&self) -> Option<&Path> {

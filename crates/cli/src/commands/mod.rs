@@ -7,5 +7,6 @@ pub mod data;
 pub mod features;
 pub mod plugins;
 pub mod run;
+mod run_control;
 pub mod serve;
 pub mod user;

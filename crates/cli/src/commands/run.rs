@@ -19,7 +19,8 @@ use optifire_core::store::{SqliteStore, Store};
 use optifire_engine::backtest::sim_config;
 use optifire_engine::drivers::live::{live, LiveSpec, LiveVenue};
 use optifire_engine::drivers::{paper_replay, Pace, PaperSpec, Prepared, RealWaiter};
-use optifire_server::{bind_address, router, AppState, ServerDb};
+use super::run_control::EngineBridge;
+use optifire_server::{bind_address, serve, AppState, LogLevelControl, ServerDb};
 use optifire_venues::alpaca::{AlpacaConfig, AlpacaCredentials};
 use std::io::Write;
 use std::net::SocketAddr;
@@ -214,7 +215,11 @@ async fn shutdown_signal() {
     }
 }
 
-pub fn run(a: RunArgs, out: &mut dyn Write) -> Result<ExitCode> {
+pub fn run(
+    a: RunArgs,
+    out: &mut dyn Write,
+    log: Arc<dyn LogLevelControl>,
+) -> Result<ExitCode> {
     let catalog_registry = optifire_plugins::registry();
     let set = load_dir(&a.config, &catalog_registry)
         .map_err(|e| anyhow!("{e}"))
@@ -265,11 +270,12 @@ pub fn run(a: RunArgs, out: &mut dyn Write) -> Result<ExitCode> {
     let catalog: Arc<dyn PluginCatalog> = registry.clone();
     let history: Arc<dyn ConfigHistory> = sqlite;
     let manager = Arc::new(
-        ConfigManager::new(set, catalog, history, clock.clone(), bus)
+        ConfigManager::new(set, catalog, history, clock.clone(), bus.clone())
             .map_err(|e| anyhow!("{e}"))?,
     );
     let state = AppState::new(manager, store, server_db, clock, registry, &jwt)?;
     state.persist_config_to(a.config.clone());
+    state.attach_log_control(log);
 
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -288,10 +294,12 @@ pub fn run(a: RunArgs, out: &mut dyn Write) -> Result<ExitCode> {
         .spawn(move || prepared.driver.run())
         .context("starting the engine thread")?;
     let served = rt.block_on(async {
-        let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(listener, app)
-            .with_graceful_shutdown(shutdown_signal())
-            .await
+        // Inside the runtime: attaching starts the SSE relay task.
+        state.attach_engine(Arc::new(EngineBridge(handle.clone())), bus);
+        tokio::select! {
+            r = serve(state, listener) => r.map_err(anyhow::Error::from),
+            _ = shutdown_signal() => Ok(()),
+        }
     });
     // Between cycles, the driver sees the stop and returns; the store closes with it.
     handle.stop();

@@ -27,12 +27,24 @@ pub const CSRF_COOKIE: &str = "optifire_csrf";
 pub const CSRF_HEADER: &str = "x-csrf-token";
 
 /// The authenticated caller, put in request extensions by `require_auth`.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct AuthUser {
     pub username: String,
     pub jti: String,
     pub exp: i64,
     pub via_cookie: bool,
+    /// The CSRF value bound in the token; dashboard forms echo it in a hidden field.
+    pub csrf: String,
+}
+
+/// Names the user only; token id and CSRF value stay out of logs.
+impl std::fmt::Debug for AuthUser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthUser")
+            .field("username", &self.username)
+            .field("via_cookie", &self.via_cookie)
+            .finish_non_exhaustive()
+    }
 }
 
 /// The client's address: the TCP peer, or with `api.tls_proxy` the address the proxy appended
@@ -65,7 +77,13 @@ fn client_ip(parts: &Parts, state: &AppState) -> ClientIp {
     let peer = parts
         .extensions
         .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip().to_string());
+        .map(|c| c.0.ip().to_string())
+        .or_else(|| {
+            parts
+                .extensions
+                .get::<ConnectInfo<crate::stall::PeerAddr>>()
+                .map(|c| c.0 .0.ip().to_string())
+        });
     ClientIp(peer.unwrap_or_else(|| "unknown".to_string()))
 }
 
@@ -134,6 +152,7 @@ pub fn authenticate(
         jti: claims.jti,
         exp: claims.exp,
         via_cookie,
+        csrf: claims.csrf,
     })
 }
 

@@ -152,7 +152,7 @@ pub fn respond(
 
 /// Writes the running texts next to the old files and renames them over, so a reader (the
 /// engine's watcher) never sees a half-written file.
-fn persist(state: &AppState, dir: &Path) -> std::io::Result<()> {
+pub(crate) fn persist(state: &AppState, dir: &Path) -> std::io::Result<()> {
     let set = state.config.current();
     for (name, text) in [
         (CONFIG_FILE, &set.config_text),

@@ -61,6 +61,18 @@ pub async fn metrics(
     );
     let _ = writeln!(out, "# TYPE optifire_events_total counter");
     let _ = writeln!(out, "optifire_events_total {events}");
+    let _ = writeln!(
+        out,
+        "# HELP optifire_sse_clients Connected live-stream (SSE) clients."
+    );
+    let _ = writeln!(out, "# TYPE optifire_sse_clients gauge");
+    let _ = writeln!(out, "optifire_sse_clients {}", state.stream.clients());
+    let _ = writeln!(
+        out,
+        "# HELP optifire_sse_dropped_total Stream clients dropped for falling behind."
+    );
+    let _ = writeln!(out, "# TYPE optifire_sse_dropped_total counter");
+    let _ = writeln!(out, "optifire_sse_dropped_total {}", state.stream.dropped());
     if let Some(rss) = process_rss_bytes() {
         let _ = writeln!(
             out,

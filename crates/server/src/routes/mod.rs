@@ -1,13 +1,17 @@
 //! Route handlers, one file per resource.
 
+pub mod account;
 pub mod audit;
 pub mod auth;
 pub mod config;
 pub mod events;
 pub mod flags;
 pub mod health;
+pub mod log;
 pub mod metrics;
+pub mod orders;
 pub mod plugins;
+pub mod stream;
 
 use serde::Deserialize;
 

@@ -40,3 +40,40 @@ pub async fn list(State(state): State<AppState>) -> Result<Json<Value>, ApiError
     }
     Ok(Json(json!({"plugins": items})))
 }
+
+/// `POST /api/v1/plugins/{id}/run`: runs one plugin now through the attached engine (409 in
+/// `optifire serve`); answers with the run as the runtime measured it.
+pub async fn run_now(
+    State(state): State<AppState>,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> axum::response::Response {
+    let result = run_plugin(&state, &id).await;
+    match result {
+        Ok(run) => {
+            let detail = format!("{id} → {}", run.status.as_str());
+            crate::audit::noted(Json(json!({"run": run})), "plugin.run", Some(detail))
+        }
+        Err(e) => {
+            let detail = format!("{id} → {e}");
+            crate::audit::noted(e, "plugin.run", Some(detail))
+        }
+    }
+}
+
+pub async fn run_plugin(
+    state: &AppState,
+    id: &str,
+) -> Result<optifire_core::event::PluginRunRecord, ApiError> {
+    if state.registry.status(id) == optifire_core::plugin::Availability::Unknown {
+        return Err(ApiError::NotFound(format!("plugin {id}")));
+    }
+    let engine = state
+        .engine()
+        .cloned()
+        .ok_or_else(|| ApiError::Conflict(crate::error::NO_ENGINE.into()))?;
+    let id = id.to_string();
+    tokio::task::spawn_blocking(move || engine.run_plugin(&id))
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?
+        .map_err(ApiError::from)
+}

@@ -127,6 +127,41 @@ impl Harness {
         }
     }
 
+    /// A form post (`application/x-www-form-urlencoded`), as a browser sends it.
+    pub async fn form(&self, uri: &str, headers: &[(&str, &str)], body: &str) -> Resp {
+        let mut b = Request::builder().method(Method::POST).uri(uri);
+        for (k, v) in headers {
+            b = b.header(*k, *v);
+        }
+        let mut req = b
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(Body::from(body.to_string()))
+            .unwrap();
+        req.extensions_mut()
+            .insert(ConnectInfo(SocketAddr::from((LOCAL, 40_000))));
+        let resp = self.app.clone().oneshot(req).await.unwrap();
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+        Resp {
+            status,
+            headers,
+            text: String::from_utf8(bytes.to_vec()).unwrap(),
+        }
+    }
+
+    /// The response itself, body unread (for streams).
+    pub async fn open(&self, uri: &str, headers: &[(&str, &str)]) -> axum::response::Response {
+        let mut b = Request::builder().method(Method::GET).uri(uri);
+        for (k, v) in headers {
+            b = b.header(*k, *v);
+        }
+        let mut req = b.body(Body::empty()).unwrap();
+        req.extensions_mut()
+            .insert(ConnectInfo(SocketAddr::from((LOCAL, 40_000))));
+        self.app.clone().oneshot(req).await.unwrap()
+    }
+
     pub async fn login(&self, user: &str, password: &str, ip: [u8; 4]) -> Resp {
         self.call(
             Method::POST,
@@ -159,3 +194,81 @@ impl Harness {
 }
 
 pub const LOCAL: [u8; 4] = [127, 0, 0, 1];
+
+/// A stand-in engine: refuses orders above 100 shares the way a risk rule would, knows one open
+/// order `open-1`, and runs any implemented plugin instantly.
+#[derive(Debug, Default)]
+pub struct FakeEngine {
+    pub placed: std::sync::Mutex<Vec<optifire_server::ManualOrder>>,
+}
+
+pub const REFUSAL_RULE: &str = "max_position_pct";
+pub const REFUSAL_REASON: &str = "SPY would be 14.2% of equity; limit 10%";
+
+impl optifire_server::EngineControl for FakeEngine {
+    fn place_order(
+        &self,
+        order: optifire_server::ManualOrder,
+    ) -> Result<optifire_server::OrderAck, optifire_server::ControlError> {
+        if order.qty.to_f64() > 100.0 {
+            return Err(optifire_server::ControlError::Refused {
+                rule: REFUSAL_RULE.into(),
+                reason: REFUSAL_REASON.into(),
+            });
+        }
+        self.placed.lock().unwrap().push(order);
+        Ok(optifire_server::OrderAck {
+            client_order_id: optifire_core::domain::ClientOrderId("manual-1".into()),
+            status: optifire_core::domain::OrderStatus::New,
+            message: None,
+        })
+    }
+
+    fn cancel_order(
+        &self,
+        id: &optifire_core::domain::ClientOrderId,
+    ) -> Result<optifire_server::OrderAck, optifire_server::ControlError> {
+        if id.0 != "open-1" {
+            return Err(optifire_server::ControlError::NotFound {
+                what: format!("order {id}"),
+            });
+        }
+        Ok(optifire_server::OrderAck {
+            client_order_id: id.clone(),
+            status: optifire_core::domain::OrderStatus::PendingCancel,
+            message: None,
+        })
+    }
+
+    fn run_plugin(
+        &self,
+        plugin_id: &str,
+    ) -> Result<optifire_core::event::PluginRunRecord, optifire_server::ControlError> {
+        Ok(optifire_core::event::PluginRunRecord {
+            plugin_id: plugin_id.to_string(),
+            started_at: Timestamp::from_secs(T0_SECS),
+            cpu_ms: 1.5,
+            wall_ms: 2.0,
+            mem_bytes: None,
+            status: optifire_core::event::RunStatus::Ok,
+            outputs: 1,
+            message: None,
+            over_budget: false,
+        })
+    }
+}
+
+/// Attaches a `FakeEngine` and a bus; returns both.
+pub fn attach_fake(h: &Harness, bus_capacity: usize) -> (Arc<FakeEngine>, Bus) {
+    let engine = Arc::new(FakeEngine::default());
+    let bus = Bus::new(bus_capacity);
+    h.state.attach_engine(engine.clone(), bus.clone());
+    (engine, bus)
+}
+
+/// The session cookie and CSRF value of a fresh login of alice.
+pub async fn cookie_session(h: &Harness) -> (String, String) {
+    let (token, r) = h.token().await;
+    let csrf = r.json()["csrf_token"].as_str().unwrap().to_string();
+    (format!("optifire_session={token}"), csrf)
+}
