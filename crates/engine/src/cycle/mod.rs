@@ -18,7 +18,7 @@ use crate::exec::{
     apply_shapers, estimate_for_order, plan_orders, working_qty, CycleId, Executor, Leg,
     NetOpposite, OrderShaper, PlanConfig, PlannedOrder, Router, RouterConfig, SubmitReport,
 };
-use crate::risk::{Mark, RiskEngine, RiskInputs};
+use crate::risk::{check_slippage, Mark, RiskEngine, RiskInputs, SlippageCheck};
 use optifire_core::bus::Bus;
 use optifire_core::calendar::NyseCalendar;
 use optifire_core::clock::Clock;
@@ -405,6 +405,7 @@ impl Engine {
                 ));
             }
         }
+        let orders = self.slippage_limit(now, orders, &mut rep);
         if !orders.is_empty() {
             rep.submit = self.executor.submit_all(now, orders.clone());
         }
@@ -567,6 +568,30 @@ impl Engine {
                 }
             })
             .collect()
+    }
+
+    /// `max_slippage_bps` on the routed, costed orders (see `risk::check_slippage`).
+    fn slippage_limit(
+        &mut self,
+        now: Timestamp,
+        orders: Vec<PlannedOrder>,
+        rep: &mut CycleReport,
+    ) -> Vec<PlannedOrder> {
+        let limit = self.risk.config().max_slippage_bps;
+        let mut kept = Vec::with_capacity(orders.len());
+        for o in orders {
+            let position = self.portfolio.qty(&o.symbol).0;
+            let cost = o.expected.map(|e| e.cost_bps);
+            match check_slippage(&o.symbol, o.side, o.qty, position, cost, limit) {
+                SlippageCheck::Pass => kept.push(o),
+                SlippageCheck::PassReducing(d) => {
+                    self.publish_risk(now, d, rep);
+                    kept.push(o);
+                }
+                SlippageCheck::Refuse(d) => self.publish_risk(now, d, rep),
+            }
+        }
+        kept
     }
 
     fn publish_risk(&mut self, now: Timestamp, decision: RiskDecision, rep: &mut CycleReport) {

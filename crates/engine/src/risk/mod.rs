@@ -20,6 +20,9 @@
 //! 10. `max_var`: historical VaR of the result over `var_lookback_days`; over `max_var_pct`
 //!     every weight is scaled by max / VaR (CVaR reported alongside).
 //!
+//! After planning, `check_slippage` (`max_slippage_bps`) stops orders adding risk whose
+//! expected cost is over the limit (the cycle applies it once costs are estimated).
+//!
 //! A requested target map is complete: a held symbol missing from it is a request to close it.
 //! Any error on the way fails closed (risk-reducing only), never open.
 
@@ -35,6 +38,7 @@ mod limits;
 mod order_check;
 mod plugins;
 mod reducing;
+mod slippage_limit;
 mod streak;
 mod var;
 
@@ -45,6 +49,7 @@ pub use error::RiskError;
 pub use inputs::{KellyInput, Mark, RiskInputs};
 pub use kelly::kelly_size;
 pub use reducing::{clamp_to_reducing, is_risk_reducing};
+pub use slippage_limit::{check_slippage, order_reduces, SlippageCheck};
 pub use streak::{losing_streak, losing_streak_since};
 pub use var::{portfolio_returns, portfolio_var, VarReport};
 
@@ -442,9 +447,10 @@ impl RiskEngine {
                         format!(
                             "VaR({c}, {} d) {:.6} within the limit {}; CVaR {:.6}",
                             rep.days,
-                            rep.var,
+                            // + 0.0 turns the -0 of a riskless book into 0 for display.
+                            rep.var + 0.0,
                             pct(cfg.max_var_pct),
-                            rep.cvar
+                            rep.cvar + 0.0
                         ),
                     );
                 }

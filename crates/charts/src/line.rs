@@ -1,0 +1,241 @@
+//! Time-series line charts: equity, drawdown (filled down to zero), any value over dates.
+//!
+//! One drawing routine serves both backends so the PNG in a report and the SVG on the dashboard
+//! cannot disagree.
+
+use crate::{font, ChartError, Size, FONT};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use std::path::Path;
+
+/// The x range (seconds) and y range of a chart.
+type Bounds = ((i64, i64), (f64, f64));
+
+/// One named line; `points` are (Unix seconds, value) in time order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Series {
+    pub name: String,
+    pub points: Vec<(i64, f64)>,
+    pub color: RGBColor,
+}
+
+impl Series {
+    pub fn new(name: impl Into<String>, points: Vec<(i64, f64)>) -> Self {
+        Series {
+            name: name.into(),
+            points,
+            color: RGBColor(31, 119, 180),
+        }
+    }
+
+    pub fn with_color(mut self, color: RGBColor) -> Self {
+        self.color = color;
+        self
+    }
+}
+
+/// A chart of one or more series against dates (New York dates are the caller's business: the
+/// x values are instants and the axis shows their UTC date, which for daily closes is the
+/// trading date).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LineChart {
+    pub title: String,
+    pub series: Vec<Series>,
+    /// Fill the area between each line and zero (drawdown charts).
+    pub fill_to_zero: bool,
+    /// Show y labels as percentages of 1.0 (0.05 → "5.0%").
+    pub percent: bool,
+}
+
+impl LineChart {
+    pub fn new(title: impl Into<String>, series: Vec<Series>) -> Self {
+        LineChart {
+            title: title.into(),
+            series,
+            fill_to_zero: false,
+            percent: false,
+        }
+    }
+
+    pub fn filled(mut self) -> Self {
+        self.fill_to_zero = true;
+        self
+    }
+
+    pub fn percent(mut self) -> Self {
+        self.percent = true;
+        self
+    }
+
+    /// The chart as an SVG document (for pages: embed it inline).
+    pub fn to_svg(&self, size: Size) -> Result<String, ChartError> {
+        let mut out = String::new();
+        {
+            let root =
+                SVGBackend::with_string(&mut out, (size.width, size.height)).into_drawing_area();
+            self.draw(&root)?;
+            root.present().map_err(ChartError::draw)?;
+        }
+        Ok(out)
+    }
+
+    /// Writes the chart as a PNG file.
+    pub fn to_png(&self, path: &Path, size: Size) -> Result<(), ChartError> {
+        let root = BitMapBackend::new(path, (size.width, size.height)).into_drawing_area();
+        self.draw(&root)?;
+        root.present().map_err(|e| ChartError::Io {
+            path: path.display().to_string(),
+            source: std::io::Error::other(e.to_string()),
+        })
+    }
+
+    fn bounds(&self) -> Result<Bounds, ChartError> {
+        let finite = self
+            .series
+            .iter()
+            .flat_map(|s| s.points.iter())
+            .filter(|(_, y)| y.is_finite());
+        let mut x = (i64::MAX, i64::MIN);
+        let mut y = (f64::INFINITY, f64::NEG_INFINITY);
+        for &(px, py) in finite {
+            x = (x.0.min(px), x.1.max(px));
+            y = (y.0.min(py), y.1.max(py));
+        }
+        if x.0 > x.1 {
+            return Err(ChartError::NoData(self.title.clone()));
+        }
+        if self.fill_to_zero {
+            y = (y.0.min(0.0), y.1.max(0.0));
+        }
+        if x.0 == x.1 {
+            x = (x.0 - 43_200, x.1 + 43_200);
+        }
+        let span = y.1 - y.0;
+        let pad = if span > 0.0 {
+            span * 0.05
+        } else {
+            y.0.abs().max(1.0) * 0.01
+        };
+        Ok((x, (y.0 - pad, y.1 + pad)))
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), ChartError> {
+        font::ensure_registered();
+        let ((x0, x1), (y0, y1)) = self.bounds()?;
+        root.fill(&WHITE).map_err(ChartError::draw)?;
+        let mut chart = ChartBuilder::on(root)
+            .caption(&self.title, (FONT, 18))
+            .margin(10)
+            .x_label_area_size(30)
+            .y_label_area_size(70)
+            .build_cartesian_2d(x0..x1, y0..y1)
+            .map_err(ChartError::draw)?;
+        let percent = self.percent;
+        chart
+            .configure_mesh()
+            .x_labels(6)
+            .y_labels(6)
+            .light_line_style(WHITE.mix(0.0))
+            .label_style((FONT, 12))
+            .x_label_formatter(&|x| date_label(*x))
+            .y_label_formatter(&|y| value_label(*y, percent))
+            .draw()
+            .map_err(ChartError::draw)?;
+        for s in &self.series {
+            let pts = s.points.iter().copied().filter(|(_, y)| y.is_finite());
+            if self.fill_to_zero {
+                chart
+                    .draw_series(AreaSeries::new(pts, 0.0, s.color.mix(0.3)).border_style(s.color))
+                    .map_err(ChartError::draw)?
+                    .label(&s.name);
+            } else {
+                chart
+                    .draw_series(LineSeries::new(pts, s.color.stroke_width(2)))
+                    .map_err(ChartError::draw)?
+                    .label(&s.name);
+            }
+        }
+        if self.series.len() > 1 {
+            chart
+                .configure_series_labels()
+                .label_font((FONT, 12))
+                .background_style(WHITE.mix(0.8))
+                .border_style(BLACK)
+                .draw()
+                .map_err(ChartError::draw)?;
+        }
+        Ok(())
+    }
+}
+
+fn date_label(secs: i64) -> String {
+    chrono::DateTime::from_timestamp(secs, 0)
+        .map(|d| d.date_naive().to_string())
+        .unwrap_or_default()
+}
+
+fn value_label(y: f64, percent: bool) -> String {
+    if percent {
+        format!("{:.1}%", y * 100.0)
+    } else if y.abs() >= 1000.0 {
+        format!("{y:.0}")
+    } else {
+        format!("{y:.2}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DAY: i64 = 86_400;
+
+    fn equity() -> LineChart {
+        let pts = (0..30)
+            .map(|i| (1_700_000_000 + i * DAY, 100_000.0 + (i as f64) * 50.0))
+            .collect();
+        LineChart::new("Equity", vec![Series::new("equity", pts)])
+    }
+
+    #[test]
+    fn svg_has_title_dates_and_a_path() {
+        let svg = equity().to_svg(Size::new(640, 320)).unwrap();
+        assert!(svg.starts_with("<svg"), "{}", &svg[..40]);
+        assert!(svg.contains("Equity"));
+        // First point 2023-11-14 (1_700_000_000 s); the axis labels dates, not raw seconds.
+        assert!(svg.contains("2023-11-"), "no date label");
+        assert!(svg.contains("<polyline") || svg.contains("<path"));
+    }
+
+    #[test]
+    fn png_is_written_and_identical_twice() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a.png"), dir.path().join("b.png"));
+        let chart = equity();
+        chart.to_png(&a, Size::new(400, 200)).unwrap();
+        chart.to_png(&b, Size::new(400, 200)).unwrap();
+        let (a, b) = (std::fs::read(a).unwrap(), std::fs::read(b).unwrap());
+        assert_eq!(&a[1..4], b"PNG");
+        assert_eq!(a, b);
+    }
+
+    #[test]
+    fn empty_or_all_nan_is_an_error_not_a_blank_chart() {
+        let c = LineChart::new("x", vec![Series::new("s", vec![(0, f64::NAN)])]);
+        assert!(matches!(
+            c.to_svg(Size::new(100, 100)),
+            Err(ChartError::NoData(_))
+        ));
+    }
+
+    #[test]
+    fn drawdown_axis_includes_zero_and_shows_percent() {
+        let pts = vec![(0, -0.01), (DAY, -0.05), (2 * DAY, -0.02)];
+        let c = LineChart::new("Drawdown", vec![Series::new("dd", pts)])
+            .filled()
+            .percent();
+        let ((_, _), (lo, hi)) = c.bounds().unwrap();
+        assert!(lo < -0.05 && hi >= 0.0);
+        assert!(c.to_svg(Size::new(300, 200)).unwrap().contains('%'));
+    }
+}
