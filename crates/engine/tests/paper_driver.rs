@@ -246,3 +246,71 @@ fn commands_place_refuse_cancel_and_run_between_cycles() {
             if decision.rule == "max_exposure_symbol" && !decision.approved
     )));
 }
+
+#[test]
+fn an_unexplained_difference_at_start_up_halts_new_risk_until_acknowledged() {
+    use optifire_core::domain::{ClientOrderId, Order, OrderRequest};
+    // An earlier session left an order working that this fresh simulated exchange has never
+    // seen: reconciliation at start-up calls it lost, which nothing explains.
+    let store = memory_store();
+    let req = OrderRequest {
+        client_order_id: ClientOrderId("of-earlier-session".into()),
+        symbol: Symbol::new("SPY"),
+        side: Side::Buy,
+        qty: Quantity(Decimal::from(3)),
+        order_type: OrderType::Market,
+        tif: TimeInForce::Day,
+        created_at: Timestamp::from_secs(1_600_000_000),
+    };
+    store.journal_intent(&req).unwrap();
+    store
+        .upsert_order(&Order {
+            status: OrderStatus::New,
+            broker_order_id: Some("sim-1".into()),
+            ..Order::new(req.clone())
+        })
+        .unwrap();
+
+    let clock = SimulatedClock::new(Timestamp::from_secs(1_700_000_000));
+    let mut spec = paper(clock.clone(), store.clone(), false);
+    spec.pace = Pace::Unpaced;
+    spec.waiter = Box::new(RealWaiter::new(Arc::new(clock.clone())));
+    let prepared = paper_replay(spec).unwrap();
+    let handle = prepared.handle.clone();
+    let engine_thread = std::thread::spawn(move || prepared.driver.run());
+
+    let status = handle.status().unwrap();
+    let halt = status.halt.expect("halted at start-up");
+    assert!(
+        halt.reason.contains("of-earlier-session"),
+        "{}",
+        halt.reason
+    );
+    assert_eq!(
+        store.order(&req.client_order_id).unwrap().unwrap().status,
+        OrderStatus::Canceled,
+        "the broker's truth (no such order) is adopted"
+    );
+
+    // New risk is refused while halted: the halt is a failed required risk input.
+    match handle
+        .place_order(manual("AAPL", Side::Buy, 1))
+        .unwrap_err()
+    {
+        ControlError::RiskRefused { rule, reason } => {
+            assert_eq!(rule, "fail_closed");
+            assert!(
+                reason.contains("engine_reconcile: trading halted"),
+                "{reason}"
+            );
+        }
+        other => panic!("expected a risk refusal, got {other:?}"),
+    }
+
+    let lifted = handle.acknowledge_halt("checked by ops").unwrap();
+    assert_eq!(lifted.map(|h| h.since), Some(halt.since));
+    assert!(handle.status().unwrap().halt.is_none());
+
+    handle.stop();
+    assert_eq!(engine_thread.join().unwrap().stopped, StopReason::Asked);
+}

@@ -160,8 +160,13 @@ fn prepare_engine(
             Ok((
                 p,
                 format!(
-                    "paper trading: {} replayed ({pace:?}) on the simulated exchange",
-                    data.display()
+                    "paper trading: {} replayed {} on the simulated exchange",
+                    data.display(),
+                    match pace {
+                        Pace::Unpaced => "as fast as possible".to_string(),
+                        Pace::TimeScale(k) => format!("at {k}x real time"),
+                        Pace::BarsPerSecond(r) => format!("at {r} bar instants a second"),
+                    }
                 ),
             ))
         }

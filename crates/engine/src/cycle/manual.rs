@@ -146,8 +146,8 @@ impl Engine {
 
     /// Checks `order` with the risk engine against the book at `now` (the same limits as the
     /// target path: post-trade symbol and gross exposure, VaR, drawdown and cooldown, losing
-    /// streak, plugin blocks of `plugin_outputs`, input health and the reconciliation halt) and,
-    /// if approved, sends it journal-first. Every decision is stored and published.
+    /// streak, plugin blocks of `plugin_outputs`, input health and the reconciliation halt, then
+    /// `max_slippage_bps` on its expected cost) and, if approved, sends it journal-first. Every decision is stored and published.
     pub fn place_manual_order(
         &mut self,
         now: Timestamp,
@@ -215,6 +215,28 @@ impl Engine {
         for d in approved.decisions.iter().cloned() {
             self.publish_risk(now, d, &mut rep);
         }
+        // The expected-slippage limit applies to manual orders as to the cycle's.
+        let Some(planned) = self
+            .slippage_limit(now, vec![planned], &mut rep)
+            .into_iter()
+            .next()
+        else {
+            let (rule, reason) = rep
+                .risk_decisions
+                .last()
+                .map(|d| (d.rule.clone(), d.reason.clone()))
+                .unwrap_or_else(|| {
+                    (
+                        "max_slippage_bps".into(),
+                        "refused on its expected slippage".into(),
+                    )
+                });
+            return Err(ManualOrderError::Refused(RiskRefused {
+                order: Box::new(request),
+                rule,
+                reason,
+            }));
+        };
         self.seq += 1;
         let mut submitted = self.executor.submit_all(now, vec![planned]);
         self.take_fills(now, &mut rep);
