@@ -6,9 +6,11 @@
 
 mod error;
 mod font;
+mod heatmap;
 mod line;
 
 pub use error::ChartError;
+pub use heatmap::HeatMap;
 pub use line::{LineChart, Series};
 
 /// Font family every chart uses; registered from the embedded DejaVu Sans on first use.

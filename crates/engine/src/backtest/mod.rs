@@ -8,15 +8,24 @@
 //! Nothing reads the wall clock and every map is ordered, so the same inputs give identical
 //! outputs.
 
+pub mod charts;
 mod data;
 pub mod metrics;
 mod outputs;
+pub mod report_html;
 mod shared_sim;
 pub mod sma_cross;
+pub mod sweep;
+pub mod sweep_outputs;
 
 pub use data::{load_backtest_data, BacktestData, DataError};
 pub use metrics::{compute as compute_metrics, Metrics};
 pub use outputs::{write_outputs, OutputError};
+pub use sweep::{
+    run_sweep, Fold, FoldSpec, IntRange, Objective, Phase, SweepCell, SweepError, SweepResult,
+    SweepRow, SweepSpec,
+};
+pub use sweep_outputs::{write_sweep_outputs, SweepOutputError};
 pub use shared_sim::SharedSim;
 
 use crate::cycle::{ClosedTrade, Engine, EngineError, EngineOptions, EngineParts, Strategy};
@@ -136,6 +145,8 @@ pub struct BacktestResult {
     /// Final state of every order, by creation time then client id.
     pub orders: Vec<Order>,
     pub cycles: usize,
+    /// Bars handed to the simulated exchange (every symbol's bars inside the date range).
+    pub bars: usize,
     /// Problems the engine reported during the run.
     pub errors: Vec<String>,
 }
@@ -179,6 +190,15 @@ pub fn sim_config(config: &Config, notes: &mut Vec<String>) -> SimConfig {
 
 /// Runs a backtest. See the module doc for the order of events at each instant.
 pub fn run_backtest(spec: BacktestSpec) -> Result<BacktestResult, BacktestError> {
+    run_backtest_with_progress(spec, &mut |_, _| {})
+}
+
+/// Runs a backtest and calls `progress(done, total)` after each of the `total` cycles, so a
+/// caller can show a progress bar while the engine stays free of terminal code.
+pub fn run_backtest_with_progress(
+    spec: BacktestSpec,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<BacktestResult, BacktestError> {
     let BacktestSpec {
         mut config,
         features,
@@ -289,7 +309,9 @@ pub fn run_backtest(spec: BacktestSpec) -> Result<BacktestResult, BacktestError>
         .map(|(s, bars)| (s.clone(), bars.partition_point(|b| b.ts < start)))
         .collect();
     let mut errors = Vec::new();
-    for &t in &timeline {
+    let mut bars_fed = 0usize;
+    let total = timeline.len();
+    for (done, &t) in timeline.iter().enumerate() {
         if let Err(last) = clock.advance_to(t) {
             return Err(BacktestError::Sim(format!(
                 "clock at {last} cannot go back to {t}"
@@ -310,10 +332,12 @@ pub fn run_backtest(spec: BacktestSpec) -> Result<BacktestResult, BacktestError>
                     errors.push(format!("exchange refused bar: {e}"));
                 }
                 *i += 1;
+                bars_fed += 1;
             }
         }
         let rep = engine.tick();
         errors.extend(rep.errors.into_iter().map(|e| format!("{t}: {e}")));
+        progress(done + 1, total);
     }
 
     let mut orders = store
@@ -338,6 +362,7 @@ pub fn run_backtest(spec: BacktestSpec) -> Result<BacktestResult, BacktestError>
         closed_trades,
         orders,
         cycles: timeline.len(),
+        bars: bars_fed,
         errors,
     })
 }
