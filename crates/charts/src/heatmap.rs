@@ -7,6 +7,7 @@
 use crate::{font, ChartError, Size, FONT};
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 use std::path::Path;
 
 /// A grid of values: `values[row][column]`, `None` (or NaN) where there is no value (a cell
@@ -103,6 +104,7 @@ impl HeatMap {
 
     fn check_shape(&self) -> Result<(), ChartError> {
         let ok = !self.columns.is_empty()
+            && !self.rows.is_empty()
             && self.values.len() == self.rows.len()
             && self.values.iter().all(|r| r.len() == self.columns.len());
         if ok {
@@ -142,7 +144,11 @@ impl HeatMap {
             .margin(10)
             .x_label_area_size(45)
             .y_label_area_size(60)
-            .build_cartesian_2d((0..nc).into_segmented(), (0..nr).into_segmented())
+            .build_cartesian_2d(
+                // Discrete ranges include their end: 0..n-1 is n segments.
+                (0..nc - 1).into_segmented(),
+                (0..nr - 1).into_segmented(),
+            )
             .map_err(ChartError::draw)?;
         let col_label = |v: &SegmentValue<usize>| match v {
             SegmentValue::CenterOf(i) => self.columns.get(*i).cloned().unwrap_or_default(),
@@ -205,7 +211,11 @@ impl HeatMap {
         lo: f64,
         hi: f64,
     ) -> Result<(), ChartError> {
-        let (lo_axis, hi_axis) = if hi > lo { (lo, hi) } else { (lo - 1.0, hi + 1.0) };
+        let (lo_axis, hi_axis) = if hi > lo {
+            (lo, hi)
+        } else {
+            (lo - 1.0, hi + 1.0)
+        };
         let mut scale = ChartBuilder::on(area)
             .margin_top(40)
             .margin_bottom(55)
@@ -304,7 +314,13 @@ mod tests {
     #[test]
     fn svg_has_title_axis_names_and_labels() {
         let svg = grid().to_svg(Size::new(640, 400)).unwrap();
-        for s in ["Sharpe by window", "fast SMA", "slow SMA", ">15<", ">30<"] {
+        for s in [
+            "Sharpe by window",
+            "fast SMA",
+            "slow SMA",
+            "\n15\n",
+            "\n30\n",
+        ] {
             assert!(svg.contains(s), "no {s:?} in the SVG");
         }
         // The missing cell is grey, the most negative one full red.

@@ -64,10 +64,17 @@ fn sma_cross_outputs_are_identical_between_runs_and_quiet_off_a_terminal() {
         assert_eq!(x, y, "{f} differs between two runs");
     }
     for png in ["equity.png", "drawdown.png"] {
-        assert_eq!(&std::fs::read(a.join(png)).unwrap()[..8], b"\x89PNG\r\n\x1a\n");
+        assert_eq!(
+            &std::fs::read(a.join(png)).unwrap()[..8],
+            b"\x89PNG\r\n\x1a\n"
+        );
     }
     // Stderr is a pipe here: no progress bar, no escape codes.
-    assert!(oa.stderr.is_empty(), "{}", String::from_utf8_lossy(&oa.stderr));
+    assert!(
+        oa.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&oa.stderr)
+    );
 }
 
 #[test]
@@ -81,7 +88,9 @@ fn report_html_is_self_contained_and_shows_the_metrics_and_trades() {
     assert!(html.starts_with("<!DOCTYPE html>"));
     // Two inline charts and nothing fetched or run.
     assert_eq!(html.matches("<svg").count(), 2);
-    for banned in ["<script", "<link", "<img", "<iframe", "src=", "url(", "@import"] {
+    for banned in [
+        "<script", "<link", "<img", "<iframe", "src=", "url(", "@import",
+    ] {
         assert!(!html.contains(banned), "report.html contains {banned}");
     }
     // The metrics table shows the final equity of metrics.json; the trades table every fill.
@@ -89,18 +98,17 @@ fn report_html_is_self_contained_and_shows_the_metrics_and_trades() {
     assert!(html.contains(&format!("<td>Final equity</td><td>{final_equity}</td>")));
     let fills = metrics["fills"].as_u64().unwrap() as usize;
     assert!(fills > 0);
-    assert_eq!(html.matches("<td>SPY</td>").count(), fills + 1, "fills + summary row");
+    assert_eq!(
+        html.matches("<td>SPY</td>").count(),
+        fills + 1,
+        "fills + summary row"
+    );
 }
 
 fn csv_rows(path: &Path) -> Vec<std::collections::BTreeMap<String, String>> {
     let text = std::fs::read_to_string(path).unwrap();
     let mut lines = text.lines();
-    let header: Vec<String> = lines
-        .next()
-        .unwrap()
-        .split(',')
-        .map(String::from)
-        .collect();
+    let header: Vec<String> = lines.next().unwrap().split(',').map(String::from).collect();
     lines
         .map(|l| {
             header
@@ -152,7 +160,10 @@ fn a_sweep_cell_is_the_single_backtest_with_the_same_settings() {
         .concat(),
     );
     let stdout = String::from_utf8_lossy(&o.stdout);
-    assert!(stdout.starts_with("4 backtests (1 folds x 4 windows)"), "{stdout}");
+    assert!(
+        stdout.starts_with("4 backtests (1 fold(s) x 1 phase(s) x 4 window pairs)"),
+        "{stdout}"
+    );
     let rows = csv_rows(&sweep.join("sweep.csv"));
     assert_eq!(rows.len(), 4);
     // Sorted by fast then slow, whatever thread finished first.
@@ -252,7 +263,12 @@ fn sweep_files_do_not_depend_on_the_thread_count() {
     // of its rows.
     let rows = csv_rows(&a.join("sweep.csv"));
     assert_eq!(rows.len(), 36);
-    assert_eq!(rows.iter().filter(|r| r["best_in_sample"] == "true").count(), 4);
+    assert_eq!(
+        rows.iter()
+            .filter(|r| r["best_in_sample"] == "true")
+            .count(),
+        4
+    );
 }
 
 #[test]
@@ -277,5 +293,8 @@ fn bench_prints_throughput_and_memory_for_both_scenarios() {
     let out = String::from_utf8_lossy(&o.stdout);
     assert_eq!(out.matches("bars/s").count(), 2, "{out}");
     assert_eq!(out.matches("peak memory:").count(), 2, "{out}");
-    assert!(out.contains("sma_cross 10/30 on data/sample/SPY.csv"), "{out}");
+    assert!(
+        out.contains("sma_cross 10/30 on data/sample/SPY.csv"),
+        "{out}"
+    );
 }

@@ -76,7 +76,12 @@ fn measure(runs: usize, make: &dyn Fn() -> Result<BacktestSpec>) -> Result<Measu
 
 /// Engine events of a run: bars handed to the exchange, plugin runs, orders, fills.
 fn events(r: &BacktestResult) -> u64 {
-    let plugin_runs: u64 = r.metrics.plugin_runs.values().flat_map(|m| m.values()).sum();
+    let plugin_runs: u64 = r
+        .metrics
+        .plugin_runs
+        .values()
+        .flat_map(|m| m.values())
+        .sum();
     r.bars as u64 + plugin_runs + r.orders.len() as u64 + r.fills.len() as u64
 }
 

@@ -122,12 +122,19 @@ pub fn run(a: SweepArgs, out: &mut dyn Write) -> Result<ExitCode> {
     let result = result?;
     write_sweep_outputs(&result, &a.out)?;
 
+    let phases = if matches!(folds, FoldSpec::Whole) {
+        1
+    } else {
+        2
+    };
+    let per_phase = result.rows.len() / (result.folds.len() * phases).max(1);
     writeln!(
         out,
-        "{} backtests ({} folds x {} windows), {} bars simulated",
+        "{} backtests ({} fold(s) x {} phase(s) x {} window pairs), {} bars simulated",
         result.rows.len(),
         result.folds.len(),
-        result.rows.len() / result.folds.len().max(1),
+        phases,
+        per_phase,
         result.bars()
     )?;
     let objective = spec.objective;

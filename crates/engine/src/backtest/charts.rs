@@ -77,10 +77,7 @@ mod tests {
     fn drawdown_is_measured_from_the_running_peak_including_the_start() {
         // Start 100; 90 is 10% under the start; 120 is a new peak; 96 is 20% under it.
         let pts = [pt(0, 90), pt(1, 120), pt(2, 96), pt(3, 120)];
-        let dd: Vec<f64> = drawdown_series(100.0, &pts)
-            .iter()
-            .map(|x| x.1)
-            .collect();
+        let dd: Vec<f64> = drawdown_series(100.0, &pts).iter().map(|x| x.1).collect();
         assert_eq!(dd.len(), 4);
         assert!((dd[0] + 0.1).abs() < 1e-12);
         assert_eq!(dd[1], 0.0);

@@ -21,12 +21,12 @@ pub mod sweep_outputs;
 pub use data::{load_backtest_data, BacktestData, DataError};
 pub use metrics::{compute as compute_metrics, Metrics};
 pub use outputs::{write_outputs, OutputError};
+pub use shared_sim::SharedSim;
 pub use sweep::{
     run_sweep, Fold, FoldSpec, IntRange, Objective, Phase, SweepCell, SweepError, SweepResult,
     SweepRow, SweepSpec,
 };
 pub use sweep_outputs::{write_sweep_outputs, SweepOutputError};
-pub use shared_sim::SharedSim;
 
 use crate::cycle::{ClosedTrade, Engine, EngineError, EngineOptions, EngineParts, Strategy};
 use crate::exec::{sim_model, Executor, NoBackoff, RetryPolicy};

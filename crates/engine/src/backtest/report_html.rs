@@ -45,7 +45,10 @@ pub fn metric_rows(m: &Metrics) -> Vec<(&'static str, String)> {
         ("Trading days", m.days.to_string()),
         ("Initial equity", m.initial_equity.to_string()),
         ("Final equity", m.final_equity.to_string()),
-        ("Total return", pct(Some(m.total_return).filter(|x| x.is_finite()))),
+        (
+            "Total return",
+            pct(Some(m.total_return).filter(|x| x.is_finite())),
+        ),
         ("CAGR", pct(m.cagr)),
         ("Annual volatility", pct(m.annual_volatility)),
         ("Sharpe", num(m.sharpe)),

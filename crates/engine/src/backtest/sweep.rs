@@ -444,7 +444,10 @@ mod tests {
     fn ranges_parse_and_list_their_values() {
         let r: IntRange = "5:50:5".parse().unwrap();
         assert_eq!(r.values(), [5, 10, 15, 20, 25, 30, 35, 40, 45, 50]);
-        assert_eq!("20:25".parse::<IntRange>().unwrap().values(), [20, 21, 22, 23, 24, 25]);
+        assert_eq!(
+            "20:25".parse::<IntRange>().unwrap().values(),
+            [20, 21, 22, 23, 24, 25]
+        );
         assert_eq!("7".parse::<IntRange>().unwrap().values(), [7]);
         // The end is kept only when the step lands on it.
         assert_eq!("1:10:4".parse::<IntRange>().unwrap().values(), [1, 5, 9]);
