@@ -90,7 +90,7 @@ pub fn summarize(result: &BacktestResult) -> BTreeMap<String, SymbolSummary> {
             Side::Buy => s.buys += 1,
             Side::Sell => s.sells += 1,
         }
-        s.commissions = s.commissions + f.commission;
+        s.commissions += f.commission;
     }
     for t in &result.closed_trades {
         let s = out.entry(t.symbol.to_string()).or_default();
@@ -98,7 +98,7 @@ pub fn summarize(result: &BacktestResult) -> BTreeMap<String, SymbolSummary> {
         if t.pnl.0.is_sign_positive() && !t.pnl.0.is_zero() {
             s.wins += 1;
         }
-        s.realized = s.realized + t.pnl;
+        s.realized += t.pnl;
     }
     out
 }
