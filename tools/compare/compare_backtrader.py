@@ -8,7 +8,9 @@ Rules given to both (issue 5, part 4):
     SMA_F[t-1] > SMA_S[t-1] and SMA_F[t] < SMA_S[t] and long, sell everything;
   * market orders fill at the open of bar t+1, no slippage; long only, one symbol;
   * commission = RATE x traded value, rounded to the cent half up (optifire's simulated exchange
-    charges whole cents; backtrader is given a commission scheme doing the same);
+    charges whole cents in exact decimal; backtrader is given a commission scheme doing the
+    same; with backtrader's float product instead, 2 of the 193 ORCL fills land on an exact
+    half cent, 1.665, that the float sees as 1.66499.., and cost one cent less);
   * fill prices are the open as written in the file: optifire runs with --price-decimals 6 (the
     file's precision) so its exchange does not round fills to the cent.
 backtrader uses its own SMA indicator (math.fsum over the window) and backtrader's standard
@@ -42,8 +44,12 @@ from decimal import ROUND_HALF_UP, Decimal
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
 
-def cents(x):
-    return float(Decimal(repr(x)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+def commission_cents(size, price, rate):
+    """RATE x |size| x price in exact decimal, rounded to the cent half up. Computed from the
+    decimal text of each number, not as a float product: 100 x 16.65 x 0.001 is 1.665 exactly
+    (1.67 after rounding) but 1.6649999999999998 in binary floating point (1.66)."""
+    value = Decimal(abs(int(size))) * Decimal(repr(price)) * Decimal(repr(rate))
+    return float(value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
 
 
 def run_backtrader(args):
@@ -55,7 +61,7 @@ def run_backtrader(args):
                   ("percabs", True))
 
         def _getcommission(self, size, price, pseudoexec):
-            return cents(abs(size) * price * self.p.commission)
+            return commission_cents(size, price, self.p.commission)
 
     class SmaCross(bt.Strategy):
         params = (("fast", 10), ("slow", 30), ("size", 100))
