@@ -121,6 +121,16 @@ impl HeatMap {
     }
 
     fn label(&self, v: f64) -> String {
+        let s = self.label_raw(v);
+        // A small negative value rounds to "-0.00"; zero has no sign.
+        if s.starts_with('-') && s[1..].chars().all(|c| matches!(c, '0' | '.' | '%')) {
+            s[1..].to_string()
+        } else {
+            s
+        }
+    }
+
+    fn label_raw(&self, v: f64) -> String {
         if self.percent {
             format!("{:.1}%", v * 100.0)
         } else if v.abs() >= 100.0 {
@@ -303,6 +313,13 @@ mod tests {
         assert_eq!(color_of(1.0, -0.5, 1.0), GREEN);
         // Halfway to the positive extreme: each channel halfway from 255 (round half away).
         assert_eq!(color_of(0.5, -0.5, 1.0), RGBColor(141, 188, 155));
+    }
+
+    #[test]
+    fn labels_never_show_a_negative_zero() {
+        assert_eq!(grid().label(-0.001), "0.00");
+        assert_eq!(grid().label(-0.01), "-0.01");
+        assert_eq!(grid().percent().label(-0.0001), "0.0%");
     }
 
     #[test]
