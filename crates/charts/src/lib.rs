@@ -8,12 +8,14 @@ mod contributions;
 mod distribution;
 mod error;
 mod font;
+mod heatmap;
 mod line;
 mod pie;
 
 pub use contributions::{Bar, ContributionChart};
 pub use distribution::{histogram, DistributionChart, Histogram};
 pub use error::ChartError;
+pub use heatmap::HeatMap;
 pub use line::{LineChart, Series};
 pub use pie::{slice_angles, PieChart, Slice, SliceAngles};
 

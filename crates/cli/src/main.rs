@@ -46,6 +46,10 @@ enum Command {
     },
     /// Run the engine over historical bars with the simulated exchange.
     Backtest(commands::backtest::BacktestArgs),
+    /// Sweep sma_cross windows (and walk-forward folds) in parallel: sweep.csv, heatmap.png.
+    Sweep(commands::sweep::SweepArgs),
+    /// Throughput and peak memory of standard backtest scenarios.
+    Bench(commands::bench::BenchArgs),
     /// NYSE holidays and early closes of a year.
     Calendar {
         #[arg(long)]
@@ -91,6 +95,8 @@ fn main() -> ExitCode {
             output,
         } => commands::features::run(&input, &features, &output),
         Command::Backtest(a) => commands::backtest::run(a, &mut out),
+        Command::Sweep(a) => commands::sweep::run(a, &mut out),
+        Command::Bench(a) => commands::bench::run(a, &mut out),
         Command::Calendar { year } => commands::calendar::run(year, &mut out),
         Command::User(c) => commands::user::run(c, &mut out),
         Command::Serve { config, db } => commands::serve::run(&config, &db, log_handle),

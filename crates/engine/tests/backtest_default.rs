@@ -37,7 +37,15 @@ fn default_backtest_runs_and_is_deterministic() {
         .notes
         .iter()
         .any(|n| n.contains("left out because the validator flagged them")));
-    for f in ["metrics.json", "equity.csv", "trades.csv", "orders.csv"] {
+    for f in [
+        "metrics.json",
+        "equity.csv",
+        "trades.csv",
+        "orders.csv",
+        "equity.png",
+        "drawdown.png",
+        "report.html",
+    ] {
         let x = std::fs::read(a.path().join(f)).unwrap();
         let y = std::fs::read(b.path().join(f)).unwrap();
         assert!(!x.is_empty(), "{f} is empty");

@@ -1,6 +1,8 @@
 //! One module per subcommand.
 
 pub mod backtest;
+pub mod backtest_progress;
+pub mod bench;
 pub mod calendar;
 pub mod config;
 pub mod data;
@@ -9,4 +11,5 @@ pub mod plugins;
 pub mod run;
 mod run_control;
 pub mod serve;
+pub mod sweep;
 pub mod user;

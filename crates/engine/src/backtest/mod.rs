@@ -8,16 +8,25 @@
 //! Nothing reads the wall clock and every map is ordered, so the same inputs give identical
 //! outputs.
 
+pub mod charts;
 mod data;
 pub mod metrics;
 mod outputs;
+pub mod report_html;
 mod shared_sim;
 pub mod sma_cross;
+pub mod sweep;
+pub mod sweep_outputs;
 
 pub use data::{load_backtest_data, BacktestData, DataError};
 pub use metrics::{compute as compute_metrics, Metrics};
 pub use outputs::{write_outputs, OutputError};
 pub use shared_sim::SharedSim;
+pub use sweep::{
+    run_sweep, Fold, FoldSpec, IntRange, Objective, Phase, SweepCell, SweepError, SweepResult,
+    SweepRow, SweepSpec,
+};
+pub use sweep_outputs::{write_sweep_outputs, SweepOutputError};
 
 use crate::cycle::{ClosedTrade, CycleReport, Engine, EngineError, EngineOptions, Strategy};
 use crate::drivers::setup::{
@@ -144,6 +153,8 @@ pub struct BacktestResult {
     /// Final state of every order, by creation time then client id.
     pub orders: Vec<Order>,
     pub cycles: usize,
+    /// Bars handed to the simulated exchange (every symbol's bars inside the date range).
+    pub bars: usize,
     /// Problems the engine reported during the run.
     pub errors: Vec<String>,
     /// The run's store (in memory): plugin runs, outputs, orders, journal, events.
@@ -189,8 +200,20 @@ pub fn sim_config(config: &Config, notes: &mut Vec<String>) -> SimConfig {
 
 /// Runs a backtest. See the module doc for the order of events at each instant.
 pub fn run_backtest(spec: BacktestSpec) -> Result<BacktestResult, BacktestError> {
+    run_backtest_with_progress(spec, &mut |_, _| {})
+}
+
+/// Runs a backtest and calls `progress(done, total)` after each of the `total` cycles, so a
+/// caller can show a progress bar while the engine stays free of terminal code.
+pub fn run_backtest_with_progress(
+    spec: BacktestSpec,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<BacktestResult, BacktestError> {
     let mut run = BacktestRun::new(spec)?;
-    while run.step().is_some() {}
+    let total = run.timeline.len();
+    while run.step().is_some() {
+        progress(run.next, total);
+    }
     run.finish()
 }
 
@@ -207,6 +230,8 @@ pub struct BacktestRun {
     cursor: BTreeMap<optifire_core::domain::Symbol, usize>,
     timeline: Vec<Timestamp>,
     next: usize,
+    /// Bars handed to the simulated exchange so far.
+    bars_fed: usize,
     initial: Money,
     notes: Vec<String>,
     errors: Vec<String>,
@@ -299,6 +324,7 @@ impl BacktestRun {
             cursor,
             timeline,
             next: 0,
+            bars_fed: 0,
             initial,
             notes,
             errors: Vec::new(),
@@ -337,6 +363,7 @@ impl BacktestRun {
                     self.errors.push(format!("exchange refused bar: {e}"));
                 }
                 *i += 1;
+                bars_fed += 1;
             }
         }
         let rep = self.engine.tick();
@@ -351,6 +378,7 @@ impl BacktestRun {
             engine,
             store,
             timeline,
+            bars_fed,
             initial,
             mut notes,
             errors,
@@ -382,6 +410,7 @@ impl BacktestRun {
             closed_trades,
             orders,
             cycles: timeline.len(),
+            bars: bars_fed,
             errors,
             store,
         })

@@ -1,9 +1,13 @@
-//! The files a backtest writes: metrics.json, equity.csv, trades.csv, orders.csv.
+//! The files a backtest writes: metrics.json, equity.csv, trades.csv, orders.csv, equity.png,
+//! drawdown.png and report.html.
 //!
 //! Only values that follow from the inputs are written (no wall-clock times, no run durations),
-//! in a fixed order, so two runs on the same inputs give byte-identical files.
+//! in a fixed order, and the charts use an embedded font, so two runs on the same inputs give
+//! byte-identical files.
 
-use super::BacktestResult;
+use super::charts::{drawdown_chart, equity_chart, CHART_SIZE};
+use super::{report_html, BacktestResult};
+use optifire_charts::ChartError;
 use optifire_core::Timestamp;
 use std::path::Path;
 
@@ -19,6 +23,8 @@ pub enum OutputError {
     Csv { path: String, source: csv::Error },
     #[error("metrics.json: {0}")]
     Json(#[from] serde_json::Error),
+    #[error("{path}: {source}")]
+    Chart { path: String, source: ChartError },
 }
 
 fn ts(t: Timestamp) -> String {
@@ -26,7 +32,7 @@ fn ts(t: Timestamp) -> String {
         .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
-/// Writes the four files into `dir` (created if missing).
+/// Writes the seven files into `dir` (created if missing).
 pub fn write_outputs(result: &BacktestResult, dir: &Path) -> Result<(), OutputError> {
     let io = |p: &Path| {
         let path = p.display().to_string();
@@ -135,5 +141,26 @@ pub fn write_outputs(result: &BacktestResult, dir: &Path) -> Result<(), OutputEr
         .map_err(csv_err(&p))?;
     }
     w.flush().map_err(io(&p))?;
+
+    let chart_err = |p: &Path| {
+        let path = p.display().to_string();
+        move |source| OutputError::Chart {
+            path: path.clone(),
+            source,
+        }
+    };
+    let initial = result.metrics.initial_equity.to_f64();
+    let equity = equity_chart(&result.equity);
+    let drawdown = drawdown_chart(initial, &result.equity);
+    let p = dir.join("equity.png");
+    equity.to_png(&p, CHART_SIZE).map_err(chart_err(&p))?;
+    let p = dir.join("drawdown.png");
+    drawdown.to_png(&p, CHART_SIZE).map_err(chart_err(&p))?;
+
+    let p = dir.join("report.html");
+    let equity_svg = equity.to_svg(CHART_SIZE).map_err(chart_err(&p))?;
+    let drawdown_svg = drawdown.to_svg(CHART_SIZE).map_err(chart_err(&p))?;
+    let html = report_html::render(result, &equity_svg, &drawdown_svg);
+    std::fs::write(&p, html).map_err(io(&p))?;
     Ok(())
 }

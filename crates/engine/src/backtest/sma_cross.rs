@@ -6,9 +6,64 @@
 //! the book is long, sell everything. The orders go through the engine's executor and the
 //! simulated exchange like any other, so they fill at the open of bar t+1.
 
+use super::BacktestSpec;
 use crate::cycle::{OrderIntent, Strategy};
-use optifire_core::domain::{Quantity, Side, Symbol};
-use optifire_core::plugin::{Context, PluginError};
+use optifire_core::config::{Config, Features};
+use optifire_core::domain::{Money, Quantity, Side, Symbol};
+use optifire_core::plugin::{Context, PluginError, Registry};
+use optifire_venues::sim::{CommissionModel, FillRules, SimConfig};
+use rust_decimal::Decimal;
+use std::path::PathBuf;
+
+/// Everything of an sma_cross backtest but the two windows, so `optifire backtest` and every
+/// cell of `optifire sweep` build the very same run.
+#[derive(Debug, Clone)]
+pub struct SmaCrossRun {
+    /// One CSV file of bars.
+    pub data: PathBuf,
+    pub symbol: Symbol,
+    /// Shares bought on a cross above.
+    pub size: Quantity,
+    pub cash: Money,
+    /// Commission as a fraction of traded value (0.001 = 10 bps).
+    pub commission: Decimal,
+    /// Decimals of the exchange's price tick (2 = cents): fills are rounded to it.
+    pub price_decimals: u32,
+}
+
+impl SmaCrossRun {
+    /// The strategy alone (no plugins), commission as given, no slippage.
+    pub fn spec(
+        &self,
+        config: Config,
+        registry: Registry,
+        fast: usize,
+        slow: usize,
+    ) -> Result<BacktestSpec, PluginError> {
+        let strategy = SmaCross::new(self.symbol.clone(), fast, slow, self.size)?;
+        let mut spec = BacktestSpec::new(
+            config,
+            Features {
+                plugins: Default::default(),
+            },
+            registry,
+            self.data.clone(),
+        );
+        spec.sim = Some(SimConfig {
+            starting_cash: self.cash,
+            commission: CommissionModel::PercentOfValue {
+                rate: self.commission,
+            },
+            fill: FillRules {
+                price_decimals: self.price_decimals,
+                ..FillRules::default()
+            },
+            ..SimConfig::default()
+        });
+        spec.strategy = Some(Box::new(strategy));
+        Ok(spec)
+    }
+}
 
 /// See the module doc.
 #[derive(Debug, Clone)]
