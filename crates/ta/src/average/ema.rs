@@ -2,10 +2,37 @@
 //! first `period` values (TA-Lib's default compatibility mode), lookback `period - 1`.
 //!
 //! Recursive, so a NaN or infinity (also one inside the seed window) makes every later value NaN
-//! until `reset`.
+//! until `reset`. The state itself is left as the arithmetic makes it (an infinity turns into NaN
+//! at the next step by itself) and only the outputs are mapped to NaN, which keeps that check
+//! off the recursion's dependency chain.
 
-use super::window::run;
 use super::{check_period, TaError};
+
+/// Non-finite values as NaN: the one representation of "undefined" the indicators return.
+#[inline(always)]
+pub(crate) fn finite_or_nan(x: f64) -> f64 {
+    if x.is_finite() {
+        x
+    } else {
+        f64::NAN
+    }
+}
+
+/// TA-Lib's EMA step: ((x - prev) * k) + prev.
+#[inline(always)]
+pub(crate) fn ema_step(prev: f64, x: f64, k: f64) -> f64 {
+    (x - prev) * k + prev
+}
+
+/// TA-Lib's smoothing factor 2 / (period + 1).
+pub(crate) fn ema_k(period: usize) -> f64 {
+    2.0 / (period as f64 + 1.0)
+}
+
+/// The seed: values summed left to right from 0.0, then divided (as `Ema::update` does).
+pub(crate) fn seed_mean(values: &[f64]) -> f64 {
+    values.iter().fold(0.0, |acc, &x| acc + x) / values.len() as f64
+}
 
 /// Streaming EMA; `update` returns `None` until `period` values have been seen.
 #[derive(Debug, Clone)]
@@ -28,7 +55,7 @@ impl Ema {
     pub(crate) fn new_unchecked(period: usize) -> Self {
         Self {
             period,
-            k: 2.0 / (period as f64 + 1.0),
+            k: ema_k(period),
             seen: 0,
             seed_sum: 0.0,
             value: f64::NAN,
@@ -55,13 +82,9 @@ impl Ema {
             }
             self.value = self.seed_sum / self.period as f64;
         } else {
-            // TA-Lib's exact form: ((x - prev) * k) + prev.
-            self.value = (value - self.value) * self.k + self.value;
+            self.value = ema_step(self.value, value, self.k);
         }
-        if !self.value.is_finite() {
-            self.value = f64::NAN;
-        }
-        Some(self.value)
+        Some(finite_or_nan(self.value))
     }
 
     /// True once `update` returns values.
@@ -77,8 +100,23 @@ impl Ema {
 
 /// EMA over a whole series: same length as `values`, the first `period - 1` entries NaN.
 pub fn ema(values: &[f64], period: usize) -> Result<Vec<f64>, TaError> {
-    let mut e = Ema::new(period)?;
-    Ok(run(values.len(), |i| e.update(values[i]), |v| v))
+    check_period("EMA", "period", period, 2)?;
+    let n = values.len();
+    let mut out = Vec::with_capacity(n);
+    if n < period {
+        out.resize(n, f64::NAN);
+        return Ok(out);
+    }
+    out.resize(period - 1, f64::NAN);
+    // The batch twin of `Ema::update`: the same seed and step, in one loop.
+    let k = ema_k(period);
+    let mut value = seed_mean(&values[..period]);
+    out.push(finite_or_nan(value));
+    for &x in &values[period..] {
+        value = ema_step(value, x, k);
+        out.push(finite_or_nan(value));
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 //! plain running sum agrees to ~1e-14 relative). A NaN or infinity makes every window containing
 //! it NaN; the average recovers once the value has left the window.
 
-use super::window::{run, Window};
+use super::window::{window_sums, Window};
 use super::{check_period, TaError};
 
 /// Streaming SMA; `update` returns `None` until `period` values have been seen.
@@ -54,8 +54,19 @@ impl Sma {
 
 /// SMA over a whole series: same length as `values`, the first `period - 1` entries NaN.
 pub fn sma(values: &[f64], period: usize) -> Result<Vec<f64>, TaError> {
-    let mut s = Sma::new(period)?;
-    Ok(run(values.len(), |i| s.update(values[i]), |v| v))
+    check_period("SMA", "period", period, 2)?;
+    Ok(sma_unchecked(values, period))
+}
+
+/// The batch twin of `Sma::update` (the same window sum and division), also used by STOCH.
+pub(crate) fn sma_unchecked(values: &[f64], period: usize) -> Vec<f64> {
+    let p = period as f64;
+    let mut out = Vec::with_capacity(values.len());
+    out.resize(values.len().min(period - 1), f64::NAN);
+    window_sums(values, period, |_, sum, gap| {
+        out.push(if gap { f64::NAN } else { sum / p })
+    });
+    out
 }
 
 #[cfg(test)]

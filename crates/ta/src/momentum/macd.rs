@@ -6,6 +6,7 @@
 //! with the SMA of the first `signal` MACD values. If `slow < fast` the two are swapped, as in
 //! TA-Lib. Recursive: a NaN or infinity makes every later value NaN until `reset`.
 
+use crate::average::ema::{ema_k, ema_step, finite_or_nan, seed_mean};
 use crate::average::window::Window;
 use crate::average::{check_period, Ema, TaError};
 
@@ -77,7 +78,7 @@ impl Macd {
                     return None;
                 }
                 // Seed the fast EMA on the slow EMA's first bar, summing left to right.
-                let seed = self.recent.iter().sum::<f64>() / self.fast_period as f64;
+                let seed = seed_mean(self.recent.as_slice());
                 self.fast = Some(Ema::seeded(self.fast_period, seed));
                 Some(seed)
             }
@@ -119,19 +120,53 @@ pub fn macd(
     slow: usize,
     signal: usize,
 ) -> Result<MacdSeries, TaError> {
-    let mut m = Macd::new(fast, slow, signal)?;
+    let m = Macd::new(fast, slow, signal)?;
+    let (fast, slow) = (m.fast_period, m.slow_period);
     let n = prices.len();
+    let lookback = m.lookback();
     let mut out = MacdSeries {
-        macd: vec![f64::NAN; n],
-        signal: vec![f64::NAN; n],
-        hist: vec![f64::NAN; n],
+        macd: Vec::with_capacity(n),
+        signal: Vec::with_capacity(n),
+        hist: Vec::with_capacity(n),
     };
-    for (i, &p) in prices.iter().enumerate() {
-        if let Some(o) = m.update(p) {
-            out.macd[i] = o.macd;
-            out.signal[i] = o.signal;
-            out.hist[i] = o.hist;
+    if n <= lookback {
+        for v in [&mut out.macd, &mut out.signal, &mut out.hist] {
+            v.resize(n, f64::NAN);
         }
+        return Ok(out);
+    }
+    for v in [&mut out.macd, &mut out.signal, &mut out.hist] {
+        v.resize(lookback, f64::NAN);
+    }
+    // The batch twin of `Macd::update`: the same seeds and EMA steps, all three EMAs advanced in
+    // one pass (their dependency chains overlap instead of running one after another).
+    let (k_fast, k_slow, k_signal) = (ema_k(fast), ema_k(slow), ema_k(signal));
+    let mut slow_v = seed_mean(&prices[..slow]);
+    let mut fast_v = seed_mean(&prices[slow - fast..slow]);
+    let first = finite_or_nan(fast_v - finite_or_nan(slow_v));
+    // Signal seed: the first `signal` MACD values, summed left to right.
+    let mut signal_sum = 0.0 + first;
+    for &x in &prices[slow..=lookback] {
+        slow_v = ema_step(slow_v, x, k_slow);
+        fast_v = ema_step(fast_v, x, k_fast);
+        signal_sum += finite_or_nan(finite_or_nan(fast_v) - finite_or_nan(slow_v));
+    }
+    let last = finite_or_nan(finite_or_nan(fast_v) - finite_or_nan(slow_v));
+    let macd_at_lookback = if lookback == slow - 1 { first } else { last };
+    let mut signal_v = signal_sum / signal as f64;
+    let mut push = |macd: f64, signal_v: f64| {
+        let sig = finite_or_nan(signal_v);
+        out.macd.push(macd);
+        out.signal.push(sig);
+        out.hist.push(macd - sig);
+    };
+    push(macd_at_lookback, signal_v);
+    for &x in &prices[lookback + 1..] {
+        slow_v = ema_step(slow_v, x, k_slow);
+        fast_v = ema_step(fast_v, x, k_fast);
+        let macd = finite_or_nan(finite_or_nan(fast_v) - finite_or_nan(slow_v));
+        signal_v = ema_step(signal_v, macd, k_signal);
+        push(macd, signal_v);
     }
     Ok(out)
 }

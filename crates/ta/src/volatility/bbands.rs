@@ -6,7 +6,7 @@
 //! containing it NaN.
 
 use super::stddev::talib_stddev;
-use crate::average::window::Window;
+use crate::average::window::{window_sums, Window};
 use crate::average::{check_finite, check_period, TaError};
 
 /// One reading of the bands.
@@ -68,7 +68,7 @@ impl Bbands {
             });
         }
         let middle = self.window.sum() / self.period as f64;
-        let sd = talib_stddev(&self.window, middle, self.period);
+        let sd = talib_stddev(self.window.as_slice(), middle);
         Some(BbandsOutput {
             upper: middle + self.nbdev_up * sd,
             middle,
@@ -95,20 +95,33 @@ pub fn bbands(
     nbdev_up: f64,
     nbdev_down: f64,
 ) -> Result<BbandsSeries, TaError> {
-    let mut b = Bbands::new(period, nbdev_up, nbdev_down)?;
+    check_period("BBANDS", "period", period, 2)?;
+    check_finite("BBANDS", "nbdev_up", nbdev_up)?;
+    check_finite("BBANDS", "nbdev_down", nbdev_down)?;
     let n = values.len();
+    let p = period as f64;
     let mut out = BbandsSeries {
-        upper: vec![f64::NAN; n],
-        middle: vec![f64::NAN; n],
-        lower: vec![f64::NAN; n],
+        upper: Vec::with_capacity(n),
+        middle: Vec::with_capacity(n),
+        lower: Vec::with_capacity(n),
     };
-    for (i, &v) in values.iter().enumerate() {
-        if let Some(o) = b.update(v) {
-            out.upper[i] = o.upper;
-            out.middle[i] = o.middle;
-            out.lower[i] = o.lower;
-        }
+    let lead = n.min(period - 1);
+    for v in [&mut out.upper, &mut out.middle, &mut out.lower] {
+        v.resize(lead, f64::NAN);
     }
+    // The batch twin of `Bbands::update` (see `stddev`).
+    window_sums(values, period, |i, sum, gap| {
+        let (upper, middle, lower) = if gap {
+            (f64::NAN, f64::NAN, f64::NAN)
+        } else {
+            let middle = sum / p;
+            let sd = talib_stddev(&values[i + 1 - period..=i], middle);
+            (middle + nbdev_up * sd, middle, middle - nbdev_down * sd)
+        };
+        out.upper.push(upper);
+        out.middle.push(middle);
+        out.lower.push(lower);
+    });
     Ok(out)
 }
 

@@ -1,26 +1,20 @@
 //! Standard deviation, TA-Lib `STDDEV`: population standard deviation (divide by `period`) of the
 //! last `period` values times `nbdev`; lookback `period - 1`.
 //!
-//! The variance is taken about the window mean in two passes, so flat windows keep their digits
+//! The variance is taken about the window mean (from the running window sum) in a second pass
+//! over the window, so flat windows keep their digits
 //! (TA-Lib 0.8 is accurate here too; older TA-Lib used E\[x²\] - mean² and zeroed variances below
 //! 1e-8). A NaN or infinity makes every window containing it NaN.
 
-use crate::average::window::{run, Window};
+use crate::average::lanes;
+use crate::average::window::{window_sums, Window};
 use crate::average::{check_finite, check_period, TaError};
 
-/// Population variance of a window about `mean` (two-pass, in window order).
-pub(crate) fn population_variance(window: &Window, mean: f64, period: usize) -> f64 {
-    let mut sum = 0.0;
-    for x in window.iter() {
-        let d = x - mean;
-        sum += d * d;
-    }
-    sum / period as f64
-}
-
-/// Population standard deviation of a full, gap-free window about `mean`.
-pub(crate) fn talib_stddev(window: &Window, mean: f64, period: usize) -> f64 {
-    let var = population_variance(window, mean, period);
+/// Population standard deviation of a full, gap-free window (oldest first) about `mean`: the
+/// squared deviations summed in `lanes`' fixed order, so both forms get the same bits.
+#[inline(always)]
+pub(crate) fn talib_stddev(window: &[f64], mean: f64) -> f64 {
+    let var = lanes::sum_sq_dev(window, mean) / window.len() as f64;
     if var > 0.0 {
         var.sqrt()
     } else {
@@ -58,7 +52,7 @@ impl Stddev {
             return Some(f64::NAN);
         }
         let mean = self.window.sum() / self.period as f64;
-        Some(talib_stddev(&self.window, mean, self.period) * self.nbdev)
+        Some(talib_stddev(self.window.as_slice(), mean) * self.nbdev)
     }
 
     /// True once `update` returns values.
@@ -74,8 +68,21 @@ impl Stddev {
 
 /// STDDEV over a whole series: same length as `values`, the first `period - 1` entries NaN.
 pub fn stddev(values: &[f64], period: usize, nbdev: f64) -> Result<Vec<f64>, TaError> {
-    let mut s = Stddev::new(period, nbdev)?;
-    Ok(run(values.len(), |i| s.update(values[i]), |v| v))
+    check_period("STDDEV", "period", period, 2)?;
+    check_finite("STDDEV", "nbdev", nbdev)?;
+    let p = period as f64;
+    let mut out = Vec::with_capacity(values.len());
+    out.resize(values.len().min(period - 1), f64::NAN);
+    // The batch twin of `Stddev::update`: the same window sum for the mean, the same deviation
+    // sum over the same (contiguous) window.
+    window_sums(values, period, |i, sum, gap| {
+        out.push(if gap {
+            f64::NAN
+        } else {
+            talib_stddev(&values[i + 1 - period..=i], sum / p) * nbdev
+        })
+    });
+    Ok(out)
 }
 
 #[cfg(test)]

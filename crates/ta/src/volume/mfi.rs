@@ -7,8 +7,40 @@
 //! compensated window sums, so they do not drift. A NaN or infinity spoils the flows of its bar
 //! and the next; every window containing those is NaN, then it recovers.
 
-use crate::average::window::{run, within_dead_zone, Window};
+use crate::average::window::{summand, within_dead_zone, RollingSum, Window};
 use crate::average::{check_lengths, check_period, TaError};
+
+/// Typical price (high + low + close) / 3.
+#[inline(always)]
+fn typical(high: f64, low: f64, close: f64) -> f64 {
+    (high + low + close) / 3.0
+}
+
+/// A bar's (positive, negative) money flow given the previous typical price.
+#[inline(always)]
+fn flows(typical: f64, prev: f64, volume: f64) -> (f64, f64) {
+    let flow = typical * volume;
+    if !(flow.is_finite() && prev.is_finite()) {
+        (f64::NAN, f64::NAN)
+    } else if within_dead_zone(typical - prev, typical.abs() + prev.abs()) {
+        (0.0, 0.0)
+    } else if typical < prev {
+        (0.0, flow)
+    } else {
+        (flow, 0.0)
+    }
+}
+
+/// MFI from the window's flow sums: 0 where the total is below 1.0, as in TA-Lib.
+#[inline(always)]
+fn mfi_value(positive: f64, negative: f64) -> f64 {
+    let total = positive + negative;
+    if total < 1.0 {
+        0.0
+    } else {
+        100.0 * (positive / total)
+    }
+}
 
 /// Streaming MFI; `update` returns `None` until `period + 1` bars have been seen.
 #[derive(Debug, Clone)]
@@ -31,18 +63,9 @@ impl Mfi {
 
     /// Feeds one bar; the MFI once `period` flows have been seen.
     pub fn update(&mut self, high: f64, low: f64, close: f64, volume: f64) -> Option<f64> {
-        let typical = (high + low + close) / 3.0;
+        let typical = typical(high, low, close);
         let prev = self.prev_typical.replace(typical)?;
-        let flow = typical * volume;
-        let (pos, neg) = if !(flow.is_finite() && prev.is_finite()) {
-            (f64::NAN, f64::NAN)
-        } else if within_dead_zone(typical - prev, typical.abs() + prev.abs()) {
-            (0.0, 0.0)
-        } else if typical < prev {
-            (0.0, flow)
-        } else {
-            (flow, 0.0)
-        };
+        let (pos, neg) = flows(typical, prev, volume);
         self.positive.push(pos);
         self.negative.push(neg);
         if !self.positive.is_full() {
@@ -51,13 +74,7 @@ impl Mfi {
         if self.positive.has_gap() {
             return Some(f64::NAN);
         }
-        let pos_sum = self.positive.sum();
-        let total = pos_sum + self.negative.sum();
-        Some(if total < 1.0 {
-            0.0
-        } else {
-            100.0 * (pos_sum / total)
-        })
+        Some(mfi_value(self.positive.sum(), self.negative.sum()))
     }
 
     /// True once `update` returns values.
@@ -90,12 +107,41 @@ pub fn mfi(
             ("volume", volume.len()),
         ],
     )?;
-    let mut m = Mfi::new(period)?;
-    Ok(run(
-        n,
-        |i| m.update(high[i], low[i], close[i], volume[i]),
-        |v| v,
-    ))
+    check_period("MFI", "period", period, 2)?;
+    let mut out = Vec::with_capacity(n);
+    out.resize(n.min(period), f64::NAN);
+    if n <= period {
+        return Ok(out);
+    }
+    // The batch twin of `Mfi::update`: the same flows and window sums, the window of flows kept
+    // in a ring (its slots start at 0.0, which is what a filling `Window` removes).
+    let mut ring = vec![(0.0f64, 0.0f64); period];
+    let mut slot = 0;
+    let (mut pos_sum, mut neg_sum) = (RollingSum::default(), RollingSum::default());
+    let mut gaps = 0usize;
+    let mut prev = typical(high[0], low[0], close[0]);
+    for j in 1..n {
+        let t = typical(high[j], low[j], close[j]);
+        let (pos, neg) = flows(t, prev, volume[j]);
+        prev = t;
+        let (old_pos, old_neg) = std::mem::replace(&mut ring[slot], (pos, neg));
+        slot += 1;
+        if slot == period {
+            slot = 0;
+        }
+        pos_sum.replace(summand(pos), summand(old_pos));
+        neg_sum.replace(summand(neg), summand(old_neg));
+        gaps += usize::from(!pos.is_finite());
+        gaps -= usize::from(!old_pos.is_finite());
+        if j >= period {
+            out.push(if gaps > 0 {
+                f64::NAN
+            } else {
+                mfi_value(pos_sum.value(), neg_sum.value())
+            });
+        }
+    }
+    Ok(out)
 }
 
 #[cfg(test)]
