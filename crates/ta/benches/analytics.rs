@@ -3,9 +3,12 @@
 //! Input: the real SPY and ORCL daily closes of tests/fixtures/talib, each chained end to end
 //! (every copy rescaled to continue from the previous close) to the size a kernel is used at:
 //! 1,000,000 points for the O(n) kernels, fewer where the kernel is an iterative fit or O(n²)
-//! (the size is in each benchmark's name). Short measurement times keep the whole run modest.
+//! (the size is in each benchmark's name). Each sample is a single call (flat sampling, 10
+//! samples, as in kernels.rs), timed in thread CPU time (support/cpu_time.rs) so that waiting for
+//! a core on a shared machine does not count (tools/bench/criterion_table.py prints the fastest
+//! and the median call).
 
-use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion};
+use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion, SamplingMode};
 use nalgebra::{DMatrix, Matrix2, Vector2};
 use optifire_ta::filters::{
     dynamic_regression, local_level, local_trend, DynamicRegressionParams, LocalLevelParams,
@@ -27,6 +30,10 @@ use optifire_ta::stats::{ks_two_sample, ols, population_stability_index_of};
 use optifire_ta::timeseries::{adf, engle_granger, fit_garch11, frac_diff_ffd, AdfOptions};
 use optifire_ta::timeseries::{CointOptions, GarchMean};
 use std::hint::black_box;
+
+#[path = "support/cpu_time.rs"]
+mod cpu_time;
+use cpu_time::ThreadCpuTime;
 use std::time::Duration;
 
 const M: usize = 1_000_000;
@@ -65,18 +72,17 @@ fn chained(base: &[f64], n: usize) -> Vec<f64> {
     out
 }
 
-fn quick<'a>(
-    c: &'a mut Criterion,
-    name: &str,
-) -> BenchmarkGroup<'a, criterion::measurement::WallTime> {
+fn quick<'a>(c: &'a mut Criterion<ThreadCpuTime>, name: &str) -> BenchmarkGroup<'a, ThreadCpuTime> {
     let mut g = c.benchmark_group(name);
+    g.sampling_mode(SamplingMode::Flat);
     g.sample_size(10);
-    g.warm_up_time(Duration::from_millis(300));
-    g.measurement_time(Duration::from_secs(2));
+    g.warm_up_time(Duration::from_millis(100));
+    // Far below what 10 samples need, so criterion runs one call per sample.
+    g.measurement_time(Duration::from_millis(1));
     g
 }
 
-fn analytics(c: &mut Criterion) {
+fn analytics(c: &mut Criterion<ThreadCpuTime>) {
     let (spy, orcl) = (closes("SPY.csv"), closes("ORCL.csv"));
     let px = chained(&spy, M + 1);
     let py = chained(&orcl, M + 1);
@@ -232,5 +238,9 @@ fn analytics(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, analytics);
+criterion_group! {
+    name = benches;
+    config = Criterion::default().with_measurement(ThreadCpuTime);
+    targets = analytics
+}
 criterion_main!(benches);

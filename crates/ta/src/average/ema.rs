@@ -112,10 +112,10 @@ pub fn ema(values: &[f64], period: usize) -> Result<Vec<f64>, TaError> {
     let k = ema_k(period);
     let mut value = seed_mean(&values[..period]);
     out.push(finite_or_nan(value));
-    for &x in &values[period..] {
+    out.extend(values[period..].iter().map(|&x| {
         value = ema_step(value, x, k);
-        out.push(finite_or_nan(value));
-    }
+        finite_or_nan(value)
+    }));
     Ok(out)
 }
 

@@ -1,4 +1,5 @@
-//! Sums over a window slice in four fixed lanes: the O(period) parts of CCI, STDDEV and BBANDS.
+//! Sums over a window slice in four fixed lanes: CCI's per-bar sums and the recomputes of the
+//! running window sums.
 //!
 //! Four independent accumulators (by position in the window, combined as (0 + 1) + (2 + 3)) let
 //! the loop vectorise and shorten its dependency chain fourfold, while the order, and so every
@@ -25,6 +26,12 @@ fn lanes(w: &[f64], f: impl Fn(f64) -> f64) -> f64 {
 #[inline(always)]
 pub(crate) fn sum(w: &[f64]) -> f64 {
     lanes(w, |x| x)
+}
+
+/// Sum of deviations from `shift`.
+#[inline(always)]
+pub(crate) fn sum_dev(w: &[f64], shift: f64) -> f64 {
+    lanes(w, |x| x - shift)
 }
 
 /// Sum of squared deviations from `mean`.

@@ -1,53 +1,121 @@
-//! Fixed-length window of the latest values with an error-free running sum, and the batch twins
-//! of it that the indicators' slice forms run.
+//! Fixed-length window of the latest values with O(1) running sums, and the batch twin of it
+//! that the indicators' slice forms run.
 //!
-//! Windowed indicators over thousands of bars would drift with a plain add/subtract running sum;
-//! the sum here carries its exact rounding error (Knuth's TwoSum, branch-free), so it stays
-//! within an ulp or two of the exact window sum at O(1) per bar. Non-finite values are counted
-//! instead of summed, so a gap leaves the window cleanly. The batch helpers do the very same
-//! arithmetic over a slice without the ring buffer, so batch == streaming bit for bit.
+//! The sums are of deviations from a shift K, a value of the window chosen when they were last
+//! recomputed: sum = Σ(x - K), squares = Σ(x - K)². Each bar updates them in O(1) (TA-Lib's
+//! running-sum speed), and they are recomputed afresh from the window every `len` bars, so
+//! rounding never piles up over a long series: between recomputes the error is at most a few
+//! `len` ulps of the deviations |x - K|, which are far smaller than the values themselves. A flat
+//! window gives exactly its value and exactly zero variance. The variance is also recomputed
+//! whenever a bound on the rounding error of the running form exceeds 2^-32 of it (this happens
+//! when a window turns (nearly) flat between two recomputes), so it is accurate to better than
+//! 1e-9 relative in the worst case and to a few ulps typically. Non-finite values are counted,
+//! not summed, so a gap leaves the window cleanly.
 
-/// `a + b` and its exact rounding error (Knuth's TwoSum: no branch, valid for any finite order).
+use super::lanes;
+
+/// The deviation `x - shift` a value contributes; NaN or infinity contributes nothing (gaps are
+/// counted separately, and a window with a gap is never read).
 #[inline(always)]
-pub(crate) fn two_sum(a: f64, b: f64) -> (f64, f64) {
-    let s = a + b;
-    let bb = s - a;
-    (s, (a - (s - bb)) + (b - bb))
-}
-
-/// Running sum of a sliding window that carries its rounding error.
-///
-/// Each step adds `new - old` (one addition on the dependency chain, so a step costs one add's
-/// latency), with the errors of both the difference and the addition kept exactly by TwoSum.
-#[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct RollingSum {
-    sum: f64,
-    compensation: f64,
-}
-
-impl RollingSum {
-    /// Adds `new` and removes `old` (0.0 while the window fills).
-    #[inline(always)]
-    pub(crate) fn replace(&mut self, new: f64, old: f64) {
-        let (d, e1) = two_sum(new, -old);
-        let (s, e2) = two_sum(self.sum, d);
-        self.sum = s;
-        self.compensation += e1 + e2;
-    }
-
-    #[inline(always)]
-    pub(crate) fn value(&self) -> f64 {
-        self.sum + self.compensation
-    }
-}
-
-/// The value a window sums: non-finite values count as gaps and add nothing.
-#[inline(always)]
-pub(crate) fn summand(x: f64) -> f64 {
-    if x.is_finite() {
-        x
+fn deviation<const GAPS: bool>(x: f64, shift: f64) -> f64 {
+    if !GAPS || x.is_finite() {
+        x - shift
     } else {
         0.0
+    }
+}
+
+/// The running variance is used only while `var * n >= GUARD * (stale + 1) * m2`, m2 bounding
+/// every partial sum and term since the last recompute: the rounding error of s2 and of the
+/// squared mean is below 8 * ulp * (stale + 1) * m2 / n, so this keeps it below 2^-32 * var.
+const GUARD: f64 = 8.0 * f64::EPSILON * 4_294_967_296.0;
+
+/// Running sums of a window's deviations from a shift (see the module doc).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ShiftedSums {
+    shift: f64,
+    s1: f64,
+    s2: f64,
+    /// s2 at the last recompute plus every square added or removed since.
+    m2: f64,
+    /// Bars since the last recompute; a window length or more forces one at the next read.
+    stale: usize,
+}
+
+impl ShiftedSums {
+    /// Sums that will be recomputed at their first read.
+    pub(crate) fn new(len: usize) -> Self {
+        Self {
+            shift: 0.0,
+            s1: 0.0,
+            s2: 0.0,
+            m2: 0.0,
+            stale: len,
+        }
+    }
+
+    /// `new` enters the window and `old` leaves it (NaN while the window fills: nothing left).
+    /// `SQ` also updates the squares (only the variance reads them; the sum never depends on
+    /// them). `GAPS` false promises that both values are finite.
+    #[inline(always)]
+    pub(crate) fn slide<const SQ: bool, const GAPS: bool>(&mut self, new: f64, old: f64) {
+        let a = deviation::<GAPS>(new, self.shift);
+        let b = deviation::<GAPS>(old, self.shift);
+        self.s1 += a - b;
+        if SQ {
+            let (aa, bb) = (a * a, b * b);
+            self.s2 += aa - bb;
+            self.m2 += aa + bb;
+        }
+        self.stale += 1;
+    }
+
+    /// Recomputes the sums from the full, gap-free `window` (oldest first), shifted by its
+    /// newest value.
+    fn recompute(&mut self, window: &[f64]) {
+        self.shift = window[window.len() - 1];
+        self.s1 = lanes::sum_dev(window, self.shift);
+        self.s2 = lanes::sum_sq_dev(window, self.shift);
+        self.m2 = self.s2;
+        self.stale = 0;
+    }
+
+    #[inline(always)]
+    fn refresh(&mut self, window: &[f64]) {
+        if self.stale >= window.len() {
+            self.recompute(window);
+        }
+    }
+
+    /// Mean of the full, gap-free `window`.
+    #[inline(always)]
+    pub(crate) fn mean(&mut self, window: &[f64]) -> f64 {
+        self.refresh(window);
+        self.shift + self.s1 / window.len() as f64
+    }
+
+    /// Sum of the full, gap-free `window`.
+    #[inline(always)]
+    pub(crate) fn sum(&mut self, window: &[f64]) -> f64 {
+        self.refresh(window);
+        self.s1 + self.shift * window.len() as f64
+    }
+
+    /// Population variance of the full, gap-free `window` (may be a rounding error below 0).
+    #[inline(always)]
+    pub(crate) fn variance(&mut self, window: &[f64]) -> f64 {
+        let n = window.len() as f64;
+        if self.stale < window.len() {
+            let mean = self.s1 / n;
+            let var = self.s2 / n - mean * mean;
+            // Also refuses NaN.
+            if var * n >= GUARD * (self.stale + 1) as f64 * self.m2 {
+                return var;
+            }
+        }
+        self.recompute(window);
+        let mean = self.s1 / n;
+        self.s2 / n - mean * mean
     }
 }
 
@@ -71,7 +139,7 @@ pub(crate) struct Window {
     count: usize,
     head: usize,
     non_finite: usize,
-    sum: RollingSum,
+    sums: ShiftedSums,
 }
 
 impl Window {
@@ -84,7 +152,7 @@ impl Window {
             count: 0,
             head: 0,
             non_finite: 0,
-            sum: RollingSum::default(),
+            sums: ShiftedSums::new(len),
         }
     }
 
@@ -98,7 +166,7 @@ impl Window {
             self.head = 0;
         }
         self.count = (self.count + 1).min(self.len);
-        self.sum.replace(summand(x), old.map_or(0.0, summand));
+        self.sums.slide::<true, true>(x, old.unwrap_or(f64::NAN));
         self.non_finite += usize::from(!x.is_finite());
         self.non_finite -= usize::from(old.is_some_and(|o| !o.is_finite()));
         old
@@ -113,9 +181,32 @@ impl Window {
         self.non_finite > 0
     }
 
-    /// Sum of the values in the window (finite values only; check `has_gap` first).
-    pub(crate) fn sum(&self) -> f64 {
-        self.sum.value()
+    /// The window's slice and its sums, borrowed apart.
+    fn parts(&mut self) -> (&[f64], &mut ShiftedSums) {
+        let window = if self.count == self.len {
+            &self.buf[self.head..self.head + self.len]
+        } else {
+            &self.buf[..self.count]
+        };
+        (window, &mut self.sums)
+    }
+
+    /// Sum of the values (full, gap-free window: check `is_full` and `has_gap` first).
+    pub(crate) fn sum(&mut self) -> f64 {
+        let (w, sums) = self.parts();
+        sums.sum(w)
+    }
+
+    /// Mean of the values (full, gap-free window).
+    pub(crate) fn mean(&mut self) -> f64 {
+        let (w, sums) = self.parts();
+        sums.mean(w)
+    }
+
+    /// Population variance of the values (full, gap-free window).
+    pub(crate) fn variance(&mut self) -> f64 {
+        let (w, sums) = self.parts();
+        sums.variance(w)
     }
 
     /// The oldest value held (the one `len - 1` pushes ago once full).
@@ -141,46 +232,70 @@ impl Window {
         self.count = 0;
         self.head = 0;
         self.non_finite = 0;
-        self.sum = RollingSum::default();
+        self.sums = ShiftedSums::new(self.len);
     }
 }
 
-/// Batch twin of pushing every value of `values` through a `Window` of `len`: calls
-/// `emit(i, sum, gap)` for every `i >= len - 1` in order, with the window's `sum()` and
-/// `has_gap()` after the push of `values[i]`.
+/// Batch twin of pushing every value of `values` through a `Window` of `len` and reading it
+/// once full: extends `out` with one value per full window, `read(sums, window)` where the window
+/// is free of gaps (the same reads in the same order as the streaming form) and `gap` where not.
+/// `SQ`: whether `read` may ask for the variance.
 #[inline(always)]
-pub(crate) fn window_sums(values: &[f64], len: usize, emit: impl FnMut(usize, f64, bool)) {
-    if all_finite(values) {
-        window_sums_impl::<false>(values, len, emit);
-    } else {
-        window_sums_impl::<true>(values, len, emit);
-    }
-}
-
-#[inline(always)]
-fn window_sums_impl<const GAPS: bool>(
+pub(crate) fn window_map<T: Copy, const SQ: bool>(
     values: &[f64],
     len: usize,
-    mut emit: impl FnMut(usize, f64, bool),
+    gap: T,
+    out: &mut Vec<T>,
+    read: impl FnMut(&mut ShiftedSums, &[f64]) -> T,
+) {
+    if values.len() < len {
+        return;
+    }
+    if all_finite(values) {
+        window_map_impl::<T, SQ, false>(values, len, gap, out, read);
+    } else {
+        window_map_impl::<T, SQ, true>(values, len, gap, out, read);
+    }
+}
+
+#[inline(always)]
+fn window_map_impl<T: Copy, const SQ: bool, const GAPS: bool>(
+    values: &[f64],
+    len: usize,
+    gap: T,
+    out: &mut Vec<T>,
+    mut read: impl FnMut(&mut ShiftedSums, &[f64]) -> T,
 ) {
     let len = len.max(1);
-    let clean = |x: f64| if GAPS { summand(x) } else { x };
-    let bad = |x: f64| GAPS && !x.is_finite();
-    let mut sum = RollingSum::default();
-    let mut gaps = 0usize;
-    for (i, &x) in values.iter().enumerate().take(len) {
-        sum.replace(clean(x), 0.0);
-        gaps += usize::from(bad(x));
-        if i + 1 == len {
-            emit(i, sum.value(), gaps > 0);
+    // Whatever the sums hold while the window fills is replaced at the first read.
+    let mut sums = ShiftedSums::new(len);
+    // The window ending at `i` is free of gaps once `i >= clean_from`.
+    let mut clean_from = 0;
+    if GAPS {
+        for (i, x) in values[..len].iter().enumerate() {
+            if !x.is_finite() {
+                clean_from = i + len;
+            }
         }
     }
-    for (i, (&x, &old)) in values.iter().skip(len).zip(values).enumerate() {
-        sum.replace(clean(x), clean(old));
-        gaps += usize::from(bad(x));
-        gaps -= usize::from(bad(old));
-        emit(i + len, sum.value(), gaps > 0);
-    }
+    out.push(if len - 1 < clean_from {
+        gap
+    } else {
+        read(&mut sums, &values[..len])
+    });
+    out.extend((len..values.len()).map(|i| {
+        let x = values[i];
+        sums.slide::<SQ, GAPS>(x, values[i - len]);
+        if GAPS {
+            if !x.is_finite() {
+                clean_from = i + len;
+            }
+            if i < clean_from {
+                return gap;
+            }
+        }
+        read(&mut sums, &values[i + 1 - len..=i])
+    }));
 }
 
 /// TA-Lib 0.8's relative dead zone: a difference no larger than 1e-14 of the magnitudes it was
@@ -210,12 +325,16 @@ mod tests {
         w.push(6.0);
         assert!(!w.has_gap());
         assert_eq!(w.sum(), 15.0);
+        assert_eq!(w.mean(), 5.0);
+        // Population variance of 4, 5, 6 is 2/3 (to rounding: 5/3 - 1 here).
+        assert!((w.variance() - 2.0 / 3.0).abs() < 1e-15);
     }
 
     #[test]
-    fn compensated_sum_survives_a_large_value_leaving_the_window() {
-        // A plain running sum loses the three 1.0s added while 1e16 was in the window and ends
-        // at 0.0 once 1e16 leaves (checked in Python); the compensated sum gives the exact 3.
+    fn recompute_repairs_a_large_value_leaving_the_window() {
+        // A plain running sum loses the 1.0s added while 1e16 was in the window and ends at 0.0
+        // once 1e16 leaves (checked in Python); the sums here are recomputed every 3 bars, so
+        // the window of three 1.0s sums to exactly 3 and has exactly zero variance.
         let mut w = Window::new(3);
         let mut plain = 0.0;
         for x in [1e16, 1.0, 1.0, 1.0, 1.0, 1.0] {
@@ -223,11 +342,13 @@ mod tests {
                 plain -= old;
             }
             plain += x;
+            if w.is_full() {
+                w.sum();
+            }
         }
         assert_eq!(w.sum(), 3.0);
-        assert_ne!(
-            plain, 3.0,
-            "the failure mode the compensation exists to avoid"
-        );
+        assert_eq!(w.mean(), 1.0);
+        assert_eq!(w.variance(), 0.0);
+        assert_ne!(plain, 3.0, "the failure mode the recompute exists to avoid");
     }
 }

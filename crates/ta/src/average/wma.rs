@@ -162,21 +162,20 @@ fn wma_into<const GAPS: bool>(values: &[f64], period: usize, out: &mut Vec<f64>)
     } else {
         out.push(sums.value(&values[..period], divider));
     }
-    for (i, (&x, &old)) in values[period..].iter().zip(values).enumerate() {
-        let i = i + period;
-        sums.slide(p, x, old);
+    out.extend((period..values.len()).map(|i| {
+        let x = values[i];
+        sums.slide(p, x, values[i - period]);
         if GAPS {
             if !x.is_finite() {
                 clean_from = i + period;
             }
             if i < clean_from {
                 sums.stale = period;
-                out.push(f64::NAN);
-                continue;
+                return f64::NAN;
             }
         }
-        out.push(sums.value(&values[i + 1 - period..=i], divider));
-    }
+        sums.value(&values[i + 1 - period..=i], divider)
+    }));
 }
 
 #[cfg(test)]

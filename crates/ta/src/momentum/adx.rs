@@ -151,26 +151,24 @@ pub fn adx(high: &[f64], low: &[f64], close: &[f64], period: usize) -> Result<Ve
         tr += t;
     }
     let mut sum_dx = 0.0;
-    let mut adx = 0.0;
-    for i in period..n {
+    let mut step = |i: usize| {
         let (p, m, t) = bar(i);
         plus_dm = plus_dm * wilder.keep + p;
         minus_dm = minus_dm * wilder.keep + m;
         tr = tr * wilder.keep + t;
-        let dx = dx(plus_dm, minus_dm, tr);
-        if i < lookback {
-            sum_dx += dx.unwrap_or(0.0);
-        } else if i == lookback {
-            sum_dx += dx.unwrap_or(0.0);
-            adx = sum_dx / period as f64;
-            out.push(adx);
-        } else {
-            if let Some(dx) = dx {
-                adx = wilder.step(adx, dx);
-            }
-            out.push(adx);
-        }
+        dx(plus_dm, minus_dm, tr)
+    };
+    for i in period..=lookback {
+        sum_dx += step(i).unwrap_or(0.0);
     }
+    let mut adx = sum_dx / period as f64;
+    out.push(adx);
+    out.extend((lookback + 1..n).map(|i| {
+        if let Some(dx) = step(i) {
+            adx = wilder.step(adx, dx);
+        }
+        adx
+    }));
     // A NaN or infinity anywhere so far poisons every later value (as in `Adx::update`).
     let clean = all_finite(high) && all_finite(low) && all_finite(close);
     let first_bad = (!clean)

@@ -124,51 +124,45 @@ pub fn macd(
     let (fast, slow) = (m.fast_period, m.slow_period);
     let n = prices.len();
     let lookback = m.lookback();
-    let mut out = MacdSeries {
-        macd: Vec::with_capacity(n),
-        signal: Vec::with_capacity(n),
-        hist: Vec::with_capacity(n),
-    };
-    if n <= lookback {
-        for v in [&mut out.macd, &mut out.signal, &mut out.hist] {
-            v.resize(n, f64::NAN);
+    let mut rows: Vec<[f64; 3]> = Vec::with_capacity(n);
+    rows.resize(n.min(lookback), [f64::NAN; 3]);
+    if n > lookback {
+        // The batch twin of `Macd::update`: the same seeds and EMA steps, all three EMAs
+        // advanced in one pass (their dependency chains overlap instead of running one after
+        // another).
+        let (k_fast, k_slow, k_signal) = (ema_k(fast), ema_k(slow), ema_k(signal));
+        let mut slow_v = seed_mean(&prices[..slow]);
+        let mut fast_v = seed_mean(&prices[slow - fast..slow]);
+        let first = finite_or_nan(fast_v - finite_or_nan(slow_v));
+        // Signal seed: the first `signal` MACD values, summed left to right from 0.0.
+        let mut signal_sum = 0.0 + first;
+        let mut macd = first;
+        for &x in &prices[slow..=lookback] {
+            slow_v = ema_step(slow_v, x, k_slow);
+            fast_v = ema_step(fast_v, x, k_fast);
+            macd = finite_or_nan(finite_or_nan(fast_v) - finite_or_nan(slow_v));
+            signal_sum += macd;
         }
-        return Ok(out);
+        let mut signal_v = signal_sum / signal as f64;
+        let row = |macd: f64, signal_v: f64| {
+            let sig = finite_or_nan(signal_v);
+            [macd, sig, macd - sig]
+        };
+        rows.push(row(macd, signal_v));
+        rows.extend(prices[lookback + 1..].iter().map(|&x| {
+            slow_v = ema_step(slow_v, x, k_slow);
+            fast_v = ema_step(fast_v, x, k_fast);
+            let macd = finite_or_nan(finite_or_nan(fast_v) - finite_or_nan(slow_v));
+            signal_v = ema_step(signal_v, macd, k_signal);
+            row(macd, signal_v)
+        }));
     }
-    for v in [&mut out.macd, &mut out.signal, &mut out.hist] {
-        v.resize(lookback, f64::NAN);
-    }
-    // The batch twin of `Macd::update`: the same seeds and EMA steps, all three EMAs advanced in
-    // one pass (their dependency chains overlap instead of running one after another).
-    let (k_fast, k_slow, k_signal) = (ema_k(fast), ema_k(slow), ema_k(signal));
-    let mut slow_v = seed_mean(&prices[..slow]);
-    let mut fast_v = seed_mean(&prices[slow - fast..slow]);
-    let first = finite_or_nan(fast_v - finite_or_nan(slow_v));
-    // Signal seed: the first `signal` MACD values, summed left to right.
-    let mut signal_sum = 0.0 + first;
-    for &x in &prices[slow..=lookback] {
-        slow_v = ema_step(slow_v, x, k_slow);
-        fast_v = ema_step(fast_v, x, k_fast);
-        signal_sum += finite_or_nan(finite_or_nan(fast_v) - finite_or_nan(slow_v));
-    }
-    let last = finite_or_nan(finite_or_nan(fast_v) - finite_or_nan(slow_v));
-    let macd_at_lookback = if lookback == slow - 1 { first } else { last };
-    let mut signal_v = signal_sum / signal as f64;
-    let mut push = |macd: f64, signal_v: f64| {
-        let sig = finite_or_nan(signal_v);
-        out.macd.push(macd);
-        out.signal.push(sig);
-        out.hist.push(macd - sig);
-    };
-    push(macd_at_lookback, signal_v);
-    for &x in &prices[lookback + 1..] {
-        slow_v = ema_step(slow_v, x, k_slow);
-        fast_v = ema_step(fast_v, x, k_fast);
-        let macd = finite_or_nan(finite_or_nan(fast_v) - finite_or_nan(slow_v));
-        signal_v = ema_step(signal_v, macd, k_signal);
-        push(macd, signal_v);
-    }
-    Ok(out)
+    let column = |k: usize| rows.iter().map(|r| r[k]).collect();
+    Ok(MacdSeries {
+        macd: column(0),
+        signal: column(1),
+        hist: column(2),
+    })
 }
 
 #[cfg(test)]

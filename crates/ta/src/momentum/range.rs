@@ -7,20 +7,21 @@
 
 use crate::average::window::all_finite;
 
-/// Calls `emit(i, highest, lowest, gap)` for every `i >= period - 1` in order, `gap` telling
-/// that a NaN or infinity is among the window's highs or lows (the extremes are then
+/// Extends `out` with `f(i, highest, lowest, gap)` for every `i >= period - 1` in order, `gap`
+/// telling that a NaN or infinity is among the window's highs or lows (the extremes are then
 /// meaningless). `high` and `low` have the same length; `period >= 1`.
 #[inline(always)]
 pub(crate) fn window_ranges(
     high: &[f64],
     low: &[f64],
     period: usize,
-    emit: impl FnMut(usize, f64, f64, bool),
+    out: &mut Vec<f64>,
+    f: impl FnMut(usize, f64, f64, bool) -> f64,
 ) {
     if all_finite(high) && all_finite(low) {
-        ranges_impl::<false>(high, low, period, emit);
+        ranges_impl::<false>(high, low, period, out, f);
     } else {
-        ranges_impl::<true>(high, low, period, emit);
+        ranges_impl::<true>(high, low, period, out, f);
     }
 }
 
@@ -29,7 +30,8 @@ fn ranges_impl<const GAPS: bool>(
     high: &[f64],
     low: &[f64],
     period: usize,
-    mut emit: impl FnMut(usize, f64, f64, bool),
+    out: &mut Vec<f64>,
+    mut f: impl FnMut(usize, f64, f64, bool) -> f64,
 ) {
     let n = high.len().min(low.len());
     if n < period {
@@ -47,7 +49,7 @@ fn ranges_impl<const GAPS: bool>(
             }
         }
     }
-    for today in period - 1..n {
+    out.extend((period - 1..n).map(|today| {
         let trailing = today + 1 - period;
         if GAPS && !(high[today].is_finite() && low[today].is_finite()) {
             clean_from = today + period;
@@ -74,8 +76,8 @@ fn ranges_impl<const GAPS: bool>(
         } else if l <= lowest {
             (lo_at, lowest) = (today + 1, l);
         }
-        emit(today, highest, lowest, GAPS && today < clean_from);
-    }
+        f(today, highest, lowest, GAPS && today < clean_from)
+    }));
 }
 
 #[cfg(test)]
@@ -87,7 +89,11 @@ mod tests {
         let high = [5.0, 3.0, 4.0, 1.0, 2.0, 6.0];
         let low = [1.0, 0.5, 2.0, 0.7, 1.5, 3.0];
         let mut got = Vec::new();
-        window_ranges(&high, &low, 3, |i, h, l, gap| got.push((i, h, l, gap)));
+        let mut out = Vec::new();
+        window_ranges(&high, &low, 3, &mut out, |i, h, l, gap| {
+            got.push((i, h, l, gap));
+            0.0
+        });
         assert_eq!(
             got,
             vec![
@@ -104,7 +110,11 @@ mod tests {
         let high = [5.0, f64::NAN, 4.0, 1.0, 2.0];
         let low = [1.0, 0.5, 2.0, 0.7, 1.5];
         let mut got = Vec::new();
-        window_ranges(&high, &low, 2, |i, h, l, gap| got.push((i, gap, h, l)));
+        let mut out = Vec::new();
+        window_ranges(&high, &low, 2, &mut out, |i, h, l, gap| {
+            got.push((i, gap, h, l));
+            0.0
+        });
         assert!(got[0].1 && got[1].1, "{got:?}");
         assert_eq!(&got[2..], &[(3, false, 4.0, 0.7), (4, false, 2.0, 0.7)]);
     }

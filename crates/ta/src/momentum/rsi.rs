@@ -128,12 +128,12 @@ pub fn rsi(prices: &[f64], period: usize) -> Result<Vec<f64>, TaError> {
     gain /= p;
     out.push(rsi_value(gain, loss));
     let wilder = Wilder::new(period);
-    for w in prices[period..].windows(2) {
+    out.extend(prices[period..].windows(2).map(|w| {
         let (up, down) = split(clean(w[1]) - clean(w[0]));
         gain = wilder.step(gain, up);
         loss = wilder.step(loss, down);
-        out.push(rsi_value(gain, loss));
-    }
+        rsi_value(gain, loss)
+    }));
     Ok(out)
 }
 

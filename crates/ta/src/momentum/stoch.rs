@@ -119,13 +119,13 @@ pub fn stoch(
     check_period("STOCH", "slowd", slowd, 1)?;
     // The batch twin of `Stoch::update`: fast %K of every window, then the same two SMAs.
     let mut fast_k = Vec::with_capacity(n.saturating_sub(fastk - 1));
-    window_ranges(high, low, fastk, |i, highest, lowest, gap| {
+    window_ranges(high, low, fastk, &mut fast_k, |i, highest, lowest, gap| {
         let close = close[i];
-        fast_k.push(if gap || !close.is_finite() {
+        if gap || !close.is_finite() {
             f64::NAN
         } else {
             fast_k_value(highest, lowest, close)
-        })
+        }
     });
     let slow_k = sma_unchecked(&fast_k, slowk);
     let d = sma_unchecked(slow_k.get(slowk - 1..).unwrap_or(&[]), slowd);

@@ -78,13 +78,13 @@ pub fn willr(high: &[f64], low: &[f64], close: &[f64], period: usize) -> Result<
     let mut out = Vec::with_capacity(n);
     out.resize(n.min(period - 1), f64::NAN);
     // The batch twin of `Willr::update`: the same extremes (found incrementally) and formula.
-    window_ranges(high, low, period, |i, highest, lowest, gap| {
+    window_ranges(high, low, period, &mut out, |i, highest, lowest, gap| {
         let close = close[i];
-        out.push(if gap || !close.is_finite() {
+        if gap || !close.is_finite() {
             f64::NAN
         } else {
             willr_value(highest, lowest, close)
-        })
+        }
     });
     Ok(out)
 }

@@ -90,10 +90,10 @@ pub fn atr(high: &[f64], low: &[f64], close: &[f64], period: usize) -> Result<Ve
     value /= period as f64;
     out.push(value);
     let wilder = Wilder::new(period);
-    for i in period + 1..n {
+    out.extend((period + 1..n).map(|i| {
         value = wilder.step(value, tr(i));
-        out.push(value);
-    }
+        value
+    }));
     Ok(out)
 }
 

@@ -6,7 +6,7 @@
 //! containing it NaN.
 
 use super::stddev::talib_stddev;
-use crate::average::window::{window_sums, Window};
+use crate::average::window::{window_map, Window};
 use crate::average::{check_finite, check_period, TaError};
 
 /// One reading of the bands.
@@ -34,7 +34,6 @@ pub struct BbandsSeries {
 /// Streaming BBANDS; `update` returns `None` until `period` values have been seen.
 #[derive(Debug, Clone)]
 pub struct Bbands {
-    period: usize,
     nbdev_up: f64,
     nbdev_down: f64,
     window: Window,
@@ -47,7 +46,6 @@ impl Bbands {
         check_finite("BBANDS", "nbdev_up", nbdev_up)?;
         check_finite("BBANDS", "nbdev_down", nbdev_down)?;
         Ok(Self {
-            period,
             nbdev_up,
             nbdev_down,
             window: Window::new(period),
@@ -67,8 +65,9 @@ impl Bbands {
                 lower: f64::NAN,
             });
         }
-        let middle = self.window.sum() / self.period as f64;
-        let sd = talib_stddev(self.window.as_slice(), middle);
+        // Variance first: it may recompute the sums the mean then reads (same order in batch).
+        let sd = talib_stddev(self.window.variance());
+        let middle = self.window.mean();
         Some(BbandsOutput {
             upper: middle + self.nbdev_up * sd,
             middle,
@@ -99,30 +98,20 @@ pub fn bbands(
     check_finite("BBANDS", "nbdev_up", nbdev_up)?;
     check_finite("BBANDS", "nbdev_down", nbdev_down)?;
     let n = values.len();
-    let p = period as f64;
-    let mut out = BbandsSeries {
-        upper: Vec::with_capacity(n),
-        middle: Vec::with_capacity(n),
-        lower: Vec::with_capacity(n),
-    };
-    let lead = n.min(period - 1);
-    for v in [&mut out.upper, &mut out.middle, &mut out.lower] {
-        v.resize(lead, f64::NAN);
-    }
-    // The batch twin of `Bbands::update` (see `stddev`).
-    window_sums(values, period, |i, sum, gap| {
-        let (upper, middle, lower) = if gap {
-            (f64::NAN, f64::NAN, f64::NAN)
-        } else {
-            let middle = sum / p;
-            let sd = talib_stddev(&values[i + 1 - period..=i], middle);
-            (middle + nbdev_up * sd, middle, middle - nbdev_down * sd)
-        };
-        out.upper.push(upper);
-        out.middle.push(middle);
-        out.lower.push(lower);
+    // The batch twin of `Bbands::update`: the same window sums read in the same order.
+    let mut bands = Vec::with_capacity(n);
+    bands.resize(n.min(period - 1), [f64::NAN; 3]);
+    window_map::<_, true>(values, period, [f64::NAN; 3], &mut bands, |sums, w| {
+        let sd = talib_stddev(sums.variance(w));
+        let middle = sums.mean(w);
+        [middle + nbdev_up * sd, middle, middle - nbdev_down * sd]
     });
-    Ok(out)
+    let band = |k: usize| bands.iter().map(|b| b[k]).collect();
+    Ok(BbandsSeries {
+        upper: band(0),
+        middle: band(1),
+        lower: band(2),
+    })
 }
 
 #[cfg(test)]

@@ -1,22 +1,20 @@
 //! Standard deviation, TA-Lib `STDDEV`: population standard deviation (divide by `period`) of the
 //! last `period` values times `nbdev`; lookback `period - 1`.
 //!
-//! The variance is taken about the window mean (from the running window sum) in a second pass
-//! over the window, so flat windows keep their digits
+//! O(1) per bar: the variance comes from running sums of deviations from a value of the window,
+//! recomputed afresh every `period` bars and whenever cancellation would cost digits
+//! (`average::window`), so flat windows give exactly 0 and nearly flat ones keep their digits
 //! (TA-Lib 0.8 is accurate here too; older TA-Lib used E\[x²\] - mean² and zeroed variances below
 //! 1e-8). A NaN or infinity makes every window containing it NaN.
 
-use crate::average::lanes;
-use crate::average::window::{window_sums, Window};
+use crate::average::window::{window_map, Window};
 use crate::average::{check_finite, check_period, TaError};
 
-/// Population standard deviation of a full, gap-free window (oldest first) about `mean`: the
-/// squared deviations summed in `lanes`' fixed order, so both forms get the same bits.
+/// Standard deviation from a population variance: 0 where rounding left it at or below 0.
 #[inline(always)]
-pub(crate) fn talib_stddev(window: &[f64], mean: f64) -> f64 {
-    let var = lanes::sum_sq_dev(window, mean) / window.len() as f64;
-    if var > 0.0 {
-        var.sqrt()
+pub(crate) fn talib_stddev(variance: f64) -> f64 {
+    if variance > 0.0 {
+        variance.sqrt()
     } else {
         0.0
     }
@@ -25,7 +23,6 @@ pub(crate) fn talib_stddev(window: &[f64], mean: f64) -> f64 {
 /// Streaming STDDEV; `update` returns `None` until `period` values have been seen.
 #[derive(Debug, Clone)]
 pub struct Stddev {
-    period: usize,
     nbdev: f64,
     window: Window,
 }
@@ -36,7 +33,6 @@ impl Stddev {
         check_period("STDDEV", "period", period, 2)?;
         check_finite("STDDEV", "nbdev", nbdev)?;
         Ok(Self {
-            period,
             nbdev,
             window: Window::new(period),
         })
@@ -51,8 +47,7 @@ impl Stddev {
         if self.window.has_gap() {
             return Some(f64::NAN);
         }
-        let mean = self.window.sum() / self.period as f64;
-        Some(talib_stddev(self.window.as_slice(), mean) * self.nbdev)
+        Some(talib_stddev(self.window.variance()) * self.nbdev)
     }
 
     /// True once `update` returns values.
@@ -70,17 +65,11 @@ impl Stddev {
 pub fn stddev(values: &[f64], period: usize, nbdev: f64) -> Result<Vec<f64>, TaError> {
     check_period("STDDEV", "period", period, 2)?;
     check_finite("STDDEV", "nbdev", nbdev)?;
-    let p = period as f64;
     let mut out = Vec::with_capacity(values.len());
     out.resize(values.len().min(period - 1), f64::NAN);
-    // The batch twin of `Stddev::update`: the same window sum for the mean, the same deviation
-    // sum over the same (contiguous) window.
-    window_sums(values, period, |i, sum, gap| {
-        out.push(if gap {
-            f64::NAN
-        } else {
-            talib_stddev(&values[i + 1 - period..=i], sum / p) * nbdev
-        })
+    // The batch twin of `Stddev::update`: the same window sums read in the same order.
+    window_map::<_, true>(values, period, f64::NAN, &mut out, |sums, w| {
+        talib_stddev(sums.variance(w)) * nbdev
     });
     Ok(out)
 }

@@ -4,10 +4,10 @@
 //! the two typical prices is float noise and counts as no change (TA-Lib 0.8's dead zone).
 //!
 //! Where total flow is below 1.0 the value is 0, as in TA-Lib (e.g. zero volume). Flow sums are
-//! compensated window sums, so they do not drift. A NaN or infinity spoils the flows of its bar
+//! running window sums recomputed every `period` bars (`average::window`), so they do not drift. A NaN or infinity spoils the flows of its bar
 //! and the next; every window containing those is NaN, then it recovers.
 
-use crate::average::window::{summand, within_dead_zone, RollingSum, Window};
+use crate::average::window::{within_dead_zone, ShiftedSums, Window};
 use crate::average::{check_lengths, check_period, TaError};
 
 /// Typical price (high + low + close) / 3.
@@ -113,34 +113,38 @@ pub fn mfi(
     if n <= period {
         return Ok(out);
     }
-    // The batch twin of `Mfi::update`: the same flows and window sums, the window of flows kept
-    // in a ring (its slots start at 0.0, which is what a filling `Window` removes).
-    let mut ring = vec![(0.0f64, 0.0f64); period];
-    let mut slot = 0;
-    let (mut pos_sum, mut neg_sum) = (RollingSum::default(), RollingSum::default());
-    let mut gaps = 0usize;
-    let mut prev = typical(high[0], low[0], close[0]);
-    for j in 1..n {
-        let t = typical(high[j], low[j], close[j]);
-        let (pos, neg) = flows(t, prev, volume[j]);
-        prev = t;
-        let (old_pos, old_neg) = std::mem::replace(&mut ring[slot], (pos, neg));
-        slot += 1;
-        if slot == period {
-            slot = 0;
-        }
-        pos_sum.replace(summand(pos), summand(old_pos));
-        neg_sum.replace(summand(neg), summand(old_neg));
-        gaps += usize::from(!pos.is_finite());
-        gaps -= usize::from(!old_pos.is_finite());
-        if j >= period {
-            out.push(if gaps > 0 {
-                f64::NAN
-            } else {
-                mfi_value(pos_sum.value(), neg_sum.value())
-            });
+    // The batch twin of `Mfi::update`: the same flows, then the same window sums read in the same
+    // order. Flow j belongs to bar j + 1.
+    let flows: Vec<(f64, f64)> = (1..n)
+        .map(|j| {
+            let t = typical(high[j], low[j], close[j]);
+            flows(t, typical(high[j - 1], low[j - 1], close[j - 1]), volume[j])
+        })
+        .collect();
+    let pos: Vec<f64> = flows.iter().map(|f| f.0).collect();
+    let neg: Vec<f64> = flows.iter().map(|f| f.1).collect();
+    let (mut pos_sums, mut neg_sums) = (ShiftedSums::new(period), ShiftedSums::new(period));
+    // The window of flows ending at `j` is free of gaps once `j >= clean_from`.
+    let mut clean_from = 0;
+    for (j, x) in pos[..period - 1].iter().enumerate() {
+        if !x.is_finite() {
+            clean_from = j + period;
         }
     }
+    out.extend((period - 1..pos.len()).map(|j| {
+        if j >= period {
+            pos_sums.slide::<false, true>(pos[j], pos[j - period]);
+            neg_sums.slide::<false, true>(neg[j], neg[j - period]);
+        }
+        if !pos[j].is_finite() {
+            clean_from = j + period;
+        }
+        if j < clean_from {
+            return f64::NAN;
+        }
+        let w = j + 1 - period..=j;
+        mfi_value(pos_sums.sum(&pos[w.clone()]), neg_sums.sum(&neg[w]))
+    }));
     Ok(out)
 }
 

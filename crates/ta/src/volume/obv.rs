@@ -67,7 +67,7 @@ pub fn obv(close: &[f64], volume: &[f64]) -> Result<Vec<f64>, TaError> {
         value = f64::NAN;
     }
     out.push(value);
-    for (&c, &v) in close[1..].iter().zip(&volume[1..]) {
+    out.extend(close[1..].iter().zip(&volume[1..]).map(|(&c, &v)| {
         if c > prev {
             value += v;
         } else if c < prev {
@@ -78,8 +78,8 @@ pub fn obv(close: &[f64], volume: &[f64]) -> Result<Vec<f64>, TaError> {
             value = f64::NAN;
         }
         prev = if g { f64::NAN } else { c };
-        out.push(value);
-    }
+        value
+    }));
     Ok(out)
 }
 
