@@ -112,7 +112,7 @@ pub fn ema(values: &[f64], period: usize) -> Result<Vec<f64>, TaError> {
     let k = ema_k(period);
     let mut value = seed_mean(&values[..period]);
     out.push(finite_or_nan(value));
-    out.extend(values[period..].iter().map(|&x| {
+    out.extend(values[period..].iter().map(move |&x| {
         value = ema_step(value, x, k);
         finite_or_nan(value)
     }));

@@ -283,7 +283,7 @@ fn window_map_impl<T: Copy, const SQ: bool, const GAPS: bool>(
     } else {
         read(&mut sums, &values[..len])
     });
-    out.extend((len..values.len()).map(|i| {
+    out.extend((len..values.len()).map(move |i| {
         let x = values[i];
         sums.slide::<SQ, GAPS>(x, values[i - len]);
         if GAPS {

@@ -162,7 +162,7 @@ fn wma_into<const GAPS: bool>(values: &[f64], period: usize, out: &mut Vec<f64>)
     } else {
         out.push(sums.value(&values[..period], divider));
     }
-    out.extend((period..values.len()).map(|i| {
+    out.extend((period..values.len()).map(move |i| {
         let x = values[i];
         sums.slide(p, x, values[i - period]);
         if GAPS {

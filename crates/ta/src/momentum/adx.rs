@@ -151,7 +151,7 @@ pub fn adx(high: &[f64], low: &[f64], close: &[f64], period: usize) -> Result<Ve
         tr += t;
     }
     let mut sum_dx = 0.0;
-    let mut step = |i: usize| {
+    let mut step = move |i: usize| {
         let (p, m, t) = bar(i);
         plus_dm = plus_dm * wilder.keep + p;
         minus_dm = minus_dm * wilder.keep + m;
@@ -163,7 +163,7 @@ pub fn adx(high: &[f64], low: &[f64], close: &[f64], period: usize) -> Result<Ve
     }
     let mut adx = sum_dx / period as f64;
     out.push(adx);
-    out.extend((lookback + 1..n).map(|i| {
+    out.extend((lookback + 1..n).map(move |i| {
         if let Some(dx) = step(i) {
             adx = wilder.step(adx, dx);
         }

@@ -124,44 +124,47 @@ pub fn macd(
     let (fast, slow) = (m.fast_period, m.slow_period);
     let n = prices.len();
     let lookback = m.lookback();
-    let mut rows: Vec<[f64; 3]> = Vec::with_capacity(n);
-    rows.resize(n.min(lookback), [f64::NAN; 3]);
-    if n > lookback {
-        // The batch twin of `Macd::update`: the same seeds and EMA steps, all three EMAs
-        // advanced in one pass (their dependency chains overlap instead of running one after
-        // another).
+    let (mut macd, mut signal_line) = (Vec::with_capacity(n), Vec::with_capacity(n));
+    if n <= lookback {
+        macd.resize(n, f64::NAN);
+        signal_line.resize(n, f64::NAN);
+    } else {
+        // The batch twin of `Macd::update`: the same seeds and EMA steps, in two passes (the
+        // fast and slow EMAs together, then the signal EMA over the MACD line).
         let (k_fast, k_slow, k_signal) = (ema_k(fast), ema_k(slow), ema_k(signal));
         let mut slow_v = seed_mean(&prices[..slow]);
         let mut fast_v = seed_mean(&prices[slow - fast..slow]);
-        let first = finite_or_nan(fast_v - finite_or_nan(slow_v));
-        // Signal seed: the first `signal` MACD values, summed left to right from 0.0.
-        let mut signal_sum = 0.0 + first;
-        let mut macd = first;
-        for &x in &prices[slow..=lookback] {
+        macd.resize(slow - 1, f64::NAN);
+        macd.push(finite_or_nan(fast_v - finite_or_nan(slow_v)));
+        macd.extend(prices[slow..].iter().map(move |&x| {
             slow_v = ema_step(slow_v, x, k_slow);
             fast_v = ema_step(fast_v, x, k_fast);
-            macd = finite_or_nan(finite_or_nan(fast_v) - finite_or_nan(slow_v));
-            signal_sum += macd;
-        }
-        let mut signal_v = signal_sum / signal as f64;
-        let row = |macd: f64, signal_v: f64| {
-            let sig = finite_or_nan(signal_v);
-            [macd, sig, macd - sig]
-        };
-        rows.push(row(macd, signal_v));
-        rows.extend(prices[lookback + 1..].iter().map(|&x| {
-            slow_v = ema_step(slow_v, x, k_slow);
-            fast_v = ema_step(fast_v, x, k_fast);
-            let macd = finite_or_nan(finite_or_nan(fast_v) - finite_or_nan(slow_v));
-            signal_v = ema_step(signal_v, macd, k_signal);
-            row(macd, signal_v)
+            finite_or_nan(finite_or_nan(fast_v) - finite_or_nan(slow_v))
         }));
+        // Signal seed: the first `signal` MACD values, summed left to right from 0.0.
+        let mut signal_v = macd[slow - 1..=lookback]
+            .iter()
+            .fold(0.0, |acc, &x| acc + x)
+            / signal as f64;
+        signal_line.resize(lookback, f64::NAN);
+        signal_line.push(finite_or_nan(signal_v));
+        signal_line.extend(macd[lookback + 1..].iter().map(move |&x| {
+            signal_v = ema_step(signal_v, x, k_signal);
+            finite_or_nan(signal_v)
+        }));
+        for v in &mut macd[slow - 1..lookback] {
+            *v = f64::NAN;
+        }
     }
-    let column = |k: usize| rows.iter().map(|r| r[k]).collect();
+    let hist = macd
+        .iter()
+        .zip(&signal_line)
+        .map(|(&m, &s)| m - s)
+        .collect();
     Ok(MacdSeries {
-        macd: column(0),
-        signal: column(1),
-        hist: column(2),
+        macd,
+        signal: signal_line,
+        hist,
     })
 }
 

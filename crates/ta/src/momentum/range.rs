@@ -49,7 +49,7 @@ fn ranges_impl<const GAPS: bool>(
             }
         }
     }
-    out.extend((period - 1..n).map(|today| {
+    out.extend((period - 1..n).map(move |today| {
         let trailing = today + 1 - period;
         if GAPS && !(high[today].is_finite() && low[today].is_finite()) {
             clean_from = today + period;

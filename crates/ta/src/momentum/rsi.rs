@@ -128,7 +128,7 @@ pub fn rsi(prices: &[f64], period: usize) -> Result<Vec<f64>, TaError> {
     gain /= p;
     out.push(rsi_value(gain, loss));
     let wilder = Wilder::new(period);
-    out.extend(prices[period..].windows(2).map(|w| {
+    out.extend(prices[period..].windows(2).map(move |w| {
         let (up, down) = split(clean(w[1]) - clean(w[0]));
         gain = wilder.step(gain, up);
         loss = wilder.step(loss, down);

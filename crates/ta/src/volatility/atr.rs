@@ -90,7 +90,7 @@ pub fn atr(high: &[f64], low: &[f64], close: &[f64], period: usize) -> Result<Ve
     value /= period as f64;
     out.push(value);
     let wilder = Wilder::new(period);
-    out.extend((period + 1..n).map(|i| {
+    out.extend((period + 1..n).map(move |i| {
         value = wilder.step(value, tr(i));
         value
     }));

@@ -1,12 +1,14 @@
 //! Bollinger bands, TA-Lib `BBANDS` with its default SMA middle band: middle = SMA(period),
 //! upper/lower = middle ± nbdev * population standard deviation; lookback `period - 1`.
 //!
-//! The deviation is the same two-pass one as `STDDEV`. Only the SMA middle
+//! The middle band is exactly `SMA` and the deviation exactly `STDDEV` (same arithmetic). Only
+//! the SMA middle
 //! band (TA-Lib matype 0, its default) is offered. A NaN or infinity makes every window
 //! containing it NaN.
 
-use super::stddev::talib_stddev;
-use crate::average::window::{window_map, Window};
+use super::stddev::{stddev_unchecked, talib_stddev};
+use crate::average::sma::sma_unchecked;
+use crate::average::window::Window;
 use crate::average::{check_finite, check_period, TaError};
 
 /// One reading of the bands.
@@ -36,7 +38,10 @@ pub struct BbandsSeries {
 pub struct Bbands {
     nbdev_up: f64,
     nbdev_down: f64,
+    /// Two windows of the same values, so the middle band reads its sums exactly as SMA does
+    /// and the deviation exactly as STDDEV does (each recomputes on its own schedule).
     window: Window,
+    deviation: Window,
 }
 
 impl Bbands {
@@ -49,12 +54,14 @@ impl Bbands {
             nbdev_up,
             nbdev_down,
             window: Window::new(period),
+            deviation: Window::new(period),
         })
     }
 
     /// Feeds one value; the three bands once the window is full.
     pub fn update(&mut self, value: f64) -> Option<BbandsOutput> {
         self.window.push(value);
+        self.deviation.push(value);
         if !self.window.is_full() {
             return None;
         }
@@ -65,8 +72,7 @@ impl Bbands {
                 lower: f64::NAN,
             });
         }
-        // Variance first: it may recompute the sums the mean then reads (same order in batch).
-        let sd = talib_stddev(self.window.variance());
+        let sd = talib_stddev(self.deviation.variance());
         let middle = self.window.mean();
         Some(BbandsOutput {
             upper: middle + self.nbdev_up * sd,
@@ -83,6 +89,7 @@ impl Bbands {
     /// Forgets all values seen.
     pub fn reset(&mut self) {
         self.window.clear();
+        self.deviation.clear();
     }
 }
 
@@ -97,20 +104,15 @@ pub fn bbands(
     check_period("BBANDS", "period", period, 2)?;
     check_finite("BBANDS", "nbdev_up", nbdev_up)?;
     check_finite("BBANDS", "nbdev_down", nbdev_down)?;
-    let n = values.len();
-    // The batch twin of `Bbands::update`: the same window sums read in the same order.
-    let mut bands = Vec::with_capacity(n);
-    bands.resize(n.min(period - 1), [f64::NAN; 3]);
-    window_map::<_, true>(values, period, [f64::NAN; 3], &mut bands, |sums, w| {
-        let sd = talib_stddev(sums.variance(w));
-        let middle = sums.mean(w);
-        [middle + nbdev_up * sd, middle, middle - nbdev_down * sd]
-    });
-    let band = |k: usize| bands.iter().map(|b| b[k]).collect();
+    // The batch twin of `Bbands::update`: the middle band is SMA's and the deviation STDDEV's,
+    // computed the same way.
+    let middle = sma_unchecked(values, period);
+    let sd = stddev_unchecked(values, period, 1.0);
+    let band = |k: f64| middle.iter().zip(&sd).map(|(&m, &s)| m + k * s).collect();
     Ok(BbandsSeries {
-        upper: band(0),
-        middle: band(1),
-        lower: band(2),
+        upper: band(nbdev_up),
+        lower: band(-nbdev_down),
+        middle,
     })
 }
 

@@ -131,7 +131,7 @@ pub fn mfi(
             clean_from = j + period;
         }
     }
-    out.extend((period - 1..pos.len()).map(|j| {
+    out.extend((period - 1..pos.len()).map(move |j| {
         if j >= period {
             pos_sums.slide::<false, true>(pos[j], pos[j - period]);
             neg_sums.slide::<false, true>(neg[j], neg[j - period]);

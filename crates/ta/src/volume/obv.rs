@@ -67,7 +67,7 @@ pub fn obv(close: &[f64], volume: &[f64]) -> Result<Vec<f64>, TaError> {
         value = f64::NAN;
     }
     out.push(value);
-    out.extend(close[1..].iter().zip(&volume[1..]).map(|(&c, &v)| {
+    out.extend(close[1..].iter().zip(&volume[1..]).map(move |(&c, &v)| {
         if c > prev {
             value += v;
         } else if c < prev {
