@@ -1,6 +1,15 @@
 //! Exponential moving average, TA-Lib `EMA`: k = 2 / (period + 1), seeded with the SMA of the
 //! first `period` values (TA-Lib's default compatibility mode), lookback `period - 1`.
 //!
+//! After the seed the recursion runs in blocks of four bars from the value v before the block:
+//! the j-th value of a block is v + Σ_{i≤j} k (1-k)^(j-i) (x_i - v), which is TA-Lib's
+//! ((x - prev) * k) + prev applied j times, rearranged so that the four values depend on v
+//! through one subtraction, one multiplication and two levels of additions instead of four
+//! chained steps (TA-Lib's form costs three dependent operations per bar, and with them the
+//! batch form could not be faster than TA-Lib). The two agree to rounding (~1e-16 relative), a
+//! constant series still gives exactly its value (every x_i - v is 0), and both forms use the
+//! same blocks, so they give identical numbers.
+//!
 //! Recursive, so a NaN or infinity (also one inside the seed window) makes every later value NaN
 //! until `reset`. The state itself is left as the arithmetic makes it (an infinity turns into NaN
 //! at the next step by itself) and only the outputs are mapped to NaN, which keeps that check
@@ -18,10 +27,50 @@ pub(crate) fn finite_or_nan(x: f64) -> f64 {
     }
 }
 
-/// TA-Lib's EMA step: ((x - prev) * k) + prev.
+/// Weights of a block's deviations: c[i] = k (1-k)^i.
+pub(crate) fn block_weights(k: f64) -> [f64; 4] {
+    let m = 1.0 - k;
+    let c1 = k * m;
+    let c2 = c1 * m;
+    [k, c1, c2, c2 * m]
+}
+
+/// The `j`-th value (1..=4) of a block starting from `v`, given the deviations x_i - v so far.
 #[inline(always)]
-pub(crate) fn ema_step(prev: f64, x: f64, k: f64) -> f64 {
-    (x - prev) * k + prev
+fn block_value(j: usize, d: &[f64; 4], v: f64, c: &[f64; 4]) -> f64 {
+    match j {
+        1 => v + c[0] * d[0],
+        2 => v + (c[1] * d[0] + c[0] * d[1]),
+        3 => v + ((c[2] * d[0] + c[1] * d[1]) + c[0] * d[2]),
+        _ => v + ((c[3] * d[0] + c[2] * d[1]) + (c[1] * d[2] + c[0] * d[3])),
+    }
+}
+
+/// The batch twin of feeding `inputs` to an `Ema` whose value is `start` at a block boundary:
+/// writes each output (non-finite as NaN) to `out` (as long as `inputs`).
+pub(crate) fn ema_blocks(inputs: &[f64], start: f64, k: f64, out: &mut [f64]) {
+    let c = block_weights(k);
+    let mut v = start;
+    let mut chunks = inputs.chunks_exact(4);
+    let mut outs = out.chunks_exact_mut(4);
+    for (x, o) in (&mut chunks).zip(&mut outs) {
+        let d = [x[0] - v, x[1] - v, x[2] - v, x[3] - v];
+        o[0] = finite_or_nan(block_value(1, &d, v, &c));
+        o[1] = finite_or_nan(block_value(2, &d, v, &c));
+        o[2] = finite_or_nan(block_value(3, &d, v, &c));
+        v = block_value(4, &d, v, &c);
+        o[3] = finite_or_nan(v);
+    }
+    let mut d = [0.0; 4];
+    for (j, (&x, o)) in chunks
+        .remainder()
+        .iter()
+        .zip(outs.into_remainder())
+        .enumerate()
+    {
+        d[j] = x - v;
+        *o = finite_or_nan(block_value(j + 1, &d, v, &c));
+    }
 }
 
 /// TA-Lib's smoothing factor 2 / (period + 1).
@@ -38,10 +87,14 @@ pub(crate) fn seed_mean(values: &[f64]) -> f64 {
 #[derive(Debug, Clone)]
 pub struct Ema {
     period: usize,
-    k: f64,
     seen: usize,
     seed_sum: f64,
+    /// The value before the current block (the seed, then every fourth value).
     value: f64,
+    weights: [f64; 4],
+    /// Deviations x_i - value of the current block, and how many there are.
+    block: [f64; 4],
+    in_block: usize,
 }
 
 impl Ema {
@@ -55,10 +108,12 @@ impl Ema {
     pub(crate) fn new_unchecked(period: usize) -> Self {
         Self {
             period,
-            k: ema_k(period),
             seen: 0,
             seed_sum: 0.0,
             value: f64::NAN,
+            weights: block_weights(ema_k(period)),
+            block: [0.0; 4],
+            in_block: 0,
         }
     }
 
@@ -81,10 +136,16 @@ impl Ema {
                 return None;
             }
             self.value = self.seed_sum / self.period as f64;
-        } else {
-            self.value = ema_step(self.value, value, self.k);
+            return Some(finite_or_nan(self.value));
         }
-        Some(finite_or_nan(self.value))
+        self.block[self.in_block] = value - self.value;
+        self.in_block += 1;
+        let out = block_value(self.in_block, &self.block, self.value, &self.weights);
+        if self.in_block == 4 {
+            self.value = out;
+            self.in_block = 0;
+        }
+        Some(finite_or_nan(out))
     }
 
     /// True once `update` returns values.
@@ -101,21 +162,14 @@ impl Ema {
 /// EMA over a whole series: same length as `values`, the first `period - 1` entries NaN.
 pub fn ema(values: &[f64], period: usize) -> Result<Vec<f64>, TaError> {
     check_period("EMA", "period", period, 2)?;
-    let n = values.len();
-    let mut out = Vec::with_capacity(n);
-    if n < period {
-        out.resize(n, f64::NAN);
+    let mut out = vec![f64::NAN; values.len()];
+    if values.len() < period {
         return Ok(out);
     }
-    out.resize(period - 1, f64::NAN);
     // The batch twin of `Ema::update`: the same seed and step, in one loop.
-    let k = ema_k(period);
-    let mut value = seed_mean(&values[..period]);
-    out.push(finite_or_nan(value));
-    out.extend(values[period..].iter().map(move |&x| {
-        value = ema_step(value, x, k);
-        finite_or_nan(value)
-    }));
+    let seed = seed_mean(&values[..period]);
+    out[period - 1] = finite_or_nan(seed);
+    ema_blocks(&values[period..], seed, ema_k(period), &mut out[period..]);
     Ok(out)
 }
 

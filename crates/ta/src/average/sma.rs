@@ -60,8 +60,7 @@ pub fn sma(values: &[f64], period: usize) -> Result<Vec<f64>, TaError> {
 /// The batch twin of `Sma::update` (the same window sums read in the same order), also used
 /// by STOCH.
 pub(crate) fn sma_unchecked(values: &[f64], period: usize) -> Vec<f64> {
-    let mut out = Vec::with_capacity(values.len());
-    out.resize(values.len().min(period - 1), f64::NAN);
+    let mut out = vec![f64::NAN; values.len()];
     window_map::<_, false>(values, period, f64::NAN, &mut out, |sums, w| sums.mean(w));
     out
 }

@@ -70,20 +70,27 @@ impl ShiftedSums {
         self.stale += 1;
     }
 
-    /// Recomputes the sums from the full, gap-free `window` (oldest first), shifted by its
-    /// newest value.
-    fn recompute(&mut self, window: &[f64]) {
-        self.shift = window[window.len() - 1];
-        self.s1 = lanes::sum_dev(window, self.shift);
-        self.s2 = lanes::sum_sq_dev(window, self.shift);
-        self.m2 = self.s2;
-        self.stale = 0;
+    /// The sums of the full, gap-free `window` (oldest first) computed afresh, shifted by its
+    /// newest value. Returned by value and kept out of line, so the caller's running sums stay
+    /// in registers on the hot path.
+    #[cold]
+    #[inline(never)]
+    fn recomputed(window: &[f64]) -> Self {
+        let shift = window[window.len() - 1];
+        let s2 = lanes::sum_sq_dev(window, shift);
+        Self {
+            shift,
+            s1: lanes::sum_dev(window, shift),
+            s2,
+            m2: s2,
+            stale: 0,
+        }
     }
 
     #[inline(always)]
     fn refresh(&mut self, window: &[f64]) {
         if self.stale >= window.len() {
-            self.recompute(window);
+            *self = Self::recomputed(window);
         }
     }
 
@@ -113,7 +120,7 @@ impl ShiftedSums {
                 return var;
             }
         }
-        self.recompute(window);
+        *self = Self::recomputed(window);
         let mean = self.s1 / n;
         self.s2 / n - mean * mean
     }
@@ -237,18 +244,19 @@ impl Window {
 }
 
 /// Batch twin of pushing every value of `values` through a `Window` of `len` and reading it
-/// once full: extends `out` with one value per full window, `read(sums, window)` where the window
-/// is free of gaps (the same reads in the same order as the streaming form) and `gap` where not.
-/// `SQ`: whether `read` may ask for the variance.
+/// once full: writes `out[i] = read(sums, window)` for every full window ending at `i` that is
+/// free of gaps (the same reads in the same order as the streaming form) and `gap` for the others;
+/// `out[..len - 1]` is left alone. `out` is as long as `values`. `SQ`: whether `read` may ask
+/// for the variance.
 #[inline(always)]
 pub(crate) fn window_map<T: Copy, const SQ: bool>(
     values: &[f64],
     len: usize,
     gap: T,
-    out: &mut Vec<T>,
+    out: &mut [T],
     read: impl FnMut(&mut ShiftedSums, &[f64]) -> T,
 ) {
-    if values.len() < len {
+    if values.len() < len || out.len() != values.len() {
         return;
     }
     if all_finite(values) {
@@ -263,7 +271,7 @@ fn window_map_impl<T: Copy, const SQ: bool, const GAPS: bool>(
     values: &[f64],
     len: usize,
     gap: T,
-    out: &mut Vec<T>,
+    out: &mut [T],
     mut read: impl FnMut(&mut ShiftedSums, &[f64]) -> T,
 ) {
     let len = len.max(1);
@@ -278,24 +286,23 @@ fn window_map_impl<T: Copy, const SQ: bool, const GAPS: bool>(
             }
         }
     }
-    out.push(if len - 1 < clean_from {
+    out[len - 1] = if len - 1 < clean_from {
         gap
     } else {
         read(&mut sums, &values[..len])
-    });
-    out.extend((len..values.len()).map(move |i| {
+    };
+    for i in len..values.len() {
         let x = values[i];
         sums.slide::<SQ, GAPS>(x, values[i - len]);
-        if GAPS {
-            if !x.is_finite() {
-                clean_from = i + len;
-            }
-            if i < clean_from {
-                return gap;
-            }
+        if GAPS && !x.is_finite() {
+            clean_from = i + len;
         }
-        read(&mut sums, &values[i + 1 - len..=i])
-    }));
+        out[i] = if GAPS && i < clean_from {
+            gap
+        } else {
+            read(&mut sums, &values[i + 1 - len..=i])
+        };
+    }
 }
 
 /// TA-Lib 0.8's relative dead zone: a difference no larger than 1e-14 of the magnitudes it was

@@ -12,6 +12,7 @@ use super::{check_period, TaError};
 
 /// Weighted (1..=len) and plain sums of a window, oldest first: the afresh value both forms
 /// re-anchor to. Four independent lanes by position, so the order (hence every bit) is fixed.
+#[inline(never)]
 fn window_sums(w: &[f64]) -> (f64, f64) {
     let mut weighted = [0.0f64; 4];
     let mut plain = [0.0f64; 4];
@@ -129,22 +130,20 @@ impl Wma {
 /// WMA over a whole series: same length as `values`, the first `period - 1` entries NaN.
 pub fn wma(values: &[f64], period: usize) -> Result<Vec<f64>, TaError> {
     check_period("WMA", "period", period, 2)?;
-    let mut out = Vec::with_capacity(values.len());
-    if values.len() < period {
-        out.resize(values.len(), f64::NAN);
-        return Ok(out);
-    }
-    out.resize(period - 1, f64::NAN);
-    if all_finite(values) {
-        wma_into::<false>(values, period, &mut out);
-    } else {
-        wma_into::<true>(values, period, &mut out);
+    let mut out = vec![f64::NAN; values.len()];
+    if values.len() >= period {
+        if all_finite(values) {
+            wma_into::<false>(values, period, &mut out);
+        } else {
+            wma_into::<true>(values, period, &mut out);
+        }
     }
     Ok(out)
 }
 
-/// The batch twin of `Wma::update` from the first full window on (`values.len() >= period`).
-fn wma_into<const GAPS: bool>(values: &[f64], period: usize, out: &mut Vec<f64>) {
+/// The batch twin of `Wma::update` from the first full window on (`values.len() >= period`,
+/// `out` as long as `values`).
+fn wma_into<const GAPS: bool>(values: &[f64], period: usize, out: &mut [f64]) {
     let p = period as f64;
     let divider = divider(period);
     let mut sums = Sums::new(period);
@@ -157,25 +156,21 @@ fn wma_into<const GAPS: bool>(values: &[f64], period: usize, out: &mut Vec<f64>)
             }
         }
     }
-    if period - 1 < clean_from {
-        out.push(f64::NAN);
-    } else {
-        out.push(sums.value(&values[..period], divider));
+    if period > clean_from {
+        out[period - 1] = sums.value(&values[..period], divider);
     }
-    out.extend((period..values.len()).map(move |i| {
+    for i in period..values.len() {
         let x = values[i];
         sums.slide(p, x, values[i - period]);
-        if GAPS {
-            if !x.is_finite() {
-                clean_from = i + period;
-            }
-            if i < clean_from {
-                sums.stale = period;
-                return f64::NAN;
-            }
+        if GAPS && !x.is_finite() {
+            clean_from = i + period;
         }
-        sums.value(&values[i + 1 - period..=i], divider)
-    }));
+        if GAPS && i < clean_from {
+            sums.stale = period;
+        } else {
+            out[i] = sums.value(&values[i + 1 - period..=i], divider);
+        }
+    }
 }
 
 #[cfg(test)]

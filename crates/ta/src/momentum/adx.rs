@@ -131,12 +131,10 @@ pub fn adx(high: &[f64], low: &[f64], close: &[f64], period: usize) -> Result<Ve
     )?;
     check_period("ADX", "period", period, 2)?;
     let lookback = 2 * period - 1;
-    let mut out = Vec::with_capacity(n);
+    let mut out = vec![f64::NAN; n];
     if n <= lookback {
-        out.resize(n, f64::NAN);
         return Ok(out);
     }
-    out.resize(lookback, f64::NAN);
     // The batch twin of `Adx::update`: the same seeds and steps in one loop per phase.
     let wilder = Wilder::new(period);
     let bar = |i: usize| {
@@ -151,24 +149,25 @@ pub fn adx(high: &[f64], low: &[f64], close: &[f64], period: usize) -> Result<Ve
         tr += t;
     }
     let mut sum_dx = 0.0;
-    let mut step = move |i: usize| {
+    for i in period..=lookback {
         let (p, m, t) = bar(i);
         plus_dm = plus_dm * wilder.keep + p;
         minus_dm = minus_dm * wilder.keep + m;
         tr = tr * wilder.keep + t;
-        dx(plus_dm, minus_dm, tr)
-    };
-    for i in period..=lookback {
-        sum_dx += step(i).unwrap_or(0.0);
+        sum_dx += dx(plus_dm, minus_dm, tr).unwrap_or(0.0);
     }
     let mut adx = sum_dx / period as f64;
-    out.push(adx);
-    out.extend((lookback + 1..n).map(move |i| {
-        if let Some(dx) = step(i) {
+    out[lookback] = adx;
+    for (i, o) in out.iter_mut().enumerate().skip(lookback + 1) {
+        let (p, m, t) = bar(i);
+        plus_dm = plus_dm * wilder.keep + p;
+        minus_dm = minus_dm * wilder.keep + m;
+        tr = tr * wilder.keep + t;
+        if let Some(dx) = dx(plus_dm, minus_dm, tr) {
             adx = wilder.step(adx, dx);
         }
-        adx
-    }));
+        *o = adx;
+    }
     // A NaN or infinity anywhere so far poisons every later value (as in `Adx::update`).
     let clean = all_finite(high) && all_finite(low) && all_finite(close);
     let first_bad = (!clean)

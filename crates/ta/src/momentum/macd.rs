@@ -6,7 +6,7 @@
 //! with the SMA of the first `signal` MACD values. If `slow < fast` the two are swapped, as in
 //! TA-Lib. Recursive: a NaN or infinity makes every later value NaN until `reset`.
 
-use crate::average::ema::{ema_k, ema_step, finite_or_nan, seed_mean};
+use crate::average::ema::{ema_blocks, ema_k, finite_or_nan, seed_mean};
 use crate::average::window::Window;
 use crate::average::{check_period, Ema, TaError};
 
@@ -124,34 +124,30 @@ pub fn macd(
     let (fast, slow) = (m.fast_period, m.slow_period);
     let n = prices.len();
     let lookback = m.lookback();
-    let (mut macd, mut signal_line) = (Vec::with_capacity(n), Vec::with_capacity(n));
-    if n <= lookback {
-        macd.resize(n, f64::NAN);
-        signal_line.resize(n, f64::NAN);
-    } else {
-        // The batch twin of `Macd::update`: the same seeds and EMA steps, in two passes (the
-        // fast and slow EMAs together, then the signal EMA over the MACD line).
-        let (k_fast, k_slow, k_signal) = (ema_k(fast), ema_k(slow), ema_k(signal));
-        let mut slow_v = seed_mean(&prices[..slow]);
-        let mut fast_v = seed_mean(&prices[slow - fast..slow]);
-        macd.resize(slow - 1, f64::NAN);
-        macd.push(finite_or_nan(fast_v - finite_or_nan(slow_v)));
-        macd.extend(prices[slow..].iter().map(move |&x| {
-            slow_v = ema_step(slow_v, x, k_slow);
-            fast_v = ema_step(fast_v, x, k_fast);
-            finite_or_nan(finite_or_nan(fast_v) - finite_or_nan(slow_v))
-        }));
+    let mut macd = vec![f64::NAN; n];
+    let mut signal_line = vec![f64::NAN; n];
+    if n > lookback {
+        // The batch twin of `Macd::update`: the same seeds and the same EMA blocks, one EMA at a
+        // time.
+        let slow_seed = seed_mean(&prices[..slow]);
+        let fast_seed = seed_mean(&prices[slow - fast..slow]);
+        let mut slow_ema = vec![f64::NAN; n - slow];
+        let mut fast_ema = vec![f64::NAN; n - slow];
+        ema_blocks(&prices[slow..], slow_seed, ema_k(slow), &mut slow_ema);
+        ema_blocks(&prices[slow..], fast_seed, ema_k(fast), &mut fast_ema);
+        macd[slow - 1] = finite_or_nan(fast_seed - finite_or_nan(slow_seed));
+        for ((m, &f), &s) in macd[slow..].iter_mut().zip(&fast_ema).zip(&slow_ema) {
+            *m = finite_or_nan(f - s);
+        }
         // Signal seed: the first `signal` MACD values, summed left to right from 0.0.
-        let mut signal_v = macd[slow - 1..=lookback]
-            .iter()
-            .fold(0.0, |acc, &x| acc + x)
-            / signal as f64;
-        signal_line.resize(lookback, f64::NAN);
-        signal_line.push(finite_or_nan(signal_v));
-        signal_line.extend(macd[lookback + 1..].iter().map(move |&x| {
-            signal_v = ema_step(signal_v, x, k_signal);
-            finite_or_nan(signal_v)
-        }));
+        let signal_seed = seed_mean(&macd[slow - 1..=lookback]);
+        signal_line[lookback] = finite_or_nan(signal_seed);
+        ema_blocks(
+            &macd[lookback + 1..],
+            signal_seed,
+            ema_k(signal),
+            &mut signal_line[lookback + 1..],
+        );
         for v in &mut macd[slow - 1..lookback] {
             *v = f64::NAN;
         }

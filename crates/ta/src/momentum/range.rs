@@ -7,15 +7,15 @@
 
 use crate::average::window::all_finite;
 
-/// Extends `out` with `f(i, highest, lowest, gap)` for every `i >= period - 1` in order, `gap`
+/// Writes `out[i] = f(i, highest, lowest, gap)` for every `i >= period - 1` in order, `gap`
 /// telling that a NaN or infinity is among the window's highs or lows (the extremes are then
-/// meaningless). `high` and `low` have the same length; `period >= 1`.
+/// meaningless). `high`, `low` and `out` have the same length; `period >= 1`.
 #[inline(always)]
 pub(crate) fn window_ranges(
     high: &[f64],
     low: &[f64],
     period: usize,
-    out: &mut Vec<f64>,
+    out: &mut [f64],
     f: impl FnMut(usize, f64, f64, bool) -> f64,
 ) {
     if all_finite(high) && all_finite(low) {
@@ -30,10 +30,10 @@ fn ranges_impl<const GAPS: bool>(
     high: &[f64],
     low: &[f64],
     period: usize,
-    out: &mut Vec<f64>,
+    out: &mut [f64],
     mut f: impl FnMut(usize, f64, f64, bool) -> f64,
 ) {
-    let n = high.len().min(low.len());
+    let n = high.len().min(low.len()).min(out.len());
     if n < period {
         return;
     }
@@ -49,7 +49,7 @@ fn ranges_impl<const GAPS: bool>(
             }
         }
     }
-    out.extend((period - 1..n).map(move |today| {
+    for today in period - 1..n {
         let trailing = today + 1 - period;
         if GAPS && !(high[today].is_finite() && low[today].is_finite()) {
             clean_from = today + period;
@@ -76,8 +76,8 @@ fn ranges_impl<const GAPS: bool>(
         } else if l <= lowest {
             (lo_at, lowest) = (today + 1, l);
         }
-        f(today, highest, lowest, GAPS && today < clean_from)
-    }));
+        out[today] = f(today, highest, lowest, GAPS && today < clean_from);
+    }
 }
 
 #[cfg(test)]
@@ -89,7 +89,7 @@ mod tests {
         let high = [5.0, 3.0, 4.0, 1.0, 2.0, 6.0];
         let low = [1.0, 0.5, 2.0, 0.7, 1.5, 3.0];
         let mut got = Vec::new();
-        let mut out = Vec::new();
+        let mut out = vec![0.0; 6];
         window_ranges(&high, &low, 3, &mut out, |i, h, l, gap| {
             got.push((i, h, l, gap));
             0.0
@@ -110,7 +110,7 @@ mod tests {
         let high = [5.0, f64::NAN, 4.0, 1.0, 2.0];
         let low = [1.0, 0.5, 2.0, 0.7, 1.5];
         let mut got = Vec::new();
-        let mut out = Vec::new();
+        let mut out = vec![0.0; 5];
         window_ranges(&high, &low, 2, &mut out, |i, h, l, gap| {
             got.push((i, gap, h, l));
             0.0

@@ -110,12 +110,10 @@ impl Rsi {
 pub fn rsi(prices: &[f64], period: usize) -> Result<Vec<f64>, TaError> {
     check_period("RSI", "period", period, 2)?;
     let n = prices.len();
-    let mut out = Vec::with_capacity(n);
+    let mut out = vec![f64::NAN; n];
     if n <= period {
-        out.resize(n, f64::NAN);
         return Ok(out);
     }
-    out.resize(period, f64::NAN);
     // The batch twin of `Rsi::update`: the same seed and Wilder steps in one loop.
     let (mut gain, mut loss) = (0.0, 0.0);
     for w in prices[..=period].windows(2) {
@@ -126,14 +124,17 @@ pub fn rsi(prices: &[f64], period: usize) -> Result<Vec<f64>, TaError> {
     let p = period as f64;
     loss /= p;
     gain /= p;
-    out.push(rsi_value(gain, loss));
+    out[period] = rsi_value(gain, loss);
     let wilder = Wilder::new(period);
-    out.extend(prices[period..].windows(2).map(move |w| {
+    for (o, w) in out[period + 1..]
+        .iter_mut()
+        .zip(prices[period..].windows(2))
+    {
         let (up, down) = split(clean(w[1]) - clean(w[0]));
         gain = wilder.step(gain, up);
         loss = wilder.step(loss, down);
-        rsi_value(gain, loss)
-    }));
+        *o = rsi_value(gain, loss);
+    }
     Ok(out)
 }
 

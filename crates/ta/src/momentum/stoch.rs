@@ -118,7 +118,7 @@ pub fn stoch(
     check_period("STOCH", "slowk", slowk, 1)?;
     check_period("STOCH", "slowd", slowd, 1)?;
     // The batch twin of `Stoch::update`: fast %K of every window, then the same two SMAs.
-    let mut fast_k = Vec::with_capacity(n.saturating_sub(fastk - 1));
+    let mut fast_k = vec![f64::NAN; n];
     window_ranges(high, low, fastk, &mut fast_k, |i, highest, lowest, gap| {
         let close = close[i];
         if gap || !close.is_finite() {
@@ -127,7 +127,8 @@ pub fn stoch(
             fast_k_value(highest, lowest, close)
         }
     });
-    let slow_k = sma_unchecked(&fast_k, slowk);
+    let fast_k = fast_k.get(fastk - 1..).unwrap_or(&[]);
+    let slow_k = sma_unchecked(fast_k, slowk);
     let d = sma_unchecked(slow_k.get(slowk - 1..).unwrap_or(&[]), slowd);
     let lookback = fastk - 1 + slowk - 1 + slowd - 1;
     let mut out = StochSeries {

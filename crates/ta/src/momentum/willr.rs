@@ -75,8 +75,7 @@ pub fn willr(high: &[f64], low: &[f64], close: &[f64], period: usize) -> Result<
         ],
     )?;
     check_period("WILLR", "period", period, 2)?;
-    let mut out = Vec::with_capacity(n);
-    out.resize(n.min(period - 1), f64::NAN);
+    let mut out = vec![f64::NAN; n];
     // The batch twin of `Willr::update`: the same extremes (found incrementally) and formula.
     window_ranges(high, low, period, &mut out, |i, highest, lowest, gap| {
         let close = close[i];

@@ -75,12 +75,10 @@ pub fn atr(high: &[f64], low: &[f64], close: &[f64], period: usize) -> Result<Ve
         ],
     )?;
     check_period("ATR", "period", period, 1)?;
-    let mut out = Vec::with_capacity(n);
+    let mut out = vec![f64::NAN; n];
     if n <= period {
-        out.resize(n, f64::NAN);
         return Ok(out);
     }
-    out.resize(period, f64::NAN);
     // The batch twin of `Atr::update`: the same seed and Wilder steps in one loop.
     let tr = |i: usize| true_range(high[i], low[i], close[i - 1]);
     let mut value = 0.0;
@@ -88,12 +86,12 @@ pub fn atr(high: &[f64], low: &[f64], close: &[f64], period: usize) -> Result<Ve
         value += tr(i);
     }
     value /= period as f64;
-    out.push(value);
+    out[period] = value;
     let wilder = Wilder::new(period);
-    out.extend((period + 1..n).map(move |i| {
+    for (i, o) in out.iter_mut().enumerate().skip(period + 1) {
         value = wilder.step(value, tr(i));
-        value
-    }));
+        *o = value;
+    }
     Ok(out)
 }
 

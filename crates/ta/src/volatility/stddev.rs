@@ -71,8 +71,7 @@ pub fn stddev(values: &[f64], period: usize, nbdev: f64) -> Result<Vec<f64>, TaE
 /// The batch twin of `Stddev::update`: the same window sums read in the same order (also the
 /// deviation of BBANDS).
 pub(crate) fn stddev_unchecked(values: &[f64], period: usize, nbdev: f64) -> Vec<f64> {
-    let mut out = Vec::with_capacity(values.len());
-    out.resize(values.len().min(period - 1), f64::NAN);
+    let mut out = vec![f64::NAN; values.len()];
     window_map::<_, true>(values, period, f64::NAN, &mut out, move |sums, w| {
         talib_stddev(sums.variance(w)) * nbdev
     });

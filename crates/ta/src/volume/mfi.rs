@@ -108,8 +108,7 @@ pub fn mfi(
         ],
     )?;
     check_period("MFI", "period", period, 2)?;
-    let mut out = Vec::with_capacity(n);
-    out.resize(n.min(period), f64::NAN);
+    let mut out = vec![f64::NAN; n];
     if n <= period {
         return Ok(out);
     }
@@ -131,7 +130,7 @@ pub fn mfi(
             clean_from = j + period;
         }
     }
-    out.extend((period - 1..pos.len()).map(move |j| {
+    for j in period - 1..pos.len() {
         if j >= period {
             pos_sums.slide::<false, true>(pos[j], pos[j - period]);
             neg_sums.slide::<false, true>(neg[j], neg[j - period]);
@@ -139,12 +138,11 @@ pub fn mfi(
         if !pos[j].is_finite() {
             clean_from = j + period;
         }
-        if j < clean_from {
-            return f64::NAN;
+        if j >= clean_from {
+            let w = j + 1 - period..=j;
+            out[j + 1] = mfi_value(pos_sums.sum(&pos[w.clone()]), neg_sums.sum(&neg[w]));
         }
-        let w = j + 1 - period..=j;
-        mfi_value(pos_sums.sum(&pos[w.clone()]), neg_sums.sum(&neg[w]))
-    }));
+    }
     Ok(out)
 }
 

@@ -51,7 +51,7 @@ impl Obv {
 /// OBV over whole series (equal lengths): same length, no leading NaN.
 pub fn obv(close: &[f64], volume: &[f64]) -> Result<Vec<f64>, TaError> {
     let n = check_lengths("OBV", &[("close", close.len()), ("volume", volume.len())])?;
-    let mut out = Vec::with_capacity(n);
+    let mut out = vec![f64::NAN; n];
     if n == 0 {
         return Ok(out);
     }
@@ -66,8 +66,8 @@ pub fn obv(close: &[f64], volume: &[f64]) -> Result<Vec<f64>, TaError> {
     if gap(close[0], volume[0]) {
         value = f64::NAN;
     }
-    out.push(value);
-    out.extend(close[1..].iter().zip(&volume[1..]).map(move |(&c, &v)| {
+    out[0] = value;
+    for ((o, &c), &v) in out[1..].iter_mut().zip(&close[1..]).zip(&volume[1..]) {
         if c > prev {
             value += v;
         } else if c < prev {
@@ -78,8 +78,8 @@ pub fn obv(close: &[f64], volume: &[f64]) -> Result<Vec<f64>, TaError> {
             value = f64::NAN;
         }
         prev = if g { f64::NAN } else { c };
-        value
-    }));
+        *o = value;
+    }
     Ok(out)
 }
 
