@@ -10,6 +10,12 @@ through crates/ta/benches/support/cpu_time.rs, TA-Lib through time.thread_time),
 so time spent waiting for a core does not count; building first and timing TA-Lib on both
 sides of the criterion run keeps both measured under the same conditions.
 
+The criterion run gets GLIBC_TUNABLES that keep freed buffers of up to 1 GiB in the heap:
+with glibc's defaults, a kernel whose outputs and temporaries together pass the trim threshold
+(MACD, BBANDS, STOCH, MFI: several 8 MB vectors) hands them back to the OS on every call and
+faults them in again on the next, so the figure would be page faults, not the kernel. NumPy
+avoids the same cost for TA-Lib's outputs through transparent huge pages.
+
 Usage (from the repo root):
     python3 -m venv /tmp/talib-venv
     /tmp/talib-venv/bin/pip install -r tools/reference/requirements-talib.txt
@@ -89,7 +95,9 @@ def main():
     bench = ["cargo", "bench", "-p", "optifire-ta", "--bench", "kernels"]
     subprocess.run(bench + ["--no-run"], cwd=ROOT, check=True, stderr=subprocess.DEVNULL)
     talib_t = {k: times(f) for k, f in ta.items()}
-    subprocess.run(bench, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    env = dict(os.environ, GLIBC_TUNABLES="glibc.malloc.trim_threshold=1073741824:"
+                                          "glibc.malloc.mmap_threshold=1073741824")
+    subprocess.run(bench, cwd=ROOT, check=True, stdout=subprocess.DEVNULL, env=env)
     for k, f in ta.items():
         talib_t[k] += times(f)
     target = pathlib.Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
