@@ -37,7 +37,7 @@ pub(crate) fn block_weights(k: f64) -> [f64; 4] {
 
 /// The `j`-th value (1..=4) of a block starting from `v`, given the deviations x_i - v so far.
 #[inline(always)]
-fn block_value(j: usize, d: &[f64; 4], v: f64, c: &[f64; 4]) -> f64 {
+pub(crate) fn block_value(j: usize, d: &[f64; 4], v: f64, c: &[f64; 4]) -> f64 {
     match j {
         1 => v + c[0] * d[0],
         2 => v + (c[1] * d[0] + c[0] * d[1]),

@@ -6,7 +6,9 @@
 //! with the SMA of the first `signal` MACD values. If `slow < fast` the two are swapped, as in
 //! TA-Lib. Recursive: a NaN or infinity makes every later value NaN until `reset`.
 
-use crate::average::ema::{ema_blocks, ema_k, finite_or_nan, seed_mean};
+use crate::average::ema::{
+    block_value, block_weights, ema_blocks, ema_k, finite_or_nan, seed_mean,
+};
 use crate::average::window::Window;
 use crate::average::{check_period, Ema, TaError};
 
@@ -131,13 +133,40 @@ pub fn macd(
         // time.
         let slow_seed = seed_mean(&prices[..slow]);
         let fast_seed = seed_mean(&prices[slow - fast..slow]);
-        let mut slow_ema = vec![f64::NAN; n - slow];
-        let mut fast_ema = vec![f64::NAN; n - slow];
-        ema_blocks(&prices[slow..], slow_seed, ema_k(slow), &mut slow_ema);
-        ema_blocks(&prices[slow..], fast_seed, ema_k(fast), &mut fast_ema);
         macd[slow - 1] = finite_or_nan(fast_seed - finite_or_nan(slow_seed));
-        for ((m, &f), &s) in macd[slow..].iter_mut().zip(&fast_ema).zip(&slow_ema) {
-            *m = finite_or_nan(f - s);
+        // Fast and slow EMA blocks side by side (both start at bar `slow`), straight into the
+        // MACD line: the same values `Ema::update` gives, without temporaries.
+        let (cf, cs) = (block_weights(ema_k(fast)), block_weights(ema_k(slow)));
+        let (mut vf, mut vs) = (fast_seed, slow_seed);
+        let line = |f: f64, s: f64| finite_or_nan(finite_or_nan(f) - finite_or_nan(s));
+        let mut chunks = prices[slow..].chunks_exact(4);
+        let mut outs = macd[slow..].chunks_exact_mut(4);
+        for (x, o) in (&mut chunks).zip(&mut outs) {
+            let df = [x[0] - vf, x[1] - vf, x[2] - vf, x[3] - vf];
+            let ds = [x[0] - vs, x[1] - vs, x[2] - vs, x[3] - vs];
+            for (j, oj) in o.iter_mut().take(3).enumerate() {
+                *oj = line(
+                    block_value(j + 1, &df, vf, &cf),
+                    block_value(j + 1, &ds, vs, &cs),
+                );
+            }
+            vf = block_value(4, &df, vf, &cf);
+            vs = block_value(4, &ds, vs, &cs);
+            o[3] = line(vf, vs);
+        }
+        let (mut df, mut ds) = ([0.0; 4], [0.0; 4]);
+        for (j, (&x, o)) in chunks
+            .remainder()
+            .iter()
+            .zip(outs.into_remainder())
+            .enumerate()
+        {
+            df[j] = x - vf;
+            ds[j] = x - vs;
+            *o = line(
+                block_value(j + 1, &df, vf, &cf),
+                block_value(j + 1, &ds, vs, &cs),
+            );
         }
         // Signal seed: the first `signal` MACD values, summed left to right from 0.0.
         let signal_seed = seed_mean(&macd[slow - 1..=lookback]);
