@@ -6,6 +6,10 @@
 # a command that does no work beyond starting the process and printing a table. Both run under
 # `perf stat -r 20` in the same invocation, so the two figures are comparable on a noisy machine.
 #
+# Finding (2026-11-25, shared 2-core VM): plugins list ~4.6 ms CPU, features ~31 ms CPU. perf
+# record puts ~40% of the features run in std's shortest float formatting (grisu/dragon through
+# `write!(w, ",{v}")`, 130,000 values), ~5% in CSV parsing and ~3% in the kernels themselves.
+#
 # Usage (from the repo root): tools/bench/features_startup.sh
 # Builds the release binary first (into $CARGO_TARGET_DIR or ./target).
 set -euo pipefail
