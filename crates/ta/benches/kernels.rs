@@ -3,10 +3,19 @@
 //! Input: the real SPY daily bars of tests/fixtures/talib/SPY.csv, chained end to end (each copy
 //! rescaled to continue from the previous close) to 1M bars: real price dynamics at scale,
 //! deterministic, and the exact input tools/bench/talib_ratio.py feeds TA-Lib for the ratio.
+//!
+//! Timed in thread CPU time (support/cpu_time.rs; the ratio script times TA-Lib with the same
+//! clock), so waiting for a core on a shared machine does not count. Every sample is a single
+//! call (flat sampling, 30 samples), as TA-Lib is timed call by call.
 
-use criterion::{criterion_group, criterion_main, Criterion};
+use criterion::{criterion_group, criterion_main, Criterion, SamplingMode};
 use optifire_ta::{average, momentum, volatility, volume};
 use std::hint::black_box;
+
+#[path = "support/cpu_time.rs"]
+mod cpu_time;
+use cpu_time::ThreadCpuTime;
+use std::time::Duration;
 
 pub const N: usize = 1_000_000;
 
@@ -66,12 +75,16 @@ fn load() -> Bars {
     b
 }
 
-fn kernels(c: &mut Criterion) {
+fn kernels(c: &mut Criterion<ThreadCpuTime>) {
     let b = load();
     let (h, l, cl, v) = (&b.high[..], &b.low[..], &b.close[..], &b.volume[..]);
     let _ = &b.open;
     let mut g = c.benchmark_group("1M");
-    g.sample_size(10);
+    g.sampling_mode(SamplingMode::Flat);
+    g.sample_size(30);
+    // Far below what 30 samples need, so criterion runs one call per sample.
+    g.measurement_time(Duration::from_millis(1));
+    g.warm_up_time(Duration::from_millis(200));
     g.bench_function("SMA(30)", |x| x.iter(|| average::sma(black_box(cl), 30)));
     g.bench_function("EMA(30)", |x| x.iter(|| average::ema(black_box(cl), 30)));
     g.bench_function("WMA(30)", |x| x.iter(|| average::wma(black_box(cl), 30)));
@@ -112,5 +125,9 @@ fn kernels(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, kernels);
+criterion_group! {
+    name = benches;
+    config = Criterion::default().with_measurement(ThreadCpuTime);
+    targets = kernels
+}
 criterion_main!(benches);

@@ -1,20 +1,100 @@
 //! Exponential moving average, TA-Lib `EMA`: k = 2 / (period + 1), seeded with the SMA of the
 //! first `period` values (TA-Lib's default compatibility mode), lookback `period - 1`.
 //!
+//! After the seed the recursion runs in blocks of four bars from the value v before the block:
+//! the j-th value of a block is v + Σ_{i≤j} k (1-k)^(j-i) (x_i - v), which is TA-Lib's
+//! ((x - prev) * k) + prev applied j times, rearranged so that the four values depend on v
+//! through one subtraction, one multiplication and two levels of additions instead of four
+//! chained steps (TA-Lib's form costs three dependent operations per bar, and with them the
+//! batch form could not be faster than TA-Lib). The two agree to rounding (~1e-16 relative), a
+//! constant series still gives exactly its value (every x_i - v is 0), and both forms use the
+//! same blocks, so they give identical numbers.
+//!
 //! Recursive, so a NaN or infinity (also one inside the seed window) makes every later value NaN
-//! until `reset`.
+//! until `reset`. The state itself is left as the arithmetic makes it (an infinity turns into NaN
+//! at the next step by itself) and only the outputs are mapped to NaN, which keeps that check
+//! off the recursion's dependency chain.
 
-use super::window::run;
 use super::{check_period, TaError};
+
+/// Non-finite values as NaN: the one representation of "undefined" the indicators return.
+#[inline(always)]
+pub(crate) fn finite_or_nan(x: f64) -> f64 {
+    if x.is_finite() {
+        x
+    } else {
+        f64::NAN
+    }
+}
+
+/// Weights of a block's deviations: c[i] = k (1-k)^i.
+pub(crate) fn block_weights(k: f64) -> [f64; 4] {
+    let m = 1.0 - k;
+    let c1 = k * m;
+    let c2 = c1 * m;
+    [k, c1, c2, c2 * m]
+}
+
+/// The `j`-th value (1..=4) of a block starting from `v`, given the deviations x_i - v so far.
+#[inline(always)]
+pub(crate) fn block_value(j: usize, d: &[f64; 4], v: f64, c: &[f64; 4]) -> f64 {
+    match j {
+        1 => v + c[0] * d[0],
+        2 => v + (c[1] * d[0] + c[0] * d[1]),
+        3 => v + ((c[2] * d[0] + c[1] * d[1]) + c[0] * d[2]),
+        _ => v + ((c[3] * d[0] + c[2] * d[1]) + (c[1] * d[2] + c[0] * d[3])),
+    }
+}
+
+/// The batch twin of feeding `inputs` to an `Ema` whose value is `start` at a block boundary:
+/// writes each output (non-finite as NaN) to `out` (as long as `inputs`).
+pub(crate) fn ema_blocks(inputs: &[f64], start: f64, k: f64, out: &mut [f64]) {
+    let c = block_weights(k);
+    let mut v = start;
+    let mut chunks = inputs.chunks_exact(4);
+    let mut outs = out.chunks_exact_mut(4);
+    for (x, o) in (&mut chunks).zip(&mut outs) {
+        let d = [x[0] - v, x[1] - v, x[2] - v, x[3] - v];
+        o[0] = finite_or_nan(block_value(1, &d, v, &c));
+        o[1] = finite_or_nan(block_value(2, &d, v, &c));
+        o[2] = finite_or_nan(block_value(3, &d, v, &c));
+        v = block_value(4, &d, v, &c);
+        o[3] = finite_or_nan(v);
+    }
+    let mut d = [0.0; 4];
+    for (j, (&x, o)) in chunks
+        .remainder()
+        .iter()
+        .zip(outs.into_remainder())
+        .enumerate()
+    {
+        d[j] = x - v;
+        *o = finite_or_nan(block_value(j + 1, &d, v, &c));
+    }
+}
+
+/// TA-Lib's smoothing factor 2 / (period + 1).
+pub(crate) fn ema_k(period: usize) -> f64 {
+    2.0 / (period as f64 + 1.0)
+}
+
+/// The seed: values summed left to right from 0.0, then divided (as `Ema::update` does).
+pub(crate) fn seed_mean(values: &[f64]) -> f64 {
+    values.iter().fold(0.0, |acc, &x| acc + x) / values.len() as f64
+}
 
 /// Streaming EMA; `update` returns `None` until `period` values have been seen.
 #[derive(Debug, Clone)]
 pub struct Ema {
     period: usize,
-    k: f64,
     seen: usize,
     seed_sum: f64,
+    /// The value before the current block (the seed, then every fourth value).
     value: f64,
+    weights: [f64; 4],
+    /// Deviations x_i - value of the current block, and how many there are.
+    block: [f64; 4],
+    in_block: usize,
 }
 
 impl Ema {
@@ -28,10 +108,12 @@ impl Ema {
     pub(crate) fn new_unchecked(period: usize) -> Self {
         Self {
             period,
-            k: 2.0 / (period as f64 + 1.0),
             seen: 0,
             seed_sum: 0.0,
             value: f64::NAN,
+            weights: block_weights(ema_k(period)),
+            block: [0.0; 4],
+            in_block: 0,
         }
     }
 
@@ -54,14 +136,16 @@ impl Ema {
                 return None;
             }
             self.value = self.seed_sum / self.period as f64;
-        } else {
-            // TA-Lib's exact form: ((x - prev) * k) + prev.
-            self.value = (value - self.value) * self.k + self.value;
+            return Some(finite_or_nan(self.value));
         }
-        if !self.value.is_finite() {
-            self.value = f64::NAN;
+        self.block[self.in_block] = value - self.value;
+        self.in_block += 1;
+        let out = block_value(self.in_block, &self.block, self.value, &self.weights);
+        if self.in_block == 4 {
+            self.value = out;
+            self.in_block = 0;
         }
-        Some(self.value)
+        Some(finite_or_nan(out))
     }
 
     /// True once `update` returns values.
@@ -77,8 +161,16 @@ impl Ema {
 
 /// EMA over a whole series: same length as `values`, the first `period - 1` entries NaN.
 pub fn ema(values: &[f64], period: usize) -> Result<Vec<f64>, TaError> {
-    let mut e = Ema::new(period)?;
-    Ok(run(values.len(), |i| e.update(values[i]), |v| v))
+    check_period("EMA", "period", period, 2)?;
+    let mut out = vec![f64::NAN; values.len()];
+    if values.len() < period {
+        return Ok(out);
+    }
+    // The batch twin of `Ema::update`: the same seed and step, in one loop.
+    let seed = seed_mean(&values[..period]);
+    out[period - 1] = finite_or_nan(seed);
+    ema_blocks(&values[period..], seed, ema_k(period), &mut out[period..]);
+    Ok(out)
 }
 
 #[cfg(test)]

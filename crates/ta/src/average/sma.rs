@@ -1,16 +1,16 @@
 //! Simple moving average, TA-Lib `SMA`: the mean of the last `period` values.
 //!
-//! Lookback `period - 1`. The running sum is compensated, so long series do not drift (TA-Lib's
-//! plain running sum agrees to ~1e-14 relative). A NaN or infinity makes every window containing
+//! Lookback `period - 1`. O(1) per bar with a running sum that is recomputed afresh every
+//! `period` bars (`average::window`), so long series do not drift (TA-Lib's never refreshed
+//! running sum agrees to ~1e-14 relative). A NaN or infinity makes every window containing
 //! it NaN; the average recovers once the value has left the window.
 
-use super::window::{run, Window};
+use super::window::{window_map, Window};
 use super::{check_period, TaError};
 
 /// Streaming SMA; `update` returns `None` until `period` values have been seen.
 #[derive(Debug, Clone)]
 pub struct Sma {
-    period: usize,
     window: Window,
 }
 
@@ -24,7 +24,6 @@ impl Sma {
     /// Used by composite indicators (STOCH) whose smoothing periods may be 1.
     pub(crate) fn new_unchecked(period: usize) -> Self {
         Self {
-            period,
             window: Window::new(period),
         }
     }
@@ -38,7 +37,7 @@ impl Sma {
         if self.window.has_gap() {
             return Some(f64::NAN);
         }
-        Some(self.window.sum() / self.period as f64)
+        Some(self.window.mean())
     }
 
     /// True once `update` returns values.
@@ -54,8 +53,16 @@ impl Sma {
 
 /// SMA over a whole series: same length as `values`, the first `period - 1` entries NaN.
 pub fn sma(values: &[f64], period: usize) -> Result<Vec<f64>, TaError> {
-    let mut s = Sma::new(period)?;
-    Ok(run(values.len(), |i| s.update(values[i]), |v| v))
+    check_period("SMA", "period", period, 2)?;
+    Ok(sma_unchecked(values, period))
+}
+
+/// The batch twin of `Sma::update` (the same window sums read in the same order), also used
+/// by STOCH.
+pub(crate) fn sma_unchecked(values: &[f64], period: usize) -> Vec<f64> {
+    let mut out = vec![f64::NAN; values.len()];
+    window_map::<_, false>(values, period, f64::NAN, &mut out, |sums, w| sums.mean(w));
+    out
 }
 
 #[cfg(test)]

@@ -1,79 +1,188 @@
-//! Fixed-length window of the latest values with a compensated running sum.
+//! Fixed-length window of the latest values with O(1) running sums, and the batch twin of it
+//! that the indicators' slice forms run.
 //!
-//! Windowed indicators over thousands of bars would drift with a plain add/subtract running sum;
-//! Neumaier compensation keeps the sum within a few ulps of the exact one at O(1) per bar, and
-//! non-finite values are counted instead of summed so a gap leaves the window cleanly.
+//! The sums are of deviations from a shift K, a value of the window chosen when they were last
+//! recomputed: sum = Σ(x - K), squares = Σ(x - K)². Each bar updates them in O(1) (TA-Lib's
+//! running-sum speed), and they are recomputed afresh from the window every `len` bars, so
+//! rounding never piles up over a long series: between recomputes the error is at most a few
+//! `len` ulps of the deviations |x - K|, which are far smaller than the values themselves. A flat
+//! window gives exactly its value and exactly zero variance. The variance is also recomputed
+//! whenever a bound on the rounding error of the running form exceeds 2^-32 of it (this happens
+//! when a window turns (nearly) flat between two recomputes), so it is accurate to better than
+//! 1e-9 relative in the worst case and to a few ulps typically. Non-finite values are counted,
+//! not summed, so a gap leaves the window cleanly.
 
-/// Neumaier-compensated sum that supports removing values again.
-#[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct CompensatedSum {
-    sum: f64,
-    compensation: f64,
+use super::lanes;
+
+/// The deviation `x - shift` a value contributes; NaN or infinity contributes nothing (gaps are
+/// counted separately, and a window with a gap is never read).
+#[inline(always)]
+fn deviation<const GAPS: bool>(x: f64, shift: f64) -> f64 {
+    if !GAPS || x.is_finite() {
+        x - shift
+    } else {
+        0.0
+    }
 }
 
-impl CompensatedSum {
-    pub(crate) fn add(&mut self, x: f64) {
-        let t = self.sum + x;
-        if self.sum.abs() >= x.abs() {
-            self.compensation += (self.sum - t) + x;
-        } else {
-            self.compensation += (x - t) + self.sum;
+/// The running variance is used only while `var * n >= GUARD * (stale + 1) * m2`, m2 bounding
+/// every partial sum and term since the last recompute: the rounding error of s2 and of the
+/// squared mean is below 8 * ulp * (stale + 1) * m2 / n, so this keeps it below 2^-32 * var.
+const GUARD: f64 = 8.0 * f64::EPSILON * 4_294_967_296.0;
+
+/// Running sums of a window's deviations from a shift (see the module doc).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ShiftedSums {
+    shift: f64,
+    s1: f64,
+    s2: f64,
+    /// s2 at the last recompute plus every square added or removed since.
+    m2: f64,
+    /// Bars since the last recompute; a window length or more forces one at the next read.
+    stale: usize,
+}
+
+impl ShiftedSums {
+    /// Sums that will be recomputed at their first read.
+    pub(crate) fn new(len: usize) -> Self {
+        Self {
+            shift: 0.0,
+            s1: 0.0,
+            s2: 0.0,
+            m2: 0.0,
+            stale: len,
         }
-        self.sum = t;
     }
 
-    pub(crate) fn value(&self) -> f64 {
-        self.sum + self.compensation
+    /// `new` enters the window and `old` leaves it (NaN while the window fills: nothing left).
+    /// `SQ` also updates the squares (only the variance reads them; the sum never depends on
+    /// them). `GAPS` false promises that both values are finite.
+    #[inline(always)]
+    pub(crate) fn slide<const SQ: bool, const GAPS: bool>(&mut self, new: f64, old: f64) {
+        let a = deviation::<GAPS>(new, self.shift);
+        let b = deviation::<GAPS>(old, self.shift);
+        self.s1 += a - b;
+        if SQ {
+            let (aa, bb) = (a * a, b * b);
+            self.s2 += aa - bb;
+            self.m2 += aa + bb;
+        }
+        self.stale += 1;
+    }
+
+    /// The sums of the full, gap-free `window` (oldest first) computed afresh, shifted by its
+    /// newest value. Returned by value and kept out of line, so the caller's running sums stay
+    /// in registers on the hot path.
+    #[cold]
+    #[inline(never)]
+    fn recomputed(window: &[f64]) -> Self {
+        let shift = window[window.len() - 1];
+        let s2 = lanes::sum_sq_dev(window, shift);
+        Self {
+            shift,
+            s1: lanes::sum_dev(window, shift),
+            s2,
+            m2: s2,
+            stale: 0,
+        }
+    }
+
+    #[inline(always)]
+    fn refresh(&mut self, window: &[f64]) {
+        if self.stale >= window.len() {
+            *self = Self::recomputed(window);
+        }
+    }
+
+    /// Mean of the full, gap-free `window`. (Divisions by the window length are multiplications
+    /// by its reciprocal: computed once per series, they keep a division off every bar.)
+    #[inline(always)]
+    pub(crate) fn mean(&mut self, window: &[f64]) -> f64 {
+        self.refresh(window);
+        self.shift + self.s1 * (1.0 / window.len() as f64)
+    }
+
+    /// Sum of the full, gap-free `window`.
+    #[inline(always)]
+    pub(crate) fn sum(&mut self, window: &[f64]) -> f64 {
+        self.refresh(window);
+        self.s1 + self.shift * window.len() as f64
+    }
+
+    /// Population variance of the full, gap-free `window` (may be a rounding error below 0).
+    #[inline(always)]
+    pub(crate) fn variance(&mut self, window: &[f64]) -> f64 {
+        let n = window.len() as f64;
+        let inv = 1.0 / n;
+        if self.stale < window.len() {
+            let mean = self.s1 * inv;
+            let var = self.s2 * inv - mean * mean;
+            // Also refuses NaN.
+            if var * n >= GUARD * (self.stale + 1) as f64 * self.m2 {
+                return var;
+            }
+        }
+        *self = Self::recomputed(window);
+        let mean = self.s1 * inv;
+        self.s2 * inv - mean * mean
     }
 }
 
-/// Ring buffer holding the last `len` values, oldest first when iterated.
+/// True when every value is finite; a vectorised bit test, so checking first and then running a
+/// gap-free loop costs far less than per-value gap bookkeeping.
+pub(crate) fn all_finite(values: &[f64]) -> bool {
+    const EXPONENT: u64 = 0x7ff0_0000_0000_0000;
+    values.chunks(1024).all(|c| {
+        c.iter().fold(0u64, |acc, x| {
+            acc | u64::from(x.to_bits() & EXPONENT == EXPONENT)
+        }) == 0
+    })
+}
+
+/// The last `len` values, oldest first, each stored twice (at `slot` and `slot + len`) so the
+/// window is always one contiguous slice: the batch forms see the same slice of their input.
 #[derive(Debug, Clone)]
 pub(crate) struct Window {
     buf: Vec<f64>,
     len: usize,
+    count: usize,
     head: usize,
     non_finite: usize,
-    sum: CompensatedSum,
+    sums: ShiftedSums,
 }
 
 impl Window {
     /// `len` must be at least 1 (callers validate their periods first).
     pub(crate) fn new(len: usize) -> Self {
+        let len = len.max(1);
         Self {
-            buf: Vec::with_capacity(len),
-            len: len.max(1),
+            buf: vec![0.0; 2 * len],
+            len,
+            count: 0,
             head: 0,
             non_finite: 0,
-            sum: CompensatedSum::default(),
+            sums: ShiftedSums::new(len),
         }
     }
 
     /// Appends `x`, dropping the oldest value once full; returns the dropped value.
     pub(crate) fn push(&mut self, x: f64) -> Option<f64> {
-        self.account(x, true);
-        if self.buf.len() < self.len {
-            self.buf.push(x);
-            return None;
+        let old = (self.count == self.len).then(|| self.buf[self.head]);
+        self.buf[self.head] = x;
+        self.buf[self.head + self.len] = x;
+        self.head += 1;
+        if self.head == self.len {
+            self.head = 0;
         }
-        let old = std::mem::replace(&mut self.buf[self.head], x);
-        self.head = (self.head + 1) % self.len;
-        self.account(old, false);
-        Some(old)
-    }
-
-    fn account(&mut self, x: f64, adding: bool) {
-        if x.is_finite() {
-            self.sum.add(if adding { x } else { -x });
-        } else if adding {
-            self.non_finite += 1;
-        } else {
-            self.non_finite -= 1;
-        }
+        self.count = (self.count + 1).min(self.len);
+        self.sums.slide::<true, true>(x, old.unwrap_or(f64::NAN));
+        self.non_finite += usize::from(!x.is_finite());
+        self.non_finite -= usize::from(old.is_some_and(|o| !o.is_finite()));
+        old
     }
 
     pub(crate) fn is_full(&self) -> bool {
-        self.buf.len() == self.len
+        self.count == self.len
     }
 
     /// True when a NaN or infinity is inside the window.
@@ -81,38 +190,120 @@ impl Window {
         self.non_finite > 0
     }
 
-    /// Sum of the values in the window (finite values only; check `has_gap` first).
-    pub(crate) fn sum(&self) -> f64 {
-        self.sum.value()
+    /// The window's slice and its sums, borrowed apart.
+    fn parts(&mut self) -> (&[f64], &mut ShiftedSums) {
+        let window = if self.count == self.len {
+            &self.buf[self.head..self.head + self.len]
+        } else {
+            &self.buf[..self.count]
+        };
+        (window, &mut self.sums)
+    }
+
+    /// Sum of the values (full, gap-free window: check `is_full` and `has_gap` first).
+    pub(crate) fn sum(&mut self) -> f64 {
+        let (w, sums) = self.parts();
+        sums.sum(w)
+    }
+
+    /// Mean of the values (full, gap-free window).
+    pub(crate) fn mean(&mut self) -> f64 {
+        let (w, sums) = self.parts();
+        sums.mean(w)
+    }
+
+    /// Population variance of the values (full, gap-free window).
+    pub(crate) fn variance(&mut self) -> f64 {
+        let (w, sums) = self.parts();
+        sums.variance(w)
     }
 
     /// The oldest value held (the one `len - 1` pushes ago once full).
     pub(crate) fn oldest(&self) -> Option<f64> {
-        if self.buf.len() < self.len {
-            self.buf.first().copied()
-        } else {
-            self.buf.get(self.head).copied()
-        }
+        self.as_slice().first().copied()
     }
 
-    /// Values in storage order (the order TA-Lib's circular buffers sum them in).
-    pub(crate) fn raw(&self) -> &[f64] {
-        &self.buf
+    /// Values from oldest to newest, contiguous.
+    pub(crate) fn as_slice(&self) -> &[f64] {
+        if self.is_full() {
+            &self.buf[self.head..self.head + self.len]
+        } else {
+            &self.buf[..self.count]
+        }
     }
 
     /// Values from oldest to newest.
     pub(crate) fn iter(&self) -> impl Iterator<Item = f64> + '_ {
-        let (newer, older) = self
-            .buf
-            .split_at(if self.is_full() { self.head } else { 0 });
-        older.iter().chain(newer.iter()).copied()
+        self.as_slice().iter().copied()
     }
 
     pub(crate) fn clear(&mut self) {
-        self.buf.clear();
+        self.count = 0;
         self.head = 0;
         self.non_finite = 0;
-        self.sum = CompensatedSum::default();
+        self.sums = ShiftedSums::new(self.len);
+    }
+}
+
+/// Batch twin of pushing every value of `values` through a `Window` of `len` and reading it
+/// once full: writes `out[i] = read(sums, window)` for every full window ending at `i` that is
+/// free of gaps (the same reads in the same order as the streaming form) and `gap` for the others;
+/// `out[..len - 1]` is left alone. `out` is as long as `values`. `SQ`: whether `read` may ask
+/// for the variance.
+#[inline(always)]
+pub(crate) fn window_map<T: Copy, const SQ: bool>(
+    values: &[f64],
+    len: usize,
+    gap: T,
+    out: &mut [T],
+    read: impl FnMut(&mut ShiftedSums, &[f64]) -> T,
+) {
+    if values.len() < len || out.len() != values.len() {
+        return;
+    }
+    if all_finite(values) {
+        window_map_impl::<T, SQ, false>(values, len, gap, out, read);
+    } else {
+        window_map_impl::<T, SQ, true>(values, len, gap, out, read);
+    }
+}
+
+#[inline(always)]
+fn window_map_impl<T: Copy, const SQ: bool, const GAPS: bool>(
+    values: &[f64],
+    len: usize,
+    gap: T,
+    out: &mut [T],
+    mut read: impl FnMut(&mut ShiftedSums, &[f64]) -> T,
+) {
+    let len = len.max(1);
+    // Whatever the sums hold while the window fills is replaced at the first read.
+    let mut sums = ShiftedSums::new(len);
+    // The window ending at `i` is free of gaps once `i >= clean_from`.
+    let mut clean_from = 0;
+    if GAPS {
+        for (i, x) in values[..len].iter().enumerate() {
+            if !x.is_finite() {
+                clean_from = i + len;
+            }
+        }
+    }
+    out[len - 1] = if len - 1 < clean_from {
+        gap
+    } else {
+        read(&mut sums, &values[..len])
+    };
+    for i in len..values.len() {
+        let x = values[i];
+        sums.slide::<SQ, GAPS>(x, values[i - len]);
+        if GAPS && !x.is_finite() {
+            clean_from = i + len;
+        }
+        out[i] = if GAPS && i < clean_from {
+            gap
+        } else {
+            read(&mut sums, &values[i + 1 - len..=i])
+        };
     }
 }
 
@@ -121,14 +312,6 @@ impl Window {
 /// fixtures); older TA-Lib used an absolute 1e-8, which broke low-priced instruments.
 pub(crate) fn within_dead_zone(diff: f64, scale: f64) -> bool {
     diff.abs() <= 1e-14 * scale
-}
-
-/// Runs a streaming indicator over a series, writing NaN where it is not yet warm.
-pub(crate) fn run<T, O>(n: usize, mut step: impl FnMut(usize) -> Option<T>, map: O) -> Vec<f64>
-where
-    O: Fn(T) -> f64,
-{
-    (0..n).map(|i| step(i).map_or(f64::NAN, &map)).collect()
 }
 
 #[cfg(test)]
@@ -151,12 +334,16 @@ mod tests {
         w.push(6.0);
         assert!(!w.has_gap());
         assert_eq!(w.sum(), 15.0);
+        assert_eq!(w.mean(), 5.0);
+        // Population variance of 4, 5, 6 is 2/3 (to rounding: 5/3 - 1 here).
+        assert!((w.variance() - 2.0 / 3.0).abs() < 1e-15);
     }
 
     #[test]
-    fn compensated_sum_survives_a_large_value_leaving_the_window() {
-        // A plain running sum loses the three 1.0s added while 1e16 was in the window and ends
-        // at 0.0 once 1e16 leaves (checked in Python); the compensated sum gives the exact 3.
+    fn recompute_repairs_a_large_value_leaving_the_window() {
+        // A plain running sum loses the 1.0s added while 1e16 was in the window and ends at 0.0
+        // once 1e16 leaves (checked in Python); the sums here are recomputed every 3 bars, so
+        // the window of three 1.0s sums to exactly 3 and has exactly zero variance.
         let mut w = Window::new(3);
         let mut plain = 0.0;
         for x in [1e16, 1.0, 1.0, 1.0, 1.0, 1.0] {
@@ -164,11 +351,13 @@ mod tests {
                 plain -= old;
             }
             plain += x;
+            if w.is_full() {
+                w.sum();
+            }
         }
         assert_eq!(w.sum(), 3.0);
-        assert_ne!(
-            plain, 3.0,
-            "the failure mode the compensation exists to avoid"
-        );
+        assert_eq!(w.mean(), 1.0);
+        assert_eq!(w.variance(), 0.0);
+        assert_ne!(plain, 3.0, "the failure mode the recompute exists to avoid");
     }
 }

@@ -1,17 +1,88 @@
 //! Linearly weighted moving average, TA-Lib `WMA`: weights 1..=period, newest heaviest, divided
 //! by period * (period + 1) / 2; lookback `period - 1`.
 //!
-//! Each value is summed afresh from the window (O(period)), so nothing drifts; TA-Lib's running
-//! form agrees to rounding. A NaN or infinity makes every window containing it NaN.
+//! O(1) per bar like TA-Lib: weighted sum W and plain sum S of the window are updated as
+//! W += period * x - S, S += x - oldest. TA-Lib never refreshes them, so its rounding errors pile
+//! up over a long series; here both are recomputed afresh from the window every `period` bars
+//! (and on the first window free of gaps), which bounds the error to a few `period` ulps relative
+//! at any length. A NaN or infinity makes every window containing it NaN.
 
-use super::window::{run, Window};
+use super::window::{all_finite, Window};
 use super::{check_period, TaError};
+
+/// Weighted (1..=len) and plain sums of a window, oldest first: the afresh value both forms
+/// re-anchor to. Four independent lanes by position, so the order (hence every bit) is fixed.
+#[inline(never)]
+fn window_sums(w: &[f64]) -> (f64, f64) {
+    let mut weighted = [0.0f64; 4];
+    let mut plain = [0.0f64; 4];
+    let chunks = w.chunks_exact(4);
+    let rest = chunks.remainder();
+    for (c, chunk) in chunks.enumerate() {
+        for lane in 0..4 {
+            let x = chunk[lane];
+            weighted[lane] += (4 * c + lane + 1) as f64 * x;
+            plain[lane] += x;
+        }
+    }
+    let base = w.len() - rest.len();
+    for (k, &x) in rest.iter().enumerate() {
+        weighted[k] += (base + k + 1) as f64 * x;
+        plain[k] += x;
+    }
+    (
+        (weighted[0] + weighted[1]) + (weighted[2] + weighted[3]),
+        (plain[0] + plain[1]) + (plain[2] + plain[3]),
+    )
+}
+
+/// The running sums and when they were last recomputed, shared by both forms.
+#[derive(Debug, Clone, Copy)]
+struct Sums {
+    weighted: f64,
+    plain: f64,
+    /// Bars since the last recompute; `period` or more forces one.
+    stale: usize,
+}
+
+impl Sums {
+    fn new(period: usize) -> Self {
+        Self {
+            weighted: 0.0,
+            plain: 0.0,
+            stale: period,
+        }
+    }
+
+    /// The O(1) update for `x` entering and `old` leaving.
+    #[inline(always)]
+    fn slide(&mut self, p: f64, x: f64, old: f64) {
+        self.weighted += p * x - self.plain;
+        self.plain += x - old;
+        self.stale += 1;
+    }
+
+    /// The average of a gap-free `window`, recomputing the sums first when they are stale.
+    #[inline(always)]
+    fn value(&mut self, window: &[f64], divider: f64) -> f64 {
+        if self.stale >= window.len() {
+            (self.weighted, self.plain) = window_sums(window);
+            self.stale = 0;
+        }
+        self.weighted / divider
+    }
+}
+
+fn divider(period: usize) -> f64 {
+    (period * (period + 1) / 2) as f64
+}
 
 /// Streaming WMA; `update` returns `None` until `period` values have been seen.
 #[derive(Debug, Clone)]
 pub struct Wma {
     period: usize,
     window: Window,
+    sums: Sums,
 }
 
 impl Wma {
@@ -21,26 +92,27 @@ impl Wma {
         Ok(Self {
             period,
             window: Window::new(period),
+            sums: Sums::new(period),
         })
     }
 
     /// Feeds one value; the weighted average once the window is full.
     pub fn update(&mut self, value: f64) -> Option<f64> {
-        self.window.push(value);
+        let old = self.window.push(value);
         if !self.window.is_full() {
             return None;
         }
+        if let Some(old) = old {
+            self.sums.slide(self.period as f64, value, old);
+        }
         if self.window.has_gap() {
+            self.sums.stale = self.period;
             return Some(f64::NAN);
         }
-        let weighted: f64 = self
-            .window
-            .iter()
-            .enumerate()
-            .map(|(i, x)| (i + 1) as f64 * x)
-            .sum();
-        let divider = (self.period * (self.period + 1) / 2) as f64;
-        Some(weighted / divider)
+        Some(
+            self.sums
+                .value(self.window.as_slice(), divider(self.period)),
+        )
     }
 
     /// True once `update` returns values.
@@ -51,13 +123,54 @@ impl Wma {
     /// Forgets all values seen.
     pub fn reset(&mut self) {
         self.window.clear();
+        self.sums = Sums::new(self.period);
     }
 }
 
 /// WMA over a whole series: same length as `values`, the first `period - 1` entries NaN.
 pub fn wma(values: &[f64], period: usize) -> Result<Vec<f64>, TaError> {
-    let mut w = Wma::new(period)?;
-    Ok(run(values.len(), |i| w.update(values[i]), |v| v))
+    check_period("WMA", "period", period, 2)?;
+    let mut out = vec![f64::NAN; values.len()];
+    if values.len() >= period {
+        if all_finite(values) {
+            wma_into::<false>(values, period, &mut out);
+        } else {
+            wma_into::<true>(values, period, &mut out);
+        }
+    }
+    Ok(out)
+}
+
+/// The batch twin of `Wma::update` from the first full window on (`values.len() >= period`,
+/// `out` as long as `values`).
+fn wma_into<const GAPS: bool>(values: &[f64], period: usize, out: &mut [f64]) {
+    let p = period as f64;
+    let divider = divider(period);
+    let mut sums = Sums::new(period);
+    // The window ending at `i` is free of gaps once `i >= clean_from`.
+    let mut clean_from = 0;
+    if GAPS {
+        for (i, x) in values[..period].iter().enumerate() {
+            if !x.is_finite() {
+                clean_from = i + period;
+            }
+        }
+    }
+    if period > clean_from {
+        out[period - 1] = sums.value(&values[..period], divider);
+    }
+    for i in period..values.len() {
+        let x = values[i];
+        sums.slide(p, x, values[i - period]);
+        if GAPS && !x.is_finite() {
+            clean_from = i + period;
+        }
+        if GAPS && i < clean_from {
+            sums.stale = period;
+        } else {
+            out[i] = sums.value(&values[i + 1 - period..=i], divider);
+        }
+    }
 }
 
 #[cfg(test)]

@@ -2,13 +2,40 @@
 //! `2 * period - 1`.
 //!
 //! Seeding as TA-Lib: +DM, -DM and TR are summed over the first `period - 1` bar pairs, then
-//! Wilder-smoothed (x - x / period + new); DX is averaged over the next `period` bars for the
-//! first ADX, then ADX = (ADX * (period - 1) + DX) / period. Where TR or +DI + -DI is 0, TA-Lib
-//! skips that bar's DX (the ADX is carried unchanged); so does this. Recursive: a
-//! NaN or infinity makes every later value NaN until `reset`.
+//! Wilder-smoothed (x * ((period - 1) / period) + new); DX is averaged over the next `period`
+//! bars for the first ADX, then ADX = ADX * ((period - 1) / period) + DX * (1 / period). TA-Lib
+//! divides by `period` inside each recursion (x - x / period, (ADX * (period - 1) + DX) /
+//! period); taking the divisions out of the dependency chains changes only rounding. DX is
+//! 100 * |+DM - -DM| / (+DM + -DM), TA-Lib's |+DI - -DI| / (+DI + -DI) with the common factor
+//! 100 / TR cancelled (one division instead of three). Where TR or +DM + -DM is 0, TA-Lib skips
+//! that bar's DX (the ADX is carried unchanged); so does this. Recursive: a NaN or infinity
+//! makes every later value NaN until `reset`.
 
-use crate::average::window::run;
+use crate::average::wilder::Wilder;
+use crate::average::window::all_finite;
 use crate::average::{check_lengths, check_period, TaError};
+use crate::volatility::trange::talib_true_range;
+
+/// TA-Lib's directional movements of a bar pair: (+DM, -DM), at most one of them non-zero.
+#[inline(always)]
+fn directional_movement(high: f64, low: f64, prev_high: f64, prev_low: f64) -> (f64, f64) {
+    let diff_p = high - prev_high;
+    let diff_m = prev_low - low;
+    if diff_m > 0.0 && diff_p < diff_m {
+        (0.0, diff_m)
+    } else if diff_p > 0.0 && diff_p > diff_m {
+        (diff_p, 0.0)
+    } else {
+        (0.0, 0.0)
+    }
+}
+
+/// DX from the smoothed movements and range; `None` where TA-Lib skips the bar.
+#[inline(always)]
+fn dx(plus_dm: f64, minus_dm: f64, tr: f64) -> Option<f64> {
+    let sum = minus_dm + plus_dm;
+    (tr != 0.0 && sum != 0.0).then(|| 100.0 * ((minus_dm - plus_dm).abs() / sum))
+}
 
 /// Streaming ADX; `update` returns `None` until `2 * period` bars have been seen.
 #[derive(Debug, Clone)]
@@ -22,6 +49,7 @@ pub struct Adx {
     sum_dx: f64,
     adx: f64,
     poisoned: bool,
+    wilder: Wilder,
 }
 
 impl Adx {
@@ -38,6 +66,7 @@ impl Adx {
             sum_dx: 0.0,
             adx: 0.0,
             poisoned: false,
+            wilder: Wilder::new(period),
         })
     }
 
@@ -48,34 +77,20 @@ impl Adx {
         }
         self.bars += 1;
         let (prev_high, prev_low, prev_close) = self.prev.replace((high, low, close))?;
-        let p = self.period as f64;
-        let diff_p = high - prev_high;
-        let diff_m = prev_low - low;
+        let (plus, minus) = directional_movement(high, low, prev_high, prev_low);
+        let tr = talib_true_range(high, low, prev_close);
         // Bar pairs seen so far, counting this one: 1 ..
         let pair = self.bars - 1;
-        if pair >= self.period {
-            self.minus_dm -= self.minus_dm / p;
-            self.plus_dm -= self.plus_dm / p;
-        }
-        if diff_m > 0.0 && diff_p < diff_m {
-            self.minus_dm += diff_m;
-        } else if diff_p > 0.0 && diff_p > diff_m {
-            self.plus_dm += diff_p;
-        }
-        let tr = crate::volatility::trange::talib_true_range(high, low, prev_close);
         if pair < self.period {
+            self.plus_dm += plus;
+            self.minus_dm += minus;
             self.tr += tr;
             return None;
         }
-        self.tr = self.tr - self.tr / p + tr;
-        let dx = if self.tr == 0.0 {
-            None
-        } else {
-            let minus_di = 100.0 * (self.minus_dm / self.tr);
-            let plus_di = 100.0 * (self.plus_dm / self.tr);
-            let sum = minus_di + plus_di;
-            (sum != 0.0).then(|| 100.0 * ((minus_di - plus_di).abs() / sum))
-        };
+        self.plus_dm = self.plus_dm * self.wilder.keep + plus;
+        self.minus_dm = self.minus_dm * self.wilder.keep + minus;
+        self.tr = self.tr * self.wilder.keep + tr;
+        let dx = dx(self.plus_dm, self.minus_dm, self.tr);
         let last_seed_pair = 2 * self.period - 1;
         if pair < last_seed_pair {
             self.sum_dx += dx.unwrap_or(0.0);
@@ -83,9 +98,9 @@ impl Adx {
         }
         if pair == last_seed_pair {
             self.sum_dx += dx.unwrap_or(0.0);
-            self.adx = self.sum_dx / p;
+            self.adx = self.sum_dx / self.period as f64;
         } else if let Some(dx) = dx {
-            self.adx = (self.adx * (p - 1.0) + dx) / p;
+            self.adx = self.wilder.step(self.adx, dx);
         }
         Some(if self.poisoned { f64::NAN } else { self.adx })
     }
@@ -114,8 +129,61 @@ pub fn adx(high: &[f64], low: &[f64], close: &[f64], period: usize) -> Result<Ve
             ("close", close.len()),
         ],
     )?;
-    let mut a = Adx::new(period)?;
-    Ok(run(n, |i| a.update(high[i], low[i], close[i]), |v| v))
+    check_period("ADX", "period", period, 2)?;
+    let lookback = 2 * period - 1;
+    let mut out = vec![f64::NAN; n];
+    if n <= lookback {
+        return Ok(out);
+    }
+    // The batch twin of `Adx::update`: the same seeds and steps in one loop per phase.
+    let wilder = Wilder::new(period);
+    let bar = |i: usize| {
+        let (plus, minus) = directional_movement(high[i], low[i], high[i - 1], low[i - 1]);
+        (plus, minus, talib_true_range(high[i], low[i], close[i - 1]))
+    };
+    let (mut plus_dm, mut minus_dm, mut tr) = (0.0, 0.0, 0.0);
+    for i in 1..period {
+        let (p, m, t) = bar(i);
+        plus_dm += p;
+        minus_dm += m;
+        tr += t;
+    }
+    let mut sum_dx = 0.0;
+    for i in period..=lookback {
+        let (p, m, t) = bar(i);
+        plus_dm = plus_dm * wilder.keep + p;
+        minus_dm = minus_dm * wilder.keep + m;
+        tr = tr * wilder.keep + t;
+        sum_dx += dx(plus_dm, minus_dm, tr).unwrap_or(0.0);
+    }
+    let mut adx = sum_dx / period as f64;
+    out[lookback] = adx;
+    for (i, o) in out.iter_mut().enumerate().skip(lookback + 1) {
+        let (p, m, t) = bar(i);
+        plus_dm = plus_dm * wilder.keep + p;
+        minus_dm = minus_dm * wilder.keep + m;
+        tr = tr * wilder.keep + t;
+        if let Some(dx) = dx(plus_dm, minus_dm, tr) {
+            adx = wilder.step(adx, dx);
+        }
+        *o = adx;
+    }
+    // A NaN or infinity anywhere so far poisons every later value (as in `Adx::update`).
+    let clean = all_finite(high) && all_finite(low) && all_finite(close);
+    let first_bad = (!clean)
+        .then(|| {
+            high.iter()
+                .zip(low)
+                .zip(close)
+                .position(|((h, l), c)| !(h.is_finite() && l.is_finite() && c.is_finite()))
+        })
+        .flatten();
+    if let Some(bad) = first_bad {
+        for v in &mut out[lookback.max(bad)..] {
+            *v = f64::NAN;
+        }
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

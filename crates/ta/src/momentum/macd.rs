@@ -6,6 +6,9 @@
 //! with the SMA of the first `signal` MACD values. If `slow < fast` the two are swapped, as in
 //! TA-Lib. Recursive: a NaN or infinity makes every later value NaN until `reset`.
 
+use crate::average::ema::{
+    block_value, block_weights, ema_blocks, ema_k, finite_or_nan, seed_mean,
+};
 use crate::average::window::Window;
 use crate::average::{check_period, Ema, TaError};
 
@@ -77,7 +80,7 @@ impl Macd {
                     return None;
                 }
                 // Seed the fast EMA on the slow EMA's first bar, summing left to right.
-                let seed = self.recent.iter().sum::<f64>() / self.fast_period as f64;
+                let seed = seed_mean(self.recent.as_slice());
                 self.fast = Some(Ema::seeded(self.fast_period, seed));
                 Some(seed)
             }
@@ -119,21 +122,75 @@ pub fn macd(
     slow: usize,
     signal: usize,
 ) -> Result<MacdSeries, TaError> {
-    let mut m = Macd::new(fast, slow, signal)?;
+    let m = Macd::new(fast, slow, signal)?;
+    let (fast, slow) = (m.fast_period, m.slow_period);
     let n = prices.len();
-    let mut out = MacdSeries {
-        macd: vec![f64::NAN; n],
-        signal: vec![f64::NAN; n],
-        hist: vec![f64::NAN; n],
-    };
-    for (i, &p) in prices.iter().enumerate() {
-        if let Some(o) = m.update(p) {
-            out.macd[i] = o.macd;
-            out.signal[i] = o.signal;
-            out.hist[i] = o.hist;
+    let lookback = m.lookback();
+    let mut macd = vec![f64::NAN; n];
+    let mut signal_line = vec![f64::NAN; n];
+    if n > lookback {
+        // The batch twin of `Macd::update`: the same seeds and the same EMA blocks, one EMA at a
+        // time.
+        let slow_seed = seed_mean(&prices[..slow]);
+        let fast_seed = seed_mean(&prices[slow - fast..slow]);
+        macd[slow - 1] = finite_or_nan(fast_seed - finite_or_nan(slow_seed));
+        // Fast and slow EMA blocks side by side (both start at bar `slow`), straight into the
+        // MACD line: the same values `Ema::update` gives, without temporaries.
+        let (cf, cs) = (block_weights(ema_k(fast)), block_weights(ema_k(slow)));
+        let (mut vf, mut vs) = (fast_seed, slow_seed);
+        let line = |f: f64, s: f64| finite_or_nan(finite_or_nan(f) - finite_or_nan(s));
+        let mut chunks = prices[slow..].chunks_exact(4);
+        let mut outs = macd[slow..].chunks_exact_mut(4);
+        for (x, o) in (&mut chunks).zip(&mut outs) {
+            let df = [x[0] - vf, x[1] - vf, x[2] - vf, x[3] - vf];
+            let ds = [x[0] - vs, x[1] - vs, x[2] - vs, x[3] - vs];
+            for (j, oj) in o.iter_mut().take(3).enumerate() {
+                *oj = line(
+                    block_value(j + 1, &df, vf, &cf),
+                    block_value(j + 1, &ds, vs, &cs),
+                );
+            }
+            vf = block_value(4, &df, vf, &cf);
+            vs = block_value(4, &ds, vs, &cs);
+            o[3] = line(vf, vs);
+        }
+        let (mut df, mut ds) = ([0.0; 4], [0.0; 4]);
+        for (j, (&x, o)) in chunks
+            .remainder()
+            .iter()
+            .zip(outs.into_remainder())
+            .enumerate()
+        {
+            df[j] = x - vf;
+            ds[j] = x - vs;
+            *o = line(
+                block_value(j + 1, &df, vf, &cf),
+                block_value(j + 1, &ds, vs, &cs),
+            );
+        }
+        // Signal seed: the first `signal` MACD values, summed left to right from 0.0.
+        let signal_seed = seed_mean(&macd[slow - 1..=lookback]);
+        signal_line[lookback] = finite_or_nan(signal_seed);
+        ema_blocks(
+            &macd[lookback + 1..],
+            signal_seed,
+            ema_k(signal),
+            &mut signal_line[lookback + 1..],
+        );
+        for v in &mut macd[slow - 1..lookback] {
+            *v = f64::NAN;
         }
     }
-    Ok(out)
+    let hist = macd
+        .iter()
+        .zip(&signal_line)
+        .map(|(&m, &s)| m - s)
+        .collect();
+    Ok(MacdSeries {
+        macd,
+        signal: signal_line,
+        hist,
+    })
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ pub mod adx;
 pub mod cci;
 pub mod macd;
 pub mod mom;
+pub(crate) mod range;
 pub mod roc;
 pub mod rsi;
 pub mod stoch;

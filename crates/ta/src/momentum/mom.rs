@@ -45,15 +45,13 @@ pub fn mom(prices: &[f64], period: usize) -> Result<Vec<f64>, TaError> {
     check_period("MOM", "period", period, 1)?;
     // Pointwise: the very subtraction `Mom::update` makes, without its window bookkeeping (the
     // batch/streaming equality is a property test).
-    Ok((0..prices.len())
-        .map(|i| {
-            if i < period {
-                f64::NAN
-            } else {
-                prices[i] - prices[i - period]
-            }
-        })
-        .collect())
+    let mut out = vec![f64::NAN; prices.len()];
+    if prices.len() > period {
+        for ((o, &x), &earlier) in out[period..].iter_mut().zip(&prices[period..]).zip(prices) {
+            *o = x - earlier;
+        }
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

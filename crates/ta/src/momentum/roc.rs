@@ -50,19 +50,17 @@ impl Roc {
 pub fn roc(prices: &[f64], period: usize) -> Result<Vec<f64>, TaError> {
     check_period("ROC", "period", period, 1)?;
     // Pointwise: the same arithmetic as `Roc::update` (equality is a property test).
-    Ok((0..prices.len())
-        .map(|i| {
-            if i < period {
-                return f64::NAN;
-            }
-            let earlier = prices[i - period];
-            if earlier != 0.0 {
-                ((prices[i] / earlier) - 1.0) * 100.0
+    let mut out = vec![f64::NAN; prices.len()];
+    if prices.len() > period {
+        for ((o, &x), &earlier) in out[period..].iter_mut().zip(&prices[period..]).zip(prices) {
+            *o = if earlier != 0.0 {
+                ((x / earlier) - 1.0) * 100.0
             } else {
                 0.0
-            }
-        })
-        .collect())
+            };
+        }
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -7,8 +7,21 @@
 //! (TA-Lib's default matype 0) is offered. Windowed: a NaN or infinity makes every output whose
 //! windows contain it NaN, then it recovers.
 
+use super::range::window_ranges;
+use crate::average::sma::sma_unchecked;
 use crate::average::window::{within_dead_zone, Window};
 use crate::average::{check_lengths, check_period, Sma, TaError};
+
+/// Fast %K from the window's extremes and the close, in TA-Lib 0.8's form.
+#[inline(always)]
+fn fast_k_value(highest: f64, lowest: f64, close: f64) -> f64 {
+    let diff = (highest - lowest) / 100.0;
+    if !within_dead_zone(highest - lowest, highest.abs() + lowest.abs()) {
+        (close - lowest) / diff
+    } else {
+        0.0
+    }
+}
 
 /// One stochastic reading.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -63,12 +76,7 @@ impl Stoch {
         } else {
             let highest = self.highs.iter().fold(f64::NEG_INFINITY, f64::max);
             let lowest = self.lows.iter().fold(f64::INFINITY, f64::min);
-            let diff = (highest - lowest) / 100.0;
-            if !within_dead_zone(highest - lowest, highest.abs() + lowest.abs()) {
-                (close - lowest) / diff
-            } else {
-                0.0
-            }
+            fast_k_value(highest, lowest, close)
         };
         let k = self.slow_k.update(fast_k)?;
         let d = self.slow_d.update(k)?;
@@ -106,16 +114,32 @@ pub fn stoch(
             ("close", close.len()),
         ],
     )?;
-    let mut s = Stoch::new(fastk, slowk, slowd)?;
-    let mut out = StochSeries {
-        k: vec![f64::NAN; n],
-        d: vec![f64::NAN; n],
-    };
-    for i in 0..n {
-        if let Some(o) = s.update(high[i], low[i], close[i]) {
-            out.k[i] = o.k;
-            out.d[i] = o.d;
+    check_period("STOCH", "fastk", fastk, 1)?;
+    check_period("STOCH", "slowk", slowk, 1)?;
+    check_period("STOCH", "slowd", slowd, 1)?;
+    // The batch twin of `Stoch::update`: fast %K of every window, then the same two SMAs.
+    let mut fast_k = vec![f64::NAN; n];
+    window_ranges(high, low, fastk, &mut fast_k, |i, highest, lowest, gap| {
+        let close = close[i];
+        if gap || !close.is_finite() {
+            f64::NAN
+        } else {
+            fast_k_value(highest, lowest, close)
         }
+    });
+    let fast_k = fast_k.get(fastk - 1..).unwrap_or(&[]);
+    let slow_k = sma_unchecked(fast_k, slowk);
+    let d = sma_unchecked(slow_k.get(slowk - 1..).unwrap_or(&[]), slowd);
+    let lookback = fastk - 1 + slowk - 1 + slowd - 1;
+    let mut out = StochSeries {
+        k: Vec::with_capacity(n),
+        d: Vec::with_capacity(n),
+    };
+    out.k.resize(n.min(lookback), f64::NAN);
+    out.d.resize(n.min(lookback), f64::NAN);
+    if n > lookback {
+        out.k.extend_from_slice(&slow_k[slowk - 1 + slowd - 1..]);
+        out.d.extend_from_slice(&d[slowd - 1..]);
     }
     Ok(out)
 }

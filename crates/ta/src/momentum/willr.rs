@@ -4,8 +4,20 @@
 //!
 //! A NaN or infinity makes every window containing it NaN.
 
-use crate::average::window::{run, within_dead_zone, Window};
+use super::range::window_ranges;
+use crate::average::window::{within_dead_zone, Window};
 use crate::average::{check_lengths, check_period, TaError};
+
+/// %R from the window's extremes and the close, in TA-Lib's exact form.
+#[inline(always)]
+fn willr_value(highest: f64, lowest: f64, close: f64) -> f64 {
+    let diff = (highest - lowest) / -100.0;
+    if !within_dead_zone(highest - lowest, highest.abs() + lowest.abs()) {
+        (highest - close) / diff
+    } else {
+        0.0
+    }
+}
 
 /// Streaming WILLR; `update` returns `None` until `period` bars have been seen.
 #[derive(Debug, Clone)]
@@ -36,15 +48,7 @@ impl Willr {
         }
         let highest = self.highs.iter().fold(f64::NEG_INFINITY, f64::max);
         let lowest = self.lows.iter().fold(f64::INFINITY, f64::min);
-        // TA-Lib's exact form.
-        let diff = (highest - lowest) / -100.0;
-        Some(
-            if !within_dead_zone(highest - lowest, highest.abs() + lowest.abs()) {
-                (highest - close) / diff
-            } else {
-                0.0
-            },
-        )
+        Some(willr_value(highest, lowest, close))
     }
 
     /// True once `update` returns values.
@@ -70,8 +74,18 @@ pub fn willr(high: &[f64], low: &[f64], close: &[f64], period: usize) -> Result<
             ("close", close.len()),
         ],
     )?;
-    let mut w = Willr::new(period)?;
-    Ok(run(n, |i| w.update(high[i], low[i], close[i]), |v| v))
+    check_period("WILLR", "period", period, 2)?;
+    let mut out = vec![f64::NAN; n];
+    // The batch twin of `Willr::update`: the same extremes (found incrementally) and formula.
+    window_ranges(high, low, period, &mut out, |i, highest, lowest, gap| {
+        let close = close[i];
+        if gap || !close.is_finite() {
+            f64::NAN
+        } else {
+            willr_value(highest, lowest, close)
+        }
+    });
+    Ok(out)
 }
 
 #[cfg(test)]

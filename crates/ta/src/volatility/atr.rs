@@ -1,11 +1,13 @@
 //! Average true range, TA-Lib `ATR`: Wilder-smoothed true range; lookback `period`.
 //!
 //! Seeding as TA-Lib: the first ATR (bar `period`) is the mean of the true ranges of bars
-//! 1..=period, then ATR = (ATR * (period - 1) + TR) / period; period 1 is the true range itself.
+//! 1..=period, then Wilder's ATR = ATR * ((period - 1) / period) + TR * (1 / period) (TA-Lib's
+//! (ATR * (period - 1) + TR) / period without a division on the recursion; equal to rounding);
+//! period 1 is the true range itself.
 //! Recursive: a NaN or infinity makes every later value NaN until `reset`.
 
 use super::trange::true_range;
-use crate::average::window::run;
+use crate::average::wilder::Wilder;
 use crate::average::{check_lengths, check_period, TaError};
 
 /// Streaming ATR; `update` returns `None` until `period + 1` bars have been seen.
@@ -15,6 +17,7 @@ pub struct Atr {
     prev_close: Option<f64>,
     ranges: usize,
     value: f64,
+    wilder: Wilder,
 }
 
 impl Atr {
@@ -26,6 +29,7 @@ impl Atr {
             prev_close: None,
             ranges: 0,
             value: 0.0,
+            wilder: Wilder::new(period),
         })
     }
 
@@ -42,7 +46,7 @@ impl Atr {
             }
             self.value /= p;
         } else {
-            self.value = (self.value * (p - 1.0) + tr) / p;
+            self.value = self.wilder.step(self.value, tr);
         }
         Some(self.value)
     }
@@ -70,8 +74,25 @@ pub fn atr(high: &[f64], low: &[f64], close: &[f64], period: usize) -> Result<Ve
             ("close", close.len()),
         ],
     )?;
-    let mut a = Atr::new(period)?;
-    Ok(run(n, |i| a.update(high[i], low[i], close[i]), |v| v))
+    check_period("ATR", "period", period, 1)?;
+    let mut out = vec![f64::NAN; n];
+    if n <= period {
+        return Ok(out);
+    }
+    // The batch twin of `Atr::update`: the same seed and Wilder steps in one loop.
+    let tr = |i: usize| true_range(high[i], low[i], close[i - 1]);
+    let mut value = 0.0;
+    for i in 1..=period {
+        value += tr(i);
+    }
+    value /= period as f64;
+    out[period] = value;
+    let wilder = Wilder::new(period);
+    for (i, o) in out.iter_mut().enumerate().skip(period + 1) {
+        value = wilder.step(value, tr(i));
+        *o = value;
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

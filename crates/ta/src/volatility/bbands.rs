@@ -1,11 +1,13 @@
 //! Bollinger bands, TA-Lib `BBANDS` with its default SMA middle band: middle = SMA(period),
 //! upper/lower = middle ± nbdev * population standard deviation; lookback `period - 1`.
 //!
-//! The deviation is the same two-pass one as `STDDEV`. Only the SMA middle
+//! The middle band is exactly `SMA` and the deviation exactly `STDDEV` (same arithmetic). Only
+//! the SMA middle
 //! band (TA-Lib matype 0, its default) is offered. A NaN or infinity makes every window
 //! containing it NaN.
 
-use super::stddev::talib_stddev;
+use super::stddev::{stddev_unchecked, talib_stddev};
+use crate::average::sma::sma_unchecked;
 use crate::average::window::Window;
 use crate::average::{check_finite, check_period, TaError};
 
@@ -34,10 +36,12 @@ pub struct BbandsSeries {
 /// Streaming BBANDS; `update` returns `None` until `period` values have been seen.
 #[derive(Debug, Clone)]
 pub struct Bbands {
-    period: usize,
     nbdev_up: f64,
     nbdev_down: f64,
+    /// Two windows of the same values, so the middle band reads its sums exactly as SMA does
+    /// and the deviation exactly as STDDEV does (each recomputes on its own schedule).
     window: Window,
+    deviation: Window,
 }
 
 impl Bbands {
@@ -47,16 +51,17 @@ impl Bbands {
         check_finite("BBANDS", "nbdev_up", nbdev_up)?;
         check_finite("BBANDS", "nbdev_down", nbdev_down)?;
         Ok(Self {
-            period,
             nbdev_up,
             nbdev_down,
             window: Window::new(period),
+            deviation: Window::new(period),
         })
     }
 
     /// Feeds one value; the three bands once the window is full.
     pub fn update(&mut self, value: f64) -> Option<BbandsOutput> {
         self.window.push(value);
+        self.deviation.push(value);
         if !self.window.is_full() {
             return None;
         }
@@ -67,8 +72,8 @@ impl Bbands {
                 lower: f64::NAN,
             });
         }
-        let middle = self.window.sum() / self.period as f64;
-        let sd = talib_stddev(&self.window, middle, self.period);
+        let sd = talib_stddev(self.deviation.variance());
+        let middle = self.window.mean();
         Some(BbandsOutput {
             upper: middle + self.nbdev_up * sd,
             middle,
@@ -84,6 +89,7 @@ impl Bbands {
     /// Forgets all values seen.
     pub fn reset(&mut self) {
         self.window.clear();
+        self.deviation.clear();
     }
 }
 
@@ -95,21 +101,19 @@ pub fn bbands(
     nbdev_up: f64,
     nbdev_down: f64,
 ) -> Result<BbandsSeries, TaError> {
-    let mut b = Bbands::new(period, nbdev_up, nbdev_down)?;
-    let n = values.len();
-    let mut out = BbandsSeries {
-        upper: vec![f64::NAN; n],
-        middle: vec![f64::NAN; n],
-        lower: vec![f64::NAN; n],
-    };
-    for (i, &v) in values.iter().enumerate() {
-        if let Some(o) = b.update(v) {
-            out.upper[i] = o.upper;
-            out.middle[i] = o.middle;
-            out.lower[i] = o.lower;
-        }
-    }
-    Ok(out)
+    check_period("BBANDS", "period", period, 2)?;
+    check_finite("BBANDS", "nbdev_up", nbdev_up)?;
+    check_finite("BBANDS", "nbdev_down", nbdev_down)?;
+    // The batch twin of `Bbands::update`: the middle band is SMA's and the deviation STDDEV's,
+    // computed the same way.
+    let middle = sma_unchecked(values, period);
+    let sd = stddev_unchecked(values, period, 1.0);
+    let band = |k: f64| middle.iter().zip(&sd).map(|(&m, &s)| m + k * s).collect();
+    Ok(BbandsSeries {
+        upper: band(nbdev_up),
+        lower: band(-nbdev_down),
+        middle,
+    })
 }
 
 #[cfg(test)]

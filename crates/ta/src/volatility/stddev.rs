@@ -1,28 +1,20 @@
 //! Standard deviation, TA-Lib `STDDEV`: population standard deviation (divide by `period`) of the
 //! last `period` values times `nbdev`; lookback `period - 1`.
 //!
-//! The variance is taken about the window mean in two passes, so flat windows keep their digits
+//! O(1) per bar: the variance comes from running sums of deviations from a value of the window,
+//! recomputed afresh every `period` bars and whenever cancellation would cost digits
+//! (`average::window`), so flat windows give exactly 0 and nearly flat ones keep their digits
 //! (TA-Lib 0.8 is accurate here too; older TA-Lib used E\[x²\] - mean² and zeroed variances below
 //! 1e-8). A NaN or infinity makes every window containing it NaN.
 
-use crate::average::window::{run, Window};
+use crate::average::window::{window_map, Window};
 use crate::average::{check_finite, check_period, TaError};
 
-/// Population variance of a window about `mean` (two-pass, in window order).
-pub(crate) fn population_variance(window: &Window, mean: f64, period: usize) -> f64 {
-    let mut sum = 0.0;
-    for x in window.iter() {
-        let d = x - mean;
-        sum += d * d;
-    }
-    sum / period as f64
-}
-
-/// Population standard deviation of a full, gap-free window about `mean`.
-pub(crate) fn talib_stddev(window: &Window, mean: f64, period: usize) -> f64 {
-    let var = population_variance(window, mean, period);
-    if var > 0.0 {
-        var.sqrt()
+/// Standard deviation from a population variance: 0 where rounding left it at or below 0.
+#[inline(always)]
+pub(crate) fn talib_stddev(variance: f64) -> f64 {
+    if variance > 0.0 {
+        variance.sqrt()
     } else {
         0.0
     }
@@ -31,7 +23,6 @@ pub(crate) fn talib_stddev(window: &Window, mean: f64, period: usize) -> f64 {
 /// Streaming STDDEV; `update` returns `None` until `period` values have been seen.
 #[derive(Debug, Clone)]
 pub struct Stddev {
-    period: usize,
     nbdev: f64,
     window: Window,
 }
@@ -42,7 +33,6 @@ impl Stddev {
         check_period("STDDEV", "period", period, 2)?;
         check_finite("STDDEV", "nbdev", nbdev)?;
         Ok(Self {
-            period,
             nbdev,
             window: Window::new(period),
         })
@@ -57,8 +47,7 @@ impl Stddev {
         if self.window.has_gap() {
             return Some(f64::NAN);
         }
-        let mean = self.window.sum() / self.period as f64;
-        Some(talib_stddev(&self.window, mean, self.period) * self.nbdev)
+        Some(talib_stddev(self.window.variance()) * self.nbdev)
     }
 
     /// True once `update` returns values.
@@ -74,8 +63,19 @@ impl Stddev {
 
 /// STDDEV over a whole series: same length as `values`, the first `period - 1` entries NaN.
 pub fn stddev(values: &[f64], period: usize, nbdev: f64) -> Result<Vec<f64>, TaError> {
-    let mut s = Stddev::new(period, nbdev)?;
-    Ok(run(values.len(), |i| s.update(values[i]), |v| v))
+    check_period("STDDEV", "period", period, 2)?;
+    check_finite("STDDEV", "nbdev", nbdev)?;
+    Ok(stddev_unchecked(values, period, nbdev))
+}
+
+/// The batch twin of `Stddev::update`: the same window sums read in the same order (also the
+/// deviation of BBANDS).
+pub(crate) fn stddev_unchecked(values: &[f64], period: usize, nbdev: f64) -> Vec<f64> {
+    let mut out = vec![f64::NAN; values.len()];
+    window_map::<_, true>(values, period, f64::NAN, &mut out, move |sums, w| {
+        talib_stddev(sums.variance(w)) * nbdev
+    });
+    out
 }
 
 #[cfg(test)]

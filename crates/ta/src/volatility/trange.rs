@@ -3,7 +3,6 @@
 //!
 //! Pointwise: a NaN affects only the bars whose inputs include it.
 
-use crate::average::window::run;
 use crate::average::{check_lengths, TaError};
 
 /// True range of one bar given the previous close, in TA-Lib's evaluation order.
@@ -69,8 +68,20 @@ pub fn trange(high: &[f64], low: &[f64], close: &[f64]) -> Result<Vec<f64>, TaEr
             ("close", close.len()),
         ],
     )?;
-    let mut t = Trange::new();
-    Ok(run(n, |i| t.update(high[i], low[i], close[i]), |v| v))
+    // Pointwise: the very function `Trange::update` calls.
+    let mut out = Vec::with_capacity(n);
+    if n > 0 {
+        out.push(f64::NAN);
+    }
+    out.extend(
+        high.iter()
+            .zip(low)
+            .zip(close)
+            .skip(1)
+            .zip(close)
+            .map(|(((&h, &l), _), &prev)| true_range(h, l, prev)),
+    );
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -3,7 +3,6 @@
 //!
 //! Recursive: a NaN or infinity in close or volume makes every later value NaN until `reset`.
 
-use crate::average::window::run;
 use crate::average::{check_lengths, TaError};
 
 /// Streaming OBV; returns a value from the first bar on.
@@ -52,8 +51,36 @@ impl Obv {
 /// OBV over whole series (equal lengths): same length, no leading NaN.
 pub fn obv(close: &[f64], volume: &[f64]) -> Result<Vec<f64>, TaError> {
     let n = check_lengths("OBV", &[("close", close.len()), ("volume", volume.len())])?;
-    let mut o = Obv::new();
-    Ok(run(n, |i| o.update(close[i], volume[i]), |v| v))
+    let mut out = vec![f64::NAN; n];
+    if n == 0 {
+        return Ok(out);
+    }
+    // The batch twin of `Obv::update`.
+    let gap = |c: f64, v: f64| !(c.is_finite() && v.is_finite());
+    let mut prev = if gap(close[0], volume[0]) {
+        f64::NAN
+    } else {
+        close[0]
+    };
+    let mut value = volume[0];
+    if gap(close[0], volume[0]) {
+        value = f64::NAN;
+    }
+    out[0] = value;
+    for ((o, &c), &v) in out[1..].iter_mut().zip(&close[1..]).zip(&volume[1..]) {
+        if c > prev {
+            value += v;
+        } else if c < prev {
+            value -= v;
+        }
+        let g = gap(c, v);
+        if g {
+            value = f64::NAN;
+        }
+        prev = if g { f64::NAN } else { c };
+        *o = value;
+    }
+    Ok(out)
 }
 
 #[cfg(test)]
