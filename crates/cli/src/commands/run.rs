@@ -6,6 +6,7 @@
 //! `system.live_confirmed: true` in config.yaml. Ctrl-C (or SIGTERM) stops the server, lets the
 //! engine finish its cycle, and closes the store.
 
+use super::run_control::EngineBridge;
 use anyhow::{anyhow, bail, Context as _, Result};
 use chrono::NaiveDate;
 use clap::Args;
@@ -19,7 +20,6 @@ use optifire_core::store::{SqliteStore, Store};
 use optifire_engine::backtest::sim_config;
 use optifire_engine::drivers::live::{live, LiveSpec, LiveVenue};
 use optifire_engine::drivers::{paper_replay, Pace, PaperSpec, Prepared, RealWaiter};
-use super::run_control::EngineBridge;
 use optifire_server::{bind_address, serve, AppState, LogLevelControl, ServerDb};
 use optifire_venues::alpaca::{AlpacaConfig, AlpacaCredentials};
 use std::io::Write;
@@ -220,11 +220,7 @@ async fn shutdown_signal() {
     }
 }
 
-pub fn run(
-    a: RunArgs,
-    out: &mut dyn Write,
-    log: Arc<dyn LogLevelControl>,
-) -> Result<ExitCode> {
+pub fn run(a: RunArgs, out: &mut dyn Write, log: Arc<dyn LogLevelControl>) -> Result<ExitCode> {
     let catalog_registry = optifire_plugins::registry();
     let set = load_dir(&a.config, &catalog_registry)
         .map_err(|e| anyhow!("{e}"))

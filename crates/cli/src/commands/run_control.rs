@@ -53,7 +53,9 @@ fn ack(placed: ManualOrderPlaced) -> Result<OrderAck, ControlError> {
         ),
         SubmitOutcome::Unknown { error } => (
             OrderStatus::PendingNew,
-            Some(format!("broker state unknown, reconciliation will settle it: {error}")),
+            Some(format!(
+                "broker state unknown, reconciliation will settle it: {error}"
+            )),
         ),
         SubmitOutcome::NotSent { error } => {
             return Err(ControlError::Unavailable {

@@ -363,7 +363,7 @@ impl BacktestRun {
                     self.errors.push(format!("exchange refused bar: {e}"));
                 }
                 *i += 1;
-                bars_fed += 1;
+                self.bars_fed += 1;
             }
         }
         let rep = self.engine.tick();
