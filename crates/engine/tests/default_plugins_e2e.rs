@@ -17,6 +17,11 @@ use optifire_engine::backtest::{run_backtest, BacktestResult, BacktestSpec};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
+// The allocator the `optifire` binary installs, so runs record their peak heap.
+#[global_allocator]
+static ALLOC: optifire_core::plugin::measure::CountingAlloc =
+    optifire_core::plugin::measure::CountingAlloc;
+
 fn backtest() -> BacktestResult {
     let registry = optifire_plugins::registry();
     let set = ConfigSet::embedded(&registry).unwrap();
@@ -74,9 +79,11 @@ fn the_eight_default_plugins_run_are_budgeted_store_outputs_and_change_decisions
         assert!(ok > 0, "{id}: no successful run among {}", runs.len());
         assert!(
             runs.iter()
-                .all(|x| x.cpu_ms.is_finite() && x.cpu_ms >= 0.0 && x.plugin_id == *id),
-            "{id}: a run without a CPU measurement"
+                .filter(|x| x.status == RunStatus::Ok)
+                .all(|x| x.cpu_ms.is_finite() && x.cpu_ms >= 0.0 && x.mem_bytes.is_some()),
+            "{id}: a run without its CPU and memory measurement"
         );
+        assert!(runs.iter().all(|x| x.plugin_id == *id));
         let failed: Vec<_> = runs
             .iter()
             .filter(|x| matches!(x.status, RunStatus::Error | RunStatus::Panicked))

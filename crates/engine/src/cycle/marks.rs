@@ -52,19 +52,25 @@ pub fn aligned_returns(
     let mut out = BTreeMap::new();
     for s in view.symbols() {
         let bars = view.bars(s);
-        let closes: Vec<Option<f64>> = instants
-            .iter()
-            .map(|t| {
-                let i = bars.partition_point(|b| b.ts <= *t);
-                i.checked_sub(1).map(|k| bars[k].close)
-            })
-            .collect();
-        let mut r = Vec::new();
-        for w in closes.windows(2) {
-            match (w[0], w[1]) {
-                (Some(a), Some(b)) if a > 0.0 => r.push(b / a - 1.0),
-                _ => r.clear(),
+        // One binary search for the first instant, then a forward walk: the instants and the
+        // bars are both in time order, so each later close is found by advancing.
+        let mut k = instants
+            .first()
+            .map_or(0, |t0| bars.partition_point(|b| b.ts <= *t0));
+        let mut prev: Option<f64> = None;
+        let mut r = Vec::with_capacity(instants.len().saturating_sub(1));
+        for (i, t) in instants.iter().enumerate() {
+            while bars.get(k).is_some_and(|b| b.ts <= *t) {
+                k += 1;
             }
+            let close = k.checked_sub(1).map(|j| bars[j].close);
+            if i > 0 {
+                match (prev, close) {
+                    (Some(a), Some(b)) if a > 0.0 => r.push(b / a - 1.0),
+                    _ => r.clear(),
+                }
+            }
+            prev = close;
         }
         out.insert(s.clone(), r);
     }

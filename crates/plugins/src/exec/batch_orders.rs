@@ -242,9 +242,10 @@ impl Plugin for BatchOrders {
             description: "collects orders in a 1 s window, nets opposite orders per symbol, merges same-direction ones, submits one batch".into(),
             inputs: vec!["state:planned_orders".into()],
             outputs: vec!["report:order_shaping".into(), "report:batching_summary".into()],
-            // Measured: see `describe_estimates_are_measured` (a 40-order batch).
-            est_cpu_ms: 0.05,
-            est_mem_mb: 0.05,
+            // Measured over the default backtest (crates/engine/benches/cycle.rs prints it):
+            // mean 0.027 ms, max 0.32 ms per call; peak heap 0.012 MB.
+            est_cpu_ms: 0.03,
+            est_mem_mb: 0.02,
         }
     }
 
