@@ -56,23 +56,11 @@ impl ContributionChart {
     }
 
     pub fn to_svg(&self, size: Size) -> Result<String, ChartError> {
-        let mut out = String::new();
-        {
-            let root =
-                SVGBackend::with_string(&mut out, (size.width, size.height)).into_drawing_area();
-            self.draw(&root)?;
-            root.present().map_err(ChartError::draw)?;
-        }
-        Ok(out)
+        crate::render::svg(size, |root| self.draw(root))
     }
 
     pub fn to_png(&self, path: &Path, size: Size) -> Result<(), ChartError> {
-        let root = BitMapBackend::new(path, (size.width, size.height)).into_drawing_area();
-        self.draw(&root)?;
-        root.present().map_err(|e| ChartError::Io {
-            path: path.display().to_string(),
-            source: std::io::Error::other(e.to_string()),
-        })
+        crate::render::png(path, size, |root| self.draw(root))
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), ChartError> {

@@ -11,6 +11,7 @@ mod font;
 mod heatmap;
 mod line;
 mod pie;
+mod render;
 
 pub use contributions::{Bar, ContributionChart};
 pub use distribution::{histogram, DistributionChart, Histogram};

@@ -69,24 +69,12 @@ impl LineChart {
 
     /// The chart as an SVG document (for pages: embed it inline).
     pub fn to_svg(&self, size: Size) -> Result<String, ChartError> {
-        let mut out = String::new();
-        {
-            let root =
-                SVGBackend::with_string(&mut out, (size.width, size.height)).into_drawing_area();
-            self.draw(&root)?;
-            root.present().map_err(ChartError::draw)?;
-        }
-        Ok(out)
+        crate::render::svg(size, |root| self.draw(root))
     }
 
     /// Writes the chart as a PNG file.
     pub fn to_png(&self, path: &Path, size: Size) -> Result<(), ChartError> {
-        let root = BitMapBackend::new(path, (size.width, size.height)).into_drawing_area();
-        self.draw(&root)?;
-        root.present().map_err(|e| ChartError::Io {
-            path: path.display().to_string(),
-            source: std::io::Error::other(e.to_string()),
-        })
+        crate::render::png(path, size, |root| self.draw(root))
     }
 
     fn bounds(&self) -> Result<Bounds, ChartError> {

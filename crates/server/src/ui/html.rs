@@ -4,21 +4,9 @@
 use optifire_core::Timestamp;
 use std::fmt::Write;
 
-/// Escapes text for element content and quoted attribute values.
-pub fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
-}
+/// Escapes text for element content and quoted attribute values: the backtest report's escaping,
+/// so the dashboard and report.html cannot disagree on what is safe.
+pub use optifire_engine::backtest::report_html::escape as esc;
 
 /// Percent-encodes a query value (RFC 3986 unreserved characters pass).
 pub fn url_encode(s: &str) -> String {
