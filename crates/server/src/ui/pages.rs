@@ -97,11 +97,15 @@ fn summary(m: Option<&RiskMetrics>) -> String {
     };
     let mut h = String::from("<div class=\"cards\">");
     h.push_str(&card("Equity", &money(m.equity), Some("live-equity")));
-    h.push_str(&card(
-        "PnL",
-        &format!("{} ({})", money(m.pnl), pct(m.pnl_pct)),
-        None,
-    ));
+    // PnL against the first equity point; app.js keeps it current from live equity events.
+    let _ = write!(
+        h,
+        "<div class=\"card\"><div class=\"label\">PnL</div>\
+         <div class=\"value\" id=\"live-pnl\" data-start=\"{}\">{} ({})</div></div>",
+        m.equity - m.pnl,
+        esc(&money(m.pnl)),
+        esc(&pct(m.pnl_pct))
+    );
     h.push_str(&card("Cash", &money(m.cash), None));
     h.push_str(&card("Gross exposure", &pct(m.exposure_pct), None));
     h.push_str(&card("Drawdown", &pct(m.drawdown), None));

@@ -6,6 +6,7 @@
   var status = document.getElementById("live-status");
   if (!list || !window.EventSource) { return; }
   var equity = document.getElementById("live-equity");
+  var pnl = document.getElementById("live-pnl");
   var MAX_ITEMS = 50;
   var kinds = ["equity", "positions", "fill", "order", "risk", "plugin_run", "alert", "health",
     "config_changed", "gap", "reset", "dropped", "ready"];
@@ -40,6 +41,11 @@
       try { d = JSON.parse(ev.data); } catch (e) { d = ev.data; }
       if (kind === "ready") { status.textContent = "live"; return; }
       if (kind === "equity" && equity) { equity.textContent = Number(d.equity).toFixed(2); }
+      if (kind === "equity" && pnl && pnl.dataset.start) {
+        // Same definition as the server's card: equity less the first equity point.
+        var start = Number(pnl.dataset.start), v = Number(d.equity) - start;
+        pnl.textContent = v.toFixed(2) + " (" + (start > 0 ? (v / start * 100).toFixed(2) + "%" : "–") + ")";
+      }
       var text;
       try { text = summary(kind, d); } catch (e) { text = ev.data; }
       add(kind, text);
