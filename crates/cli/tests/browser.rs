@@ -101,7 +101,8 @@ impl Run {
             }
         };
         assert!(
-            seen.iter().any(|l| l.starts_with("optifire run: paper trading")),
+            seen.iter()
+                .any(|l| l.starts_with("optifire run: paper trading")),
             "{seen:?}"
         );
         // Keep both pipes drained so the process never blocks on a full one.
@@ -125,7 +126,10 @@ impl Run {
             if let Some(s) = self.child.try_wait().unwrap() {
                 return s;
             }
-            assert!(Instant::now() < deadline, "optifire run did not stop on SIGINT");
+            assert!(
+                Instant::now() < deadline,
+                "optifire run did not stop on SIGINT"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
     }
@@ -179,7 +183,10 @@ fn dashboard_in_a_browser_against_optifire_run() {
     //    updates the Equity and PnL cards. The page is loaded once the store has equity (so
     //    the PnL card has its starting point), then the cards are watched for changes.
     assert!(
-        b.wait_for("document.getElementById('live-status').textContent === 'live'", 20),
+        b.wait_for(
+            "document.getElementById('live-status').textContent === 'live'",
+            20
+        ),
         "the SSE stream did not connect: {}",
         b.text("#live-status")
     );
@@ -217,32 +224,52 @@ fn dashboard_in_a_browser_against_optifire_run() {
     );
     shot(&mut b, &shots, "1-dashboard");
 
-    // 3. Toggle a flag: fe_kalman off. The API writes the configuration; the engine takes it
-    //    at its next cycle boundary and says so on the bus (an info alert, shown live).
+    // 3. Toggle a flag: diag_slippage_report (no plugin depends on it) off. The API writes
+    //    the configuration and its file; the engine takes it at its next cycle boundary.
     b.goto(&format!("{base}/flags"));
-    b.submit("document.querySelector('form[action=\"/ui/flags/fe_kalman\"]').submit();");
+    b.submit("document.querySelector('form[action=\"/ui/flags/diag_slippage_report\"]').submit();");
     let flash = b.text(".flash");
-    assert!(flash.starts_with("fe_kalman disabled"), "{flash}");
-    let button = b.text("form[action=\"/ui/flags/fe_kalman\"] button");
-    assert_eq!(button, "Enable", "the Flags tab still shows fe_kalman on");
+    assert!(
+        flash.starts_with("diag_slippage_report disabled"),
+        "{flash}"
+    );
+    let button = b.text("form[action=\"/ui/flags/diag_slippage_report\"] button");
+    assert_eq!(
+        button, "Enable",
+        "the Flags tab still shows diag_slippage_report on"
+    );
     let file = std::fs::read_to_string(run.configs.join("features.yaml")).unwrap();
-    let kalman = file.split("\n  fe_kalman:").nth(1).unwrap();
-    let enabled_line = kalman.lines().find(|l| l.trim().starts_with("enabled:"));
+    let section = file.split("\n  diag_slippage_report:").nth(1).unwrap();
+    let enabled_line = section.lines().find(|l| l.trim().starts_with("enabled:"));
     assert_eq!(
         enabled_line.map(str::trim),
         Some("enabled: false"),
         "features.yaml not written"
     );
     shot(&mut b, &shots, "2-flags");
-    b.goto(&format!("{base}/"));
-    assert!(
-        b.wait_for(
-            "document.getElementById('live-events').textContent.includes('engine applied configuration')",
-            20
-        ),
-        "the engine did not report applying the new flags: {}",
-        b.text("#live-events")
-    );
+    // The engine records what it took as an alert, listed on the Diagnostics tab.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        b.goto(&format!("{base}/diagnostics"));
+        let body = b.text("body");
+        if let Some(line) = body
+            .split("engine applied configuration")
+            .nth(1)
+            .filter(|l| l.contains("disabled diag_slippage_report"))
+        {
+            println!(
+                "  engine applied configuration{}",
+                &line[..line.len().min(80)]
+            );
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the engine did not report taking the new flags: {body}"
+        );
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    shot(&mut b, &shots, "2-flags-applied");
 
     // 4. A manual paper order the risk engine accepts (1 SPY, a GTC limit far below the
     //    market, so no bar fills it), then its cancel.
@@ -267,7 +294,10 @@ fn dashboard_in_a_browser_against_optifire_run() {
     println!("  placed {id}: {flash}");
     let cancel = format!("form[action=\"/ui/orders/{id}/cancel\"]");
     assert!(
-        b.eval(&format!("document.querySelector({}) !== null", json!(cancel))) == json!(true),
+        b.eval(&format!(
+            "document.querySelector({}) !== null",
+            json!(cancel)
+        )) == json!(true),
         "order {id} is not listed as open"
     );
     shot(&mut b, &shots, "3-orders-open");
@@ -282,11 +312,14 @@ fn dashboard_in_a_browser_against_optifire_run() {
         "cancel failed: {flash}"
     );
     assert!(
-        flash.ends_with("cancelled") || flash.ends_with("pending_cancel"),
+        flash.ends_with("canceled") || flash.ends_with("pending_cancel"),
         "{flash}"
     );
     assert!(
-        b.eval(&format!("document.querySelector({}) === null", json!(cancel))) == json!(true)
+        b.eval(&format!(
+            "document.querySelector({}) === null",
+            json!(cancel)
+        )) == json!(true)
             || flash.ends_with("pending_cancel"),
         "order {id} still listed as open after {flash}"
     );
@@ -316,6 +349,7 @@ fn dashboard_in_a_browser_against_optifire_run() {
         "0-login",
         "1-dashboard",
         "2-flags",
+        "2-flags-applied",
         "3-orders-open",
         "3-orders",
         "4-diagnostics",

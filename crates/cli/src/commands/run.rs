@@ -10,7 +10,7 @@ use super::run_control::EngineBridge;
 use anyhow::{anyhow, bail, Context as _, Result};
 use chrono::NaiveDate;
 use clap::Args;
-use optifire_core::bus::Bus;
+use optifire_core::bus::{Bus, Received, Subscription};
 use optifire_core::clock::{Clock, RealClock};
 use optifire_core::config::{
     load_dir, Broker as BrokerKind, ConfigHistory, ConfigManager, ConfigSet, Feed, Mode,
@@ -19,7 +19,9 @@ use optifire_core::config::{
 use optifire_core::store::{SqliteStore, Store};
 use optifire_engine::backtest::sim_config;
 use optifire_engine::drivers::live::{live, LiveSpec, LiveVenue};
-use optifire_engine::drivers::{paper_replay, Pace, PaperSpec, Prepared, RealWaiter};
+use optifire_engine::drivers::{
+    paper_replay, ControlError, EngineHandle, Pace, PaperSpec, Prepared, RealWaiter, Reconfigure,
+};
 use optifire_server::{bind_address, serve, AppState, LogLevelControl, ServerDb};
 use optifire_venues::alpaca::{AlpacaConfig, AlpacaCredentials};
 use std::io::Write;
@@ -198,6 +200,38 @@ fn prepare_engine(
     }
 }
 
+/// Hands every configuration the manager accepts (API edit, rollback, file edit) to the
+/// engine, which takes it at its next cycle boundary and records what changed. The version is
+/// read from the manager, not from the event, so a lagging subscription loses nothing.
+async fn forward_config(manager: Arc<ConfigManager>, engine: EngineHandle, mut sub: Subscription) {
+    let mut sent = manager.current_version();
+    loop {
+        if let Received::Closed = sub.recv().await {
+            return;
+        }
+        let version = manager.current_version();
+        if version == sent {
+            continue;
+        }
+        sent = version;
+        let set = manager.current();
+        let r = Reconfigure {
+            version,
+            config: set.config.clone(),
+            features: set.features.clone(),
+            registry: optifire_plugins::registry(),
+        };
+        match engine.reconfigure_async(r).await {
+            Ok(done) => {
+                tracing::info!(version, "engine took the configuration: {}", done.summary())
+            }
+            Err(ControlError::Stopped) => return,
+            // Recorded by the engine as a critical alert.
+            Err(e) => tracing::error!(version, "engine kept its configuration: {e}"),
+        }
+    }
+}
+
 /// Resolves on Ctrl-C or SIGTERM.
 async fn shutdown_signal() {
     let ctrl_c = async {
@@ -274,7 +308,13 @@ pub fn run(a: RunArgs, out: &mut dyn Write, log: Arc<dyn LogLevelControl>) -> Re
         ConfigManager::new(set, catalog, history, clock.clone(), bus.clone())
             .map_err(|e| anyhow!("{e}"))?,
     );
-    let state = AppState::new(manager, store, server_db, clock, registry, &jwt)?;
+    // Valid edits of the files are applied like API edits; a rejected one raises an alert
+    // and changes nothing.
+    let watcher = manager
+        .watch(&a.config)
+        .map_err(|e| anyhow!("{e}"))
+        .with_context(|| format!("watching {} for edits", a.config.display()))?;
+    let state = AppState::new(manager.clone(), store, server_db, clock, registry, &jwt)?;
     state.persist_config_to(a.config.clone());
     state.attach_log_control(log);
 
@@ -296,12 +336,14 @@ pub fn run(a: RunArgs, out: &mut dyn Write, log: Arc<dyn LogLevelControl>) -> Re
         .context("starting the engine thread")?;
     let served = rt.block_on(async {
         // Inside the runtime: attaching starts the SSE relay task.
+        tokio::spawn(forward_config(manager, handle.clone(), bus.subscribe()));
         state.attach_engine(Arc::new(EngineBridge(handle.clone())), bus);
         tokio::select! {
             r = serve(state, listener) => r.map_err(anyhow::Error::from),
             _ = shutdown_signal() => Ok(()),
         }
     });
+    watcher.stop();
     // Between cycles, the driver sees the stop and returns; the store closes with it.
     handle.stop();
     let outcome = engine

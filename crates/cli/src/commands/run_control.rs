@@ -31,6 +31,7 @@ fn map_err(e: EngineError) -> ControlError {
         EngineError::Store(reason) => ControlError::Unavailable {
             reason: format!("store: {reason}"),
         },
+        EngineError::Config(reason) => ControlError::Invalid { reason },
         EngineError::Stopped => ControlError::Unavailable {
             reason: "the engine is not running".into(),
         },

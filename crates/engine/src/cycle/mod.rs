@@ -7,10 +7,12 @@
 
 mod manual;
 mod marks;
+mod reload;
 mod strategy;
 
 pub use manual::{ManualOrder, ManualOrderError, ManualOrderPlaced};
 pub use marks::{aligned_returns, ledger_price, marks};
+pub use reload::Reconfigured;
 pub use strategy::{OrderIntent, Strategy};
 
 use crate::combiner::{Combined, Combiner, Contribution};

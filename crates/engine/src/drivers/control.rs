@@ -5,10 +5,12 @@
 //! answer. Replies are tokio oneshots, so a caller may wait for them blocking (a plain thread)
 //! or with `.await` (an HTTP handler).
 
-use crate::cycle::{ManualOrder, ManualOrderPlaced};
+use crate::cycle::{ManualOrder, ManualOrderPlaced, Reconfigured};
 use crate::reconcile::TradingHalt;
+use optifire_core::config::{Config, Features};
 use optifire_core::domain::{ClientOrderId, Order};
 use optifire_core::event::PluginRunRecord;
+use optifire_core::plugin::Registry;
 use optifire_core::Timestamp;
 use serde::Serialize;
 use std::sync::mpsc;
@@ -30,6 +32,9 @@ pub enum ControlError {
     /// The store could not record what was asked (the halt stays in force).
     #[error("store: {0}")]
     Store(String),
+    /// A new configuration the engine could not take (it keeps running the previous one).
+    #[error("configuration not applied: {0}")]
+    Config(String),
     /// The engine has stopped (or stopped before answering).
     #[error("the engine is not running")]
     Stopped,
@@ -59,8 +64,28 @@ pub enum Command {
     /// Lifts the reconciliation halt; the note says who and why.
     AcknowledgeHalt(String, Reply<Option<TradingHalt>>),
     Status(Reply<EngineStatus>),
+    /// Take a new configuration at the next cycle boundary.
+    Reconfigure(Box<Reconfigure>, Reply<Reconfigured>),
     /// Finish the current cycle and stop.
     Stop,
+}
+
+/// A validated configuration for a running engine (`ConfigManager` checked it), with the
+/// registry that creates the plugins it newly enables.
+pub struct Reconfigure {
+    /// The configuration history's version, for the record.
+    pub version: i64,
+    pub config: Config,
+    pub features: Features,
+    pub registry: Registry,
+}
+
+impl std::fmt::Debug for Reconfigure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Reconfigure")
+            .field("version", &self.version)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A cloneable handle on a running engine. Commands are carried out between cycles, in the
@@ -139,6 +164,16 @@ impl EngineHandle {
     ) -> Result<Option<TradingHalt>, ControlError> {
         let note = note.to_string();
         self.awaiting(|r| Command::AcknowledgeHalt(note, r)).await
+    }
+
+    /// Hands the engine a new configuration, taken between cycles; blocks until it answers
+    /// what changed (or why nothing did).
+    pub fn reconfigure(&self, r: Reconfigure) -> Result<Reconfigured, ControlError> {
+        self.blocking(|reply| Command::Reconfigure(Box::new(r), reply))
+    }
+    pub async fn reconfigure_async(&self, r: Reconfigure) -> Result<Reconfigured, ControlError> {
+        self.awaiting(|reply| Command::Reconfigure(Box::new(r), reply))
+            .await
     }
 
     pub fn status(&self) -> Result<EngineStatus, ControlError> {

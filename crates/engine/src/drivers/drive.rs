@@ -5,17 +5,20 @@
 //! and run `Engine::cycle`, the same call the backtest makes. Between bars it waits on the
 //! command channel, so the API is answered promptly and always between cycles.
 
+use super::control::Reconfigure;
 use super::control::{Command, ControlError, EngineStatus};
 use super::feed::{Batch, Feed, FeedPoll};
-use super::setup::session_of;
+use super::setup::{relax_rth_for_daily_bars, session_of};
 use super::wait::{Waited, Waiter};
 use crate::backtest::SharedSim;
 use crate::cycle::{CycleReport, Engine, ManualOrderError};
 use crate::reconcile::Reconciler;
 use optifire_core::calendar::NyseCalendar;
 use optifire_core::clock::Clock;
+use optifire_core::config::{Config, Features};
 use optifire_core::data::Frequency;
 use optifire_core::domain::Symbol;
+use optifire_core::event::{Event, Severity};
 use optifire_core::plugin::PluginOutput;
 use optifire_core::venue::BrokerError;
 use optifire_core::Timestamp;
@@ -95,6 +98,18 @@ pub struct Driver {
     pub(super) options: DriverOptions,
     /// The engine's time before its first cycle (the replay's first instant).
     pub(super) start: Timestamp,
+    /// The configuration the engine runs on, for hot reload.
+    pub(super) applied: Applied,
+}
+
+/// What a hot reload compares against and must keep: the running configuration as the engine
+/// took it (after the driver's adjustments) and the engine settings it was built with.
+#[derive(Clone, Debug)]
+pub(super) struct Applied {
+    pub config: Config,
+    pub features: Features,
+    pub record_misfires: bool,
+    pub has_strategy: bool,
 }
 
 impl std::fmt::Debug for Driver {
@@ -352,9 +367,66 @@ impl Driver {
                     open_orders: self.engine.broker().open_orders().len(),
                 }));
             }
+            Command::Reconfigure(r, reply) => {
+                let _ = reply.send(self.reconfigure(now, *r));
+            }
             Command::Stop => return true,
         }
         false
+    }
+
+    /// Takes a new configuration between cycles with the same adjustments the driver made at
+    /// start (regular hours relaxed for daily bars), and records what changed as an alert in
+    /// the store and on the bus. On failure the engine keeps the running one (also recorded).
+    fn reconfigure(
+        &mut self,
+        now: Timestamp,
+        r: Reconfigure,
+    ) -> Result<crate::cycle::Reconfigured, ControlError> {
+        let Reconfigure {
+            version,
+            mut config,
+            features,
+            registry,
+        } = r;
+        let _ = relax_rth_for_daily_bars(&mut config, &self.frequency, self.applied.has_strategy);
+        config.system.initial_cash = self.applied.config.system.initial_cash;
+        let res = self.engine.reconfigure(
+            &self.applied.config,
+            &self.applied.features,
+            &config,
+            &features,
+            &registry,
+            self.applied.record_misfires,
+        );
+        let (severity, message) = match &res {
+            Ok(done) => (
+                Severity::Info,
+                format!(
+                    "engine applied configuration v{version} at its cycle boundary: {}",
+                    done.summary()
+                ),
+            ),
+            Err(e) => (
+                Severity::Critical,
+                format!("engine kept its configuration; v{version} not applied: {e}"),
+            ),
+        };
+        let alert = Event::Alert {
+            ts: now,
+            source: "engine".into(),
+            severity,
+            message,
+        };
+        if let Err(e) = self.engine.store().append_event(now, &alert) {
+            tracing::warn!("store the reload alert: {e}");
+        }
+        self.engine.bus().publish(alert);
+        let done = res.map_err(|e| ControlError::Config(e.to_string()))?;
+        self.applied.config = config;
+        self.applied.features = features;
+        tracing::info!(version, "configuration applied: {}", done.summary());
+        Ok(done)
     }
 
     fn shutdown(&mut self, st: &mut Running) {

@@ -14,7 +14,7 @@ pub mod paper;
 pub mod setup;
 pub mod wait;
 
-pub use control::{channel, Command, ControlError, EngineHandle, EngineStatus};
+pub use control::{channel, Command, ControlError, EngineHandle, EngineStatus, Reconfigure};
 pub use drive::{Driver, DriverOptions, DriverOutcome, StopReason};
 pub use feed::{Batch, Feed, FeedPoll, Pace, ReplayFeed};
 pub use paper::{

@@ -6,7 +6,7 @@
 //! gets the same fills; only the pacing differs, and that is measured on the injected clock.
 
 use super::control::{channel, EngineHandle};
-use super::drive::{Driver, DriverOptions};
+use super::drive::{Applied, Driver, DriverOptions};
 use super::feed::{Feed, Pace, ReplayFeed};
 use super::setup::{build_engine, load_replay, relax_rth_for_daily_bars, EngineSpec};
 use super::wait::Waiter;
@@ -165,6 +165,12 @@ pub fn realtime_driver(parts: RealtimeParts) -> Result<Prepared, DriverError> {
         .len();
     let reconciler = Reconciler::restore(store.as_ref(), reconcile)
         .map_err(|e| DriverError::Store(e.to_string()))?;
+    let applied = Applied {
+        config: config.clone(),
+        features: features.clone(),
+        record_misfires: options.record_misfires,
+        has_strategy: strategy.is_some(),
+    };
     let mut engine = build_engine(EngineSpec {
         config,
         features,
@@ -215,6 +221,7 @@ pub fn realtime_driver(parts: RealtimeParts) -> Result<Prepared, DriverError> {
             resync,
             options: driver,
             start,
+            applied,
         },
         handle,
         notes: Vec::new(),
