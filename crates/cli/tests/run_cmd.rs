@@ -136,3 +136,170 @@ fn a_missing_jwt_secret_says_how_to_set_it() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("OPTIFIRE_JWT_SECRET"), "{err}");
 }
+
+/// One HTTP/1.1 request on a fresh connection; the status code and the body.
+fn http(
+    addr: &str,
+    method: &str,
+    path: &str,
+    auth: Option<(&str, &str)>,
+    body: &str,
+) -> (u16, String) {
+    let mut s = TcpStream::connect(addr).unwrap();
+    let auth = auth
+        .map(|(token, csrf)| format!("Authorization: Bearer {token}\r\nX-CSRF-Token: {csrf}\r\n"))
+        .unwrap_or_default();
+    write!(
+        s,
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n{auth}\
+         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut resp = String::new();
+    s.read_to_string(&mut resp).unwrap();
+    let status = resp[9..12].parse().unwrap();
+    let body = resp
+        .split_once("\r\n\r\n")
+        .map_or("", |(_, b)| b)
+        .to_string();
+    (status, body)
+}
+
+/// Events of the store after `after`, as (id, kind, JSON text).
+fn events_after(store: &SqliteStore, after: i64) -> Vec<(i64, String)> {
+    store
+        .events_after(after, 100_000)
+        .unwrap()
+        .into_iter()
+        .map(|(id, e)| (id, serde_json::to_string(&e).unwrap()))
+        .collect()
+}
+
+#[test]
+fn a_risk_limit_changed_through_the_api_reaches_the_engine_at_its_next_cycle() {
+    const PASSWORD: &str = "hot reload test password";
+    let dir = tempfile::tempdir().unwrap();
+    let configs = dir.path().join("configs");
+    std::fs::create_dir_all(&configs).unwrap();
+    for f in ["config.yaml", "features.yaml"] {
+        std::fs::copy(root().join("configs").join(f), configs.join(f)).unwrap();
+    }
+    let db = dir.path().join("run.db");
+    let mut add = optifire()
+        .args(["user", "add", "alice", "--db"])
+        .arg(&db)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    writeln!(add.stdin.take().unwrap(), "{PASSWORD}").unwrap();
+    assert!(add.wait().unwrap().success());
+    // From February 2022 the risk engine has its 250 daily returns and sizes the replay's
+    // targets, capping some at max_exposure_symbol each cycle.
+    let mut child = optifire()
+        .args([
+            "run",
+            "--port",
+            "0",
+            "--from",
+            "2022-02-01",
+            "--bars-per-second",
+            "5",
+        ])
+        .arg("--config")
+        .arg(&configs)
+        .arg("--db")
+        .arg(&db)
+        .env("OPTIFIRE_JWT_SECRET", SECRET)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let addr = loop {
+        let line = lines.next().expect("exited before listening").unwrap();
+        if let Some(rest) = line.strip_prefix("listening on http://") {
+            break rest.split_whitespace().next().unwrap().to_string();
+        }
+    };
+    std::thread::spawn(move || lines.for_each(drop));
+    let store = SqliteStore::open(&db).unwrap();
+    let wait_for = |what: &str, f: &dyn Fn(&[(i64, String)]) -> bool| {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        loop {
+            if f(&events_after(&store, 0)) {
+                return;
+            }
+            assert!(std::time::Instant::now() < deadline, "timed out: {what}");
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+    };
+    let cap_10 = "(limit 10% of equity)";
+    let cap_4 = "(limit 4% of equity)";
+    wait_for("a per-symbol cap at 10%", &|ev| {
+        ev.iter().any(|(_, e)| e.contains(cap_10))
+    });
+
+    let (status, login) = http(
+        &addr,
+        "POST",
+        "/api/v1/auth/login",
+        None,
+        &serde_json::json!({"username": "alice", "password": PASSWORD}).to_string(),
+    );
+    assert_eq!(status, 200, "{login}");
+    let login: serde_json::Value = serde_json::from_str(&login).unwrap();
+    let auth = (
+        login["token"].as_str().unwrap().to_string(),
+        login["csrf_token"].as_str().unwrap().to_string(),
+    );
+    let auth = Some((auth.0.as_str(), auth.1.as_str()));
+    let (_, cfg) = http(&addr, "GET", "/api/v1/config", auth, "");
+    let cfg: serde_json::Value = serde_json::from_str(&cfg).unwrap();
+    let config_text = cfg["config_text"].as_str().unwrap();
+    let features_text = cfg["features_text"].as_str().unwrap();
+    assert!(config_text.contains("max_exposure_symbol: 0.10\n"));
+    let put = |text: String| {
+        http(
+            &addr,
+            "PUT",
+            "/api/v1/config",
+            auth,
+            &serde_json::json!({"config_text": text, "features_text": features_text}).to_string(),
+        )
+    };
+    let (status, body) =
+        put(config_text.replace("max_exposure_symbol: 0.10\n", "max_exposure_symbol: 0.04\n"));
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("\"version\":2"), "{body}");
+    // An invalid edit (per-symbol cap above the 30% gross cap) is refused and changes nothing.
+    let (status, body) =
+        put(config_text.replace("max_exposure_symbol: 0.10\n", "max_exposure_symbol: 0.40\n"));
+    assert_eq!(status, 422, "{body}");
+
+    // The engine records taking v2 at a cycle boundary; every cap decided after that record
+    // uses 4%, and at least one is decided (the replay keeps asking for more than 4%).
+    let applied = "engine applied configuration v2 at its cycle boundary: risk limits updated";
+    wait_for("a per-symbol cap at 4% after the reload", &|ev| {
+        ev.iter()
+            .position(|(_, e)| e.contains(applied))
+            .is_some_and(|at| ev[at..].iter().any(|(_, e)| e.contains(cap_4)))
+    });
+    let ev = events_after(&store, 0);
+    let at = ev.iter().position(|(_, e)| e.contains(applied)).unwrap();
+    assert!(ev[..at].iter().all(|(_, e)| !e.contains(cap_4)));
+    assert!(
+        ev[at..].iter().all(|(_, e)| !e.contains(cap_10)),
+        "a 10% cap after the reload"
+    );
+    assert!(!ev.iter().any(|(_, e)| e.contains("configuration v3")));
+
+    let pid = child.id().to_string();
+    assert!(Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .unwrap()
+        .success());
+    assert!(child.wait().unwrap().success());
+}
