@@ -98,6 +98,22 @@ pub enum Event {
         summary: String,
     },
     PluginRun(PluginRunRecord),
+    /// The combiner's split of each symbol's target among the plugins of one cycle, with the
+    /// configured weights: what the dashboard's allocation and contribution charts show.
+    /// Recorded when it changes from the previous cycle's.
+    Contributions {
+        ts: Timestamp,
+        contributions: Vec<SignalContribution>,
+    },
+}
+
+/// One plugin's part of one symbol's target weight (signed fraction of equity, before the
+/// risk engine). A symbol's parts sum to its combined target.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SignalContribution {
+    pub plugin: String,
+    pub symbol: Symbol,
+    pub weight: f64,
 }
 
 impl Event {
@@ -114,6 +130,7 @@ impl Event {
             Event::Alert { .. } => "alert",
             Event::ConfigChanged { .. } => "config_changed",
             Event::PluginRun(_) => "plugin_run",
+            Event::Contributions { .. } => "contributions",
         }
     }
 }

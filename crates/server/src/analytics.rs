@@ -1,15 +1,14 @@
 //! Numbers the API and the dashboard derive from the store: PnL, drawdown, exposure and VaR/ES
-//! from the stored equity (with optifire-ta's kernels), signal contributions and allocation,
-//! and the slippage report (expected cost from the journal against realized fill prices).
+//! from the stored equity (with optifire-ta's kernels), the allocation of the engine's
+//! recorded signal contributions, and the slippage report (expected cost from the journal against realized fill prices).
 //!
 //! Pure functions over store records, so each is checked against hand-computed numbers; an
 //! empty store gives `None`/empty, never a made-up value.
 
 use optifire_core::domain::{EquityPoint, Order, Side, Symbol};
-use optifire_core::plugin::{Output, PluginOutput};
-use optifire_core::store::{JournalEntry, SignalRecord};
+use optifire_core::event::{Event, SignalContribution};
+use optifire_core::store::JournalEntry;
 use optifire_core::Timestamp;
-use optifire_engine::combiner::{Combiner, Contribution};
 use optifire_ta::risk::{drawdown_series, historical_cvar, historical_var};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -159,37 +158,21 @@ pub fn drawdown_points(points: &[EquityPoint]) -> Vec<(Timestamp, f64)> {
         .collect()
 }
 
-/// The contributions the engine's combiner gives the latest signals of each plugin (equal
-/// weights, the engine's default).
-pub fn contributions(latest_signals: &[SignalRecord]) -> Vec<Contribution> {
-    let outputs: Vec<PluginOutput> = latest_signals
-        .iter()
-        .filter_map(|s| {
-            let value = optifire_core::domain::Signal::new(s.value)?;
-            Some(PluginOutput {
-                plugin_id: s.plugin_id.clone(),
-                ts: s.ts,
-                output: Output::Signal {
-                    symbol: s.symbol.clone(),
-                    value,
-                },
-            })
-        })
-        .collect();
-    let plugins: Vec<&str> = {
-        let mut v: Vec<&str> = outputs.iter().map(|o| o.plugin_id.as_str()).collect();
-        v.sort_unstable();
-        v.dedup();
-        v
-    };
-    let mut c = Combiner::new(BTreeMap::new());
-    c.update(plugins, &outputs);
-    c.combine().contributions
+/// The contributions of the engine's latest recorded cycle (`Event::Contributions`, newest
+/// first as `ServerDb::events_of_kind` gives them) with that cycle's instant; `None` before
+/// the engine recorded any.
+pub fn latest_contributions(
+    newest_first: &[(i64, Event)],
+) -> Option<(Timestamp, Vec<SignalContribution>)> {
+    newest_first.iter().find_map(|(_, e)| match e {
+        Event::Contributions { ts, contributions } => Some((*ts, contributions.clone())),
+        _ => None,
+    })
 }
 
 /// Each plugin's share of the combined gross target: the sum of the magnitudes of its
 /// contributions. Plugins with nothing at stake are left out.
-pub fn allocation_by_plugin(contribs: &[Contribution]) -> Vec<(String, f64)> {
+pub fn allocation_by_plugin(contribs: &[SignalContribution]) -> Vec<(String, f64)> {
     let mut by: BTreeMap<&str, f64> = BTreeMap::new();
     for c in contribs {
         if c.weight.is_finite() {
@@ -321,24 +304,24 @@ mod tests {
     }
 
     #[test]
-    fn contributions_follow_the_combiner_at_equal_weights() {
-        let s = |p: &str, sym: &str, v: f64| SignalRecord {
-            ts: Timestamp::from_secs(T0),
-            plugin_id: p.into(),
+    fn allocation_sums_the_recorded_contributions_of_the_latest_cycle() {
+        let c = |p: &str, sym: &str, w: f64| SignalContribution {
+            plugin: p.into(),
             symbol: Symbol::new(sym),
-            value: v,
+            weight: w,
         };
-        // SPY: (0.6 + -0.2) / 2 → parts 0.3 and -0.1; TLT: 0.5 alone.
-        let c = contributions(&[s("a", "SPY", 0.6), s("b", "SPY", -0.2), s("a", "TLT", 0.5)]);
-        let get = |p: &str, sym: &str| {
-            c.iter()
-                .find(|x| x.plugin == p && x.symbol.as_str() == sym)
-                .unwrap()
-                .weight
+        let old = Event::Contributions {
+            ts: Timestamp::from_secs(T0),
+            contributions: vec![c("a", "SPY", 0.9)],
         };
-        assert!((get("a", "SPY") - 0.3).abs() < 1e-12);
-        assert!((get("b", "SPY") + 0.1).abs() < 1e-12);
-        assert!((get("a", "TLT") - 0.5).abs() < 1e-12);
+        let new = Event::Contributions {
+            ts: Timestamp::from_secs(T0 + 60),
+            contributions: vec![c("a", "SPY", 0.3), c("b", "SPY", -0.1), c("a", "TLT", 0.5)],
+        };
+        assert_eq!(latest_contributions(&[]), None);
+        let (at, c) = latest_contributions(&[(2, new), (1, old)]).unwrap();
+        assert_eq!(at, Timestamp::from_secs(T0 + 60));
+        // a: |0.3| + |0.5| = 0.8; b: |-0.1| = 0.1.
         let alloc = allocation_by_plugin(&c);
         assert_eq!(alloc.len(), 2);
         assert!((alloc[0].1 - 0.8).abs() < 1e-12 && (alloc[1].1 - 0.1).abs() < 1e-12);

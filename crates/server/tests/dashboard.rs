@@ -424,12 +424,40 @@ async fn dashboard_draws_charts_from_stored_equity_and_signals() {
         .call(Method::GET, "/", &[("cookie", &cookie)], None, LOCAL)
         .await;
     assert_eq!(d.status, StatusCode::OK);
+    // Signals alone are not contributions: without the engine's record the pie and the
+    // contribution chart say "no data yet" (equity, drawdown, distribution are drawn).
+    assert_eq!(d.text.matches("<svg").count(), 3, "{}", d.text);
+    assert!(!d.text.contains("alpha_vix_regime 50.0%"));
+
+    // The engine's record of a cycle with weights 3 (vix) and 1 (corr) on signals 0.6 and
+    // -0.2: parts 3 x 0.6 / 4 = 0.45 and 1 x -0.2 / 4 = -0.05 of SPY's target 0.40.
+    let c = |plugin: &str, w: f64| optifire_core::event::SignalContribution {
+        plugin: plugin.into(),
+        symbol: "SPY".into(),
+        weight: w,
+    };
+    use optifire_core::store::Store;
+    h.store
+        .append_event(
+            Timestamp::from_secs(1_700_000_000),
+            &optifire_core::event::Event::Contributions {
+                ts: Timestamp::from_secs(1_700_000_000),
+                contributions: vec![
+                    c("alpha_cross_asset_corr", -0.05),
+                    c("alpha_vix_regime", 0.45),
+                ],
+            },
+        )
+        .unwrap();
+    let d = h
+        .call(Method::GET, "/", &[("cookie", &cookie)], None, LOCAL)
+        .await;
     // Equity, drawdown, pie, contributions, distribution.
     assert_eq!(d.text.matches("<svg").count(), 5, "five charts");
     assert!(d.text.contains("VaR 95%"));
-    // Pie shares: |0.3| and |-0.1| of 0.4 → 75% and 25%.
-    assert!(d.text.contains("alpha_vix_regime 75.0%"));
-    assert!(d.text.contains("alpha_cross_asset_corr 25.0%"));
+    // Pie shares: |0.45| and |-0.05| of 0.5 → 90% and 10% (equal weights would say 75/25).
+    assert!(d.text.contains("alpha_vix_regime 90.0%"), "{}", d.text);
+    assert!(d.text.contains("alpha_cross_asset_corr 10.0%"));
 }
 
 #[tokio::test]

@@ -5,6 +5,7 @@
 //! fail-closed risk engine, planner, shapers, router, journal-first submission, fills into the
 //! ledger, an equity point. Nothing here knows which driver is running it.
 
+mod contributions;
 mod manual;
 mod marks;
 mod reload;
@@ -376,6 +377,7 @@ impl Engine {
             self.combiner
                 .update(rep.ran.iter().map(String::as_str), &outputs);
             rep.combined = self.combiner.combine();
+            self.record_contributions(now, &mut rep);
             self.contributions = rep.combined.contributions.clone();
             if rep.ran.is_empty() {
                 rep.notes

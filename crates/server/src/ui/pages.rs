@@ -2,7 +2,7 @@
 //! renders HTML with inline SVG charts; a panel with nothing stored says "no data yet".
 
 use crate::analytics::{
-    allocation_by_plugin, contributions, daily_closes, daily_returns, drawdown_points,
+    allocation_by_plugin, daily_closes, daily_returns, drawdown_points, latest_contributions,
     risk_metrics, slippage_row, RiskMetrics,
 };
 use crate::auth::AuthUser;
@@ -181,9 +181,14 @@ pub async fn dashboard(
     ));
     b.push_str("</figure>");
     // Allocation by strategy (ux_strategy_pie) and contributions (ux_signal_contrib).
-    let signals = state.db.latest_signals()?;
-    let contribs = contributions(&signals);
-    let alloc = allocation_by_plugin(&contribs);
+    // Exactly what the engine's combiner computed with the configured weights, as recorded;
+    // nothing recorded yet shows "no data yet", never a re-derivation.
+    let latest = latest_contributions(&state.db.events_of_kind("contributions", 1)?);
+    let contribs = latest
+        .as_ref()
+        .map(|(_, c)| c.as_slice())
+        .unwrap_or_default();
+    let alloc = allocation_by_plugin(contribs);
     b.push_str("<figure><h2>Allocation by strategy</h2>");
     b.push_str(&svg_or_note(
         PieChart::new(
@@ -195,9 +200,14 @@ pub async fn dashboard(
         )
         .to_svg(CHART),
     ));
-    b.push_str(
-        "<figcaption>Latest signal of each alpha plugin through the combiner at equal weights.</figcaption></figure>",
-    );
+    if let Some((at, _)) = &latest {
+        let _ = write!(
+            b,
+            "<figcaption>The engine's combiner (configured plugin weights), cycle of {}.</figcaption>",
+            esc(&ts(*at))
+        );
+    }
+    b.push_str("</figure>");
     b.push_str("<figure><h2>Signal contributions</h2>");
     let bars: Vec<Bar> = contribs
         .iter()
