@@ -166,8 +166,11 @@ fn http(
     (status, body)
 }
 
-/// Events of the store after `after`, as (id, kind, JSON text).
-fn events_after(store: &SqliteStore, after: i64) -> Vec<(i64, String)> {
+/// Stored events as (id, JSON text).
+type Stored = Vec<(i64, String)>;
+
+/// Events of the store after `after`, as (id, JSON text).
+fn events_after(store: &SqliteStore, after: i64) -> Stored {
     store
         .events_after(after, 100_000)
         .unwrap()
@@ -225,7 +228,7 @@ fn a_risk_limit_changed_through_the_api_reaches_the_engine_at_its_next_cycle() {
     };
     std::thread::spawn(move || lines.for_each(drop));
     let store = SqliteStore::open(&db).unwrap();
-    let wait_for = |what: &str, f: &dyn Fn(&[(i64, String)]) -> bool| {
+    let wait_for = |what: &str, f: &dyn Fn(&Stored) -> bool| {
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
         loop {
             if f(&events_after(&store, 0)) {

@@ -52,6 +52,9 @@ impl Plugin for Fixed {
     }
 }
 
+/// (plugin, symbol, weight) of one stored contribution.
+type Part = (String, String, f64);
+
 /// 16:00 New York on 2024-01-08 + d.
 fn close_ts(d: i64) -> Timestamp {
     Timestamp::from_secs(1_704_747_600 + d * 86_400)
@@ -126,7 +129,7 @@ fn stored_contributions_use_the_configured_weights_and_sum_to_the_target() {
 
     let rep = engine.tick();
     assert_eq!(rep.ran.len(), 2, "{:?}", rep.ran);
-    let stored: Vec<(Timestamp, Vec<(String, String, f64)>)> = store
+    let stored: Vec<(Timestamp, Vec<Part>)> = store
         .events_after(0, 1000)
         .unwrap()
         .into_iter()
