@@ -199,6 +199,12 @@ fn dashboard_in_a_browser_against_optifire_run() {
         b.eval("document.getElementById('live-pnl') !== null") == json!(true),
         "no PnL card on the dashboard"
     );
+    // The allocation pie and the contribution chart draw the engine's recorded contributions.
+    assert!(
+        b.text("body")
+            .contains("The engine's combiner (configured plugin weights), cycle of"),
+        "no recorded contributions on the dashboard"
+    );
     b.eval(
         "window.seen = {equity: [], pnl: []};\
          for (const [k, id] of [['equity', 'live-equity'], ['pnl', 'live-pnl']]) {\
@@ -252,15 +258,12 @@ fn dashboard_in_a_browser_against_optifire_run() {
     loop {
         b.goto(&format!("{base}/diagnostics"));
         let body = b.text("body");
-        if let Some(line) = body
-            .split("engine applied configuration")
+        if body
+            .split("engine applied configuration v2 at its cycle boundary:")
             .nth(1)
-            .filter(|l| l.contains("disabled diag_slippage_report"))
+            .is_some_and(|l| l.trim_start().starts_with("disabled diag_slippage_report"))
         {
-            println!(
-                "  engine applied configuration{}",
-                &line[..line.len().min(80)]
-            );
+            println!("  engine applied configuration v2: disabled diag_slippage_report");
             break;
         }
         assert!(
