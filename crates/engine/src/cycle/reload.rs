@@ -2,10 +2,11 @@
 //! cycles, so one cycle never mixes two configurations.
 //!
 //! Risk limits and the benchmark apply at once (the drawdown guard's high-water mark and
-//! cooldown are kept); plugins newly enabled are created, disabled ones leave the schedule,
-//! changed params recreate a plugin (its state restarts), changed budgets and schedules apply
+//! cooldown are kept). Newly enabled plugins are created; disabled ones leave the schedule and
+//! their standing signals leave the combiner; changed params recreate a plugin (its state
+//! restarts, its last signals stand until it runs again); changed budgets and schedules apply
 //! in place. Everything is built first and swapped only when all of it succeeded, so a reload
-//! that fails changes nothing. Execution settings are read at start-up and say so.
+//! that fails changes nothing. Execution settings are read at start-up (reported as such).
 
 use super::{Engine, EngineError};
 use crate::risk::RiskEngine;
@@ -168,6 +169,8 @@ impl Engine {
         for id in &out.disabled {
             self.runner
                 .disable(id, "disabled in the configuration (hot reload)");
+            // Its standing signals go with it: a disabled plugin must not keep moving targets.
+            self.combiner.update([id.as_str()], &[]);
         }
         for id in &out.enabled {
             // A plugin enabled again after a disable: the new instance starts healthy.
