@@ -1,6 +1,8 @@
 //! `optifire run` starts the paper engine and the HTTP API in one process, answers /health,
 //! writes the store, and stops cleanly on SIGINT; `--live` without the confirmation key and a
-//! missing JWT secret are refused with the fix spelled out.
+//! missing JWT secret are refused with the fix spelled out. A risk limit changed through the
+//! API reaches the engine at its next cycle; an invalid edit, or one the engine cannot run,
+//! changes nothing.
 
 use optifire_core::store::{SqliteStore, Store};
 use optifire_core::Timestamp;
@@ -297,6 +299,43 @@ fn a_risk_limit_changed_through_the_api_reaches_the_engine_at_its_next_cycle() {
         "a 10% cap after the reload"
     );
     assert!(!ev.iter().any(|(_, e)| e.contains("configuration v3")));
+
+    // An edit the manager accepts but the engine cannot run (fe_kalman off while
+    // alpha_cross_asset_corr depends on it): the engine keeps v2 and the edit is rolled back,
+    // in the history (v4 = v2) and in the files.
+    let (_, cfg) = http(&addr, "GET", "/api/v1/config", auth, "");
+    let cfg: serde_json::Value = serde_json::from_str(&cfg).unwrap();
+    let v2_config = cfg["config_text"].as_str().unwrap().to_string();
+    let kalman_on = "  fe_kalman:\n    enabled: true\n";
+    assert!(features_text.contains(kalman_on));
+    let (status, body) = http(
+        &addr,
+        "PUT",
+        "/api/v1/config",
+        auth,
+        &serde_json::json!({
+            "config_text": v2_config,
+            "features_text": features_text.replace(kalman_on, "  fe_kalman:\n    enabled: false\n"),
+        })
+        .to_string(),
+    );
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("\"version\":3"), "{body}");
+    wait_for("the rollback of v3", &|ev| {
+        ev.iter()
+            .any(|(_, e)| e.contains("configuration v3 rolled back to v2 (now v4)"))
+    });
+    let ev = events_after(&store, 0);
+    assert!(ev
+        .iter()
+        .any(|(_, e)| e.contains("engine kept its configuration; v3 not applied")));
+    let (_, cfg) = http(&addr, "GET", "/api/v1/config", auth, "");
+    let cfg: serde_json::Value = serde_json::from_str(&cfg).unwrap();
+    assert_eq!(cfg["version"], 4);
+    assert_eq!(cfg["features_text"].as_str().unwrap(), features_text);
+    assert_eq!(cfg["config_text"].as_str().unwrap(), v2_config);
+    let on_disk = std::fs::read_to_string(configs.join("features.yaml")).unwrap();
+    assert_eq!(on_disk, features_text);
 
     let pid = child.id().to_string();
     assert!(Command::new("kill")

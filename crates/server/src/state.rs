@@ -116,6 +116,16 @@ impl AppState {
         self.log.get()
     }
 
+    /// Writes the running configuration to the folder given by `persist_config_to` (nothing
+    /// without one), as accepted API edits are: for a process that changes the running version
+    /// itself (a rollback after the engine refused an edit).
+    pub fn persist_config(&self) -> std::io::Result<()> {
+        match self.config_dir() {
+            Some(dir) => crate::routes::config::persist(self, dir),
+            None => Ok(()),
+        }
+    }
+
     pub fn config_dir(&self) -> Option<&Path> {
         self.config_dir.get().map(PathBuf::as_path)
     }

@@ -13,9 +13,10 @@ use clap::Args;
 use optifire_core::bus::{Bus, Received, Subscription};
 use optifire_core::clock::{Clock, RealClock};
 use optifire_core::config::{
-    load_dir, Broker as BrokerKind, ConfigHistory, ConfigManager, ConfigSet, Feed, Mode,
-    PluginCatalog, Secrets, ENV_JWT_SECRET,
+    load_dir, ApplyOutcome, Broker as BrokerKind, ConfigHistory, ConfigManager, ConfigSet, Feed,
+    Mode, PluginCatalog, Secrets, ENV_JWT_SECRET,
 };
+use optifire_core::event::{Event, Severity};
 use optifire_core::store::{SqliteStore, Store};
 use optifire_engine::backtest::sim_config;
 use optifire_engine::drivers::live::{live, LiveSpec, LiveVenue};
@@ -203,17 +204,23 @@ fn prepare_engine(
 /// Hands every configuration the manager accepts (API edit, rollback, file edit) to the
 /// engine, which takes it at its next cycle boundary and records what changed. The version is
 /// read from the manager, not from the event, so a lagging subscription loses nothing.
-async fn forward_config(manager: Arc<ConfigManager>, engine: EngineHandle, mut sub: Subscription) {
-    let mut sent = manager.current_version();
+///
+/// An edit the manager accepted but the engine cannot run (a plugin disabled while an enabled
+/// one depends on it) is rolled back to the version the engine runs, in the history and in the
+/// files, so the files never describe a configuration the engine is not running.
+async fn forward_config(state: AppState, engine: EngineHandle, mut sub: Subscription) {
+    let manager = state.config.clone();
+    let mut running = manager.current_version();
+    let mut seen = running;
     loop {
         if let Received::Closed = sub.recv().await {
             return;
         }
         let version = manager.current_version();
-        if version == sent {
+        if version == seen {
             continue;
         }
-        sent = version;
+        seen = version;
         let set = manager.current();
         let r = Reconfigure {
             version,
@@ -221,13 +228,50 @@ async fn forward_config(manager: Arc<ConfigManager>, engine: EngineHandle, mut s
             features: set.features.clone(),
             registry: optifire_plugins::registry(),
         };
-        match engine.reconfigure_async(r).await {
+        let refused = match engine.reconfigure_async(r).await {
             Ok(done) => {
-                tracing::info!(version, "engine took the configuration: {}", done.summary())
+                running = version;
+                tracing::info!(version, "engine took the configuration: {}", done.summary());
+                continue;
             }
             Err(ControlError::Stopped) => return,
-            // Recorded by the engine as a critical alert.
-            Err(e) => tracing::error!(version, "engine kept its configuration: {e}"),
+            // The engine recorded why as a critical alert.
+            Err(e) => e,
+        };
+        if manager.current_version() != version {
+            // A newer edit is already waiting on the bus: it is tried next.
+            continue;
+        }
+        let message = match manager.rollback_to(running) {
+            Ok(ApplyOutcome::Applied { version: back, .. }) => {
+                seen = back;
+                if let Err(e) = state.persist_config() {
+                    tracing::error!("rolled back configuration not written to its files: {e}");
+                }
+                format!(
+                    "configuration v{version} rolled back to v{running} (now v{back}): the \
+                     engine could not take it: {refused}"
+                )
+            }
+            Ok(ApplyOutcome::Unchanged { .. }) => continue,
+            Err(e) => format!(
+                "configuration v{version} is recorded but the engine runs v{running} and the \
+                 rollback failed: {e}"
+            ),
+        };
+        tracing::error!("{message}");
+        let ts = state.now();
+        let alert = Event::Alert {
+            ts,
+            source: "config".into(),
+            severity: Severity::Critical,
+            message,
+        };
+        if let Err(e) = state.store.append_event(ts, &alert) {
+            tracing::error!("store the rollback alert: {e}");
+        }
+        if let Some(bus) = state.bus() {
+            bus.publish(alert);
         }
     }
 }
@@ -336,7 +380,11 @@ pub fn run(a: RunArgs, out: &mut dyn Write, log: Arc<dyn LogLevelControl>) -> Re
         .context("starting the engine thread")?;
     let served = rt.block_on(async {
         // Inside the runtime: attaching starts the SSE relay task.
-        tokio::spawn(forward_config(manager, handle.clone(), bus.subscribe()));
+        tokio::spawn(forward_config(
+            state.clone(),
+            handle.clone(),
+            bus.subscribe(),
+        ));
         state.attach_engine(Arc::new(EngineBridge(handle.clone())), bus);
         tokio::select! {
             r = serve(state, listener) => r.map_err(anyhow::Error::from),
