@@ -194,16 +194,25 @@ fn dashboard_in_a_browser_against_optifire_run() {
         b.wait_for("document.querySelector('#live-events .kind') !== null", 20),
         "no live event arrived"
     );
-    b.goto(&format!("{base}/"));
+    // The allocation pie and the contribution chart draw the contributions the engine
+    // recorded (its first cycle with signals records them; reload until it has).
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        b.goto(&format!("{base}/"));
+        if b.text("body")
+            .contains("The engine's combiner (configured plugin weights), cycle of")
+        {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no recorded contributions on the dashboard"
+        );
+        std::thread::sleep(Duration::from_millis(250));
+    }
     assert!(
         b.eval("document.getElementById('live-pnl') !== null") == json!(true),
         "no PnL card on the dashboard"
-    );
-    // The allocation pie and the contribution chart draw the engine's recorded contributions.
-    assert!(
-        b.text("body")
-            .contains("The engine's combiner (configured plugin weights), cycle of"),
-        "no recorded contributions on the dashboard"
     );
     b.eval(
         "window.seen = {equity: [], pnl: []};\
