@@ -337,6 +337,33 @@ fn a_risk_limit_changed_through_the_api_reaches_the_engine_at_its_next_cycle() {
     let on_disk = std::fs::read_to_string(configs.join("features.yaml")).unwrap();
     assert_eq!(on_disk, features_text);
 
+    // A valid edit of the file on disk goes the same way (the watcher applies it as v5), and
+    // an invalid one is rejected with an alert and changes nothing.
+    let cap_3 = "(limit 3% of equity)";
+    std::fs::write(
+        configs.join("config.yaml"),
+        v2_config.replace("max_exposure_symbol: 0.04\n", "max_exposure_symbol: 0.03\n"),
+    )
+    .unwrap();
+    let applied_v5 = "engine applied configuration v5 at its cycle boundary: risk limits updated";
+    wait_for("a per-symbol cap at 3% after the file edit", &|ev| {
+        ev.iter()
+            .position(|(_, e)| e.contains(applied_v5))
+            .is_some_and(|at| ev[at..].iter().any(|(_, e)| e.contains(cap_3)))
+    });
+    std::fs::write(
+        configs.join("config.yaml"),
+        v2_config.replace("max_exposure_symbol: 0.04\n", "max_exposure_symbol: 0.40\n"),
+    )
+    .unwrap();
+    wait_for("the rejected file edit's alert", &|ev| {
+        ev.iter()
+            .any(|(_, e)| e.contains("configuration edit rejected; still running version 5"))
+    });
+    let (_, cfg) = http(&addr, "GET", "/api/v1/config", auth, "");
+    let cfg: serde_json::Value = serde_json::from_str(&cfg).unwrap();
+    assert_eq!(cfg["version"], 5);
+
     let pid = child.id().to_string();
     assert!(Command::new("kill")
         .args(["-INT", &pid])

@@ -201,6 +201,9 @@ fn prepare_engine(
     }
 }
 
+/// The `source` of the configuration manager's alerts.
+const CONFIG_ALERTS: &str = "config";
+
 /// Hands every configuration the manager accepts (API edit, rollback, file edit) to the
 /// engine, which takes it at its next cycle boundary and records what changed. The version is
 /// read from the manager, not from the event, so a lagging subscription loses nothing.
@@ -213,8 +216,20 @@ async fn forward_config(state: AppState, engine: EngineHandle, mut sub: Subscrip
     let mut running = manager.current_version();
     let mut seen = running;
     loop {
-        if let Received::Closed = sub.recv().await {
-            return;
+        match sub.recv().await {
+            Received::Closed => return,
+            // The configuration's alerts (a rejected file edit, a rollback) go to the store
+            // too, so the Diagnostics tab lists them.
+            Received::Event(e) => {
+                if let Event::Alert { ts, source, .. } = &*e {
+                    if source == CONFIG_ALERTS {
+                        if let Err(err) = state.store.append_event(*ts, &e) {
+                            tracing::error!("store a configuration alert: {err}");
+                        }
+                    }
+                }
+            }
+            Received::Lagged(_) => {}
         }
         let version = manager.current_version();
         if version == seen {
@@ -260,18 +275,14 @@ async fn forward_config(state: AppState, engine: EngineHandle, mut sub: Subscrip
             ),
         };
         tracing::error!("{message}");
-        let ts = state.now();
-        let alert = Event::Alert {
-            ts,
-            source: "config".into(),
-            severity: Severity::Critical,
-            message,
-        };
-        if let Err(e) = state.store.append_event(ts, &alert) {
-            tracing::error!("store the rollback alert: {e}");
-        }
+        // Stored when this loop receives it back, like the manager's own alerts.
         if let Some(bus) = state.bus() {
-            bus.publish(alert);
+            bus.publish(Event::Alert {
+                ts: state.now(),
+                source: CONFIG_ALERTS.into(),
+                severity: Severity::Critical,
+                message,
+            });
         }
     }
 }
