@@ -296,7 +296,11 @@ fn dashboard_in_a_browser_against_optifire_run() {
         b.eval("document.querySelector('.flash.ok') !== null") == json!(true),
         "order not accepted: {flash}"
     );
-    // "buy 1 SPY limit 1.00: order <id> new"
+    assert!(
+        flash.starts_with("buy 1 SPY limit 1.00 gtc: order "),
+        "{flash}"
+    );
+    // "buy 1 SPY limit 1.00 gtc: order <id> new"
     let id = flash
         .split(": order ")
         .nth(1)

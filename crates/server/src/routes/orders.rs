@@ -9,7 +9,7 @@ use crate::state::AppState;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use axum::Json;
-use optifire_core::domain::{ClientOrderId, OrderStatus, OrderType, Symbol};
+use optifire_core::domain::{ClientOrderId, OrderStatus, OrderType, Symbol, TimeInForce};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -99,14 +99,34 @@ pub async fn cancel_manual(state: &AppState, id: String) -> Result<OrderAck, Api
         .map_err(ApiError::from)
 }
 
-/// One line naming the order for the audit trail.
+/// Alpaca's name of a time in force (as the API accepts it).
+fn tif_name(t: TimeInForce) -> &'static str {
+    match t {
+        TimeInForce::Day => "day",
+        TimeInForce::Gtc => "gtc",
+        TimeInForce::Ioc => "ioc",
+        TimeInForce::Fok => "fok",
+        TimeInForce::Opg => "opg",
+        TimeInForce::Cls => "cls",
+    }
+}
+
+/// One line for the audit row and the dashboard's flash: side, quantity, symbol, type with its
+/// prices, time in force.
 pub fn describe(o: &ManualOrder) -> String {
+    let prices = match o.order_type {
+        OrderType::Market | OrderType::MarketOnClose => String::new(),
+        OrderType::Limit { limit } => format!(" {}", limit.0),
+        OrderType::Stop { stop } => format!(" {}", stop.0),
+        OrderType::StopLimit { stop, limit } => format!(" {}/{}", stop.0, limit.0),
+    };
     format!(
-        "{} {} {} {}",
+        "{} {} {} {}{prices} {}",
         o.side.as_str(),
         o.qty.0,
         o.symbol,
-        o.order_type.name()
+        o.order_type.name(),
+        tif_name(o.tif)
     )
 }
 
