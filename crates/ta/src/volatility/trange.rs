@@ -3,9 +3,11 @@
 //!
 //! Pointwise: a NaN affects only the bars whose inputs include it.
 
+use crate::average::window::all_finite;
 use crate::average::{check_lengths, TaError};
 
 /// True range of one bar given the previous close, in TA-Lib's evaluation order.
+#[inline]
 pub fn true_range(high: f64, low: f64, prev_close: f64) -> f64 {
     if !(high.is_finite() && low.is_finite() && prev_close.is_finite()) {
         return f64::NAN;
@@ -14,17 +16,17 @@ pub fn true_range(high: f64, low: f64, prev_close: f64) -> f64 {
 }
 
 /// TA-Lib's comparisons, without the finiteness check (callers track gaps themselves).
+#[inline(always)]
 pub(crate) fn talib_true_range(high: f64, low: f64, prev_close: f64) -> f64 {
-    let mut greatest = high - low;
+    let greatest = high - low;
     let up = (prev_close - high).abs();
-    if up > greatest {
-        greatest = up;
-    }
+    let greatest = if up > greatest { up } else { greatest };
     let down = (prev_close - low).abs();
     if down > greatest {
-        greatest = down;
+        down
+    } else {
+        greatest
     }
-    greatest
 }
 
 /// Streaming true range; `update` returns `None` for the first bar.
@@ -68,19 +70,18 @@ pub fn trange(high: &[f64], low: &[f64], close: &[f64]) -> Result<Vec<f64>, TaEr
             ("close", close.len()),
         ],
     )?;
-    // Pointwise: the very function `Trange::update` calls.
+    // Pointwise: the very function `Trange::update` calls. Without NaN or infinity in the
+    // inputs its finiteness check is moot, and the comparisons alone become max instructions.
     let mut out = Vec::with_capacity(n);
     if n > 0 {
         out.push(f64::NAN);
     }
-    out.extend(
-        high.iter()
-            .zip(low)
-            .zip(close)
-            .skip(1)
-            .zip(close)
-            .map(|(((&h, &l), _), &prev)| true_range(h, l, prev)),
-    );
+    let bars = high.iter().zip(low).skip(1).zip(close);
+    if all_finite(high) && all_finite(low) && all_finite(close) {
+        out.extend(bars.map(|((&h, &l), &prev)| talib_true_range(h, l, prev)));
+    } else {
+        out.extend(bars.map(|((&h, &l), &prev)| true_range(h, l, prev)));
+    }
     Ok(out)
 }
 

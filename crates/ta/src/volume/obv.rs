@@ -3,6 +3,7 @@
 //!
 //! Recursive: a NaN or infinity in close or volume makes every later value NaN until `reset`.
 
+use crate::average::window::all_finite;
 use crate::average::{check_lengths, TaError};
 
 /// Streaming OBV; returns a value from the first bar on.
@@ -51,12 +52,31 @@ impl Obv {
 /// OBV over whole series (equal lengths): same length, no leading NaN.
 pub fn obv(close: &[f64], volume: &[f64]) -> Result<Vec<f64>, TaError> {
     let n = check_lengths("OBV", &[("close", close.len()), ("volume", volume.len())])?;
-    let mut out = vec![f64::NAN; n];
+    let mut out = Vec::with_capacity(n);
     if n == 0 {
         return Ok(out);
     }
     // The batch twin of `Obv::update`.
     let gap = |c: f64, v: f64| !(c.is_finite() && v.is_finite());
+    if !gap(close[0], volume[0]) && all_finite(close) && all_finite(volume) {
+        // No gaps: TA-Lib's loop, with the three-way step as selects rather than branches.
+        let (mut prev, mut value) = (close[0], volume[0]);
+        out.push(value);
+        out.extend(close[1..].iter().zip(&volume[1..]).map(|(&c, &v)| {
+            let up = value + v;
+            let down = value - v;
+            value = if c > prev {
+                up
+            } else if c < prev {
+                down
+            } else {
+                value
+            };
+            prev = c;
+            value
+        }));
+        return Ok(out);
+    }
     let mut prev = if gap(close[0], volume[0]) {
         f64::NAN
     } else {
@@ -66,8 +86,8 @@ pub fn obv(close: &[f64], volume: &[f64]) -> Result<Vec<f64>, TaError> {
     if gap(close[0], volume[0]) {
         value = f64::NAN;
     }
-    out[0] = value;
-    for ((o, &c), &v) in out[1..].iter_mut().zip(&close[1..]).zip(&volume[1..]) {
+    out.push(value);
+    for (&c, &v) in close[1..].iter().zip(&volume[1..]) {
         if c > prev {
             value += v;
         } else if c < prev {
@@ -78,7 +98,7 @@ pub fn obv(close: &[f64], volume: &[f64]) -> Result<Vec<f64>, TaError> {
             value = f64::NAN;
         }
         prev = if g { f64::NAN } else { c };
-        *o = value;
+        out.push(value);
     }
     Ok(out)
 }
