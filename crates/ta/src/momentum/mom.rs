@@ -48,7 +48,12 @@ pub fn mom(prices: &[f64], period: usize) -> Result<Vec<f64>, TaError> {
     // batch/streaming equality is a property test).
     let mut out = with_lookback(prices.len(), period);
     if prices.len() > period {
-        out.extend(prices[period..].iter().zip(prices).map(|(&x, &earlier)| x - earlier));
+        out.extend(
+            prices[period..]
+                .iter()
+                .zip(prices)
+                .map(|(&x, &earlier)| x - earlier),
+        );
     }
     Ok(out)
 }

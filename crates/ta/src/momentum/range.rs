@@ -60,7 +60,12 @@ fn ranges_impl<const GAPS: bool>(
     }
     let (mut hi_at, mut highest) = scan::<true>(&high[..period], 0);
     let (mut lo_at, mut lowest) = scan::<false>(&low[..period], 0);
-    out.push(f(period - 1, highest, lowest, GAPS && period - 1 < clean_from));
+    out.push(f(
+        period - 1,
+        highest,
+        lowest,
+        GAPS && period - 1 < clean_from,
+    ));
     for today in period..n {
         let trailing = today + 1 - period;
         if GAPS && !(high[today].is_finite() && low[today].is_finite()) {

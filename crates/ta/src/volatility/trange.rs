@@ -76,7 +76,12 @@ pub fn trange(high: &[f64], low: &[f64], close: &[f64]) -> Result<Vec<f64>, TaEr
     if n > 0 {
         out.push(f64::NAN);
     }
-    let bars = high.iter().zip(low).skip(1).zip(close);
+    let bars = high
+        .get(1..)
+        .unwrap_or(&[])
+        .iter()
+        .zip(low.get(1..).unwrap_or(&[]))
+        .zip(close);
     if all_finite(high) && all_finite(low) && all_finite(close) {
         out.extend(bars.map(|((&h, &l), &prev)| talib_true_range(h, l, prev)));
     } else {

@@ -6,6 +6,20 @@
 use crate::average::window::all_finite;
 use crate::average::{check_lengths, TaError};
 
+/// What a bar adds: its volume on an up close, minus it on a down close, else 0. Adding
+/// -volume is exactly TA-Lib's subtraction, and adding 0.0 keeps the value (only a -0.0 total
+/// would become +0.0), so the recursion is one addition with the choice made off it.
+#[inline(always)]
+fn step(close: f64, prev: f64, volume: f64) -> f64 {
+    if close > prev {
+        volume
+    } else if close < prev {
+        -volume
+    } else {
+        0.0
+    }
+}
+
 /// Streaming OBV; returns a value from the first bar on.
 #[derive(Debug, Clone, Default)]
 pub struct Obv {
@@ -24,13 +38,7 @@ impl Obv {
         let gap = !(close.is_finite() && volume.is_finite());
         match self.prev_close.replace(if gap { f64::NAN } else { close }) {
             None => self.value = volume,
-            Some(prev) => {
-                if close > prev {
-                    self.value += volume;
-                } else if close < prev {
-                    self.value -= volume;
-                }
-            }
+            Some(prev) => self.value += step(close, prev, volume),
         }
         if gap {
             self.value = f64::NAN;
@@ -59,22 +67,19 @@ pub fn obv(close: &[f64], volume: &[f64]) -> Result<Vec<f64>, TaError> {
     // The batch twin of `Obv::update`.
     let gap = |c: f64, v: f64| !(c.is_finite() && v.is_finite());
     if !gap(close[0], volume[0]) && all_finite(close) && all_finite(volume) {
-        // No gaps: TA-Lib's loop, with the three-way step as selects rather than branches.
-        let (mut prev, mut value) = (close[0], volume[0]);
+        // No gaps: TA-Lib's loop, with only the addition on the recursion.
+        let mut value = volume[0];
         out.push(value);
-        out.extend(close[1..].iter().zip(&volume[1..]).map(|(&c, &v)| {
-            let up = value + v;
-            let down = value - v;
-            value = if c > prev {
-                up
-            } else if c < prev {
-                down
-            } else {
-                value
-            };
-            prev = c;
-            value
-        }));
+        out.extend(
+            close[1..]
+                .iter()
+                .zip(close)
+                .zip(&volume[1..])
+                .map(|((&c, &prev), &v)| {
+                    value += step(c, prev, v);
+                    value
+                }),
+        );
         return Ok(out);
     }
     let mut prev = if gap(close[0], volume[0]) {
@@ -88,11 +93,7 @@ pub fn obv(close: &[f64], volume: &[f64]) -> Result<Vec<f64>, TaError> {
     }
     out.push(value);
     for (&c, &v) in close[1..].iter().zip(&volume[1..]) {
-        if c > prev {
-            value += v;
-        } else if c < prev {
-            value -= v;
-        }
+        value += step(c, prev, v);
         let g = gap(c, v);
         if g {
             value = f64::NAN;
