@@ -62,13 +62,14 @@ pub fn run(input: &Path, features: &str, output: &Path) -> Result<ExitCode> {
         line.extend_from_slice(row.date_text.as_bytes());
         for (_, values) in &columns {
             line.push(b',');
+            // An undefined value is an empty field.
             let v = values[i];
-            if !v.is_finite() {
-                // Undefined: an empty field.
-            } else if may_tie(v) {
-                write!(line, "{v}")?;
-            } else {
-                push_f64(&mut line, digits.format_finite(v));
+            if v.is_finite() {
+                if may_tie(v) {
+                    write!(line, "{v}")?;
+                } else {
+                    push_f64(&mut line, digits.format_finite(v));
+                }
             }
         }
         line.push(b'\n');

@@ -68,36 +68,39 @@ impl Smoother {
     }
 }
 
-/// The batch twin of a `Smoother` started at `seed` and fed `input(0)`, `input(1)`, ..
-/// `input(count - 1)`: pushes `emit(value)` for each onto `out`.
+/// The batch twin of a `Smoother` started at `seed` and fed `input(0)`, `input(1)`, ..:
+/// writes `emit(value)` for each to `out` (one per slot). Writing into a slice, not pushing,
+/// keeps the running value in a register: a push's rarely taken grow path made the compiler
+/// keep it in memory, a store and a load on every step of the recursion.
 #[inline(always)]
 pub(crate) fn smooth_into(
     period: usize,
     seed: f64,
-    count: usize,
     mut input: impl FnMut(usize) -> f64,
     emit: impl Fn(f64) -> f64,
-    out: &mut Vec<f64>,
+    out: &mut [f64],
 ) {
     let c = block_weights(1.0 / period as f64);
     let mut v = seed;
-    let full = count / 4 * 4;
-    for j in (0..full).step_by(4) {
+    let mut blocks = out.chunks_exact_mut(4);
+    let mut j = 0;
+    for o in &mut blocks {
         let d = [
             input(j) - v,
             input(j + 1) - v,
             input(j + 2) - v,
             input(j + 3) - v,
         ];
-        out.push(emit(block_value(1, &d, v, &c)));
-        out.push(emit(block_value(2, &d, v, &c)));
-        out.push(emit(block_value(3, &d, v, &c)));
+        o[0] = emit(block_value(1, &d, v, &c));
+        o[1] = emit(block_value(2, &d, v, &c));
+        o[2] = emit(block_value(3, &d, v, &c));
         v = block_value(4, &d, v, &c);
-        out.push(emit(v));
+        o[3] = emit(v);
+        j += 4;
     }
     let mut d = [0.0; 4];
-    for (k, j) in (full..count).enumerate() {
-        d[k] = input(j) - v;
-        out.push(emit(block_value(k + 1, &d, v, &c)));
+    for (k, o) in blocks.into_remainder().iter_mut().enumerate() {
+        d[k] = input(j + k) - v;
+        *o = emit(block_value(k + 1, &d, v, &c));
     }
 }

@@ -5,8 +5,6 @@
 //! needed only when the extreme is `period` bars old), no allocation. Maximum and minimum are
 //! exact, so this gives the same numbers as the streaming forms' scan of their window.
 
-use crate::average::window::all_finite;
-
 /// Pushes `f(i, highest, lowest, gap)` onto `out` for every `i >= period - 1` in order, `gap`
 /// telling that a NaN or infinity is among the window's highs or lows (the extremes are then
 /// meaningless). `high` and `low` have the same length; `period >= 1`.
@@ -18,11 +16,9 @@ pub(crate) fn window_ranges(
     out: &mut Vec<f64>,
     f: impl FnMut(usize, f64, f64, bool) -> f64,
 ) {
-    if all_finite(high) && all_finite(low) {
-        ranges_impl::<false>(high, low, period, out, f);
-    } else {
-        ranges_impl::<true>(high, low, period, out, f);
-    }
+    // Gaps are tracked in the one pass (an always-predicted branch per bar): a separate
+    // all-finite pass over both inputs would cost more.
+    ranges_impl::<true>(high, low, period, out, f);
 }
 
 /// Index and value of the last largest (`MAX`) or smallest value of `w`, offset by `base`.

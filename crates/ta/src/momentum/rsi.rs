@@ -133,35 +133,36 @@ pub fn rsi(prices: &[f64], period: usize) -> Result<Vec<f64>, TaError> {
     loss /= p;
     gain /= p;
     out.push(rsi_value(gain, loss));
+    // Written into slots rather than pushed, so the averages stay in registers (see
+    // `wilder::smooth_into`).
+    out.resize(n, 0.0);
     let c = block_weights(1.0 / p);
     let change = |i: usize| split(clean(prices[i]) - clean(prices[i - 1]));
     let (mut dg, mut dl) = ([0.0; 4], [0.0; 4]);
+    let mut blocks = out[period + 1..].chunks_exact_mut(4);
     let mut i = period + 1;
-    while i + 4 <= n {
+    for o in &mut blocks {
         for k in 0..4 {
             let (up, down) = change(i + k);
             dg[k] = up - gain;
             dl[k] = down - loss;
         }
         for j in 1..4 {
-            out.push(rsi_value(
-                block_value(j, &dg, gain, &c),
-                block_value(j, &dl, loss, &c),
-            ));
+            o[j - 1] = rsi_value(block_value(j, &dg, gain, &c), block_value(j, &dl, loss, &c));
         }
         gain = block_value(4, &dg, gain, &c);
         loss = block_value(4, &dl, loss, &c);
-        out.push(rsi_value(gain, loss));
+        o[3] = rsi_value(gain, loss);
         i += 4;
     }
-    for (k, i) in (i..n).enumerate() {
-        let (up, down) = change(i);
+    for (k, o) in blocks.into_remainder().iter_mut().enumerate() {
+        let (up, down) = change(i + k);
         dg[k] = up - gain;
         dl[k] = down - loss;
-        out.push(rsi_value(
+        *o = rsi_value(
             block_value(k + 1, &dg, gain, &c),
             block_value(k + 1, &dl, loss, &c),
-        ));
+        );
     }
     Ok(out)
 }

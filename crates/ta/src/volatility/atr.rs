@@ -97,13 +97,13 @@ pub fn atr(high: &[f64], low: &[f64], close: &[f64], period: usize) -> Result<Ve
     value /= period as f64;
     out.push(value);
     if period > 1 {
+        out.resize(n, 0.0);
         smooth_into(
             period,
             value,
-            n - period - 1,
             |j| tr(period + 1 + j),
             |v| v,
-            &mut out,
+            &mut out[period + 1..],
         );
     } else {
         let wilder = Wilder::new(period);

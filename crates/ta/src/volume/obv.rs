@@ -3,21 +3,17 @@
 //!
 //! Recursive: a NaN or infinity in close or volume makes every later value NaN until `reset`.
 
-use crate::average::window::all_finite;
 use crate::average::{check_lengths, TaError};
 
 /// What a bar adds: its volume on an up close, minus it on a down close, else 0. Adding
 /// -volume is exactly TA-Lib's subtraction, and adding 0.0 keeps the value (only a -0.0 total
 /// would become +0.0), so the recursion is one addition with the choice made off it.
+/// Written as (+1, -1 or 0) * volume so that no branch (mispredicted on half the bars of a real
+/// series) decides it; for a finite volume the product is exactly volume, -volume or ±0.
 #[inline(always)]
 fn step(close: f64, prev: f64, volume: f64) -> f64 {
-    if close > prev {
-        volume
-    } else if close < prev {
-        -volume
-    } else {
-        0.0
-    }
+    let sign = f64::from(u8::from(close > prev)) - f64::from(u8::from(close < prev));
+    sign * volume
 }
 
 /// Streaming OBV; returns a value from the first bar on.
@@ -66,22 +62,6 @@ pub fn obv(close: &[f64], volume: &[f64]) -> Result<Vec<f64>, TaError> {
     }
     // The batch twin of `Obv::update`.
     let gap = |c: f64, v: f64| !(c.is_finite() && v.is_finite());
-    if !gap(close[0], volume[0]) && all_finite(close) && all_finite(volume) {
-        // No gaps: TA-Lib's loop, with only the addition on the recursion.
-        let mut value = volume[0];
-        out.push(value);
-        out.extend(
-            close[1..]
-                .iter()
-                .zip(close)
-                .zip(&volume[1..])
-                .map(|((&c, &prev), &v)| {
-                    value += step(c, prev, v);
-                    value
-                }),
-        );
-        return Ok(out);
-    }
     let mut prev = if gap(close[0], volume[0]) {
         f64::NAN
     } else {
@@ -92,14 +72,17 @@ pub fn obv(close: &[f64], volume: &[f64]) -> Result<Vec<f64>, TaError> {
         value = f64::NAN;
     }
     out.push(value);
-    for (&c, &v) in close[1..].iter().zip(&volume[1..]) {
+    // Written into slots rather than pushed, so the running value stays in a register (a
+    // push's grow path made the compiler keep it in memory, on the recursion).
+    out.resize(n, 0.0);
+    for ((o, &c), &v) in out[1..].iter_mut().zip(&close[1..]).zip(&volume[1..]) {
         value += step(c, prev, v);
         let g = gap(c, v);
         if g {
             value = f64::NAN;
         }
         prev = if g { f64::NAN } else { c };
-        out.push(value);
+        *o = value;
     }
     Ok(out)
 }
