@@ -2,10 +2,11 @@
 //! `period`.
 //!
 //! Seeding as TA-Lib: the first averages are the plain means of the first `period` changes; then
-//! Wilder's smoothing in blocks of four (`average::wilder::Smoother`): TA-Lib's (avg * (period -
-//! 1) + change) / period rearranged so that a division and four chained steps are off the
-//! recursion (the two agree to rounding, ~1e-16 relative). Where avg gain + avg loss is 0 (a flat series)
-//! the value is 0, as in TA-Lib 0.8 (which dropped the absolute 1e-8 guard of older TA-Lib).
+//! Wilder's smoothing in blocks of four (`average::wilder::Smoother`): TA-Lib's
+//! (avg * (period - 1) + change) / period rearranged so that a division and four chained steps
+//! are off the recursion (the two agree to rounding, ~1e-16 relative). Where avg gain + avg loss
+//! is 0 (a flat series) the value is 0, as in TA-Lib 0.8 (which dropped the absolute 1e-8 guard
+//! of older TA-Lib).
 //! Recursive: a NaN or infinity makes every later value NaN until `reset`.
 
 use crate::average::ema::{block_value, block_weights};
