@@ -203,13 +203,14 @@ mod tests {
             5e-324,
             f64::EPSILON,
             // Halfway cases zmij and std round differently (found by the loop below).
-            662936471232937.25,
-            233115890514796.125,
+            662_936_471_232_937.0 + 0.25,
+            233_115_890_514_796.0 + 0.125,
         ];
         for v in fixed {
             check(v);
         }
-        assert_ne!(ours(662936471232937.25), format!("{}", 662936471232937.25));
+        let halfway = 662_936_471_232_937.0 + 0.25;
+        assert_ne!(ours(halfway), format!("{halfway}"));
         // Deterministic spread (xorshift64): random bit patterns over every exponent; values
         // of the size indicators produce (prices, ratios, volumes); and values with few binary
         // fraction digits at every magnitude, where halfway cases live.
