@@ -5,15 +5,17 @@
 //! needed only when the extreme is `period` bars old), no allocation. Maximum and minimum are
 //! exact, so this gives the same numbers as the streaming forms' scan of their window.
 
-/// Pushes `f(i, highest, lowest, gap)` onto `out` for every `i >= period - 1` in order, `gap`
-/// telling that a NaN or infinity is among the window's highs or lows (the extremes are then
-/// meaningless). `high` and `low` have the same length; `period >= 1`.
+/// Writes `out[i + 1 - period] = f(i, highest, lowest, gap)` for every `i >= period - 1` in
+/// order, `gap` telling that a NaN or infinity is among the window's highs or lows (the extremes
+/// are then meaningless). `high` and `low` have the same length, `out` one slot per full window;
+/// `period >= 1`. (Slots rather than pushes: a push's grow path made the compiler keep the
+/// extremes in memory.)
 #[inline(always)]
 pub(crate) fn window_ranges(
     high: &[f64],
     low: &[f64],
     period: usize,
-    out: &mut Vec<f64>,
+    out: &mut [f64],
     f: impl FnMut(usize, f64, f64, bool) -> f64,
 ) {
     // Gaps are tracked in the one pass (an always-predicted branch per bar): a separate
@@ -38,10 +40,10 @@ fn ranges_impl<const GAPS: bool>(
     high: &[f64],
     low: &[f64],
     period: usize,
-    out: &mut Vec<f64>,
+    out: &mut [f64],
     mut f: impl FnMut(usize, f64, f64, bool) -> f64,
 ) {
-    let n = high.len().min(low.len());
+    let n = high.len().min(low.len()).min(out.len() + period.max(1) - 1);
     if n < period || period == 0 {
         return;
     }
@@ -56,12 +58,7 @@ fn ranges_impl<const GAPS: bool>(
     }
     let (mut hi_at, mut highest) = scan::<true>(&high[..period], 0);
     let (mut lo_at, mut lowest) = scan::<false>(&low[..period], 0);
-    out.push(f(
-        period - 1,
-        highest,
-        lowest,
-        GAPS && period - 1 < clean_from,
-    ));
+    out[0] = f(period - 1, highest, lowest, GAPS && period - 1 < clean_from);
     for today in period..n {
         let trailing = today + 1 - period;
         if GAPS && !(high[today].is_finite() && low[today].is_finite()) {
@@ -79,7 +76,7 @@ fn ranges_impl<const GAPS: bool>(
         } else if l <= lowest {
             (lo_at, lowest) = (today, l);
         }
-        out.push(f(today, highest, lowest, GAPS && today < clean_from));
+        out[today + 1 - period] = f(today, highest, lowest, GAPS && today < clean_from);
     }
 }
 
@@ -92,7 +89,7 @@ mod tests {
         let high = [5.0, 3.0, 4.0, 1.0, 2.0, 6.0];
         let low = [1.0, 0.5, 2.0, 0.7, 1.5, 3.0];
         let mut got = Vec::new();
-        let mut out = Vec::new();
+        let mut out = vec![0.0; 4];
         window_ranges(&high, &low, 3, &mut out, |i, h, l, gap| {
             got.push((i, h, l, gap));
             0.0
@@ -113,7 +110,7 @@ mod tests {
         let high = [5.0, f64::NAN, 4.0, 1.0, 2.0];
         let low = [1.0, 0.5, 2.0, 0.7, 1.5];
         let mut got = Vec::new();
-        let mut out = Vec::new();
+        let mut out = vec![0.0; 4];
         window_ranges(&high, &low, 2, &mut out, |i, h, l, gap| {
             got.push((i, gap, h, l));
             0.0

@@ -128,7 +128,7 @@ pub fn stoch(
     check_period("STOCH", "slowd", slowd, 1)?;
     // The batch twin of `Stoch::update`: fast %K of every window, then the same two SMAs.
     // Only the full windows' values: the SMAs below start at the first one.
-    let mut fast_k = Vec::with_capacity(n);
+    let mut fast_k = vec![0.0; (n + 1).saturating_sub(fastk)];
     // As in WILLR, the divisor and the dead-zone test change only when an extreme does.
     let (mut last_hi, mut last_lo, mut diff, mut flat) = (f64::NAN, f64::NAN, f64::NAN, true);
     window_ranges(high, low, fastk, &mut fast_k, |i, highest, lowest, gap| {

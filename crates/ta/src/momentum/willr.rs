@@ -86,26 +86,33 @@ pub fn willr(high: &[f64], low: &[f64], close: &[f64], period: usize) -> Result<
     )?;
     check_period("WILLR", "period", period, 2)?;
     let mut out = with_lookback(n, period - 1);
+    out.resize(n, 0.0);
     // The batch twin of `Willr::update`: the same extremes (found incrementally) and formula.
     // The extremes stay the same for several bars in a row, and so does TA-Lib's divisor
     // (highest - lowest) / -100 and the dead-zone test: they are recomputed only when an extreme
     // changes (the same function of the same two numbers, so the same bits).
     let (mut last_hi, mut last_lo, mut diff, mut flat) = (f64::NAN, f64::NAN, f64::NAN, true);
-    window_ranges(high, low, period, &mut out, |i, highest, lowest, gap| {
-        let close = close[i];
-        if gap || !close.is_finite() {
-            return f64::NAN;
-        }
-        if highest.to_bits() != last_hi.to_bits() || lowest.to_bits() != last_lo.to_bits() {
-            (last_hi, last_lo) = (highest, lowest);
-            (diff, flat) = willr_divisor(highest, lowest);
-        }
-        if flat {
-            0.0
-        } else {
-            (highest - close) / diff
-        }
-    });
+    window_ranges(
+        high,
+        low,
+        period,
+        out.get_mut(period - 1..).unwrap_or(&mut []),
+        |i, highest, lowest, gap| {
+            let close = close[i];
+            if gap || !close.is_finite() {
+                return f64::NAN;
+            }
+            if highest.to_bits() != last_hi.to_bits() || lowest.to_bits() != last_lo.to_bits() {
+                (last_hi, last_lo) = (highest, lowest);
+                (diff, flat) = willr_divisor(highest, lowest);
+            }
+            if flat {
+                0.0
+            } else {
+                (highest - close) / diff
+            }
+        },
+    );
     Ok(out)
 }
 
