@@ -1,8 +1,8 @@
 //! Every indicator kernel on 1,000,000 bars (criterion).
 //!
-//! Input: the real SPY daily bars of tests/fixtures/talib/SPY.csv, chained end to end (each copy
-//! rescaled to continue from the previous close) to 1M bars: real price dynamics at scale,
-//! deterministic, and the exact input tools/bench/talib_ratio.py feeds TA-Lib for the ratio.
+//! Input: the real SPY daily bars of tests/fixtures/talib/SPY.csv, played forwards then backwards
+//! in time, over and over, to 1M bars: real price dynamics and levels at scale, deterministic,
+//! and the exact input tools/bench/talib_ratio.py feeds TA-Lib for the ratio.
 //!
 //! Timed in thread CPU time (support/cpu_time.rs; the ratio script times TA-Lib with the same
 //! clock), so waiting for a core on a shared machine does not count. Every sample is a single
@@ -57,20 +57,28 @@ fn load() -> Bars {
         close: vec![],
         volume: vec![],
     };
-    let mut scale = 1.0;
+    // Forwards, then backwards in time, and so on: each copy starts at the close the previous
+    // one ended with, and the level stays that of the real series. (Rescaling every copy to
+    // continue from the previous close instead compounds SPY's growth to ~1e218 by bar 1M, where
+    // squares overflow and variance kernels on both sides compute infinities.)
+    let mut forwards = true;
     while b.close.len() < N {
-        for r in &rows {
+        let copy: Vec<&[f64; 5]> = if forwards {
+            rows.iter().collect()
+        } else {
+            rows.iter().rev().collect()
+        };
+        for r in copy {
             if b.close.len() == N {
                 break;
             }
-            b.open.push(r[0] * scale);
-            b.high.push(r[1] * scale);
-            b.low.push(r[2] * scale);
-            b.close.push(r[3] * scale);
+            b.open.push(r[0]);
+            b.high.push(r[1]);
+            b.low.push(r[2]);
+            b.close.push(r[3]);
             b.volume.push(r[4]);
         }
-        // Continue the next copy from this copy's last close.
-        scale = b.close[b.close.len() - 1] / rows[0][3];
+        forwards = !forwards;
     }
     b
 }

@@ -24,6 +24,7 @@
 
 mod error;
 pub(crate) mod lanes;
+pub(crate) mod output;
 pub(crate) mod wilder;
 pub(crate) mod window;
 

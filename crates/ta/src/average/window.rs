@@ -71,26 +71,26 @@ impl ShiftedSums {
     }
 
     /// The sums of the full, gap-free `window` (oldest first) computed afresh, shifted by its
-    /// newest value. Returned by value and kept out of line, so the caller's running sums stay
-    /// in registers on the hot path.
-    #[cold]
-    #[inline(never)]
-    fn recomputed(window: &[f64]) -> Self {
+    /// newest value. The two sums come back in registers from a function kept out of line: a
+    /// whole `Self` would be returned through memory, which makes the compiler keep the
+    /// caller's running sums in memory too, putting a store and a load on every bar's chain.
+    #[inline(always)]
+    fn recompute(&mut self, window: &[f64]) {
         let shift = window[window.len() - 1];
-        let s2 = lanes::sum_sq_dev(window, shift);
-        Self {
+        let (s1, s2) = fresh_sums(window, shift);
+        *self = Self {
             shift,
-            s1: lanes::sum_dev(window, shift),
+            s1,
             s2,
             m2: s2,
             stale: 0,
-        }
+        };
     }
 
     #[inline(always)]
     fn refresh(&mut self, window: &[f64]) {
         if self.stale >= window.len() {
-            *self = Self::recomputed(window);
+            self.recompute(window);
         }
     }
 
@@ -122,10 +122,20 @@ impl ShiftedSums {
                 return var;
             }
         }
-        *self = Self::recomputed(window);
+        self.recompute(window);
         let mean = self.s1 * inv;
         self.s2 * inv - mean * mean
     }
+}
+
+/// Σ(x - shift) and Σ(x - shift)² of `window`, in the fixed lane order.
+#[cold]
+#[inline(never)]
+fn fresh_sums(window: &[f64], shift: f64) -> (f64, f64) {
+    (
+        lanes::sum_dev(window, shift),
+        lanes::sum_sq_dev(window, shift),
+    )
 }
 
 /// True when every value is finite; a vectorised bit test, so checking first and then running a

@@ -2,6 +2,7 @@
 //!
 //! Pointwise, so a NaN affects only the outputs whose two prices include it.
 
+use crate::average::output::with_lookback;
 use crate::average::window::Window;
 use crate::average::{check_period, TaError};
 
@@ -45,11 +46,14 @@ pub fn mom(prices: &[f64], period: usize) -> Result<Vec<f64>, TaError> {
     check_period("MOM", "period", period, 1)?;
     // Pointwise: the very subtraction `Mom::update` makes, without its window bookkeeping (the
     // batch/streaming equality is a property test).
-    let mut out = vec![f64::NAN; prices.len()];
+    let mut out = with_lookback(prices.len(), period);
     if prices.len() > period {
-        for ((o, &x), &earlier) in out[period..].iter_mut().zip(&prices[period..]).zip(prices) {
-            *o = x - earlier;
-        }
+        out.extend(
+            prices[period..]
+                .iter()
+                .zip(prices)
+                .map(|(&x, &earlier)| x - earlier),
+        );
     }
     Ok(out)
 }

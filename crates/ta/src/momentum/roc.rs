@@ -3,6 +3,7 @@
 //!
 //! Pointwise, so a NaN affects only the outputs whose two prices include it.
 
+use crate::average::output::with_lookback;
 use crate::average::window::Window;
 use crate::average::{check_period, TaError};
 
@@ -50,15 +51,15 @@ impl Roc {
 pub fn roc(prices: &[f64], period: usize) -> Result<Vec<f64>, TaError> {
     check_period("ROC", "period", period, 1)?;
     // Pointwise: the same arithmetic as `Roc::update` (equality is a property test).
-    let mut out = vec![f64::NAN; prices.len()];
+    let mut out = with_lookback(prices.len(), period);
     if prices.len() > period {
-        for ((o, &x), &earlier) in out[period..].iter_mut().zip(&prices[period..]).zip(prices) {
-            *o = if earlier != 0.0 {
+        out.extend(prices[period..].iter().zip(prices).map(|(&x, &earlier)| {
+            if earlier != 0.0 {
                 ((x / earlier) - 1.0) * 100.0
             } else {
                 0.0
-            };
-        }
+            }
+        }));
     }
     Ok(out)
 }

@@ -2,13 +2,16 @@
 //! `period`.
 //!
 //! Seeding as TA-Lib: the first averages are the plain means of the first `period` changes; then
-//! avg = avg * ((period - 1) / period) + change * (1 / period): TA-Lib's (avg * (period - 1) +
-//! change) / period with the division taken out of the recursion (a division's latency on every
-//! step would make the loop three times slower; the two agree to rounding, ~1e-16 relative). Where avg gain + avg loss is 0 (a flat series)
-//! the value is 0, as in TA-Lib 0.8 (which dropped the absolute 1e-8 guard of older TA-Lib).
+//! Wilder's smoothing in blocks of four (`average::wilder::Smoother`): TA-Lib's
+//! (avg * (period - 1) + change) / period rearranged so that a division and four chained steps
+//! are off the recursion (the two agree to rounding, ~1e-16 relative). Where avg gain + avg loss
+//! is 0 (a flat series) the value is 0, as in TA-Lib 0.8 (which dropped the absolute 1e-8 guard
+//! of older TA-Lib).
 //! Recursive: a NaN or infinity makes every later value NaN until `reset`.
 
-use crate::average::wilder::Wilder;
+use crate::average::ema::{block_value, block_weights};
+use crate::average::output::with_lookback;
+use crate::average::wilder::Smoother;
 use crate::average::{check_period, TaError};
 
 /// A price change split into (gain, loss) as TA-Lib does; NaN counts as a gain, which then
@@ -53,7 +56,8 @@ pub struct Rsi {
     changes: usize,
     gain: f64,
     loss: f64,
-    wilder: Wilder,
+    /// Wilder's smoothing of gains and losses from the seed on.
+    smoothers: Option<(Smoother, Smoother)>,
 }
 
 impl Rsi {
@@ -66,7 +70,7 @@ impl Rsi {
             changes: 0,
             gain: 0.0,
             loss: 0.0,
-            wilder: Wilder::new(period),
+            smoothers: None,
         })
     }
 
@@ -85,9 +89,13 @@ impl Rsi {
             let p = self.period as f64;
             self.loss /= p;
             self.gain /= p;
-        } else {
-            self.gain = self.wilder.step(self.gain, up);
-            self.loss = self.wilder.step(self.loss, down);
+            self.smoothers = Some((
+                Smoother::new(self.period, self.gain),
+                Smoother::new(self.period, self.loss),
+            ));
+        } else if let Some((gain, loss)) = self.smoothers.as_mut() {
+            self.gain = gain.update(up);
+            self.loss = loss.update(down);
         }
         Some(rsi_value(self.gain, self.loss))
     }
@@ -103,6 +111,7 @@ impl Rsi {
         self.changes = 0;
         self.gain = 0.0;
         self.loss = 0.0;
+        self.smoothers = None;
     }
 }
 
@@ -110,11 +119,11 @@ impl Rsi {
 pub fn rsi(prices: &[f64], period: usize) -> Result<Vec<f64>, TaError> {
     check_period("RSI", "period", period, 2)?;
     let n = prices.len();
-    let mut out = vec![f64::NAN; n];
+    let mut out = with_lookback(n, period);
     if n <= period {
         return Ok(out);
     }
-    // The batch twin of `Rsi::update`: the same seed and Wilder steps in one loop.
+    // The batch twin of `Rsi::update`: the same seed, then both smoothers' blocks side by side.
     let (mut gain, mut loss) = (0.0, 0.0);
     for w in prices[..=period].windows(2) {
         let (up, down) = split(clean(w[1]) - clean(w[0]));
@@ -124,16 +133,37 @@ pub fn rsi(prices: &[f64], period: usize) -> Result<Vec<f64>, TaError> {
     let p = period as f64;
     loss /= p;
     gain /= p;
-    out[period] = rsi_value(gain, loss);
-    let wilder = Wilder::new(period);
-    for (o, w) in out[period + 1..]
-        .iter_mut()
-        .zip(prices[period..].windows(2))
-    {
-        let (up, down) = split(clean(w[1]) - clean(w[0]));
-        gain = wilder.step(gain, up);
-        loss = wilder.step(loss, down);
-        *o = rsi_value(gain, loss);
+    out.push(rsi_value(gain, loss));
+    // Written into slots rather than pushed, so the averages stay in registers (see
+    // `wilder::smooth_into`).
+    out.resize(n, 0.0);
+    let c = block_weights(1.0 / p);
+    let change = |i: usize| split(clean(prices[i]) - clean(prices[i - 1]));
+    let (mut dg, mut dl) = ([0.0; 4], [0.0; 4]);
+    let mut blocks = out[period + 1..].chunks_exact_mut(4);
+    let mut i = period + 1;
+    for o in &mut blocks {
+        for k in 0..4 {
+            let (up, down) = change(i + k);
+            dg[k] = up - gain;
+            dl[k] = down - loss;
+        }
+        for j in 1..4 {
+            o[j - 1] = rsi_value(block_value(j, &dg, gain, &c), block_value(j, &dl, loss, &c));
+        }
+        gain = block_value(4, &dg, gain, &c);
+        loss = block_value(4, &dl, loss, &c);
+        o[3] = rsi_value(gain, loss);
+        i += 4;
+    }
+    for (k, o) in blocks.into_remainder().iter_mut().enumerate() {
+        let (up, down) = change(i + k);
+        dg[k] = up - gain;
+        dl[k] = down - loss;
+        *o = rsi_value(
+            block_value(k + 1, &dg, gain, &c),
+            block_value(k + 1, &dl, loss, &c),
+        );
     }
     Ok(out)
 }

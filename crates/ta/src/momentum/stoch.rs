@@ -12,11 +12,20 @@ use crate::average::sma::sma_unchecked;
 use crate::average::window::{within_dead_zone, Window};
 use crate::average::{check_lengths, check_period, Sma, TaError};
 
+/// TA-Lib 0.8's divisor (highest - lowest) / 100, and whether the range is float noise.
+#[inline(always)]
+fn fast_k_divisor(highest: f64, lowest: f64) -> (f64, bool) {
+    (
+        (highest - lowest) / 100.0,
+        within_dead_zone(highest - lowest, highest.abs() + lowest.abs()),
+    )
+}
+
 /// Fast %K from the window's extremes and the close, in TA-Lib 0.8's form.
 #[inline(always)]
 fn fast_k_value(highest: f64, lowest: f64, close: f64) -> f64 {
-    let diff = (highest - lowest) / 100.0;
-    if !within_dead_zone(highest - lowest, highest.abs() + lowest.abs()) {
+    let (diff, flat) = fast_k_divisor(highest, lowest);
+    if !flat {
         (close - lowest) / diff
     } else {
         0.0
@@ -118,17 +127,26 @@ pub fn stoch(
     check_period("STOCH", "slowk", slowk, 1)?;
     check_period("STOCH", "slowd", slowd, 1)?;
     // The batch twin of `Stoch::update`: fast %K of every window, then the same two SMAs.
-    let mut fast_k = vec![f64::NAN; n];
+    // Only the full windows' values: the SMAs below start at the first one.
+    let mut fast_k = vec![0.0; (n + 1).saturating_sub(fastk)];
+    // As in WILLR, the divisor and the dead-zone test change only when an extreme does.
+    let (mut last_hi, mut last_lo, mut diff, mut flat) = (f64::NAN, f64::NAN, f64::NAN, true);
     window_ranges(high, low, fastk, &mut fast_k, |i, highest, lowest, gap| {
         let close = close[i];
         if gap || !close.is_finite() {
-            f64::NAN
+            return f64::NAN;
+        }
+        if highest.to_bits() != last_hi.to_bits() || lowest.to_bits() != last_lo.to_bits() {
+            (last_hi, last_lo) = (highest, lowest);
+            (diff, flat) = fast_k_divisor(highest, lowest);
+        }
+        if flat {
+            0.0
         } else {
-            fast_k_value(highest, lowest, close)
+            (close - lowest) / diff
         }
     });
-    let fast_k = fast_k.get(fastk - 1..).unwrap_or(&[]);
-    let slow_k = sma_unchecked(fast_k, slowk);
+    let slow_k = sma_unchecked(&fast_k, slowk);
     let d = sma_unchecked(slow_k.get(slowk - 1..).unwrap_or(&[]), slowd);
     let lookback = fastk - 1 + slowk - 1 + slowd - 1;
     let mut out = StochSeries {

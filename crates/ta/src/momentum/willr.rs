@@ -5,14 +5,24 @@
 //! A NaN or infinity makes every window containing it NaN.
 
 use super::range::window_ranges;
+use crate::average::output::with_lookback;
 use crate::average::window::{within_dead_zone, Window};
 use crate::average::{check_lengths, check_period, TaError};
+
+/// TA-Lib's divisor (highest - lowest) / -100, and whether the range is float noise.
+#[inline(always)]
+fn willr_divisor(highest: f64, lowest: f64) -> (f64, bool) {
+    (
+        (highest - lowest) / -100.0,
+        within_dead_zone(highest - lowest, highest.abs() + lowest.abs()),
+    )
+}
 
 /// %R from the window's extremes and the close, in TA-Lib's exact form.
 #[inline(always)]
 fn willr_value(highest: f64, lowest: f64, close: f64) -> f64 {
-    let diff = (highest - lowest) / -100.0;
-    if !within_dead_zone(highest - lowest, highest.abs() + lowest.abs()) {
+    let (diff, flat) = willr_divisor(highest, lowest);
+    if !flat {
         (highest - close) / diff
     } else {
         0.0
@@ -75,16 +85,34 @@ pub fn willr(high: &[f64], low: &[f64], close: &[f64], period: usize) -> Result<
         ],
     )?;
     check_period("WILLR", "period", period, 2)?;
-    let mut out = vec![f64::NAN; n];
+    let mut out = with_lookback(n, period - 1);
+    out.resize(n, 0.0);
     // The batch twin of `Willr::update`: the same extremes (found incrementally) and formula.
-    window_ranges(high, low, period, &mut out, |i, highest, lowest, gap| {
-        let close = close[i];
-        if gap || !close.is_finite() {
-            f64::NAN
-        } else {
-            willr_value(highest, lowest, close)
-        }
-    });
+    // The extremes stay the same for several bars in a row, and so does TA-Lib's divisor
+    // (highest - lowest) / -100 and the dead-zone test: they are recomputed only when an extreme
+    // changes (the same function of the same two numbers, so the same bits).
+    let (mut last_hi, mut last_lo, mut diff, mut flat) = (f64::NAN, f64::NAN, f64::NAN, true);
+    window_ranges(
+        high,
+        low,
+        period,
+        out.get_mut(period - 1..).unwrap_or(&mut []),
+        |i, highest, lowest, gap| {
+            let close = close[i];
+            if gap || !close.is_finite() {
+                return f64::NAN;
+            }
+            if highest.to_bits() != last_hi.to_bits() || lowest.to_bits() != last_lo.to_bits() {
+                (last_hi, last_lo) = (highest, lowest);
+                (diff, flat) = willr_divisor(highest, lowest);
+            }
+            if flat {
+                0.0
+            } else {
+                (highest - close) / diff
+            }
+        },
+    );
     Ok(out)
 }
 

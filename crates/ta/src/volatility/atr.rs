@@ -1,13 +1,13 @@
 //! Average true range, TA-Lib `ATR`: Wilder-smoothed true range; lookback `period`.
 //!
 //! Seeding as TA-Lib: the first ATR (bar `period`) is the mean of the true ranges of bars
-//! 1..=period, then Wilder's ATR = ATR * ((period - 1) / period) + TR * (1 / period) (TA-Lib's
-//! (ATR * (period - 1) + TR) / period without a division on the recursion; equal to rounding);
-//! period 1 is the true range itself.
+//! 1..=period, then Wilder's smoothing of TR in blocks of four (`average::wilder::Smoother`;
+//! TA-Lib's (ATR * (period - 1) + TR) / period to rounding); period 1 is the true range itself.
 //! Recursive: a NaN or infinity makes every later value NaN until `reset`.
 
 use super::trange::true_range;
-use crate::average::wilder::Wilder;
+use crate::average::output::with_lookback;
+use crate::average::wilder::{smooth_into, Smoother, Wilder};
 use crate::average::{check_lengths, check_period, TaError};
 
 /// Streaming ATR; `update` returns `None` until `period + 1` bars have been seen.
@@ -18,6 +18,8 @@ pub struct Atr {
     ranges: usize,
     value: f64,
     wilder: Wilder,
+    /// Wilder's smoothing from the seed on (period 2 and up; period 1 is the true range).
+    smoother: Option<Smoother>,
 }
 
 impl Atr {
@@ -30,6 +32,7 @@ impl Atr {
             ranges: 0,
             value: 0.0,
             wilder: Wilder::new(period),
+            smoother: None,
         })
     }
 
@@ -45,6 +48,11 @@ impl Atr {
                 return None;
             }
             self.value /= p;
+            if self.period > 1 {
+                self.smoother = Some(Smoother::new(self.period, self.value));
+            }
+        } else if let Some(smoother) = self.smoother.as_mut() {
+            self.value = smoother.update(tr);
         } else {
             self.value = self.wilder.step(self.value, tr);
         }
@@ -61,6 +69,7 @@ impl Atr {
         self.prev_close = None;
         self.ranges = 0;
         self.value = 0.0;
+        self.smoother = None;
     }
 }
 
@@ -75,22 +84,33 @@ pub fn atr(high: &[f64], low: &[f64], close: &[f64], period: usize) -> Result<Ve
         ],
     )?;
     check_period("ATR", "period", period, 1)?;
-    let mut out = vec![f64::NAN; n];
+    let mut out = with_lookback(n, period);
     if n <= period {
         return Ok(out);
     }
-    // The batch twin of `Atr::update`: the same seed and Wilder steps in one loop.
+    // The batch twin of `Atr::update`: the same seed and smoothing steps in one loop.
     let tr = |i: usize| true_range(high[i], low[i], close[i - 1]);
     let mut value = 0.0;
     for i in 1..=period {
         value += tr(i);
     }
     value /= period as f64;
-    out[period] = value;
-    let wilder = Wilder::new(period);
-    for (i, o) in out.iter_mut().enumerate().skip(period + 1) {
-        value = wilder.step(value, tr(i));
-        *o = value;
+    out.push(value);
+    if period > 1 {
+        out.resize(n, 0.0);
+        smooth_into(
+            period,
+            value,
+            |j| tr(period + 1 + j),
+            |v| v,
+            &mut out[period + 1..],
+        );
+    } else {
+        let wilder = Wilder::new(period);
+        out.extend((period + 1..n).map(|i| {
+            value = wilder.step(value, tr(i));
+            value
+        }));
     }
     Ok(out)
 }

@@ -6,6 +6,7 @@
 use crate::average::{check_lengths, TaError};
 
 /// True range of one bar given the previous close, in TA-Lib's evaluation order.
+#[inline]
 pub fn true_range(high: f64, low: f64, prev_close: f64) -> f64 {
     if !(high.is_finite() && low.is_finite() && prev_close.is_finite()) {
         return f64::NAN;
@@ -14,17 +15,17 @@ pub fn true_range(high: f64, low: f64, prev_close: f64) -> f64 {
 }
 
 /// TA-Lib's comparisons, without the finiteness check (callers track gaps themselves).
+#[inline(always)]
 pub(crate) fn talib_true_range(high: f64, low: f64, prev_close: f64) -> f64 {
-    let mut greatest = high - low;
+    let greatest = high - low;
     let up = (prev_close - high).abs();
-    if up > greatest {
-        greatest = up;
-    }
+    let greatest = if up > greatest { up } else { greatest };
     let down = (prev_close - low).abs();
     if down > greatest {
-        greatest = down;
+        down
+    } else {
+        greatest
     }
-    greatest
 }
 
 /// Streaming true range; `update` returns `None` for the first bar.
@@ -68,19 +69,20 @@ pub fn trange(high: &[f64], low: &[f64], close: &[f64]) -> Result<Vec<f64>, TaEr
             ("close", close.len()),
         ],
     )?;
-    // Pointwise: the very function `Trange::update` calls.
+    // Pointwise: the very function `Trange::update` calls, in one pass (its finiteness check
+    // is a branch that is always predicted; a separate all-finite pass over the three inputs
+    // would cost more than it saves).
     let mut out = Vec::with_capacity(n);
     if n > 0 {
         out.push(f64::NAN);
     }
-    out.extend(
-        high.iter()
-            .zip(low)
-            .zip(close)
-            .skip(1)
-            .zip(close)
-            .map(|(((&h, &l), _), &prev)| true_range(h, l, prev)),
-    );
+    let bars = high
+        .get(1..)
+        .unwrap_or(&[])
+        .iter()
+        .zip(low.get(1..).unwrap_or(&[]))
+        .zip(close);
+    out.extend(bars.map(|((&h, &l), &prev)| true_range(h, l, prev)));
     Ok(out)
 }
 

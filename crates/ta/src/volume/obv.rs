@@ -5,6 +5,17 @@
 
 use crate::average::{check_lengths, TaError};
 
+/// What a bar adds: its volume on an up close, minus it on a down close, else 0. Adding
+/// -volume is exactly TA-Lib's subtraction, and adding 0.0 keeps the value (only a -0.0 total
+/// would become +0.0), so the recursion is one addition with the choice made off it.
+/// Written as (+1, -1 or 0) * volume so that no branch (mispredicted on half the bars of a real
+/// series) decides it; for a finite volume the product is exactly volume, -volume or ±0.
+#[inline(always)]
+fn step(close: f64, prev: f64, volume: f64) -> f64 {
+    let sign = f64::from(u8::from(close > prev)) - f64::from(u8::from(close < prev));
+    sign * volume
+}
+
 /// Streaming OBV; returns a value from the first bar on.
 #[derive(Debug, Clone, Default)]
 pub struct Obv {
@@ -23,13 +34,7 @@ impl Obv {
         let gap = !(close.is_finite() && volume.is_finite());
         match self.prev_close.replace(if gap { f64::NAN } else { close }) {
             None => self.value = volume,
-            Some(prev) => {
-                if close > prev {
-                    self.value += volume;
-                } else if close < prev {
-                    self.value -= volume;
-                }
-            }
+            Some(prev) => self.value += step(close, prev, volume),
         }
         if gap {
             self.value = f64::NAN;
@@ -51,7 +56,7 @@ impl Obv {
 /// OBV over whole series (equal lengths): same length, no leading NaN.
 pub fn obv(close: &[f64], volume: &[f64]) -> Result<Vec<f64>, TaError> {
     let n = check_lengths("OBV", &[("close", close.len()), ("volume", volume.len())])?;
-    let mut out = vec![f64::NAN; n];
+    let mut out = Vec::with_capacity(n);
     if n == 0 {
         return Ok(out);
     }
@@ -66,13 +71,12 @@ pub fn obv(close: &[f64], volume: &[f64]) -> Result<Vec<f64>, TaError> {
     if gap(close[0], volume[0]) {
         value = f64::NAN;
     }
-    out[0] = value;
+    out.push(value);
+    // Written into slots rather than pushed, so the running value stays in a register (a
+    // push's grow path made the compiler keep it in memory, on the recursion).
+    out.resize(n, 0.0);
     for ((o, &c), &v) in out[1..].iter_mut().zip(&close[1..]).zip(&volume[1..]) {
-        if c > prev {
-            value += v;
-        } else if c < prev {
-            value -= v;
-        }
+        value += step(c, prev, v);
         let g = gap(c, v);
         if g {
             value = f64::NAN;
