@@ -6,10 +6,37 @@
 //! byte-identical files.
 
 use super::charts::{drawdown_chart, equity_chart, CHART_SIZE};
+use super::metrics::Metrics;
 use super::{report_html, BacktestResult};
+use crate::cycle::ClosedTrade;
 use optifire_charts::ChartError;
+use optifire_core::domain::{EquityPoint, Fill, Order};
 use optifire_core::Timestamp;
 use std::path::Path;
+
+/// What the output files are written from: the parts of a finished backtest they show, so the
+/// engine's `BacktestResult` and the sma_cross bar loop's result write the very same files.
+#[derive(Debug, Clone, Copy)]
+pub struct Report<'a> {
+    pub metrics: &'a Metrics,
+    pub equity: &'a [EquityPoint],
+    pub fills: &'a [Fill],
+    pub closed_trades: &'a [ClosedTrade],
+    /// Final state of every order, by creation time then client id.
+    pub orders: &'a [Order],
+}
+
+impl<'a> From<&'a BacktestResult> for Report<'a> {
+    fn from(r: &'a BacktestResult) -> Self {
+        Report {
+            metrics: &r.metrics,
+            equity: &r.equity,
+            fills: &r.fills,
+            closed_trades: &r.closed_trades,
+            orders: &r.orders,
+        }
+    }
+}
 
 /// Why the outputs could not be written.
 #[derive(Debug, thiserror::Error)]
@@ -32,8 +59,13 @@ fn ts(t: Timestamp) -> String {
         .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
-/// Writes the seven files into `dir` (created if missing).
+/// Writes the seven files of an engine backtest into `dir` (created if missing).
 pub fn write_outputs(result: &BacktestResult, dir: &Path) -> Result<(), OutputError> {
+    write_report(&Report::from(result), dir)
+}
+
+/// Writes the seven files into `dir` (created if missing).
+pub fn write_report(result: &Report<'_>, dir: &Path) -> Result<(), OutputError> {
     let io = |p: &Path| {
         let path = p.display().to_string();
         move |source| OutputError::Io {
@@ -44,7 +76,7 @@ pub fn write_outputs(result: &BacktestResult, dir: &Path) -> Result<(), OutputEr
     std::fs::create_dir_all(dir).map_err(io(dir))?;
 
     let p = dir.join("metrics.json");
-    let mut text = serde_json::to_string_pretty(&result.metrics)?;
+    let mut text = serde_json::to_string_pretty(result.metrics)?;
     text.push('\n');
     std::fs::write(&p, text).map_err(io(&p))?;
 
@@ -60,7 +92,7 @@ pub fn write_outputs(result: &BacktestResult, dir: &Path) -> Result<(), OutputEr
     let mut w = csv::Writer::from_path(&p).map_err(csv_err(&p))?;
     w.write_record(["ts", "date", "equity", "cash", "gross_exposure"])
         .map_err(csv_err(&p))?;
-    for e in &result.equity {
+    for e in result.equity {
         w.write_record([
             ts(e.ts),
             e.ts.ny_date().to_string(),
@@ -86,7 +118,7 @@ pub fn write_outputs(result: &BacktestResult, dir: &Path) -> Result<(), OutputEr
         "fill_id",
     ])
     .map_err(csv_err(&p))?;
-    for f in &result.fills {
+    for f in result.fills {
         let pnl = result
             .closed_trades
             .iter()
@@ -123,7 +155,7 @@ pub fn write_outputs(result: &BacktestResult, dir: &Path) -> Result<(), OutputEr
         "reason",
     ])
     .map_err(csv_err(&p))?;
-    for o in &result.orders {
+    for o in result.orders {
         let r = &o.request;
         w.write_record([
             ts(r.created_at),
@@ -150,8 +182,8 @@ pub fn write_outputs(result: &BacktestResult, dir: &Path) -> Result<(), OutputEr
         }
     };
     let initial = result.metrics.initial_equity.to_f64();
-    let equity = equity_chart(&result.equity);
-    let drawdown = drawdown_chart(initial, &result.equity);
+    let equity = equity_chart(result.equity);
+    let drawdown = drawdown_chart(initial, result.equity);
     let p = dir.join("equity.png");
     equity.to_png(&p, CHART_SIZE).map_err(chart_err(&p))?;
     let p = dir.join("drawdown.png");
