@@ -12,10 +12,12 @@ use clap::{Args, ValueEnum};
 use optifire_core::config::{load_dir, ConfigSet};
 use optifire_core::domain::{Money, Quantity, Symbol};
 use optifire_core::plugin::Registry;
+use optifire_engine::backtest::sma_cross::SmaCross;
 use optifire_engine::backtest::sma_cross::SmaCrossRun;
-use optifire_engine::backtest::sma_cross_fast::run_sma_cross_fast;
+use optifire_engine::backtest::sma_cross_fast::run_sma_cross_on;
 use optifire_engine::backtest::{
-    run_backtest_with_progress, write_outputs, write_report, BacktestSpec, Report,
+    load_backtest_data, run_backtest_with_progress, write_outputs, write_report_with,
+    BacktestError, BacktestSpec, Report,
 };
 use rust_decimal::Decimal;
 use std::io::Write;
@@ -195,13 +197,27 @@ fn run_fast(a: BacktestArgs, out: &mut dyn Write) -> Result<ExitCode> {
         &a.commission,
         a.price_decimals,
     )?;
+    SmaCross::new(run.symbol.clone(), a.fast, a.slow, run.size)?;
+    // CPU milliseconds of this thread per phase, for --timing.
+    let mut phases: Vec<(&'static str, f64)> = Vec::new();
+    let mut mark = optifire_core::plugin::measure::thread_cpu_ms();
+    let mut lap = |name: &'static str, phases: &mut Vec<(&'static str, f64)>| {
+        let now = optifire_core::plugin::measure::thread_cpu_ms();
+        phases.push((name, now - mark));
+        mark = now;
+    };
     let started = optifire_core::plugin::measure::monotonic_secs();
     let started_cpu = optifire_core::plugin::measure::thread_cpu_ms();
-    let result = run_sma_cross_fast(&run, &set.config, a.fast, a.slow, a.from, a.to);
+    let data = load_backtest_data(&run.data)
+        .map_err(BacktestError::from)
+        .context("backtest failed")?;
+    lap("load", &mut phases);
+    let result = run_sma_cross_on(&data, &run, &set.config, a.fast, a.slow, a.from, a.to);
+    lap("run", &mut phases);
     let elapsed = optifire_core::plugin::measure::monotonic_secs() - started;
     let cpu = (optifire_core::plugin::measure::thread_cpu_ms() - started_cpu) / 1e3;
     let result = result.context("backtest failed")?;
-    write_report(&result.report(), &a.out)?;
+    write_report_with(&result.report(), &a.out, &mut |name| lap(name, &mut phases))?;
     let summary = Summary {
         report: result.report(),
         bars: result.bars,
@@ -209,6 +225,13 @@ fn run_fast(a: BacktestArgs, out: &mut dyn Write) -> Result<ExitCode> {
         errors: &result.errors,
     };
     print_summary(&a, &summary, elapsed, cpu, out)?;
+    if a.timing {
+        let list: Vec<String> = phases
+            .iter()
+            .map(|(n, ms)| format!("{n} {ms:.3}"))
+            .collect();
+        writeln!(out, "phase_cpu_ms: {}", list.join(", "))?;
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -5,6 +5,7 @@
 //! that cannot be computed (too few days, no losing trade) is `null`, never a made-up number.
 
 use crate::cycle::ClosedTrade;
+use chrono::{Datelike, NaiveDate, Weekday};
 use optifire_core::domain::{EquityPoint, Fill, Money};
 use optifire_ta::risk::{
     annual_volatility, cagr, calmar_ratio, max_drawdown, sharpe_ratio, sortino_ratio,
@@ -59,14 +60,50 @@ fn finite(r: Result<f64, optifire_ta::stats::StatsError>) -> Option<f64> {
 
 /// The last point of each New York date.
 pub fn daily_points(points: &[EquityPoint]) -> Vec<EquityPoint> {
-    let mut out: Vec<EquityPoint> = Vec::new();
+    dated_daily_points(points)
+        .into_iter()
+        .map(|(_, p)| p)
+        .collect()
+}
+
+/// The last point of each New York date, with that date (each point's date is worked out
+/// once: the time-zone conversion is the costly part).
+pub fn dated_daily_points(points: &[EquityPoint]) -> Vec<(NaiveDate, EquityPoint)> {
+    let mut out: Vec<(NaiveDate, EquityPoint)> = Vec::with_capacity(points.len());
     for p in points {
+        let d = p.ts.ny_date();
         match out.last_mut() {
-            Some(last) if last.ts.ny_date() == p.ts.ny_date() => *last = *p,
-            _ => out.push(*p),
+            Some(last) if last.0 == d => last.1 = *p,
+            _ => out.push((d, *p)),
         }
     }
     out
+}
+
+/// `NyseCalendar::is_trading_day` with each year's closures listed once: a weekday is a
+/// trading day unless it is one of `NyseCalendar::holidays` of its year (rule holidays and
+/// special closures, the same two sources `is_trading_day` checks).
+#[derive(Debug, Default)]
+struct TradingDays {
+    year: Option<i32>,
+    closed: Vec<NaiveDate>,
+}
+
+impl TradingDays {
+    fn is_trading_day(&mut self, d: NaiveDate) -> bool {
+        if matches!(d.weekday(), Weekday::Sat | Weekday::Sun) {
+            return false;
+        }
+        if self.year != Some(d.year()) {
+            self.year = Some(d.year());
+            self.closed = optifire_core::calendar::NyseCalendar::new()
+                .holidays(d.year())
+                .into_iter()
+                .map(|(h, _)| h)
+                .collect();
+        }
+        !self.closed.contains(&d)
+    }
 }
 
 /// Computes the metrics. `initial` is the starting cash (the equity before the first point).
@@ -77,10 +114,10 @@ pub fn compute(
     closed: &[ClosedTrade],
     notes: Vec<String>,
 ) -> Metrics {
-    let daily = daily_points(points);
-    let nyse = optifire_core::calendar::NyseCalendar::new();
+    let dated = dated_daily_points(points);
+    let mut days = TradingDays::default();
     let mut notes = notes;
-    let ppy = if daily.iter().all(|p| nyse.is_trading_day(p.ts.ny_date())) {
+    let ppy = if dated.iter().all(|(d, _)| days.is_trading_day(*d)) {
         PERIODS_PER_YEAR
     } else {
         notes.push(format!(
@@ -89,6 +126,7 @@ pub fn compute(
         ));
         CALENDAR_DAYS_PER_YEAR
     };
+    let daily: Vec<EquityPoint> = dated.iter().map(|(_, p)| *p).collect();
     let values: Vec<f64> = std::iter::once(initial.to_f64())
         .chain(daily.iter().map(|p| p.equity.to_f64()))
         .collect();
@@ -125,12 +163,12 @@ pub fn compute(
     let traded: f64 = fills.iter().map(|f| f.notional().to_f64().abs()).sum();
     let commissions = fills.iter().fold(Money::ZERO, |a, f| a + f.commission);
     Metrics {
-        start: daily
+        start: dated
             .first()
-            .map_or_else(String::new, |p| p.ts.ny_date().to_string()),
-        end: daily
+            .map_or_else(String::new, |(d, _)| d.to_string()),
+        end: dated
             .last()
-            .map_or_else(String::new, |p| p.ts.ny_date().to_string()),
+            .map_or_else(String::new, |(d, _)| d.to_string()),
         days: daily.len(),
         initial_equity: initial,
         final_equity,
@@ -169,6 +207,23 @@ mod tests {
             cash: Money(eq),
             gross_exposure: Money::ZERO,
         }
+    }
+
+    #[test]
+    fn trading_days_agree_with_the_calendar() {
+        // Every day of 1990-2030 (weekends, rule holidays, special closures such as
+        // 2001-09-11 and 2012-10-29, and observed-day shifts around New Year).
+        let nyse = optifire_core::calendar::NyseCalendar::new();
+        let mut days = TradingDays::default();
+        let first = NaiveDate::from_ymd_opt(1990, 1, 1).unwrap();
+        let last = NaiveDate::from_ymd_opt(2030, 12, 31).unwrap();
+        let mut closed = 0;
+        for d in first.iter_days().take_while(|d| *d <= last) {
+            assert_eq!(days.is_trading_day(d), nyse.is_trading_day(d), "{d}");
+            closed += usize::from(!nyse.is_trading_day(d));
+        }
+        assert!(closed > 4000);
+        assert!(!days.is_trading_day(NaiveDate::from_ymd_opt(2001, 9, 11).unwrap()));
     }
 
     #[test]

@@ -22,7 +22,7 @@ pub mod sweep_outputs;
 pub use data::{load_backtest_data, BacktestData, DataError};
 pub use metrics::{compute as compute_metrics, Metrics};
 pub use outputs::{write_outputs, OutputError};
-pub use outputs::{write_report, Report};
+pub use outputs::{write_report, write_report_with, Report};
 pub use shared_sim::SharedSim;
 pub use sweep::{
     run_sweep, Fold, FoldSpec, IntRange, Objective, Phase, SweepCell, SweepError, SweepResult,
