@@ -222,3 +222,32 @@ fn output_files_are_byte_identical() {
     assert_eq!(f.fills.len(), 193);
     assert_eq!(f.metrics.final_equity.0, dec("102392.5952"));
 }
+
+#[test]
+fn sweep_cells_are_the_engine_backtest_of_their_dates() {
+    use optifire_engine::backtest::{run_sweep, FoldSpec, IntRange, Objective, SweepSpec};
+    let spec = SweepSpec {
+        run: run("data/sample/SPY.csv", "SPY", "100", "0.001", 2),
+        config: embedded(),
+        registry: optifire_plugins::registry(),
+        fast: "3:9:6".parse::<IntRange>().unwrap(),
+        slow: "20".parse::<IntRange>().unwrap(),
+        folds: FoldSpec::Count(2),
+        objective: Objective::Sharpe,
+    };
+    let result = run_sweep(&spec, &|_, _| {}).unwrap();
+    assert_eq!(result.rows.len(), 8);
+    for row in &result.rows {
+        let c = row.cell;
+        let e = engine(
+            &spec.run,
+            &spec.config,
+            c.fast,
+            c.slow,
+            Some(c.from),
+            Some(c.to),
+        );
+        assert_eq!(row.metrics, e.metrics, "{c:?}");
+        assert_eq!(row.bars, e.bars, "{c:?}");
+    }
+}

@@ -347,13 +347,14 @@ pub fn run_sma_cross_on(
             let s = &series[k];
             s.cursor.checked_sub(1).map(|j| s.bars[j].close)
         });
-        let price = |sym: &Symbol| {
-            if *sym == run.symbol {
-                mark.and_then(ledger_price)
-            } else {
-                None
-            }
+        // Converted once for both sums, and only when something is held (flat, both sums are
+        // over no position and never ask for a price).
+        let held_px = if book.portfolio.open_positions().next().is_some() {
+            mark.and_then(ledger_price)
+        } else {
+            None
         };
+        let price = |sym: &Symbol| if *sym == run.symbol { held_px } else { None };
         match (
             book.portfolio.equity(price),
             book.portfolio.gross_exposure(price),
