@@ -4,8 +4,10 @@
 //! daily returns: the last equity point of each New York date, 252 periods a year. A metric
 //! that cannot be computed (too few days, no losing trade) is `null`, never a made-up number.
 
+use super::trading_days::NyseYears;
 use crate::cycle::ClosedTrade;
-use chrono::{Datelike, NaiveDate, Weekday};
+use chrono::NaiveDate;
+use optifire_core::calendar::TradingCalendar;
 use optifire_core::domain::{EquityPoint, Fill, Money};
 use optifire_ta::risk::{
     annual_volatility, cagr, calmar_ratio, max_drawdown, sharpe_ratio, sortino_ratio,
@@ -80,32 +82,6 @@ pub fn dated_daily_points(points: &[EquityPoint]) -> Vec<(NaiveDate, EquityPoint
     out
 }
 
-/// `NyseCalendar::is_trading_day` with each year's closures listed once: a weekday is a
-/// trading day unless it is one of `NyseCalendar::holidays` of its year (rule holidays and
-/// special closures, the same two sources `is_trading_day` checks).
-#[derive(Debug, Default)]
-struct TradingDays {
-    year: Option<i32>,
-    closed: Vec<NaiveDate>,
-}
-
-impl TradingDays {
-    fn is_trading_day(&mut self, d: NaiveDate) -> bool {
-        if matches!(d.weekday(), Weekday::Sat | Weekday::Sun) {
-            return false;
-        }
-        if self.year != Some(d.year()) {
-            self.year = Some(d.year());
-            self.closed = optifire_core::calendar::NyseCalendar::new()
-                .holidays(d.year())
-                .into_iter()
-                .map(|(h, _)| h)
-                .collect();
-        }
-        !self.closed.contains(&d)
-    }
-}
-
 /// Computes the metrics. `initial` is the starting cash (the equity before the first point).
 pub fn compute(
     initial: Money,
@@ -115,9 +91,15 @@ pub fn compute(
     notes: Vec<String>,
 ) -> Metrics {
     let dated = dated_daily_points(points);
-    let mut days = TradingDays::default();
+    let nyse = dated
+        .first()
+        .zip(dated.last())
+        .map(|(a, b)| NyseYears::covering(a.0, b.0));
     let mut notes = notes;
-    let ppy = if dated.iter().all(|(d, _)| days.is_trading_day(*d)) {
+    let ppy = if dated
+        .iter()
+        .all(|(d, _)| nyse.as_ref().is_none_or(|c| c.is_trading_day(*d)))
+    {
         PERIODS_PER_YEAR
     } else {
         notes.push(format!(
@@ -207,23 +189,6 @@ mod tests {
             cash: Money(eq),
             gross_exposure: Money::ZERO,
         }
-    }
-
-    #[test]
-    fn trading_days_agree_with_the_calendar() {
-        // Every day of 1990-2030 (weekends, rule holidays, special closures such as
-        // 2001-09-11 and 2012-10-29, and observed-day shifts around New Year).
-        let nyse = optifire_core::calendar::NyseCalendar::new();
-        let mut days = TradingDays::default();
-        let first = NaiveDate::from_ymd_opt(1990, 1, 1).unwrap();
-        let last = NaiveDate::from_ymd_opt(2030, 12, 31).unwrap();
-        let mut closed = 0;
-        for d in first.iter_days().take_while(|d| *d <= last) {
-            assert_eq!(days.is_trading_day(d), nyse.is_trading_day(d), "{d}");
-            closed += usize::from(!nyse.is_trading_day(d));
-        }
-        assert!(closed > 4000);
-        assert!(!days.is_trading_day(NaiveDate::from_ymd_opt(2001, 9, 11).unwrap()));
     }
 
     #[test]
