@@ -17,6 +17,10 @@ backtrader uses its own SMA indicator (math.fsum over the window) and backtrader
 market-order execution (next bar's open); the crossing test is written as the rule above rather
 than bt.ind.CrossOver, which remembers the last non-zero difference across exact ties.
 
+optifire runs twice over: `--engine fast` (the default: the dedicated sma_cross bar loop) and
+`--engine full` (the same strategy through the whole engine: scheduler, executor, store); both
+must make backtrader's trades, and the speed ratio is printed for each.
+
 Times, each as wall time and as CPU time (user + system; steadier on a busy machine), best of
 --repeat runs:
   * in-process: optifire's own `elapsed_s` (run_backtest: loading and validating the CSV and the
@@ -119,8 +123,9 @@ def timed_process(cmd):
     return p, (wall, cpu)
 
 
-def run_optifire(args, out_dir):
-    cmd = [args.optifire, "backtest", "--strategy", "sma_cross", "--data", args.data,
+def run_optifire(args, out_dir, engine):
+    cmd = [args.optifire, "backtest", "--strategy", "sma_cross", "--engine", engine,
+           "--data", args.data,
            "--fast", str(args.fast), "--slow", str(args.slow), "--size", str(args.size),
            "--cash", str(args.cash), "--commission", str(args.commission),
            "--price-decimals", "6", "--timing", "--out", out_dir]
@@ -130,6 +135,12 @@ def run_optifire(args, out_dir):
         if line.startswith("elapsed_s:"):
             f = line.split()
             inproc = (float(f[1]), float(f[3]))
+        if line.startswith("phase_cpu_ms:"):
+            phases = {}
+            for part in line.split(":", 1)[1].split(","):
+                name, ms = part.split()
+                phases[name] = float(ms)
+            inproc_phases.append(phases)
     with open(os.path.join(out_dir, "trades.csv"), newline="") as fh:
         # A fill's UTC date is its New York date (fills happen between 13:30Z and 21:00Z).
         trades = [{
@@ -144,6 +155,9 @@ def run_optifire(args, out_dir):
     with open(os.path.join(out_dir, "metrics.json")) as fh:
         metrics = json.load(fh)
     return trades, float(metrics["final_equity"]), len(rows), inproc, whole, p.stdout
+
+
+inproc_phases = []
 
 
 def best(pairs):
@@ -177,10 +191,16 @@ def main():
 
     data_path = os.path.join(REPO, args.data)
     with tempfile.TemporaryDirectory() as tmp:
-        runs = [run_optifire(args, os.path.join(tmp, f"run{i}")) for i in range(args.repeat)]
+        runs = [run_optifire(args, os.path.join(tmp, f"run{i}"), "fast")
+                for i in range(args.repeat)]
         o_trades, o_final, o_bars, _, _, o_stdout = runs[0]
         o_in = best(r[3] for r in runs)
         o_whole = best(r[4] for r in runs)
+        full = [run_optifire(args, os.path.join(tmp, f"full{i}"), "full")
+                for i in range(args.repeat)]
+        f_trades, f_final = full[0][0], full[0][1]
+        f_in = best(r[3] for r in full)
+        f_whole = best(r[4] for r in full)
 
         # backtrader reads the same rows optifire ran on.
         used = bars_used(os.path.join(tmp, "run0"))
@@ -225,6 +245,9 @@ def main():
             mismatches.append((i, o, b))
     print(f"trades: optifire {len(o_trades)}, backtrader {len(b_trades)}: "
           f"{'identical (date, side, qty, price, commission)' if same else 'DIFFERENT'}")
+    full_same = f_trades == o_trades and f_final == o_final
+    print(f"optifire --engine full: {len(f_trades)} trades, final equity {f_final:.6f}: "
+          f"{'identical to --engine fast' if full_same else 'DIFFERENT from --engine fast'}")
     for i, o, b in mismatches[:10]:
         print(f"  #{i}: optifire {o}\n       backtrader {b}")
     diff = o_final - b_final
@@ -233,11 +256,20 @@ def main():
           f"{diff:.2e}: {'same to the cent' if eq_ok else 'DIFFERENT'}")
     print()
     print(f"times, best of {args.repeat} runs each (wall = elapsed, CPU = user + system):")
-    for name, o, b in (("in-process", o_in, b_in), ("whole-process", o_whole, b_whole)):
-        for i, kind in ((0, "wall"), (1, "CPU ")):
-            print(f"  {name:13} {kind}: optifire {o[i] * 1e3:9.3f} ms   backtrader "
-                  f"{b[i] * 1e3:9.1f} ms   ratio {b[i] / o[i]:8.1f}x")
-    return 0 if same and eq_ok else 1
+    for engine, o_i, o_w in (("fast", o_in, o_whole), ("full", f_in, f_whole)):
+        print(f" optifire --engine {engine}:")
+        for name, o, b in (("in-process", o_i, b_in), ("whole-process", o_w, b_whole)):
+            for i, kind in ((0, "wall"), (1, "CPU ")):
+                print(f"  {name:13} {kind}: optifire {o[i] * 1e3:9.3f} ms   backtrader "
+                      f"{b[i] * 1e3:9.1f} ms   ratio {b[i] / o[i]:8.1f}x")
+    if inproc_phases:
+        # The fast runs' phases (thread CPU ms), best of the runs for each phase.
+        fast_phases = inproc_phases[:args.repeat]
+        names = list(fast_phases[0])
+        print()
+        print("optifire --engine fast, thread CPU per phase, best of the runs (ms): " + ", ".join(
+            f"{n} {min(p[n] for p in fast_phases):.3f}" for n in names))
+    return 0 if same and eq_ok and full_same else 1
 
 
 if __name__ == "__main__":

@@ -130,7 +130,8 @@ impl LineChart {
             .draw()
             .map_err(ChartError::draw)?;
         for s in &self.series {
-            let pts = s.points.iter().copied().filter(|(_, y)| y.is_finite());
+            let finite = s.points.iter().copied().filter(|(_, y)| y.is_finite());
+            let pts = thin(finite, |x| chart.backend_coord(&(x, y0)).0);
             if self.fill_to_zero {
                 chart
                     .draw_series(AreaSeries::new(pts, 0.0, s.color.mix(0.3)).border_style(s.color))
@@ -154,6 +155,41 @@ impl LineChart {
         }
         Ok(())
     }
+}
+
+/// The points that decide what a line through `points` covers, column by column: where many
+/// points fall on one pixel column (`column` maps x to it), the segments between them are
+/// vertical runs in that column whose union is the run from the lowest to the highest, so the
+/// first, lowest, highest and last point of each column (in time order) draw the same line
+/// and the same filled area with a fraction of the points. Columns with at most four points
+/// are kept whole.
+fn thin(points: impl Iterator<Item = (i64, f64)>, column: impl Fn(i64) -> i32) -> Vec<(i64, f64)> {
+    let mut out: Vec<(i64, f64)> = Vec::new();
+    let mut group: Vec<(i64, f64)> = Vec::new();
+    let mut col = None;
+    let flush = |group: &mut Vec<(i64, f64)>, out: &mut Vec<(i64, f64)>| {
+        if group.len() <= 4 {
+            out.append(group);
+            return;
+        }
+        let lo = (0..group.len()).fold(0, |a, i| if group[i].1 < group[a].1 { i } else { a });
+        let hi = (0..group.len()).fold(0, |a, i| if group[i].1 > group[a].1 { i } else { a });
+        let mut keep = vec![0, lo, hi, group.len() - 1];
+        keep.sort_unstable();
+        keep.dedup();
+        out.extend(keep.into_iter().map(|i| group[i]));
+        group.clear();
+    };
+    for p in points {
+        let c = column(p.0);
+        if col != Some(c) {
+            flush(&mut group, &mut out);
+            col = Some(c);
+        }
+        group.push(p);
+    }
+    flush(&mut group, &mut out);
+    out
 }
 
 fn date_label(secs: i64) -> String {
@@ -205,6 +241,26 @@ mod tests {
         let (a, b) = (std::fs::read(a).unwrap(), std::fs::read(b).unwrap());
         assert_eq!(&a[1..4], b"PNG");
         assert_eq!(a, b);
+    }
+
+    #[test]
+    fn thinning_keeps_first_lowest_highest_last_of_each_column() {
+        // Columns of 10 x units: column 0 has six points, column 1 has two.
+        let pts = vec![
+            (0, 5.0),
+            (1, 9.0),
+            (2, 1.0),
+            (3, 7.0),
+            (4, 3.0),
+            (5, 4.0),
+            (10, 2.0),
+            (11, 8.0),
+        ];
+        let got = thin(pts.into_iter(), |x| (x / 10) as i32);
+        assert_eq!(
+            got,
+            vec![(0, 5.0), (1, 9.0), (2, 1.0), (5, 4.0), (10, 2.0), (11, 8.0)]
+        );
     }
 
     #[test]

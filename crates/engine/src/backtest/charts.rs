@@ -18,18 +18,23 @@ fn secs(p: &EquityPoint) -> i64 {
 
 /// Equity at the last point of each New York date.
 pub fn equity_series(points: &[EquityPoint]) -> Vec<(i64, f64)> {
-    daily_points(points)
-        .iter()
-        .map(|p| (secs(p), p.equity.to_f64()))
-        .collect()
+    equity_of_days(&daily_points(points))
+}
+
+fn equity_of_days(daily: &[EquityPoint]) -> Vec<(i64, f64)> {
+    daily.iter().map(|p| (secs(p), p.equity.to_f64())).collect()
 }
 
 /// Fall from the running peak at each daily point, as a fraction ≤ 0 (-0.1 = 10% under the
 /// peak). The peak starts at `initial`, the equity before the first point, the same convention
 /// as the max-drawdown metric, so the chart's lowest value is minus that metric.
 pub fn drawdown_series(initial: f64, points: &[EquityPoint]) -> Vec<(i64, f64)> {
+    drawdown_of_days(initial, &daily_points(points))
+}
+
+fn drawdown_of_days(initial: f64, daily: &[EquityPoint]) -> Vec<(i64, f64)> {
     let mut peak = initial;
-    daily_points(points)
+    daily
         .iter()
         .map(|p| {
             let e = p.equity.to_f64();
@@ -43,18 +48,35 @@ pub fn drawdown_series(initial: f64, points: &[EquityPoint]) -> Vec<(i64, f64)> 
 
 /// The equity curve chart.
 pub fn equity_chart(points: &[EquityPoint]) -> LineChart {
-    LineChart::new("Equity", vec![Series::new("equity", equity_series(points))])
+    equity_chart_of_days(&daily_points(points))
+}
+
+fn equity_chart_of_days(daily: &[EquityPoint]) -> LineChart {
+    LineChart::new("Equity", vec![Series::new("equity", equity_of_days(daily))])
 }
 
 /// The drawdown chart: filled down to zero, percent axis.
 pub fn drawdown_chart(initial: f64, points: &[EquityPoint]) -> LineChart {
+    drawdown_chart_of_days(initial, &daily_points(points))
+}
+
+fn drawdown_chart_of_days(initial: f64, daily: &[EquityPoint]) -> LineChart {
     LineChart::new(
         "Drawdown",
-        vec![Series::new("drawdown", drawdown_series(initial, points))
+        vec![Series::new("drawdown", drawdown_of_days(initial, daily))
             .with_color(RGBColor(214, 39, 40))],
     )
     .filled()
     .percent()
+}
+
+/// Both charts from one pass over the points (`equity_chart`, `drawdown_chart`).
+pub fn equity_and_drawdown_charts(initial: f64, points: &[EquityPoint]) -> (LineChart, LineChart) {
+    let daily = daily_points(points);
+    (
+        equity_chart_of_days(&daily),
+        drawdown_chart_of_days(initial, &daily),
+    )
 }
 
 #[cfg(test)]

@@ -5,7 +5,8 @@
 //! out, because a simulated fill at a broken price would be a fiction. Rows the loader could not
 //! parse never became bars. Each dropped row is returned with its reason for the report.
 
-use optifire_core::calendar::NyseCalendar;
+use super::trading_days::NyseYears;
+use optifire_core::calendar::{NyseCalendar, TradingCalendar};
 use optifire_core::data::{
     calendar_for, load_csv, load_dir, validate, Defect, Frequency, LoadError, LoadOptions,
     LoadedSeries, ValidateOptions,
@@ -63,7 +64,18 @@ pub fn load_backtest_data(path: &Path) -> Result<BacktestData, DataError> {
         dropped_rows: 0,
     };
     for s in series {
-        let found = validate(&s, calendar_for(&s.symbol, &nyse), &vopts);
+        // The validator asks about every row's date and every day between them: the NYSE
+        // closures of the file's years are worked out once (same answers, see `NyseYears`).
+        let dates = s.rows.iter().map(|r| r.date);
+        let table = match (dates.clone().min(), dates.max()) {
+            (Some(a), Some(b)) => Some(NyseYears::covering(a, b)),
+            _ => None,
+        };
+        let exchange: &dyn TradingCalendar = match &table {
+            Some(t) => t,
+            None => &nyse,
+        };
+        let found = validate(&s, calendar_for(&s.symbol, exchange), &vopts);
         let bad: BTreeSet<u64> = found.iter().filter_map(|d| d.line).collect();
         let bars: Vec<_> = s
             .bars

@@ -4,7 +4,10 @@
 //! daily returns: the last equity point of each New York date, 252 periods a year. A metric
 //! that cannot be computed (too few days, no losing trade) is `null`, never a made-up number.
 
+use super::trading_days::NyseYears;
 use crate::cycle::ClosedTrade;
+use chrono::NaiveDate;
+use optifire_core::calendar::TradingCalendar;
 use optifire_core::domain::{EquityPoint, Fill, Money};
 use optifire_ta::risk::{
     annual_volatility, cagr, calmar_ratio, max_drawdown, sharpe_ratio, sortino_ratio,
@@ -59,11 +62,21 @@ fn finite(r: Result<f64, optifire_ta::stats::StatsError>) -> Option<f64> {
 
 /// The last point of each New York date.
 pub fn daily_points(points: &[EquityPoint]) -> Vec<EquityPoint> {
-    let mut out: Vec<EquityPoint> = Vec::new();
+    dated_daily_points(points)
+        .into_iter()
+        .map(|(_, p)| p)
+        .collect()
+}
+
+/// The last point of each New York date, with that date (each point's date is worked out
+/// once: the time-zone conversion is the costly part).
+pub fn dated_daily_points(points: &[EquityPoint]) -> Vec<(NaiveDate, EquityPoint)> {
+    let mut out: Vec<(NaiveDate, EquityPoint)> = Vec::with_capacity(points.len());
     for p in points {
+        let d = p.ts.ny_date();
         match out.last_mut() {
-            Some(last) if last.ts.ny_date() == p.ts.ny_date() => *last = *p,
-            _ => out.push(*p),
+            Some(last) if last.0 == d => last.1 = *p,
+            _ => out.push((d, *p)),
         }
     }
     out
@@ -77,10 +90,16 @@ pub fn compute(
     closed: &[ClosedTrade],
     notes: Vec<String>,
 ) -> Metrics {
-    let daily = daily_points(points);
-    let nyse = optifire_core::calendar::NyseCalendar::new();
+    let dated = dated_daily_points(points);
+    let nyse = dated
+        .first()
+        .zip(dated.last())
+        .map(|(a, b)| NyseYears::covering(a.0, b.0));
     let mut notes = notes;
-    let ppy = if daily.iter().all(|p| nyse.is_trading_day(p.ts.ny_date())) {
+    let ppy = if dated
+        .iter()
+        .all(|(d, _)| nyse.as_ref().is_none_or(|c| c.is_trading_day(*d)))
+    {
         PERIODS_PER_YEAR
     } else {
         notes.push(format!(
@@ -89,6 +108,7 @@ pub fn compute(
         ));
         CALENDAR_DAYS_PER_YEAR
     };
+    let daily: Vec<EquityPoint> = dated.iter().map(|(_, p)| *p).collect();
     let values: Vec<f64> = std::iter::once(initial.to_f64())
         .chain(daily.iter().map(|p| p.equity.to_f64()))
         .collect();
@@ -125,12 +145,12 @@ pub fn compute(
     let traded: f64 = fills.iter().map(|f| f.notional().to_f64().abs()).sum();
     let commissions = fills.iter().fold(Money::ZERO, |a, f| a + f.commission);
     Metrics {
-        start: daily
+        start: dated
             .first()
-            .map_or_else(String::new, |p| p.ts.ny_date().to_string()),
-        end: daily
+            .map_or_else(String::new, |(d, _)| d.to_string()),
+        end: dated
             .last()
-            .map_or_else(String::new, |p| p.ts.ny_date().to_string()),
+            .map_or_else(String::new, |(d, _)| d.to_string()),
         days: daily.len(),
         initial_equity: initial,
         final_equity,

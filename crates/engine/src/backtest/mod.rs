@@ -15,12 +15,15 @@ mod outputs;
 pub mod report_html;
 mod shared_sim;
 pub mod sma_cross;
+pub mod sma_cross_fast;
 pub mod sweep;
 pub mod sweep_outputs;
+mod trading_days;
 
 pub use data::{load_backtest_data, BacktestData, DataError};
 pub use metrics::{compute as compute_metrics, Metrics};
 pub use outputs::{write_outputs, OutputError};
+pub use outputs::{write_report, write_report_with, Report};
 pub use shared_sim::SharedSim;
 pub use sweep::{
     run_sweep, Fold, FoldSpec, IntRange, Objective, Phase, SweepCell, SweepError, SweepResult,

@@ -5,11 +5,40 @@
 //! in a fixed order, and the charts use an embedded font, so two runs on the same inputs give
 //! byte-identical files.
 
-use super::charts::{drawdown_chart, equity_chart, CHART_SIZE};
+use super::charts::{equity_and_drawdown_charts, CHART_SIZE};
+use super::metrics::Metrics;
 use super::{report_html, BacktestResult};
+use crate::cycle::ClosedTrade;
+use chrono::Datelike;
 use optifire_charts::ChartError;
+use optifire_core::domain::{EquityPoint, Fill, Order};
 use optifire_core::Timestamp;
+use std::fmt::Write as _;
 use std::path::Path;
+
+/// What the output files are written from: the parts of a finished backtest they show, so the
+/// engine's `BacktestResult` and the sma_cross bar loop's result write the very same files.
+#[derive(Debug, Clone, Copy)]
+pub struct Report<'a> {
+    pub metrics: &'a Metrics,
+    pub equity: &'a [EquityPoint],
+    pub fills: &'a [Fill],
+    pub closed_trades: &'a [ClosedTrade],
+    /// Final state of every order, by creation time then client id.
+    pub orders: &'a [Order],
+}
+
+impl<'a> From<&'a BacktestResult> for Report<'a> {
+    fn from(r: &'a BacktestResult) -> Self {
+        Report {
+            metrics: &r.metrics,
+            equity: &r.equity,
+            fills: &r.fills,
+            closed_trades: &r.closed_trades,
+            orders: &r.orders,
+        }
+    }
+}
 
 /// Why the outputs could not be written.
 #[derive(Debug, thiserror::Error)]
@@ -32,8 +61,50 @@ fn ts(t: Timestamp) -> String {
         .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
-/// Writes the seven files into `dir` (created if missing).
+/// Appends `ts(t)` to `out`, formatted directly for years 0-9999 (the chrono call above costs
+/// more than the rest of an equity.csv row).
+fn push_ts(out: &mut String, t: Timestamp) {
+    let secs = t.0.div_euclid(1_000_000_000);
+    let days = secs.div_euclid(86_400);
+    let tod = secs.rem_euclid(86_400);
+    let date = i32::try_from(days + 719_163)
+        .ok()
+        .and_then(chrono::NaiveDate::from_num_days_from_ce_opt)
+        .filter(|d| (0..=9999).contains(&d.year()));
+    match date {
+        Some(d) => {
+            let _ = write!(
+                out,
+                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+                d.year(),
+                d.month(),
+                d.day(),
+                tod / 3600,
+                tod / 60 % 60,
+                tod % 60
+            );
+        }
+        None => out.push_str(&ts(t)),
+    }
+}
+
+/// Writes the seven files of an engine backtest into `dir` (created if missing).
 pub fn write_outputs(result: &BacktestResult, dir: &Path) -> Result<(), OutputError> {
+    write_report(&Report::from(result), dir)
+}
+
+/// Writes the seven files into `dir` (created if missing).
+pub fn write_report(result: &Report<'_>, dir: &Path) -> Result<(), OutputError> {
+    write_report_with(result, dir, &mut |_| {})
+}
+
+/// `write_report`, calling `written(name)` after each file, so a caller can time each one
+/// (`optifire backtest --timing`) while this module reads no clock.
+pub fn write_report_with(
+    result: &Report<'_>,
+    dir: &Path,
+    written: &mut dyn FnMut(&'static str),
+) -> Result<(), OutputError> {
     let io = |p: &Path| {
         let path = p.display().to_string();
         move |source| OutputError::Io {
@@ -44,9 +115,10 @@ pub fn write_outputs(result: &BacktestResult, dir: &Path) -> Result<(), OutputEr
     std::fs::create_dir_all(dir).map_err(io(dir))?;
 
     let p = dir.join("metrics.json");
-    let mut text = serde_json::to_string_pretty(&result.metrics)?;
+    let mut text = serde_json::to_string_pretty(result.metrics)?;
     text.push('\n');
     std::fs::write(&p, text).map_err(io(&p))?;
+    written("metrics.json");
 
     let csv_err = |p: &Path| {
         let path = p.display().to_string();
@@ -56,21 +128,24 @@ pub fn write_outputs(result: &BacktestResult, dir: &Path) -> Result<(), OutputEr
         }
     };
 
+    // Written by hand into one buffer: no field can need quoting (instants, dates, decimals),
+    // so the bytes are what the csv writer gives, without its allocations per field.
     let p = dir.join("equity.csv");
-    let mut w = csv::Writer::from_path(&p).map_err(csv_err(&p))?;
-    w.write_record(["ts", "date", "equity", "cash", "gross_exposure"])
-        .map_err(csv_err(&p))?;
-    for e in &result.equity {
-        w.write_record([
-            ts(e.ts),
-            e.ts.ny_date().to_string(),
-            e.equity.0.normalize().to_string(),
-            e.cash.0.normalize().to_string(),
-            e.gross_exposure.0.normalize().to_string(),
-        ])
-        .map_err(csv_err(&p))?;
+    let mut text = String::with_capacity(64 * (result.equity.len() + 1));
+    text.push_str("ts,date,equity,cash,gross_exposure\n");
+    for e in result.equity {
+        push_ts(&mut text, e.ts);
+        let _ = writeln!(
+            text,
+            ",{},{},{},{}",
+            e.ts.ny_date(),
+            e.equity.0.normalize(),
+            e.cash.0.normalize(),
+            e.gross_exposure.0.normalize()
+        );
     }
-    w.flush().map_err(io(&p))?;
+    std::fs::write(&p, text).map_err(io(&p))?;
+    written("equity.csv");
 
     let p = dir.join("trades.csv");
     let mut w = csv::Writer::from_path(&p).map_err(csv_err(&p))?;
@@ -86,7 +161,7 @@ pub fn write_outputs(result: &BacktestResult, dir: &Path) -> Result<(), OutputEr
         "fill_id",
     ])
     .map_err(csv_err(&p))?;
-    for f in &result.fills {
+    for f in result.fills {
         let pnl = result
             .closed_trades
             .iter()
@@ -106,6 +181,7 @@ pub fn write_outputs(result: &BacktestResult, dir: &Path) -> Result<(), OutputEr
         .map_err(csv_err(&p))?;
     }
     w.flush().map_err(io(&p))?;
+    written("trades.csv");
 
     let p = dir.join("orders.csv");
     let mut w = csv::Writer::from_path(&p).map_err(csv_err(&p))?;
@@ -123,7 +199,7 @@ pub fn write_outputs(result: &BacktestResult, dir: &Path) -> Result<(), OutputEr
         "reason",
     ])
     .map_err(csv_err(&p))?;
-    for o in &result.orders {
+    for o in result.orders {
         let r = &o.request;
         w.write_record([
             ts(r.created_at),
@@ -141,6 +217,7 @@ pub fn write_outputs(result: &BacktestResult, dir: &Path) -> Result<(), OutputEr
         .map_err(csv_err(&p))?;
     }
     w.flush().map_err(io(&p))?;
+    written("orders.csv");
 
     let chart_err = |p: &Path| {
         let path = p.display().to_string();
@@ -150,17 +227,39 @@ pub fn write_outputs(result: &BacktestResult, dir: &Path) -> Result<(), OutputEr
         }
     };
     let initial = result.metrics.initial_equity.to_f64();
-    let equity = equity_chart(&result.equity);
-    let drawdown = drawdown_chart(initial, &result.equity);
+    let (equity, drawdown) = equity_and_drawdown_charts(initial, result.equity);
     let p = dir.join("equity.png");
     equity.to_png(&p, CHART_SIZE).map_err(chart_err(&p))?;
+    written("equity.png");
     let p = dir.join("drawdown.png");
     drawdown.to_png(&p, CHART_SIZE).map_err(chart_err(&p))?;
+    written("drawdown.png");
 
     let p = dir.join("report.html");
     let equity_svg = equity.to_svg(CHART_SIZE).map_err(chart_err(&p))?;
     let drawdown_svg = drawdown.to_svg(CHART_SIZE).map_err(chart_err(&p))?;
     let html = report_html::render(result, &equity_svg, &drawdown_svg);
     std::fs::write(&p, html).map_err(io(&p))?;
+    written("report.html");
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn direct_timestamps_are_chronos_rfc3339() {
+        // Around the epoch, leap days, DST changes, sub-second instants, negative instants.
+        let mut t: i64 = -86_400 * 800 * 1_000_000_000 + 123;
+        while t < 4_102_444_800 * 1_000_000_000 {
+            let mut s = String::new();
+            push_ts(&mut s, Timestamp(t));
+            assert_eq!(s, ts(Timestamp(t)), "{t}");
+            t += 3_599_999_999_937;
+        }
+        let mut s = String::new();
+        push_ts(&mut s, Timestamp(1_704_229_200_000_000_000));
+        assert_eq!(s, "2024-01-02T21:00:00Z");
+    }
 }

@@ -5,7 +5,7 @@
 //! from the result (no run time or date of writing), so the page is byte-identical between runs.
 
 use super::metrics::Metrics;
-use super::BacktestResult;
+use super::outputs::Report;
 use optifire_core::domain::{Money, Side};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -82,9 +82,9 @@ pub struct SymbolSummary {
 }
 
 /// Totals per symbol, in symbol order.
-pub fn summarize(result: &BacktestResult) -> BTreeMap<String, SymbolSummary> {
+pub fn summarize(result: &Report<'_>) -> BTreeMap<String, SymbolSummary> {
     let mut out: BTreeMap<String, SymbolSummary> = BTreeMap::new();
-    for f in &result.fills {
+    for f in result.fills {
         let s = out.entry(f.symbol.to_string()).or_default();
         match f.side {
             Side::Buy => s.buys += 1,
@@ -92,7 +92,7 @@ pub fn summarize(result: &BacktestResult) -> BTreeMap<String, SymbolSummary> {
         }
         s.commissions += f.commission;
     }
-    for t in &result.closed_trades {
+    for t in result.closed_trades {
         let s = out.entry(t.symbol.to_string()).or_default();
         s.closed += 1;
         if t.pnl.0.is_sign_positive() && !t.pnl.0.is_zero() {
@@ -118,8 +118,8 @@ th{background:#f2f2f2}td:first-child,th:first-child{text-align:left}\
 figure{margin:1em 0}svg{max-width:100%;height:auto}";
 
 /// The whole page. `equity_svg` and `drawdown_svg` are the charts as SVG documents.
-pub fn render(result: &BacktestResult, equity_svg: &str, drawdown_svg: &str) -> String {
-    let m = &result.metrics;
+pub fn render(result: &Report<'_>, equity_svg: &str, drawdown_svg: &str) -> String {
+    let m = result.metrics;
     let mut h = String::new();
     // Writing to a String cannot fail; the results are ignored for that reason only.
     let _ = write!(

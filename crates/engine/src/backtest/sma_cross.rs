@@ -49,7 +49,14 @@ impl SmaCrossRun {
             registry,
             self.data.clone(),
         );
-        spec.sim = Some(SimConfig {
+        spec.sim = Some(self.sim_config());
+        spec.strategy = Some(Box::new(strategy));
+        Ok(spec)
+    }
+
+    /// The exchange both paths trade on: commission as given, no slippage, fills on the tick.
+    pub fn sim_config(&self) -> SimConfig {
+        SimConfig {
             starting_cash: self.cash,
             commission: CommissionModel::PercentOfValue {
                 rate: self.commission,
@@ -59,9 +66,7 @@ impl SmaCrossRun {
                 ..FillRules::default()
             },
             ..SimConfig::default()
-        });
-        spec.strategy = Some(Box::new(strategy));
-        Ok(spec)
+        }
     }
 }
 
@@ -75,13 +80,42 @@ pub struct SmaCross {
 }
 
 /// Mean of `xs`, summed left to right (the reference script sums the same way, so both get the
-/// same bits and a crossing decided on a tie cannot differ between them).
-fn mean(xs: &[f64]) -> f64 {
+/// same bits and a crossing decided on a tie cannot differ between them). The bar loop in
+/// `sma_cross_fast` calls this same function on the same windows.
+pub fn mean(xs: &[f64]) -> f64 {
     let mut s = 0.0;
     for x in xs {
         s += x;
     }
     s / xs.len() as f64
+}
+
+/// Which way SMA_fast crossed SMA_slow between the previous bar and this one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cross {
+    Above,
+    Below,
+}
+
+/// The crossing rule on the two SMAs one bar ago and now; exact ties are no crossing.
+pub fn cross(fast_prev: f64, slow_prev: f64, fast_now: f64, slow_now: f64) -> Option<Cross> {
+    if fast_prev < slow_prev && fast_now > slow_now {
+        Some(Cross::Above)
+    } else if fast_prev > slow_prev && fast_now < slow_now {
+        Some(Cross::Below)
+    } else {
+        None
+    }
+}
+
+/// The order a crossing asks for given the shares held: buy `size` when flat on a cross above,
+/// sell everything when long on a cross below, nothing otherwise.
+pub fn order_for(cross: Option<Cross>, held: Quantity, size: Quantity) -> Option<(Side, Quantity)> {
+    match cross? {
+        Cross::Above if held.is_zero() => Some((Side::Buy, size)),
+        Cross::Below if held.0.is_sign_positive() && !held.is_zero() => Some((Side::Sell, held)),
+        _ => None,
+    }
 }
 
 impl SmaCross {
@@ -139,31 +173,28 @@ impl Strategy for SmaCross {
         let fast_prev = mean(&closes[m - 1 - self.fast..m - 1]);
         let slow_prev = mean(&closes[m - 1 - self.slow..m - 1]);
         let held = ctx.portfolio.qty(&self.symbol);
+        let c = cross(fast_prev, slow_prev, fast_now, slow_now);
         let mut out = Vec::new();
-        if fast_prev < slow_prev && fast_now > slow_now && held.is_zero() {
-            out.push(OrderIntent {
+        match order_for(c, held, self.size) {
+            Some((Side::Buy, qty)) => out.push(OrderIntent {
                 symbol: self.symbol.clone(),
                 side: Side::Buy,
-                qty: self.size,
+                qty,
                 reason: format!(
-                    "SMA{} {fast_now:.4} crossed above SMA{} {slow_now:.4}: buy {}",
-                    self.fast, self.slow, self.size
-                ),
-            });
-        } else if fast_prev > slow_prev
-            && fast_now < slow_now
-            && held.0.is_sign_positive()
-            && !held.is_zero()
-        {
-            out.push(OrderIntent {
-                symbol: self.symbol.clone(),
-                side: Side::Sell,
-                qty: held,
-                reason: format!(
-                    "SMA{} {fast_now:.4} crossed below SMA{} {slow_now:.4}: sell {held}",
+                    "SMA{} {fast_now:.4} crossed above SMA{} {slow_now:.4}: buy {qty}",
                     self.fast, self.slow
                 ),
-            });
+            }),
+            Some((Side::Sell, qty)) => out.push(OrderIntent {
+                symbol: self.symbol.clone(),
+                side: Side::Sell,
+                qty,
+                reason: format!(
+                    "SMA{} {fast_now:.4} crossed below SMA{} {slow_now:.4}: sell {qty}",
+                    self.fast, self.slow
+                ),
+            }),
+            None => {}
         }
         Ok(out)
     }

@@ -1,9 +1,10 @@
 //! Research at scale: the sma_cross strategy over a grid of windows, optionally in walk-forward
 //! folds, every run in parallel on all cores.
 //!
-//! Each cell is an ordinary backtest built by `SmaCrossRun::spec`, the same as
-//! `optifire backtest --strategy sma_cross` runs, so a cell can be checked against a single
-//! backtest. Runs share nothing, and the rows are sorted before they are returned, so the table
+//! Each cell is the sma_cross bar loop (`sma_cross_fast::run_sma_cross_on`) on the file loaded
+//! once, the same run `optifire backtest --strategy sma_cross` does (and, by the tests of
+//! tests/sma_cross_fast.rs, the same results as the engine path), so a cell can be checked
+//! against a single backtest. Runs share nothing, and the rows are sorted before they are returned, so the table
 //! does not depend on how the threads were scheduled.
 //!
 //! Walk-forward folds are rolling: the bar dates of the file are cut into consecutive windows,
@@ -11,9 +12,10 @@
 //! after it. Bars before a window's first date are history the strategy may read (its SMAs warm
 //! up on them), never traded; bars after its last date are not loaded.
 
+use super::load_backtest_data;
 use super::metrics::Metrics;
 use super::sma_cross::SmaCrossRun;
-use super::{load_backtest_data, run_backtest, BacktestError};
+use super::sma_cross_fast::run_sma_cross_on;
 use chrono::NaiveDate;
 use optifire_core::config::Config;
 use optifire_core::plugin::Registry;
@@ -384,18 +386,16 @@ pub fn run_sweep(
                 slow: cell.slow,
                 message,
             };
-            let mut bt = spec
-                .run
-                .spec(
-                    spec.config.clone(),
-                    spec.registry.clone(),
-                    cell.fast,
-                    cell.slow,
-                )
-                .map_err(|e| err(e.to_string()))?;
-            bt.from = Some(cell.from);
-            bt.to = Some(cell.to);
-            let r = run_backtest(bt).map_err(|e: BacktestError| err(e.to_string()))?;
+            let r = run_sma_cross_on(
+                &data,
+                &spec.run,
+                &spec.config,
+                cell.fast,
+                cell.slow,
+                Some(cell.from),
+                Some(cell.to),
+            )
+            .map_err(|e| err(e.to_string()))?;
             progress(done.fetch_add(1, AtomicOrdering::Relaxed) + 1, total);
             Ok(SweepRow {
                 cell: *cell,

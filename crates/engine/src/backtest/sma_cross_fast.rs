@@ -1,0 +1,439 @@
+//! The sma_cross backtest as one loop over the bars, for speed (issue 5): the same rules,
+//! exchange and ledger as the engine path, without the engine's scheduler, store and plugins.
+//!
+//! What is shared with the engine path rather than re-implemented: the loader and validator
+//! (`load_backtest_data`), the crossing arithmetic (`sma_cross::mean` on the same windows,
+//! `cross`, `order_for`), client order ids (`PlannedOrder::to_request`), the router, the
+//! slippage estimate and `max_slippage_bps` check, the simulated exchange itself (`SimExchange`:
+//! buying-power checks, fill prices on the tick, commissions, order states) and the core
+//! `Portfolio` (exact decimal cash, marks through `ledger_price`). The loop only skips work that
+//! cannot change a result: a bar is handed to the exchange when an order is working, when an
+//! order may be placed on it, or when the exchange could refuse it; otherwise the exchange would
+//! only have recorded its close. Tests in tests/sma_cross_fast.rs check that both paths write
+//! identical files.
+
+use super::metrics::{self, Metrics};
+use super::outputs::Report;
+use super::sma_cross::{cross, mean, order_for, Cross, SmaCross, SmaCrossRun};
+use super::{load_backtest_data, BacktestData, BacktestError};
+use crate::cycle::{ledger_price, ClosedTrade, EngineError};
+use crate::drivers::setup::session_of;
+use crate::exec::{estimate_for_order, Router, RouterConfig};
+use crate::risk::{check_slippage, SlippageCheck};
+use chrono::NaiveDate;
+use optifire_core::calendar::NyseCalendar;
+use optifire_core::config::Config;
+use optifire_core::data::Frequency;
+use optifire_core::domain::{
+    Bar, ClientOrderId, CycleId, EquityPoint, Fill, Instrument, Leg, Money, Order, OrderStatus,
+    OrderType, PlannedOrder, Portfolio, Symbol, TimeInForce,
+};
+use optifire_core::plugin::PluginError;
+use optifire_core::venue::{Broker, BrokerError, VenueUpdate};
+use optifire_core::Timestamp;
+use optifire_venues::SimExchange;
+use std::collections::BTreeMap;
+
+/// Why the bar loop could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum SmaCrossError {
+    #[error("{0}")]
+    Params(#[from] PluginError),
+    #[error("{0}")]
+    Backtest(#[from] BacktestError),
+}
+
+/// What the bar loop produced: the same data as the engine's `BacktestResult`, minus the store.
+#[derive(Debug, Clone)]
+pub struct SmaCrossResult {
+    pub metrics: Metrics,
+    pub equity: Vec<EquityPoint>,
+    pub fills: Vec<Fill>,
+    pub closed_trades: Vec<ClosedTrade>,
+    /// Final state of every order, by creation time then client id.
+    pub orders: Vec<Order>,
+    /// Instants of the timeline (the engine runs one cycle at each).
+    pub cycles: usize,
+    /// Bars inside the date range (the engine hands each to the exchange).
+    pub bars: usize,
+    /// Problems during the run (bars the exchange refused).
+    pub errors: Vec<String>,
+}
+
+impl SmaCrossResult {
+    /// The output files' view of the result.
+    pub fn report(&self) -> Report<'_> {
+        Report {
+            metrics: &self.metrics,
+            equity: &self.equity,
+            fills: &self.fills,
+            closed_trades: &self.closed_trades,
+            orders: &self.orders,
+        }
+    }
+}
+
+/// Loads `run.data` and runs the bar loop; `from`/`to` as `BacktestSpec`'s.
+pub fn run_sma_cross_fast(
+    run: &SmaCrossRun,
+    config: &Config,
+    fast: usize,
+    slow: usize,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+) -> Result<SmaCrossResult, SmaCrossError> {
+    SmaCross::new(run.symbol.clone(), fast, slow, run.size)?;
+    let data = load_backtest_data(&run.data).map_err(BacktestError::from)?;
+    run_sma_cross_on(&data, run, config, fast, slow, from, to)
+}
+
+/// One series cut to the date range: every bar up to `to`, and where the traded part starts.
+struct Series<'a> {
+    symbol: &'a Symbol,
+    bars: &'a [Bar],
+    frequency: Option<&'a Frequency>,
+    /// Next bar to hand over.
+    cursor: usize,
+}
+
+/// Whether `SimExchange::on_bar` would take `bar` without complaint and, with no order
+/// working on its symbol, do nothing but record its close. Conservative: a bar this does not
+/// clear is handed to the exchange, which decides.
+fn plainly_valid(bar: &Bar) -> bool {
+    // A low of at least 1 cannot round to zero on any tick; prices far below Decimal's range
+    // always convert.
+    bar.is_valid() && bar.low >= 1.0 && bar.high < 1e15
+}
+
+/// SMA of `window` closes ending at each bar (NaN before the window fills): `mean` on exactly
+/// the slice `SmaCross::decide` takes, so each value has the same bits.
+fn smas(closes: &[f64], window: usize) -> Vec<f64> {
+    (0..closes.len())
+        .map(|i| {
+            if i + 1 >= window {
+                mean(&closes[i + 1 - window..=i])
+            } else {
+                f64::NAN
+            }
+        })
+        .collect()
+}
+
+/// The state the loop carries: exchange, ledger and what the engine would have recorded.
+struct Book {
+    exchange: SimExchange,
+    portfolio: Portfolio,
+    fills: Vec<Fill>,
+    closed_trades: Vec<ClosedTrade>,
+    orders: BTreeMap<ClientOrderId, Order>,
+    /// Orders sent and not yet final.
+    working: usize,
+}
+
+impl Book {
+    /// The exchange's updates into the order book and the ledger, as the engine's executor and
+    /// cycle apply them (a fill that reduces the position is a closed trade).
+    fn take_updates(&mut self, now: Timestamp, errors: &mut Vec<String>) {
+        for u in self.exchange.drain_updates() {
+            match u {
+                VenueUpdate::Order(o) => {
+                    let id = o.request.client_order_id.clone();
+                    self.orders.insert(id, o);
+                }
+                VenueUpdate::Fill(f) => {
+                    let before = self
+                        .portfolio
+                        .positions
+                        .get(&f.symbol)
+                        .map_or(Money::ZERO, |p| p.realized_pnl);
+                    let held_before = self.portfolio.qty(&f.symbol);
+                    match self.portfolio.apply_fill(&f) {
+                        Ok(()) => {
+                            let after = self
+                                .portfolio
+                                .positions
+                                .get(&f.symbol)
+                                .map_or(Money::ZERO, |p| p.realized_pnl);
+                            let reduced = held_before.0.is_sign_positive()
+                                != f.signed_qty().0.is_sign_positive()
+                                && !held_before.is_zero();
+                            if reduced {
+                                self.closed_trades.push(ClosedTrade {
+                                    ts: f.ts,
+                                    symbol: f.symbol.clone(),
+                                    fill_id: f.fill_id.clone(),
+                                    pnl: after - before,
+                                });
+                            }
+                            self.fills.push(f);
+                        }
+                        Err(e) => {
+                            errors.push(format!("{now}: ledger refused fill {}: {e}", f.fill_id))
+                        }
+                    }
+                }
+            }
+        }
+        self.working = self
+            .orders
+            .values()
+            .filter(|o| !o.status.is_terminal())
+            .count();
+    }
+
+    /// Sends `planned` as the engine's executor does and records the order it gets back.
+    fn submit(&mut self, now: Timestamp, planned: &PlannedOrder) {
+        let req = planned.to_request();
+        let id = req.client_order_id.clone();
+        let order = match self.exchange.submit(req.clone()) {
+            Ok(order) => order,
+            Err(BrokerError::Rejected { reason }) => {
+                let mut order = Order::new(req);
+                order.status = OrderStatus::Rejected;
+                order.reason = Some(reason);
+                order.updated_at = now;
+                order
+            }
+            Err(e) => {
+                let mut order = Order::new(req);
+                order.reason = Some(format!("unknown: reconcile ({e})"));
+                order.updated_at = now;
+                order
+            }
+        };
+        self.orders.insert(id, order);
+    }
+}
+
+/// The bar loop on already loaded data (a sweep loads the file once for all its cells).
+pub fn run_sma_cross_on(
+    data: &BacktestData,
+    run: &SmaCrossRun,
+    config: &Config,
+    fast: usize,
+    slow: usize,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+) -> Result<SmaCrossResult, SmaCrossError> {
+    SmaCross::new(run.symbol.clone(), fast, slow, run.size)?;
+    let mut notes = Vec::new();
+    if data.dropped_rows > 0 {
+        notes.push(format!(
+            "{} data row(s) left out because the validator flagged them: {}",
+            data.dropped_rows,
+            data.defects
+                .iter()
+                .map(|d| d.to_string())
+                .collect::<Vec<_>>()
+                .join("; ")
+        ));
+    }
+    // The date range, as `load_replay` cuts it: no bar after `to`; trading from `from`.
+    let all = data.market.view(Timestamp(i64::MAX));
+    let mut series: Vec<Series<'_>> = data
+        .market
+        .symbols()
+        .map(|s| {
+            let bars = all.bars(s);
+            let bars = match to {
+                Some(t) => &bars[..bars.partition_point(|b| b.ts.ny_date() <= t)],
+                None => bars,
+            };
+            Series {
+                symbol: s,
+                bars,
+                frequency: data.frequency.get(s),
+                cursor: 0,
+            }
+        })
+        .filter(|s| !s.bars.is_empty())
+        .collect();
+    let first_traded = |bars: &[Bar]| match from {
+        Some(f) => bars.partition_point(|b| b.ts.ny_date() < f),
+        None => 0,
+    };
+    let mut timeline: Vec<Timestamp> = if let [one] = &series[..] {
+        one.bars[first_traded(one.bars)..]
+            .iter()
+            .map(|b| b.ts)
+            .collect()
+    } else {
+        let mut t: Vec<Timestamp> = series
+            .iter()
+            .flat_map(|s| s.bars[first_traded(s.bars)..].iter().map(|b| b.ts))
+            .collect();
+        t.sort_unstable();
+        t.dedup();
+        t
+    };
+    timeline.shrink_to_fit();
+    let Some(&start) = timeline.first() else {
+        return Err(BacktestError::EmptyRange { from, to }.into());
+    };
+    for s in &mut series {
+        s.cursor = s.bars.partition_point(|b| b.ts < start);
+    }
+
+    let sim = run.sim_config();
+    let initial = sim.starting_cash;
+    let exchange = SimExchange::new(sim).map_err(|e| BacktestError::Sim(e.to_string()))?;
+    let router = Router::new(
+        RouterConfig::from_execution(&config.execution)
+            .map_err(|e| BacktestError::Engine(EngineError::Router(e.to_string())))?,
+    );
+    let slippage = &config.execution.slippage;
+    let max_slippage_bps = config.risk.max_slippage_bps;
+    let calendar = NyseCalendar::new();
+
+    // The traded symbol's closes and both SMAs at every bar, computed once.
+    let ours = series.iter().position(|s| *s.symbol == run.symbol);
+    let (sma_fast, sma_slow) = match ours {
+        Some(k) => {
+            let closes: Vec<f64> = series[k].bars.iter().map(|b| b.close).collect();
+            (smas(&closes, fast), smas(&closes, slow))
+        }
+        None => (Vec::new(), Vec::new()),
+    };
+    // The crossing at bar i, once the bar before it has both SMAs (slow + 1 bars).
+    let crossing = |i: usize| -> Option<Cross> {
+        if i < slow {
+            return None;
+        }
+        cross(sma_fast[i - 1], sma_slow[i - 1], sma_fast[i], sma_slow[i])
+    };
+
+    let mut book = Book {
+        exchange,
+        portfolio: Portfolio::new(initial),
+        fills: Vec::new(),
+        closed_trades: Vec::new(),
+        orders: BTreeMap::new(),
+        working: 0,
+    };
+    let mut errors: Vec<String> = Vec::new();
+    let mut equity: Vec<EquityPoint> = Vec::with_capacity(timeline.len());
+    let mut bars_fed = 0usize;
+    for (n, &t) in timeline.iter().enumerate() {
+        let seq = n as u64 + 1;
+        // The exchange sees the bars that closed at `t` (see `BacktestRun::step`).
+        let mut touched = false;
+        let mut decide_at: Option<usize> = None;
+        for (k, s) in series.iter_mut().enumerate() {
+            while let Some(bar) = s.bars.get(s.cursor).filter(|b| b.ts <= t) {
+                let i = s.cursor;
+                s.cursor += 1;
+                bars_fed += 1;
+                let is_ours = Some(k) == ours;
+                if is_ours && bar.ts == t {
+                    decide_at = Some(i);
+                }
+                let needed =
+                    !plainly_valid(bar) || (is_ours && (book.working > 0 || crossing(i).is_some()));
+                if needed {
+                    touched = true;
+                    let session = session_of(bar, s.frequency, &calendar);
+                    if let Err(e) = book.exchange.on_bar(bar, session) {
+                        errors.push(format!("exchange refused bar: {e}"));
+                    }
+                }
+            }
+        }
+        if touched {
+            book.take_updates(t, &mut errors);
+        }
+
+        // Equity marked at the last close of the traded symbol (the only one ever held).
+        let mark = ours.and_then(|k| {
+            let s = &series[k];
+            s.cursor.checked_sub(1).map(|j| s.bars[j].close)
+        });
+        // Converted once for both sums, and only when something is held (flat, both sums are
+        // over no position and never ask for a price).
+        let held_px = if book.portfolio.open_positions().next().is_some() {
+            mark.and_then(ledger_price)
+        } else {
+            None
+        };
+        let price = |sym: &Symbol| if *sym == run.symbol { held_px } else { None };
+        match (
+            book.portfolio.equity(price),
+            book.portfolio.gross_exposure(price),
+        ) {
+            (Ok(e), Ok(g)) => equity.push(EquityPoint {
+                ts: t,
+                equity: e,
+                cash: book.portfolio.cash,
+                gross_exposure: g,
+            }),
+            (Err(e), _) | (_, Err(e)) => {
+                errors.push(format!("{t}: equity not marked at {t}: {e}"));
+            }
+        }
+
+        // The strategy decides on a bar of its symbol that closed now.
+        let Some((i, k)) = decide_at.zip(ours) else {
+            continue;
+        };
+        let held = book.portfolio.qty(&run.symbol);
+        let Some((side, qty)) = order_for(crossing(i), held, run.size) else {
+            continue;
+        };
+        let bar = &series[k].bars[i];
+        let mut planned = PlannedOrder {
+            cycle: CycleId { ts: t, seq },
+            instrument: Instrument::infer(&run.symbol),
+            reference_price: Some(bar.close),
+            symbol: run.symbol.clone(),
+            side,
+            qty,
+            leg: Leg::Adjust,
+            order_type: OrderType::Market,
+            tif: TimeInForce::Day,
+            expected: None,
+        };
+        router.route(t, &mut planned, None);
+        let expected = estimate_for_order(
+            slippage,
+            &planned.order_type,
+            side,
+            qty,
+            bar.close,
+            None,
+            bar.volume,
+        );
+        planned.expected = Some(expected);
+        let check = check_slippage(
+            &run.symbol,
+            side,
+            qty,
+            held.0,
+            Some(expected.cost_bps),
+            max_slippage_bps,
+        );
+        if matches!(check, SlippageCheck::Refuse(_)) {
+            continue;
+        }
+        book.submit(t, &planned);
+        book.take_updates(t, &mut errors);
+    }
+
+    let mut orders: Vec<Order> = std::mem::take(&mut book.orders).into_values().collect();
+    orders.sort_by(|a, b| {
+        (a.request.created_at, &a.request.client_order_id.0)
+            .cmp(&(b.request.created_at, &b.request.client_order_id.0))
+    });
+    if !errors.is_empty() {
+        notes.push(format!("{} engine problem(s) during the run", errors.len()));
+    }
+    let metrics = metrics::compute(initial, &equity, &book.fills, &book.closed_trades, notes);
+    Ok(SmaCrossResult {
+        metrics,
+        equity,
+        fills: book.fills,
+        closed_trades: book.closed_trades,
+        orders,
+        cycles: timeline.len(),
+        bars: bars_fed,
+        errors,
+    })
+}
