@@ -146,6 +146,9 @@ pub struct Engine {
     /// Per plugin: how many of `fills` it has seen.
     fills_seen: BTreeMap<String, usize>,
     closed_trades: Vec<ClosedTrade>,
+    /// `closed_trades`' PnLs as f64, kept alongside: the risk engine reads them every cycle,
+    /// and converting the whole history each time grew with the run.
+    closed_pnls: Vec<f64>,
     /// The latest cycle's combiner contributions (each cycle's are also in its report).
     contributions: Vec<Contribution>,
     /// The reconciliation halt's gate reason while it is in force (see `manual.rs`).
@@ -268,6 +271,7 @@ impl Engine {
             expected: BTreeMap::new(),
             fills_seen: BTreeMap::new(),
             closed_trades: Vec::new(),
+            closed_pnls: Vec::new(),
             contributions: Vec::new(),
             trading_halt: None,
         })
@@ -486,7 +490,6 @@ impl Engine {
         let view = self.market.view(now);
         let returns = aligned_returns(&view, &self.benchmark, self.var_lookback);
         let failed = self.failed_required();
-        let pnls: Vec<f64> = self.closed_trades.iter().map(|t| t.pnl.to_f64()).collect();
         let targets = rep.combined.targets.clone();
         let open = self.executor.broker().open_orders();
         if targets.is_empty() && self.portfolio.open_positions().next().is_none() && open.is_empty()
@@ -532,7 +535,7 @@ impl Engine {
             plugin_outputs: outputs,
             failed_required: &failed,
             calendar: &self.calendar,
-            closed_trade_pnls: &pnls,
+            closed_trade_pnls: &self.closed_pnls,
             kelly: None,
         };
         let outcome = self.risk.apply_targets(&targets, &inputs);
@@ -693,6 +696,7 @@ impl Engine {
                         != f.signed_qty().0.is_sign_positive()
                         && !held_before.is_zero();
                     if reduced {
+                        self.closed_pnls.push((after - before).to_f64());
                         self.closed_trades.push(ClosedTrade {
                             ts: f.ts,
                             symbol: f.symbol.clone(),
