@@ -103,6 +103,29 @@ fn run_serves_health_writes_the_store_and_stops_on_sigint() {
         assert!(std::time::Instant::now() < deadline, "no equity written");
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
+    // The process watched by infra_psutil_health is real in `optifire run`: its readings come
+    // from /proc (not "no data source configured").
+    loop {
+        let health = store
+            .events_after(0, 100_000)
+            .unwrap()
+            .into_iter()
+            .find_map(|(_, e)| match e {
+                optifire_core::event::Event::Health {
+                    source, message, ..
+                } if source == "infra_psutil_health" => Some(message),
+                _ => None,
+            });
+        if let Some(message) = health {
+            assert!(message.contains("rss"), "{message}");
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no infra_psutil_health reading"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
 
     let pid = child.id().to_string();
     let killed = Command::new("kill").args(["-INT", &pid]).status().unwrap();

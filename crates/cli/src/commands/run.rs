@@ -23,6 +23,7 @@ use optifire_engine::drivers::live::{live, LiveSpec, LiveVenue};
 use optifire_engine::drivers::{
     paper_replay, ControlError, EngineHandle, Pace, PaperSpec, Prepared, RealWaiter, Reconfigure,
 };
+use optifire_plugins::infra::procfs::ProcFsProbe;
 use optifire_server::{bind_address, serve, AppState, LogLevelControl, ServerDb};
 use optifire_venues::alpaca::{AlpacaConfig, AlpacaCredentials};
 use std::io::Write;
@@ -127,7 +128,9 @@ fn prepare_engine(
         waiter: Box::new(RealWaiter::new(clock.clone())),
         history_days: 400,
         check_every_secs: 300,
-        process: None,
+        // The process this engine runs in is real in live and paper alike: infra_psutil_health
+        // reads it from /proc.
+        process: Some(Arc::new(ProcFsProbe::default())),
         options: Default::default(),
         driver: Default::default(),
         reconcile: Default::default(),
@@ -159,6 +162,7 @@ fn prepare_engine(
             spec.from = a.from;
             spec.to = a.to;
             spec.pace = pace;
+            spec.process = Some(Arc::new(ProcFsProbe::default()));
             let p = paper_replay(spec)?;
             Ok((
                 p,
