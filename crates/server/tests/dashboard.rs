@@ -458,6 +458,28 @@ async fn dashboard_draws_charts_from_stored_equity_and_signals() {
     // Pie shares: |0.45| and |-0.05| of 0.5 → 90% and 10% (equal weights would say 75/25).
     assert!(d.text.contains("alpha_vix_regime 90.0%"), "{}", d.text);
     assert!(d.text.contains("alpha_cross_asset_corr 10.0%"));
+    assert!(!d.text.contains("nothing at stake"));
+
+    // A later cycle where both plugins signal flat: recorded, but nothing at stake, which the
+    // pie says instead of "no data yet".
+    h.store
+        .append_event(
+            Timestamp::from_secs(1_700_086_400),
+            &optifire_core::event::Event::Contributions {
+                ts: Timestamp::from_secs(1_700_086_400),
+                contributions: vec![c("alpha_cross_asset_corr", 0.0), c("alpha_vix_regime", 0.0)],
+            },
+        )
+        .unwrap();
+    let d = h
+        .call(Method::GET, "/", &[("cookie", &cookie)], None, LOCAL)
+        .await;
+    assert!(
+        d.text.contains("nothing at stake: every contribution is 0"),
+        "{}",
+        d.text
+    );
+    assert!(!d.text.contains("alpha_vix_regime 90.0%"));
 }
 
 #[tokio::test]

@@ -190,16 +190,22 @@ pub async fn dashboard(
         .unwrap_or_default();
     let alloc = allocation_by_plugin(contribs);
     b.push_str("<figure><h2>Allocation by strategy</h2>");
-    b.push_str(&svg_or_note(
-        PieChart::new(
-            "Share of combined target (|weight|)",
-            alloc
-                .iter()
-                .map(|(p, v)| Slice::new(p.clone(), *v))
-                .collect(),
-        )
-        .to_svg(CHART),
-    ));
+    if latest.is_some() && alloc.is_empty() {
+        // A record whose contributions are all zero: the plugins signalled flat, which is not
+        // the same as nothing recorded.
+        b.push_str("<p class=\"empty\">nothing at stake: every contribution is 0</p>");
+    } else {
+        b.push_str(&svg_or_note(
+            PieChart::new(
+                "Share of combined target (|weight|)",
+                alloc
+                    .iter()
+                    .map(|(p, v)| Slice::new(p.clone(), *v))
+                    .collect(),
+            )
+            .to_svg(CHART),
+        ));
+    }
     if let Some((at, _)) = &latest {
         let _ = write!(
             b,
