@@ -25,8 +25,8 @@ use optifire_core::calendar::NyseCalendar;
 use optifire_core::config::Config;
 use optifire_core::data::Frequency;
 use optifire_core::domain::{
-    Bar, ClientOrderId, CycleId, EquityPoint, Fill, Instrument, Leg, Money, Order, OrderStatus,
-    OrderType, PlannedOrder, Portfolio, Symbol, TimeInForce,
+    Bar, ClientOrderId, CycleId, EquityPoint, Fill, Instrument, Leg, Order, OrderStatus, OrderType,
+    PlannedOrder, Portfolio, Symbol, TimeInForce,
 };
 use optifire_core::plugin::PluginError;
 use optifire_core::venue::{Broker, BrokerError, VenueUpdate};
@@ -140,38 +140,13 @@ impl Book {
                     let id = o.request.client_order_id.clone();
                     self.orders.insert(id, o);
                 }
-                VenueUpdate::Fill(f) => {
-                    let before = self
-                        .portfolio
-                        .positions
-                        .get(&f.symbol)
-                        .map_or(Money::ZERO, |p| p.realized_pnl);
-                    let held_before = self.portfolio.qty(&f.symbol);
-                    match self.portfolio.apply_fill(&f) {
-                        Ok(()) => {
-                            let after = self
-                                .portfolio
-                                .positions
-                                .get(&f.symbol)
-                                .map_or(Money::ZERO, |p| p.realized_pnl);
-                            let reduced = held_before.0.is_sign_positive()
-                                != f.signed_qty().0.is_sign_positive()
-                                && !held_before.is_zero();
-                            if reduced {
-                                self.closed_trades.push(ClosedTrade {
-                                    ts: f.ts,
-                                    symbol: f.symbol.clone(),
-                                    fill_id: f.fill_id.clone(),
-                                    pnl: after - before,
-                                });
-                            }
-                            self.fills.push(f);
-                        }
-                        Err(e) => {
-                            errors.push(format!("{now}: ledger refused fill {}: {e}", f.fill_id))
-                        }
+                VenueUpdate::Fill(f) => match ClosedTrade::apply_fill(&mut self.portfolio, &f) {
+                    Ok(closed) => {
+                        self.closed_trades.extend(closed);
+                        self.fills.push(f);
                     }
-                }
+                    Err(e) => errors.push(format!("{now}: ledger refused fill {}: {e}", f.fill_id)),
+                },
             }
         }
         self.working = self

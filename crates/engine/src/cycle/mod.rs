@@ -27,8 +27,8 @@ use optifire_core::calendar::NyseCalendar;
 use optifire_core::clock::Clock;
 use optifire_core::config::{Config, Features};
 use optifire_core::domain::{
-    ClientOrderId, CostEstimate, EquityHistory, EquityPoint, Fill, Instrument, Money, OrderType,
-    Portfolio, Price, Symbol, TimeInForce,
+    ClientOrderId, CostEstimate, EquityHistory, EquityPoint, Fill, Instrument, LedgerError, Money,
+    OrderType, Portfolio, Price, Symbol, TimeInForce,
 };
 use optifire_core::event::{Event, RiskDecision, RunStatus, Severity};
 use optifire_core::plugin::recorder::record_run;
@@ -85,6 +85,30 @@ pub struct ClosedTrade {
     pub symbol: Symbol,
     pub fill_id: String,
     pub pnl: Money,
+}
+
+impl ClosedTrade {
+    /// Applies `f` to `portfolio` and returns the trade it closed when it reduced a position,
+    /// with the realized PnL it added. The engine and the sma_cross bar loop both count closed
+    /// trades through here, so their trade lists cannot drift apart.
+    pub fn apply_fill(portfolio: &mut Portfolio, f: &Fill) -> Result<Option<Self>, LedgerError> {
+        let realized = |p: &Portfolio| {
+            p.positions
+                .get(&f.symbol)
+                .map_or(Money::ZERO, |x| x.realized_pnl)
+        };
+        let before = realized(portfolio);
+        let held_before = portfolio.qty(&f.symbol);
+        portfolio.apply_fill(f)?;
+        let reduced = held_before.0.is_sign_positive() != f.signed_qty().0.is_sign_positive()
+            && !held_before.is_zero();
+        Ok(reduced.then(|| ClosedTrade {
+            ts: f.ts,
+            symbol: f.symbol.clone(),
+            fill_id: f.fill_id.clone(),
+            pnl: realized(portfolio) - before,
+        }))
+    }
 }
 
 /// What one cycle did, for drivers, tests and reports.
@@ -679,30 +703,11 @@ impl Engine {
             self.bus.publish(Event::Order(o));
         }
         for f in applied.fills {
-            let before = self
-                .portfolio
-                .positions
-                .get(&f.symbol)
-                .map_or(Money::ZERO, |p| p.realized_pnl);
-            let held_before = self.portfolio.qty(&f.symbol);
-            match self.portfolio.apply_fill(&f) {
-                Ok(()) => {
-                    let after = self
-                        .portfolio
-                        .positions
-                        .get(&f.symbol)
-                        .map_or(Money::ZERO, |p| p.realized_pnl);
-                    let reduced = held_before.0.is_sign_positive()
-                        != f.signed_qty().0.is_sign_positive()
-                        && !held_before.is_zero();
-                    if reduced {
-                        self.closed_pnls.push((after - before).to_f64());
-                        self.closed_trades.push(ClosedTrade {
-                            ts: f.ts,
-                            symbol: f.symbol.clone(),
-                            fill_id: f.fill_id.clone(),
-                            pnl: after - before,
-                        });
+            match ClosedTrade::apply_fill(&mut self.portfolio, &f) {
+                Ok(closed) => {
+                    if let Some(t) = closed {
+                        self.closed_pnls.push(t.pnl.to_f64());
+                        self.closed_trades.push(t);
                     }
                     let e = Event::Fill(f.clone());
                     if let Err(err) = self.store.append_event(now, &e) {
