@@ -126,7 +126,7 @@ impl LineChart {
             .light_line_style(WHITE.mix(0.0))
             .label_style((FONT, 12))
             .x_label_formatter(&|x| date_label(*x))
-            .y_label_formatter(&|y| value_label(*y, percent))
+            .y_label_formatter(&|y| value_label(*y, percent, y1 - y0))
             .draw()
             .map_err(ChartError::draw)?;
         for s in &self.series {
@@ -198,9 +198,18 @@ fn date_label(secs: i64) -> String {
         .unwrap_or_default()
 }
 
-fn value_label(y: f64, percent: bool) -> String {
+/// `span` is the axis range: percent labels get enough decimals that the ~6 ticks differ
+/// (a 0.1% drawdown axis must not read "0.0%, -0.0%, -0.0%, -0.1%").
+fn value_label(y: f64, percent: bool, span: f64) -> String {
     if percent {
-        format!("{:.1}%", y * 100.0)
+        let step = span * 100.0 / 6.0;
+        let decimals = if step.is_finite() && step > 0.0 {
+            (-step.log10()).ceil().clamp(1.0, 4.0) as usize
+        } else {
+            1
+        };
+        // `+ 0.0` turns -0.0 into 0.0, so the top of a drawdown axis reads "0.0%".
+        format!("{:.*}%", decimals, y * 100.0 + 0.0)
     } else if y.abs() >= 1000.0 {
         format!("{y:.0}")
     } else {
@@ -270,6 +279,16 @@ mod tests {
             c.to_svg(Size::new(100, 100)),
             Err(ChartError::NoData(_))
         ));
+    }
+
+    #[test]
+    fn percent_labels_resolve_small_axes_and_drop_negative_zero() {
+        // A 0.12% deep axis: ticks 0.02% apart need two decimals.
+        assert_eq!(value_label(-0.0005, true, 0.0012), "-0.05%");
+        assert_eq!(value_label(-0.0, true, 0.0012), "0.00%");
+        // A 30% deep axis keeps one decimal.
+        assert_eq!(value_label(-0.25, true, 0.3), "-25.0%");
+        assert_eq!(value_label(-0.0, true, 0.3), "0.0%");
     }
 
     #[test]
