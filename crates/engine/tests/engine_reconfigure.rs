@@ -3,15 +3,15 @@
 //! leaves the next cycle and its standing signal leaves the targets; a risk limit changes the
 //! next risk decision.
 
+mod fixed_alpha;
+
+use fixed_alpha::{close_ts, flags, flat_market, Fixed};
 use optifire_core::bus::Bus;
 use optifire_core::clock::SimulatedClock;
-use optifire_core::config::{Budget, Config, Features, PluginFlags};
-use optifire_core::domain::{Bar, Money, Signal, Symbol};
-use optifire_core::plugin::{
-    Category, Context, MarketData, Output, Plugin, PluginError, PluginMeta, PluginPlan, Registry,
-};
+use optifire_core::config::{Config, Features};
+use optifire_core::domain::{Money, Symbol};
+use optifire_core::plugin::Registry;
 use optifire_core::store::{SqliteStore, Store};
-use optifire_core::Timestamp;
 use optifire_engine::backtest::SharedSim;
 use optifire_engine::cycle::{Engine, EngineError, EngineOptions, EngineParts};
 use optifire_engine::exec::{Executor, NoBackoff, RetryPolicy};
@@ -23,52 +23,7 @@ use std::sync::{Arc, Mutex};
 const A: &str = "alpha_t_stat_threshold";
 const B: &str = "alpha_vix_regime";
 
-/// A stand-in alpha under a catalogue id with a fixed signal on AAA and optional dependencies.
-struct Fixed(&'static str, f64, Vec<String>);
-
-impl Plugin for Fixed {
-    fn describe(&self) -> PluginMeta {
-        PluginMeta {
-            id: self.0.into(),
-            name: "fixed signal".into(),
-            category: Category::Alpha,
-            version: "0".into(),
-            description: "test stand-in".into(),
-            inputs: vec![],
-            outputs: vec![],
-            est_cpu_ms: 0.0,
-            est_mem_mb: 0.0,
-        }
-    }
-    fn plan(&self) -> PluginPlan {
-        PluginPlan {
-            schedule: "@close".into(),
-            depends_on: self.2.clone(),
-        }
-    }
-    fn run(&mut self, _: &Context<'_>) -> Result<Vec<Output>, PluginError> {
-        Ok(vec![Output::Signal {
-            symbol: Symbol::new("AAA"),
-            value: Signal::new(self.1).unwrap(),
-        }])
-    }
-}
-
-/// 16:00 New York on 2024-01-08 + d.
-fn close_ts(d: i64) -> Timestamp {
-    Timestamp::from_secs(1_704_747_600 + d * 86_400)
-}
-
 fn features(a: bool, b: bool) -> Features {
-    let flags = |enabled| PluginFlags {
-        enabled,
-        schedule: "@close".into(),
-        budget: Budget {
-            cpu_ms: 1e6,
-            mem_mb: 1e6,
-        },
-        params: serde_json::Value::Null,
-    };
     Features {
         plugins: [(A.to_string(), flags(a)), (B.to_string(), flags(b))].into(),
     }
@@ -85,21 +40,7 @@ fn registry() -> Registry {
 
 #[test]
 fn reload_refuses_a_broken_schedule_then_drops_a_disabled_plugin() {
-    let mut market = MarketData::new();
-    for sym in ["AAA", "SPY"] {
-        let bars = (0..4)
-            .map(|d| Bar {
-                symbol: sym.into(),
-                ts: close_ts(d),
-                open: 100.0,
-                high: 101.0,
-                low: 99.0,
-                close: 100.0,
-                volume: 1e6,
-            })
-            .collect();
-        market.insert(sym.into(), bars).unwrap();
-    }
+    let market = flat_market(4);
     let mut config = Config::default();
     config.system.initial_cash = Money(dec!(100000));
     config.risk.rth_only = false;

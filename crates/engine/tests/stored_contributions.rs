@@ -3,14 +3,15 @@
 //! -0.05 (3 x 0.6 / 4 and 1 x -0.2 / 4, worked by hand) that sum to the target 0.40; an
 //! unchanged split is not recorded again.
 
+mod fixed_alpha;
+
+use fixed_alpha::{close_ts, flags, flat_market, Fixed};
 use optifire_core::bus::Bus;
 use optifire_core::clock::SimulatedClock;
-use optifire_core::config::{Budget, Config, Features, PluginFlags};
-use optifire_core::domain::{Bar, Money, Signal, Symbol};
+use optifire_core::config::{Config, Features};
+use optifire_core::domain::{Money, Symbol};
 use optifire_core::event::Event;
-use optifire_core::plugin::{
-    Category, Context, MarketData, Output, Plugin, PluginError, PluginMeta, PluginPlan, Registry,
-};
+use optifire_core::plugin::Registry;
 use optifire_core::store::{SqliteStore, Store};
 use optifire_core::Timestamp;
 use optifire_engine::backtest::SharedSim;
@@ -21,85 +22,27 @@ use optifire_venues::SimExchange;
 use rust_decimal_macros::dec;
 use std::sync::{Arc, Mutex};
 
-/// A stand-in alpha under a catalogue id (so the registry accepts it) with a fixed signal.
-struct Fixed(&'static str, f64);
-
-impl Plugin for Fixed {
-    fn describe(&self) -> PluginMeta {
-        PluginMeta {
-            id: self.0.into(),
-            name: "fixed signal".into(),
-            category: Category::Alpha,
-            version: "0".into(),
-            description: "test stand-in".into(),
-            inputs: vec![],
-            outputs: vec![],
-            est_cpu_ms: 0.0,
-            est_mem_mb: 0.0,
-        }
-    }
-    fn plan(&self) -> PluginPlan {
-        PluginPlan {
-            schedule: "@close".into(),
-            depends_on: vec![],
-        }
-    }
-    fn run(&mut self, _: &Context<'_>) -> Result<Vec<Output>, PluginError> {
-        Ok(vec![Output::Signal {
-            symbol: Symbol::new("AAA"),
-            value: Signal::new(self.1).unwrap(),
-        }])
-    }
-}
-
 /// (plugin, symbol, weight) of one stored contribution.
 type Part = (String, String, f64);
-
-/// 16:00 New York on 2024-01-08 + d.
-fn close_ts(d: i64) -> Timestamp {
-    Timestamp::from_secs(1_704_747_600 + d * 86_400)
-}
-
-fn flags() -> PluginFlags {
-    PluginFlags {
-        enabled: true,
-        schedule: "@close".into(),
-        budget: Budget {
-            cpu_ms: 1e6,
-            mem_mb: 1e6,
-        },
-        params: serde_json::Value::Null,
-    }
-}
 
 #[test]
 fn stored_contributions_use_the_configured_weights_and_sum_to_the_target() {
     const A: &str = "alpha_t_stat_threshold";
     const B: &str = "alpha_vix_regime";
-    let mut market = MarketData::new();
-    for sym in ["AAA", "SPY"] {
-        let bars = (0..2)
-            .map(|d| Bar {
-                symbol: sym.into(),
-                ts: close_ts(d),
-                open: 100.0,
-                high: 101.0,
-                low: 99.0,
-                close: 100.0,
-                volume: 1e6,
-            })
-            .collect();
-        market.insert(sym.into(), bars).unwrap();
-    }
+    let market = flat_market(2);
     let mut config = Config::default();
     config.system.initial_cash = Money(dec!(100000));
     config.risk.rth_only = false;
     let features = Features {
-        plugins: [(A.to_string(), flags()), (B.to_string(), flags())].into(),
+        plugins: [(A.to_string(), flags(true)), (B.to_string(), flags(true))].into(),
     };
     let mut registry = Registry::new();
-    registry.register(|| Box::new(Fixed(A, 0.6))).unwrap();
-    registry.register(|| Box::new(Fixed(B, -0.2))).unwrap();
+    registry
+        .register(|| Box::new(Fixed(A, 0.6, vec![])))
+        .unwrap();
+    registry
+        .register(|| Box::new(Fixed(B, -0.2, vec![])))
+        .unwrap();
     let sim = SharedSim(Arc::new(Mutex::new(
         SimExchange::new(SimConfig::default()).unwrap(),
     )));
