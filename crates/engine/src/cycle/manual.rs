@@ -49,8 +49,9 @@ pub enum ManualOrderError {
     Refused(RiskRefused),
 }
 
-/// A cycle report with nothing in it, for the bookkeeping helpers shared with `cycle`.
-fn blank_report(now: Timestamp) -> CycleReport {
+/// A cycle report with nothing in it: the start of every cycle and of a manual order's
+/// bookkeeping.
+pub(super) fn blank_report(now: Timestamp) -> CycleReport {
     CycleReport {
         now,
         ran: Vec::new(),

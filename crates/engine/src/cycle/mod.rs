@@ -352,19 +352,7 @@ impl Engine {
     /// One cycle at `now`. Never panics on plugin, store or broker trouble: problems are in the
     /// report, logged, and (where DESIGN.md says so) stored as events.
     pub fn cycle(&mut self, now: Timestamp) -> CycleReport {
-        let mut rep = CycleReport {
-            now,
-            ran: Vec::new(),
-            outputs: Vec::new(),
-            combined: Combined::default(),
-            risk_decisions: Vec::new(),
-            orders: Vec::new(),
-            submit: SubmitReport::default(),
-            fills: Vec::new(),
-            equity: None,
-            errors: Vec::new(),
-            notes: Vec::new(),
-        };
+        let mut rep = manual::blank_report(now);
         // Fills that happened since the last cycle (in a backtest: at this bar's open).
         self.take_fills(now, &mut rep);
         let marks = marks(&self.market.view(now));
