@@ -215,6 +215,12 @@ fn the_eight_default_plugins_run_are_budgeted_store_outputs_and_change_decisions
         "the drawdown plugin never scaled a target ({} reports under x1)",
         derisked.len()
     );
+    eprintln!(
+        "risk_drawdown_derisk: {} daily reports, {} under x1 (lowest x{:.3}), first flatten at {first_flatten}",
+        dd_reports.len(),
+        derisked.len(),
+        dd_reports.iter().map(|r| r.2).fold(1.0, f64::min)
+    );
     // The hard limit (November 2022 on the sample): the plugin flattens, and the risk engine
     // sets every held symbol's target to 0 in that cycle.
     assert!(first_flatten < Timestamp::MAX, "hard limit never reached");
