@@ -109,7 +109,9 @@ pub(crate) fn smaller(a: f64, b: f64) -> f64 {
 #[inline(always)]
 fn double<const MAX: bool>(dst: &mut [f64], src: &[f64], span: usize) -> bool {
     let pairs = src[span..].iter().zip(src);
-    let mut finite = src[..span].iter().fold(true, |acc, x| acc & (x.abs() <= f64::MAX));
+    let mut finite = src[..span]
+        .iter()
+        .fold(true, |acc, x| acc & (x.abs() <= f64::MAX));
     for (d, (&a, &b)) in dst[span..].iter_mut().zip(pairs) {
         *d = if MAX { larger(a, b) } else { smaller(a, b) };
         finite &= a.abs() <= f64::MAX;
@@ -228,8 +230,14 @@ mod tests {
     #[test]
     fn block_extremes_match_the_scan() {
         // A wiggly series, every period from 1 to 9: each window's extremes as a plain scan.
-        let high: Vec<f64> = (0..50).map(|i| ((i * 37 % 23) as f64).sin() + i as f64 * 0.01).collect();
-        let low: Vec<f64> = high.iter().enumerate().map(|(i, h)| h - 1.0 - (i % 3) as f64).collect();
+        let high: Vec<f64> = (0..50)
+            .map(|i| ((i * 37 % 23) as f64).sin() + i as f64 * 0.01)
+            .collect();
+        let low: Vec<f64> = high
+            .iter()
+            .enumerate()
+            .map(|(i, h)| h - 1.0 - (i % 3) as f64)
+            .collect();
         for period in 1..10 {
             let (mut his, mut los) = (Vec::new(), Vec::new());
             let done = finite_window_extremes(&high, &low, period, |end, x| {
@@ -243,7 +251,13 @@ mod tests {
             assert_eq!(his.len(), high.len() + 1 - period);
             for (k, (h, l)) in his.iter().zip(&los).enumerate() {
                 let w = k..k + period;
-                assert_eq!(*h, high[w.clone()].iter().copied().fold(f64::NEG_INFINITY, f64::max));
+                assert_eq!(
+                    *h,
+                    high[w.clone()]
+                        .iter()
+                        .copied()
+                        .fold(f64::NEG_INFINITY, f64::max)
+                );
                 assert_eq!(*l, low[w].iter().copied().fold(f64::INFINITY, f64::min));
             }
         }
