@@ -13,7 +13,7 @@
 //! not summed, so a gap leaves the window cleanly.
 
 use super::lanes;
-use super::output::with_lookback;
+use super::output::{with_lookback, CHUNK_SLOTS};
 
 /// The deviation `x - shift` a value contributes; NaN or infinity contributes nothing (gaps are
 /// counted separately, and a window with a gap is never read).
@@ -324,7 +324,7 @@ pub(crate) fn window_map<const READ: u8>(
     len: usize,
     emit: impl Fn(f64) -> f64,
 ) -> Vec<f64> {
-    const CHUNK: usize = 512;
+    const CHUNK: usize = CHUNK_SLOTS;
     let n = values.len();
     let len = len.max(1);
     let mut out = with_lookback(n, len - 1);

@@ -9,7 +9,7 @@
 //! of older TA-Lib).
 //! Recursive: a NaN or infinity makes every later value NaN until `reset`.
 
-use crate::average::output::with_lookback;
+use crate::average::output::{with_lookback, CHUNK_SLOTS};
 use crate::average::wilder::{smooth_blocks, BlockWeights, Smoother};
 use crate::average::{check_period, TaError};
 
@@ -167,7 +167,7 @@ pub fn rsi(prices: &[f64], period: usize) -> Result<Vec<f64>, TaError> {
     // In chunks whose slots are zeroed first (bringing them into cache for the writes), the
     // changes and both smoothers' blocks side by side in one pass. Chunks are whole blocks of
     // four from the seed, so the blocks are the streaming form's.
-    const CHUNK: usize = 512;
+    const CHUNK: usize = CHUNK_SLOTS;
     let w = BlockWeights::new(period);
     let mut start = period + 1;
     while start < n {

@@ -6,7 +6,7 @@
 //! Recursive: a NaN or infinity makes every later value NaN until `reset`.
 
 use super::trange::{true_range, true_range_or_nan};
-use crate::average::output::with_lookback;
+use crate::average::output::{with_lookback, CHUNK_SLOTS};
 use crate::average::wilder::{BlockWeights, Smoother, Wilder};
 use crate::average::{check_lengths, check_period, TaError};
 
@@ -141,7 +141,7 @@ pub fn atr(high: &[f64], low: &[f64], close: &[f64], period: usize) -> Result<Ve
         // In chunks: the chunk's true ranges (a loop without a branch) and their smoothing in
         // one pass, so the loads overlap the recursion. Chunks are whole blocks of four from the
         // seed, so the blocks are the streaming form's.
-        const CHUNK: usize = 512;
+        const CHUNK: usize = CHUNK_SLOTS;
         let w = BlockWeights::new(period);
         let mut start = period + 1;
         while start < n {
