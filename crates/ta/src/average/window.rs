@@ -138,7 +138,7 @@ pub(crate) const VARIANCE: u8 = 2;
 
 impl ShiftedSums {
     /// The batch twin of sliding and reading once per window: for every k, slides
-    /// `values[len + k]` in and `values[k]` out, then writes `emit(read)` of the window
+    /// `values[len + k]` in and `values[k]` out, then writes the read of the window
     /// `values[k + 1..=k + len]` to `out[k]` (`READ`: its mean, sum or variance; `values` is
     /// `len` longer than `out`). The same slides, reads and recomputes in the same order as
     /// `slide` (without gap bookkeeping) then `mean`, `sum` or `variance`, so the same numbers.
@@ -155,7 +155,6 @@ impl ShiftedSums {
         values: &[f64],
         len: usize,
         out: &mut [f64],
-        emit: impl Fn(f64) -> f64,
     ) -> bool {
         const { assert!(READ <= VARIANCE) };
         if values.len() != len + out.len() {
@@ -167,7 +166,7 @@ impl ShiftedSums {
             let (x, old) = (values[len + k], values[k]);
             finite &= x.abs() <= f64::MAX;
             let w = &values[k + 1..=k + len];
-            *o = emit(if READ == VARIANCE {
+            *o = if READ == VARIANCE {
                 sums.slide::<true, false>(x, old);
                 sums.variance(w)
             } else {
@@ -177,7 +176,7 @@ impl ShiftedSums {
                 } else {
                     sums.sum(w)
                 }
-            });
+            };
         }
         *self = sums;
         finite
@@ -359,7 +358,11 @@ pub(crate) fn window_map<const READ: u8>(
         // Zeroing the chunk's slots first brings them into cache for the writes that follow
         // (a NaN fill of the whole output up front was a pass over memory of its own).
         out.resize(end, 0.0);
-        if start >= clean_from && sums.run::<READ>(span, len, &mut out[start..], &emit) {
+        if start >= clean_from && sums.run::<READ>(span, len, &mut out[start..]) {
+            // `emit` in a loop of its own, which vectorises (STDDEV's square roots).
+            for o in &mut out[start..] {
+                *o = emit(*o);
+            }
             start = end;
             continue;
         }

@@ -161,8 +161,8 @@ pub fn mfi(
         let kept = (pos_sums, neg_sums);
         let clean = base >= period
             && base >= clean_from
-            && pos_sums.run::<SUM>(slots.0, period, &mut pos_sum[..len], |x| x)
-            && neg_sums.run::<SUM>(slots.1, period, &mut neg_sum[..len], |x| x);
+            && pos_sums.run::<SUM>(slots.0, period, &mut pos_sum[..len])
+            && neg_sums.run::<SUM>(slots.1, period, &mut neg_sum[..len]);
         if !clean {
             (pos_sums, neg_sums) = kept;
             let state = (clean_from, pos_sums, neg_sums);
