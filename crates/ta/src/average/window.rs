@@ -183,6 +183,34 @@ impl ShiftedSums {
     }
 }
 
+/// `ShiftedSums::run::<SUM>` of two series side by side (MFI's positive and negative flows):
+/// the same numbers as two runs, but one loop, so the two sums' dependency chains overlap.
+/// Returns whether every value that entered either series was finite.
+#[inline(never)]
+pub(crate) fn run_sums_pair(
+    sums: (&mut ShiftedSums, &mut ShiftedSums),
+    values: (&[f64], &[f64]),
+    len: usize,
+    out: (&mut [f64], &mut [f64]),
+) -> bool {
+    let m = out.0.len();
+    if values.0.len() != len + m || values.1.len() != len + m || out.1.len() != m {
+        return false;
+    }
+    let (mut a, mut b) = (*sums.0, *sums.1);
+    let mut finite = true;
+    for (k, (oa, ob)) in out.0.iter_mut().zip(out.1.iter_mut()).enumerate() {
+        let (xa, xb) = (values.0[len + k], values.1[len + k]);
+        finite &= xa.abs() <= f64::MAX && xb.abs() <= f64::MAX;
+        a.slide::<false, false>(xa, values.0[k]);
+        b.slide::<false, false>(xb, values.1[k]);
+        *oa = a.sum(&values.0[k + 1..=k + len]);
+        *ob = b.sum(&values.1[k + 1..=k + len]);
+    }
+    (*sums.0, *sums.1) = (a, b);
+    finite
+}
+
 /// Σ(x - shift) and, if `SQ`, Σ(x - shift)² of `window` (else 0), in the fixed lane order.
 #[inline(always)]
 fn fresh_sums<const SQ: bool>(window: &[f64], shift: f64) -> (f64, f64) {

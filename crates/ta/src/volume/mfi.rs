@@ -8,7 +8,7 @@
 //! and the next; every window containing those is NaN, then it recovers.
 
 use crate::average::output::with_lookback;
-use crate::average::window::{within_dead_zone, ShiftedSums, Window, SUM};
+use crate::average::window::{run_sums_pair, within_dead_zone, ShiftedSums, Window};
 use crate::average::{check_lengths, check_period, TaError};
 
 /// Typical price (high + low + close) / 3.
@@ -157,12 +157,16 @@ pub fn mfi(
         let first = period - 1;
         let slots = (&pos[..period + len], &neg[..period + len]);
         // A chunk whose windows are all full and free of gaps (the usual case) takes the sums'
-        // batch run, one series at a time.
+        // batch run.
         let kept = (pos_sums, neg_sums);
         let clean = base >= period
             && base >= clean_from
-            && pos_sums.run::<SUM>(slots.0, period, &mut pos_sum[..len])
-            && neg_sums.run::<SUM>(slots.1, period, &mut neg_sum[..len]);
+            && run_sums_pair(
+                (&mut pos_sums, &mut neg_sums),
+                slots,
+                period,
+                (&mut pos_sum[..len], &mut neg_sum[..len]),
+            );
         if !clean {
             (pos_sums, neg_sums) = kept;
             let state = (clean_from, pos_sums, neg_sums);
