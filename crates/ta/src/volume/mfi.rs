@@ -4,8 +4,9 @@
 //! the two typical prices is float noise and counts as no change (TA-Lib 0.8's dead zone).
 //!
 //! Where total flow is below 1.0 the value is 0, as in TA-Lib (e.g. zero volume). Flow sums are
-//! running window sums recomputed every `period` bars (`average::window`), so they do not drift. A NaN or infinity spoils the flows of its bar
-//! and the next; every window containing those is NaN, then it recovers.
+//! running window sums recomputed every `period` bars (`average::window`), so they do not drift.
+//! A NaN or infinity spoils the flows of its bar and the next; every window containing those is
+//! NaN, then it recovers.
 
 use crate::average::output::with_lookback;
 use crate::average::window::{run_sums_pair, within_dead_zone, ShiftedSums, Window};
@@ -152,12 +153,11 @@ pub fn mfi(
         for ((p, q), ((&t, &prev), &v)) in slots.zip(now) {
             (*p, *q) = flows(t, prev, v);
         }
-        // Flows free of gaps (the usual case) skip the gap bookkeeping; either way the sums
-        // are the same numbers (`ShiftedSums::slide`).
         let first = period - 1;
         let slots = (&pos[..period + len], &neg[..period + len]);
         // A chunk whose windows are all full and free of gaps (the usual case) takes the sums'
-        // batch run.
+        // batch run; otherwise (or if a flow turns out not to be finite) the per-bar gap
+        // bookkeeping. Either way the sums are the same numbers (`ShiftedSums::slide`).
         let kept = (pos_sums, neg_sums);
         let clean = base >= period
             && base >= clean_from
