@@ -9,6 +9,7 @@
 //! of older TA-Lib).
 //! Recursive: a NaN or infinity makes every later value NaN until `reset`.
 
+use crate::average::ema::finite_or_nan;
 use crate::average::output::{with_lookback, CHUNK_SLOTS};
 use crate::average::wilder::{smooth_blocks, BlockWeights, Smoother};
 use crate::average::{check_period, TaError};
@@ -39,11 +40,7 @@ fn rsi_value(gain: f64, loss: f64) -> f64 {
 /// Non-finite prices are NaN (so an infinity cannot cancel against another).
 #[inline(always)]
 fn clean(price: f64) -> f64 {
-    if price.is_finite() {
-        price
-    } else {
-        f64::NAN
-    }
+    finite_or_nan(price)
 }
 
 /// Streaming RSI; `update` returns `None` until `period + 1` prices have been seen.

@@ -5,6 +5,7 @@
 //! A NaN or infinity makes every window containing it NaN.
 
 use super::range::{finite_window_extremes, larger, smaller, window_ranges};
+use crate::average::ema::zero_or_nan;
 use crate::average::output::with_lookback;
 use crate::average::window::{within_dead_zone, Window};
 use crate::average::{check_lengths, check_period, TaError};
@@ -83,13 +84,12 @@ pub fn willr(high: &[f64], low: &[f64], close: &[f64], period: usize) -> Result<
     // The batch twin of `Willr::update`: the same extremes (exact, however found) and formula.
     // Bars free of NaN and infinity (real prices) take the branch-free extremes; the first gap
     // among highs and lows sends the whole series to the gap-aware path. A close that is not
-    // finite spoils only its own bar: subtracting close - close (+0.0, or NaN for it) keeps
-    // every other value to the bit, -0.0 included.
+    // finite spoils only its own bar (`zero_or_nan`).
     let done = finite_window_extremes(high, low, period, |end, x| {
         let ([h0, h1], [l0, l1]) = (x.high, x.low);
         let rows = h0.iter().zip(h1).zip(l0.iter().zip(l1)).zip(&close[end..]);
         out.extend(rows.map(|(((&h0, &h1), (&l0, &l1)), &c)| {
-            willr_value(larger(h0, h1), smaller(l0, l1), c) - (c - c)
+            willr_value(larger(h0, h1), smaller(l0, l1), c) - zero_or_nan(c)
         }));
     });
     if done {

@@ -3,6 +3,7 @@
 //!
 //! Pointwise: a NaN affects only the bars whose inputs include it.
 
+use crate::average::ema::zero_or_nan;
 use crate::average::{check_lengths, TaError};
 
 /// True range of one bar given the previous close, in TA-Lib's evaluation order.
@@ -28,12 +29,11 @@ pub(crate) fn talib_true_range(high: f64, low: f64, prev_close: f64) -> f64 {
     }
 }
 
-/// `true_range` without a branch: x - x is +0.0 for a finite x and NaN otherwise, and
-/// subtracting +0.0 leaves every value as it is (-0.0 included), so TA-Lib's comparisons give
-/// the true range and a NaN or infinity among the inputs gives NaN, as in `true_range`.
+/// `true_range` without a branch (`zero_or_nan`): TA-Lib's comparisons give the true range, and
+/// a NaN or infinity among the inputs gives NaN, as in `true_range`.
 #[inline(always)]
 pub(crate) fn true_range_or_nan(high: f64, low: f64, prev_close: f64) -> f64 {
-    let gaps = (high - high) + (low - low) + (prev_close - prev_close);
+    let gaps = zero_or_nan(high) + zero_or_nan(low) + zero_or_nan(prev_close);
     talib_true_range(high, low, prev_close) - gaps
 }
 

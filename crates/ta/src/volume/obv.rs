@@ -3,6 +3,7 @@
 //!
 //! Recursive: a NaN or infinity in close or volume makes every later value NaN until `reset`.
 
+use crate::average::ema::zero_or_nan;
 use crate::average::output::CHUNK_SLOTS;
 use crate::average::{check_lengths, TaError};
 
@@ -16,11 +17,10 @@ fn step(close: f64, prev: f64, volume: f64) -> f64 {
     up - down
 }
 
-/// A bar's step, NaN if its close or volume is not finite: x - x is +0.0 for a finite x and
-/// NaN otherwise, and subtracting +0.0 leaves the step as it is (-0.0 included).
+/// A bar's step, NaN if its close or volume is not finite (`zero_or_nan`).
 #[inline(always)]
 fn step_or_nan(close: f64, prev: f64, volume: f64) -> f64 {
-    step(close, prev, volume) - ((close - close) + (volume - volume))
+    step(close, prev, volume) - (zero_or_nan(close) + zero_or_nan(volume))
 }
 
 /// The running total advances two bars at a time: the first bar of a pair is base + s1, the
