@@ -193,3 +193,50 @@ fn streaming_equals_batch_on_real_series() {
         });
     }
 }
+
+/// Series longer than the chunks the batch forms work in (512 bars), with NaN gaps just before,
+/// on and after chunk boundaries and runs of them: the fast path for gap-free chunks and the
+/// gap-aware one must hand over without a trace.
+#[test]
+fn streaming_equals_batch_on_long_series_with_gaps() {
+    // A deterministic random walk (xorshift), so a failure reproduces.
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let n = 3000;
+    let mut price = 100.0;
+    let mut bars = Bars {
+        high: Vec::with_capacity(n),
+        low: Vec::with_capacity(n),
+        close: Vec::with_capacity(n),
+        volume: Vec::with_capacity(n),
+    };
+    for _ in 0..n {
+        price *= 1.0 + (next() - 0.5) * 0.04;
+        bars.high.push(price + next() * 2.0);
+        bars.low.push(price - next() * 2.0);
+        bars.close.push(price);
+        bars.volume.push((next() * 1e6).round());
+    }
+    check_all(&bars);
+    for &(at, len) in &[
+        (40, 1),
+        (509, 3),
+        (1023, 1),
+        (1024, 2),
+        (1600, 40),
+        (2990, 1),
+    ] {
+        for i in at..at + len {
+            bars.close[i] = f64::NAN;
+        }
+    }
+    bars.high[700] = f64::INFINITY;
+    bars.low[1300] = f64::NAN;
+    bars.volume[1800] = f64::NAN;
+    check_all(&bars);
+}

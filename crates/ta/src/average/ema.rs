@@ -15,16 +15,22 @@
 //! at the next step by itself) and only the outputs are mapped to NaN, which keeps that check
 //! off the recursion's dependency chain.
 
+use super::output::{with_lookback, CHUNK_SLOTS};
 use super::{check_period, TaError};
+
+/// +0.0 for a finite `x`, NaN for NaN and the infinities: subtracting it leaves a finite value
+/// exactly as it is (-0.0 included) and turns any other into NaN, in two arithmetic operations
+/// that vectorise (a select costs five).
+#[inline(always)]
+#[allow(clippy::eq_op)]
+pub(crate) fn zero_or_nan(x: f64) -> f64 {
+    x - x
+}
 
 /// Non-finite values as NaN: the one representation of "undefined" the indicators return.
 #[inline(always)]
 pub(crate) fn finite_or_nan(x: f64) -> f64 {
-    if x.is_finite() {
-        x
-    } else {
-        f64::NAN
-    }
+    x - zero_or_nan(x)
 }
 
 /// Weights of a block's deviations: c[i] = k (1-k)^i.
@@ -49,16 +55,21 @@ pub(crate) fn block_value(j: usize, d: &[f64; 4], v: f64, c: &[f64; 4]) -> f64 {
 /// The batch twin of feeding `inputs` to an `Ema` whose value is `start` at a block boundary:
 /// writes each output (non-finite as NaN) to `out` (as long as `inputs`).
 pub(crate) fn ema_blocks(inputs: &[f64], start: f64, k: f64, out: &mut [f64]) {
-    let c = block_weights(k);
+    ema_blocks_from(inputs, start, &block_weights(k), out);
+}
+
+/// `ema_blocks` with the weights given; returns the value after the last whole block.
+#[inline(always)]
+fn ema_blocks_from(inputs: &[f64], start: f64, c: &[f64; 4], out: &mut [f64]) -> f64 {
     let mut v = start;
     let mut chunks = inputs.chunks_exact(4);
     let mut outs = out.chunks_exact_mut(4);
     for (x, o) in (&mut chunks).zip(&mut outs) {
         let d = [x[0] - v, x[1] - v, x[2] - v, x[3] - v];
-        o[0] = finite_or_nan(block_value(1, &d, v, &c));
-        o[1] = finite_or_nan(block_value(2, &d, v, &c));
-        o[2] = finite_or_nan(block_value(3, &d, v, &c));
-        v = block_value(4, &d, v, &c);
+        o[0] = finite_or_nan(block_value(1, &d, v, c));
+        o[1] = finite_or_nan(block_value(2, &d, v, c));
+        o[2] = finite_or_nan(block_value(3, &d, v, c));
+        v = block_value(4, &d, v, c);
         o[3] = finite_or_nan(v);
     }
     let mut d = [0.0; 4];
@@ -69,8 +80,9 @@ pub(crate) fn ema_blocks(inputs: &[f64], start: f64, k: f64, out: &mut [f64]) {
         .enumerate()
     {
         d[j] = x - v;
-        *o = finite_or_nan(block_value(j + 1, &d, v, &c));
+        *o = finite_or_nan(block_value(j + 1, &d, v, c));
     }
+    v
 }
 
 /// TA-Lib's smoothing factor 2 / (period + 1).
@@ -162,15 +174,35 @@ impl Ema {
 /// EMA over a whole series: same length as `values`, the first `period - 1` entries NaN.
 pub fn ema(values: &[f64], period: usize) -> Result<Vec<f64>, TaError> {
     check_period("EMA", "period", period, 2)?;
-    let mut out = vec![f64::NAN; values.len()];
-    if values.len() < period {
+    let n = values.len();
+    let mut out = with_lookback(n, period - 1);
+    if n < period {
         return Ok(out);
     }
-    // The batch twin of `Ema::update`: the same seed and step, in one loop.
+    // The batch twin of `Ema::update`: the same seed and blocks, in chunks computed into a
+    // buffer in cache by an out-of-line loop that calls nothing (so the running value stays in
+    // a register), then appended: each output value is written once (a NaN fill of the whole
+    // output up front was a pass over memory of its own, and libc's memset or memmove of a
+    // chunk cost more than a plain copy loop). Chunks are whole blocks of four from the seed,
+    // so the blocks are the streaming form's.
     let seed = seed_mean(&values[..period]);
-    out[period - 1] = finite_or_nan(seed);
-    ema_blocks(&values[period..], seed, ema_k(period), &mut out[period..]);
+    out.push(finite_or_nan(seed));
+    const CHUNK: usize = CHUNK_SLOTS;
+    let c = block_weights(ema_k(period));
+    let mut buf = [0.0; CHUNK];
+    let mut v = seed;
+    for chunk in values[period..].chunks(CHUNK) {
+        let buf = &mut buf[..chunk.len()];
+        v = ema_chunk(chunk, v, &c, buf);
+        out.extend(buf.iter().copied());
+    }
     Ok(out)
+}
+
+/// `ema_blocks` of one chunk, kept out of line; returns the value after the last whole block.
+#[inline(never)]
+fn ema_chunk(inputs: &[f64], start: f64, c: &[f64; 4], out: &mut [f64]) -> f64 {
+    ema_blocks_from(inputs, start, c, out)
 }
 
 #[cfg(test)]

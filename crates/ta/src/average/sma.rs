@@ -5,7 +5,7 @@
 //! running sum agrees to ~1e-14 relative). A NaN or infinity makes every window containing
 //! it NaN; the average recovers once the value has left the window.
 
-use super::window::{window_map, Window};
+use super::window::{window_map, Window, MEAN};
 use super::{check_period, TaError};
 
 /// Streaming SMA; `update` returns `None` until `period` values have been seen.
@@ -60,9 +60,7 @@ pub fn sma(values: &[f64], period: usize) -> Result<Vec<f64>, TaError> {
 /// The batch twin of `Sma::update` (the same window sums read in the same order), also used
 /// by STOCH.
 pub(crate) fn sma_unchecked(values: &[f64], period: usize) -> Vec<f64> {
-    let mut out = vec![f64::NAN; values.len()];
-    window_map::<_, false>(values, period, f64::NAN, &mut out, |sums, w| sums.mean(w));
-    out
+    window_map::<MEAN>(values, period, |mean| mean)
 }
 
 #[cfg(test)]

@@ -3,8 +3,6 @@
 //! TA-Lib writes it (avg * (period - 1) + new) / period; a division on every step's dependency
 //! chain makes those loops about three times slower, so the factors are taken out once.
 
-use super::ema::{block_value, block_weights};
-
 /// Wilder's smoothing as `avg * keep + new * take`, keep = (period - 1) / period and
 /// take = 1 / period (shared by RSI, ATR and ADX).
 #[derive(Debug, Clone, Copy)]
@@ -28,17 +26,53 @@ impl Wilder {
     }
 }
 
-/// Wilder's smoothing is an EMA with k = 1 / period, so RSI and ATR run it in the EMA's blocks
-/// of four (`ema::block_value`): four values depend on the value before the block through one
-/// subtraction, one multiplication and two additions, instead of four chained multiply-adds.
-/// Both forms use the same blocks from the seed on, so they give identical numbers; against
-/// TA-Lib's (avg * (period - 1) + new) / period they differ by rounding (~1e-16 relative).
+/// Weights of Wilder's smoothing in blocks of four: the j-th value (1..=4) of a block starting
+/// from v is v * keep^j + Σ_{i<j} take * keep^(j-1-i) * x_i (TA-Lib's recursion applied j
+/// times, multiplied out).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct BlockWeights {
+    /// keep^1 .. keep^4.
+    keep: [f64; 4],
+    /// take * keep^0 .. take * keep^3.
+    take: [f64; 4],
+}
+
+impl BlockWeights {
+    pub(crate) fn new(period: usize) -> Self {
+        let w = Wilder::new(period);
+        let k2 = w.keep * w.keep;
+        let k3 = k2 * w.keep;
+        Self {
+            keep: [w.keep, k2, k3, k3 * w.keep],
+            take: [w.take, w.take * w.keep, w.take * k2, w.take * k3],
+        }
+    }
+
+    /// The `j`-th value (1..=4) of a block starting from `v`, given the block's inputs so far.
+    /// Only the product with `v` and one addition depend on `v`: the block's four steps cost
+    /// the recursion 6 cycles of latency instead of TA-Lib's four chained steps.
+    #[inline(always)]
+    pub(crate) fn value(&self, j: usize, x: &[f64; 4], v: f64) -> f64 {
+        let t = &self.take;
+        let inputs = match j {
+            1 => t[0] * x[0],
+            2 => t[1] * x[0] + t[0] * x[1],
+            3 => (t[2] * x[0] + t[1] * x[1]) + t[0] * x[2],
+            _ => (t[3] * x[0] + t[2] * x[1]) + (t[1] * x[2] + t[0] * x[3]),
+        };
+        v * self.keep[j - 1] + inputs
+    }
+}
+
+/// Wilder's smoothing in blocks of four (`BlockWeights`), for RSI and ATR: both forms use the
+/// same blocks from the seed on, so they give identical numbers; against TA-Lib's
+/// (avg * (period - 1) + new) / period they differ by rounding (~1e-16 relative).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Smoother {
     /// The value before the current block.
     value: f64,
-    weights: [f64; 4],
-    /// Deviations x_i - value of the current block, and how many there are.
+    weights: BlockWeights,
+    /// Inputs of the current block, and how many there are.
     block: [f64; 4],
     in_block: usize,
 }
@@ -48,7 +82,7 @@ impl Smoother {
     pub(crate) fn new(period: usize, seed: f64) -> Self {
         Self {
             value: seed,
-            weights: block_weights(1.0 / period as f64),
+            weights: BlockWeights::new(period),
             block: [0.0; 4],
             in_block: 0,
         }
@@ -57,9 +91,9 @@ impl Smoother {
     /// Feeds one value; the smoothed value after it.
     #[inline(always)]
     pub(crate) fn update(&mut self, x: f64) -> f64 {
-        self.block[self.in_block] = x - self.value;
+        self.block[self.in_block] = x;
         self.in_block += 1;
-        let out = block_value(self.in_block, &self.block, self.value, &self.weights);
+        let out = self.weights.value(self.in_block, &self.block, self.value);
         if self.in_block == 4 {
             self.value = out;
             self.in_block = 0;
@@ -68,39 +102,32 @@ impl Smoother {
     }
 }
 
-/// The batch twin of a `Smoother` started at `seed` and fed `input(0)`, `input(1)`, ..:
-/// writes `emit(value)` for each to `out` (one per slot). Writing into a slice, not pushing,
-/// keeps the running value in a register: a push's rarely taken grow path made the compiler
-/// keep it in memory, a store and a load on every step of the recursion.
+/// The batch twin of a `Smoother` at a block boundary with value `v`, fed `inputs` four at a
+/// time (`inputs` and `out` as long, a multiple of four except at the very end): writes
+/// `emit(value)` for each to `out` and returns the value after the last whole block.
 #[inline(always)]
-pub(crate) fn smooth_into(
-    period: usize,
-    seed: f64,
-    mut input: impl FnMut(usize) -> f64,
-    emit: impl Fn(f64) -> f64,
+pub(crate) fn smooth_blocks(
+    w: &BlockWeights,
+    mut v: f64,
+    inputs: &[f64],
     out: &mut [f64],
-) {
-    let c = block_weights(1.0 / period as f64);
-    let mut v = seed;
-    let mut blocks = out.chunks_exact_mut(4);
-    let mut j = 0;
-    for o in &mut blocks {
-        let d = [
-            input(j) - v,
-            input(j + 1) - v,
-            input(j + 2) - v,
-            input(j + 3) - v,
-        ];
-        o[0] = emit(block_value(1, &d, v, &c));
-        o[1] = emit(block_value(2, &d, v, &c));
-        o[2] = emit(block_value(3, &d, v, &c));
-        v = block_value(4, &d, v, &c);
+    emit: impl Fn(f64) -> f64,
+) -> f64 {
+    let mut ins = inputs.chunks_exact(4);
+    let mut outs = out.chunks_exact_mut(4);
+    for (x, o) in (&mut ins).zip(&mut outs) {
+        let x = [x[0], x[1], x[2], x[3]];
+        o[0] = emit(w.value(1, &x, v));
+        o[1] = emit(w.value(2, &x, v));
+        o[2] = emit(w.value(3, &x, v));
+        v = w.value(4, &x, v);
         o[3] = emit(v);
-        j += 4;
     }
-    let mut d = [0.0; 4];
-    for (k, o) in blocks.into_remainder().iter_mut().enumerate() {
-        d[k] = input(j + k) - v;
-        *o = emit(block_value(k + 1, &d, v, &c));
+    let mut x = [0.0; 4];
+    let rest = ins.remainder().iter().zip(outs.into_remainder());
+    for (j, (&xj, o)) in rest.enumerate() {
+        x[j] = xj;
+        *o = emit(w.value(j + 1, &x, v));
     }
+    v
 }

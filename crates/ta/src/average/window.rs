@@ -13,6 +13,7 @@
 //! not summed, so a gap leaves the window cleanly.
 
 use super::lanes;
+use super::output::{with_lookback, CHUNK_SLOTS};
 
 /// The deviation `x - shift` a value contributes; NaN or infinity contributes nothing (gaps are
 /// counted separately, and a window with a gap is never read).
@@ -71,18 +72,20 @@ impl ShiftedSums {
     }
 
     /// The sums of the full, gap-free `window` (oldest first) computed afresh, shifted by its
-    /// newest value. The two sums come back in registers from a function kept out of line: a
-    /// whole `Self` would be returned through memory, which makes the compiler keep the
-    /// caller's running sums in memory too, putting a store and a load on every bar's chain.
+    /// newest value; the squares only if `SQ` (the mean and the sum never read them: without,
+    /// `m2` is infinite, which makes the next variance recompute). The two sums come back in
+    /// registers from a function kept out of line: a whole `Self` would be returned through
+    /// memory, which makes the compiler keep the caller's running sums in memory too, putting a
+    /// store and a load on every bar's chain.
     #[inline(always)]
-    fn recompute(&mut self, window: &[f64]) {
+    fn recompute<const SQ: bool>(&mut self, window: &[f64]) {
         let shift = window[window.len() - 1];
-        let (s1, s2) = fresh_sums(window, shift);
+        let (s1, s2) = fresh_sums::<SQ>(window, shift);
         *self = Self {
             shift,
             s1,
             s2,
-            m2: s2,
+            m2: if SQ { s2 } else { f64::INFINITY },
             stale: 0,
         };
     }
@@ -90,7 +93,7 @@ impl ShiftedSums {
     #[inline(always)]
     fn refresh(&mut self, window: &[f64]) {
         if self.stale >= window.len() {
-            self.recompute(window);
+            self.recompute::<false>(window);
         }
     }
 
@@ -122,31 +125,112 @@ impl ShiftedSums {
                 return var;
             }
         }
-        self.recompute(window);
+        self.recompute::<true>(window);
         let mean = self.s1 * inv;
         self.s2 * inv - mean * mean
     }
 }
 
-/// Σ(x - shift) and Σ(x - shift)² of `window`, in the fixed lane order.
-#[cold]
+/// What a batch run of `ShiftedSums` reads from each window (`ShiftedSums::run`).
+pub(crate) const MEAN: u8 = 0;
+pub(crate) const SUM: u8 = 1;
+pub(crate) const VARIANCE: u8 = 2;
+
+impl ShiftedSums {
+    /// The batch twin of sliding and reading once per window: for every k, slides
+    /// `values[len + k]` in and `values[k]` out, then writes the read of the window
+    /// `values[k + 1..=k + len]` to `out[k]` (`READ`: its mean, sum or variance; `values` is
+    /// `len` longer than `out`). The same slides, reads and recomputes in the same order as
+    /// `slide` (without gap bookkeeping) then `mean`, `sum` or `variance`, so the same numbers.
+    /// Returns whether every value that entered was finite: if not, the caller runs its
+    /// gap-aware path instead, from a copy of the sums it kept (checking while computing lets
+    /// the loads of a first pass over memory overlap the arithmetic).
+    ///
+    /// Kept out of line, with the recompute inlined, the loop calls nothing, so the running sums
+    /// stay in registers: in a loop that also calls out, the compiler kept them in memory, a
+    /// store and a load on every bar's dependency chain.
+    #[inline(never)]
+    pub(crate) fn run<const READ: u8>(
+        &mut self,
+        values: &[f64],
+        len: usize,
+        out: &mut [f64],
+    ) -> bool {
+        const { assert!(READ <= VARIANCE) };
+        if values.len() != len + out.len() {
+            return false;
+        }
+        let mut sums = *self;
+        let mut finite = true;
+        for (k, o) in out.iter_mut().enumerate() {
+            let (x, old) = (values[len + k], values[k]);
+            finite &= x.abs() <= f64::MAX;
+            let w = &values[k + 1..=k + len];
+            *o = if READ == VARIANCE {
+                sums.slide::<true, false>(x, old);
+                sums.variance(w)
+            } else {
+                sums.slide::<false, false>(x, old);
+                if READ == MEAN {
+                    sums.mean(w)
+                } else {
+                    sums.sum(w)
+                }
+            };
+        }
+        *self = sums;
+        finite
+    }
+}
+
+/// `ShiftedSums::run::<SUM>` of two series side by side (MFI's positive and negative flows):
+/// the same numbers as two runs, but one loop, so the two sums' dependency chains overlap.
+/// Returns whether every value that entered either series was finite.
 #[inline(never)]
-fn fresh_sums(window: &[f64], shift: f64) -> (f64, f64) {
+pub(crate) fn run_sums_pair(
+    sums: (&mut ShiftedSums, &mut ShiftedSums),
+    values: (&[f64], &[f64]),
+    len: usize,
+    out: (&mut [f64], &mut [f64]),
+) -> bool {
+    let m = out.0.len();
+    if values.0.len() != len + m || values.1.len() != len + m || out.1.len() != m {
+        return false;
+    }
+    let (mut a, mut b) = (*sums.0, *sums.1);
+    let mut finite = true;
+    for (k, (oa, ob)) in out.0.iter_mut().zip(out.1.iter_mut()).enumerate() {
+        let (xa, xb) = (values.0[len + k], values.1[len + k]);
+        finite &= xa.abs() <= f64::MAX && xb.abs() <= f64::MAX;
+        a.slide::<false, false>(xa, values.0[k]);
+        b.slide::<false, false>(xb, values.1[k]);
+        *oa = a.sum(&values.0[k + 1..=k + len]);
+        *ob = b.sum(&values.1[k + 1..=k + len]);
+    }
+    (*sums.0, *sums.1) = (a, b);
+    finite
+}
+
+/// Σ(x - shift) and, if `SQ`, Σ(x - shift)² of `window` (else 0), in the fixed lane order.
+#[inline(always)]
+fn fresh_sums<const SQ: bool>(window: &[f64], shift: f64) -> (f64, f64) {
     (
         lanes::sum_dev(window, shift),
-        lanes::sum_sq_dev(window, shift),
+        if SQ {
+            lanes::sum_sq_dev(window, shift)
+        } else {
+            0.0
+        },
     )
 }
 
-/// True when every value is finite; a vectorised bit test, so checking first and then running a
-/// gap-free loop costs far less than per-value gap bookkeeping.
+/// True when every value is finite: |x| <= f64::MAX fails only for NaN and infinities. The
+/// comparisons are and-ed without a branch (they vectorise), so checking first and then running
+/// a gap-free loop costs far less than per-value gap bookkeeping.
 pub(crate) fn all_finite(values: &[f64]) -> bool {
-    const EXPONENT: u64 = 0x7ff0_0000_0000_0000;
-    values.chunks(1024).all(|c| {
-        c.iter().fold(0u64, |acc, x| {
-            acc | u64::from(x.to_bits() & EXPONENT == EXPONENT)
-        }) == 0
-    })
+    values
+        .chunks(256)
+        .all(|c| c.iter().fold(true, |acc, x| acc & (x.abs() <= f64::MAX)))
 }
 
 /// The last `len` values, oldest first, each stored twice (at `slot` and `slot + len`) so the
@@ -256,65 +340,81 @@ impl Window {
 }
 
 /// Batch twin of pushing every value of `values` through a `Window` of `len` and reading it
-/// once full: writes `out[i] = read(sums, window)` for every full window ending at `i` that is
-/// free of gaps (the same reads in the same order as the streaming form) and `gap` for the others;
-/// `out[..len - 1]` is left alone. `out` is as long as `values`. `SQ`: whether `read` may ask
-/// for the variance.
+/// (`READ`: its mean, sum or variance) once full: returns `emit(read)` for every full window
+/// free of gaps (the same reads in the same order as the streaming form), NaN for the others
+/// and the first `len - 1` values. Goes in chunks: a chunk whose windows are free of gaps (the
+/// usual case) runs `ShiftedSums::run`; one with a gap the per-bar gap bookkeeping. Each output
+/// value is written once (not filled with NaN first).
 #[inline(always)]
-pub(crate) fn window_map<T: Copy, const SQ: bool>(
+pub(crate) fn window_map<const READ: u8>(
     values: &[f64],
     len: usize,
-    gap: T,
-    out: &mut [T],
-    read: impl FnMut(&mut ShiftedSums, &[f64]) -> T,
-) {
-    if values.len() < len || out.len() != values.len() {
-        return;
-    }
-    if all_finite(values) {
-        window_map_impl::<T, SQ, false>(values, len, gap, out, read);
-    } else {
-        window_map_impl::<T, SQ, true>(values, len, gap, out, read);
-    }
-}
-
-#[inline(always)]
-fn window_map_impl<T: Copy, const SQ: bool, const GAPS: bool>(
-    values: &[f64],
-    len: usize,
-    gap: T,
-    out: &mut [T],
-    mut read: impl FnMut(&mut ShiftedSums, &[f64]) -> T,
-) {
+    emit: impl Fn(f64) -> f64,
+) -> Vec<f64> {
+    const CHUNK: usize = CHUNK_SLOTS;
+    let n = values.len();
     let len = len.max(1);
-    // Whatever the sums hold while the window fills is replaced at the first read.
+    let mut out = with_lookback(n, len - 1);
+    if n < len {
+        return out;
+    }
+    let read = |sums: &mut ShiftedSums, w: &[f64]| match READ {
+        MEAN => sums.mean(w),
+        SUM => sums.sum(w),
+        _ => sums.variance(w),
+    };
     let mut sums = ShiftedSums::new(len);
     // The window ending at `i` is free of gaps once `i >= clean_from`.
     let mut clean_from = 0;
-    if GAPS {
-        for (i, x) in values[..len].iter().enumerate() {
+    for (i, x) in values[..len].iter().enumerate() {
+        if !x.is_finite() {
+            clean_from = i + len;
+        }
+    }
+    out.push(if len - 1 < clean_from {
+        f64::NAN
+    } else {
+        emit(read(&mut sums, &values[..len]))
+    });
+    let mut start = len;
+    while start < n {
+        let end = (start + CHUNK).min(n);
+        // Values start - len .. end: those leaving, and the windows of the chunk. A chunk whose
+        // windows are free of gaps (the usual case) runs without the gap bookkeeping.
+        let kept = sums;
+        let span = &values[start - len..end];
+        // Zeroing the chunk's slots first brings them into cache for the writes that follow
+        // (a NaN fill of the whole output up front was a pass over memory of its own).
+        out.resize(end, 0.0);
+        if start >= clean_from && sums.run::<READ>(span, len, &mut out[start..]) {
+            // `emit` in a loop of its own, which vectorises (STDDEV's square roots).
+            for o in &mut out[start..] {
+                *o = emit(*o);
+            }
+            start = end;
+            continue;
+        }
+        sums = kept;
+        out.truncate(start);
+        for i in start..end {
+            let x = values[i];
+            if READ == VARIANCE {
+                sums.slide::<true, true>(x, values[i - len]);
+            } else {
+                sums.slide::<false, true>(x, values[i - len]);
+            }
             if !x.is_finite() {
                 clean_from = i + len;
             }
+            out.push(if i < clean_from {
+                f64::NAN
+            } else {
+                emit(read(&mut sums, &values[i + 1 - len..=i]))
+            });
         }
+        start = end;
     }
-    out[len - 1] = if len - 1 < clean_from {
-        gap
-    } else {
-        read(&mut sums, &values[..len])
-    };
-    for i in len..values.len() {
-        let x = values[i];
-        sums.slide::<SQ, GAPS>(x, values[i - len]);
-        if GAPS && !x.is_finite() {
-            clean_from = i + len;
-        }
-        out[i] = if GAPS && i < clean_from {
-            gap
-        } else {
-            read(&mut sums, &values[i + 1 - len..=i])
-        };
-    }
+    out
 }
 
 /// TA-Lib 0.8's relative dead zone: a difference no larger than 1e-14 of the magnitudes it was

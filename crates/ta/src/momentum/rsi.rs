@@ -9,9 +9,9 @@
 //! of older TA-Lib).
 //! Recursive: a NaN or infinity makes every later value NaN until `reset`.
 
-use crate::average::ema::{block_value, block_weights};
-use crate::average::output::with_lookback;
-use crate::average::wilder::Smoother;
+use crate::average::ema::finite_or_nan;
+use crate::average::output::{with_lookback, CHUNK_SLOTS};
+use crate::average::wilder::{smooth_blocks, BlockWeights, Smoother};
 use crate::average::{check_period, TaError};
 
 /// A price change split into (gain, loss) as TA-Lib does; NaN counts as a gain, which then
@@ -28,10 +28,9 @@ fn split(change: f64) -> (f64, f64) {
 /// The RSI of the averages: 0 where both are 0 (a flat series), as TA-Lib 0.8.
 #[inline(always)]
 fn rsi_value(gain: f64, loss: f64) -> f64 {
+    // A NaN total gives NaN through the division (written as a select: no branch).
     let total = gain + loss;
-    if total.is_nan() {
-        f64::NAN
-    } else if total == 0.0 {
+    if total == 0.0 {
         0.0
     } else {
         100.0 * (gain / total)
@@ -41,11 +40,7 @@ fn rsi_value(gain: f64, loss: f64) -> f64 {
 /// Non-finite prices are NaN (so an infinity cannot cancel against another).
 #[inline(always)]
 fn clean(price: f64) -> f64 {
-    if price.is_finite() {
-        price
-    } else {
-        f64::NAN
-    }
+    finite_or_nan(price)
 }
 
 /// Streaming RSI; `update` returns `None` until `period + 1` prices have been seen.
@@ -115,6 +110,38 @@ impl Rsi {
     }
 }
 
+/// The RSI of one chunk of prices (`prices` one longer than `out`: the price before the chunk
+/// first); returns the averages after the last whole block. Kept out of line and free of calls,
+/// so the averages stay in registers.
+#[inline(never)]
+fn rsi_chunk(
+    w: &BlockWeights,
+    (mut gain, mut loss): (f64, f64),
+    prices: &[f64],
+    out: &mut [f64],
+) -> (f64, f64) {
+    const AHEAD: usize = 16;
+    let (mut ups, mut downs) = ([0.0; AHEAD], [0.0; AHEAD]);
+    for (c, o) in out.chunks_mut(AHEAD).enumerate() {
+        let m = o.len();
+        let p = &prices[c * AHEAD..=c * AHEAD + m];
+        let steps = p
+            .iter()
+            .zip(&p[1..])
+            .zip(ups.iter_mut().zip(downs.iter_mut()));
+        for ((&prev, &now), (u, d)) in steps {
+            (*u, *d) = split(clean(now) - clean(prev));
+        }
+        let mut g = [0.0; AHEAD];
+        gain = smooth_blocks(w, gain, &ups[..m], &mut g[..m], |x| x);
+        loss = smooth_blocks(w, loss, &downs[..m], o, |x| x);
+        for (o, &g) in o.iter_mut().zip(&g[..m]) {
+            *o = rsi_value(g, *o);
+        }
+    }
+    (gain, loss)
+}
+
 /// RSI over a whole series: same length as `prices`, the first `period` entries NaN.
 pub fn rsi(prices: &[f64], period: usize) -> Result<Vec<f64>, TaError> {
     check_period("RSI", "period", period, 2)?;
@@ -134,36 +161,17 @@ pub fn rsi(prices: &[f64], period: usize) -> Result<Vec<f64>, TaError> {
     loss /= p;
     gain /= p;
     out.push(rsi_value(gain, loss));
-    // Written into slots rather than pushed, so the averages stay in registers (see
-    // `wilder::smooth_into`).
-    out.resize(n, 0.0);
-    let c = block_weights(1.0 / p);
-    let change = |i: usize| split(clean(prices[i]) - clean(prices[i - 1]));
-    let (mut dg, mut dl) = ([0.0; 4], [0.0; 4]);
-    let mut blocks = out[period + 1..].chunks_exact_mut(4);
-    let mut i = period + 1;
-    for o in &mut blocks {
-        for k in 0..4 {
-            let (up, down) = change(i + k);
-            dg[k] = up - gain;
-            dl[k] = down - loss;
-        }
-        for j in 1..4 {
-            o[j - 1] = rsi_value(block_value(j, &dg, gain, &c), block_value(j, &dl, loss, &c));
-        }
-        gain = block_value(4, &dg, gain, &c);
-        loss = block_value(4, &dl, loss, &c);
-        o[3] = rsi_value(gain, loss);
-        i += 4;
-    }
-    for (k, o) in blocks.into_remainder().iter_mut().enumerate() {
-        let (up, down) = change(i + k);
-        dg[k] = up - gain;
-        dl[k] = down - loss;
-        *o = rsi_value(
-            block_value(k + 1, &dg, gain, &c),
-            block_value(k + 1, &dl, loss, &c),
-        );
+    // In chunks whose slots are zeroed first (bringing them into cache for the writes), the
+    // changes and both smoothers' blocks side by side in one pass. Chunks are whole blocks of
+    // four from the seed, so the blocks are the streaming form's.
+    const CHUNK: usize = CHUNK_SLOTS;
+    let w = BlockWeights::new(period);
+    let mut start = period + 1;
+    while start < n {
+        let end = (start + CHUNK).min(n);
+        out.resize(end, 0.0);
+        (gain, loss) = rsi_chunk(&w, (gain, loss), &prices[start - 1..end], &mut out[start..]);
+        start = end;
     }
     Ok(out)
 }

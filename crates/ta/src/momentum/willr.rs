@@ -4,28 +4,23 @@
 //!
 //! A NaN or infinity makes every window containing it NaN.
 
-use super::range::window_ranges;
+use super::range::{finite_window_extremes, larger, smaller, window_ranges};
+use crate::average::ema::zero_or_nan;
 use crate::average::output::with_lookback;
 use crate::average::window::{within_dead_zone, Window};
 use crate::average::{check_lengths, check_period, TaError};
 
-/// TA-Lib's divisor (highest - lowest) / -100, and whether the range is float noise.
-#[inline(always)]
-fn willr_divisor(highest: f64, lowest: f64) -> (f64, bool) {
-    (
-        (highest - lowest) / -100.0,
-        within_dead_zone(highest - lowest, highest.abs() + lowest.abs()),
-    )
-}
-
-/// %R from the window's extremes and the close, in TA-Lib's exact form.
+/// %R from the window's extremes and the close. TA-Lib divides twice, (highest - close) /
+/// ((highest - lowest) / -100); one division and a multiplication differ from that by rounding
+/// (~1e-16 relative) and halve the divisions, which bound the batch loop's speed.
 #[inline(always)]
 fn willr_value(highest: f64, lowest: f64, close: f64) -> f64 {
-    let (diff, flat) = willr_divisor(highest, lowest);
-    if !flat {
-        (highest - close) / diff
-    } else {
+    let range = highest - lowest;
+    let value = (highest - close) / range * -100.0;
+    if within_dead_zone(range, highest.abs() + lowest.abs()) {
         0.0
+    } else {
+        value
     }
 }
 
@@ -86,12 +81,22 @@ pub fn willr(high: &[f64], low: &[f64], close: &[f64], period: usize) -> Result<
     )?;
     check_period("WILLR", "period", period, 2)?;
     let mut out = with_lookback(n, period - 1);
+    // The batch twin of `Willr::update`: the same extremes (exact, however found) and formula.
+    // Bars free of NaN and infinity (real prices) take the branch-free extremes; the first gap
+    // among highs and lows sends the whole series to the gap-aware path. A close that is not
+    // finite spoils only its own bar (`zero_or_nan`).
+    let done = finite_window_extremes(high, low, period, |end, x| {
+        let ([h0, h1], [l0, l1]) = (x.high, x.low);
+        let rows = h0.iter().zip(h1).zip(l0.iter().zip(l1)).zip(&close[end..]);
+        out.extend(rows.map(|(((&h0, &h1), (&l0, &l1)), &c)| {
+            willr_value(larger(h0, h1), smaller(l0, l1), c) - zero_or_nan(c)
+        }));
+    });
+    if done {
+        return Ok(out);
+    }
+    out.truncate(period - 1);
     out.resize(n, 0.0);
-    // The batch twin of `Willr::update`: the same extremes (found incrementally) and formula.
-    // The extremes stay the same for several bars in a row, and so does TA-Lib's divisor
-    // (highest - lowest) / -100 and the dead-zone test: they are recomputed only when an extreme
-    // changes (the same function of the same two numbers, so the same bits).
-    let (mut last_hi, mut last_lo, mut diff, mut flat) = (f64::NAN, f64::NAN, f64::NAN, true);
     window_ranges(
         high,
         low,
@@ -100,16 +105,9 @@ pub fn willr(high: &[f64], low: &[f64], close: &[f64], period: usize) -> Result<
         |i, highest, lowest, gap| {
             let close = close[i];
             if gap || !close.is_finite() {
-                return f64::NAN;
-            }
-            if highest.to_bits() != last_hi.to_bits() || lowest.to_bits() != last_lo.to_bits() {
-                (last_hi, last_lo) = (highest, lowest);
-                (diff, flat) = willr_divisor(highest, lowest);
-            }
-            if flat {
-                0.0
+                f64::NAN
             } else {
-                (highest - close) / diff
+                willr_value(highest, lowest, close)
             }
         },
     );

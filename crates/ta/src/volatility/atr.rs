@@ -5,9 +5,9 @@
 //! TA-Lib's (ATR * (period - 1) + TR) / period to rounding); period 1 is the true range itself.
 //! Recursive: a NaN or infinity makes every later value NaN until `reset`.
 
-use super::trange::true_range;
-use crate::average::output::with_lookback;
-use crate::average::wilder::{smooth_into, Smoother, Wilder};
+use super::trange::{true_range, true_range_or_nan};
+use crate::average::output::{with_lookback, CHUNK_SLOTS};
+use crate::average::wilder::{BlockWeights, Smoother, Wilder};
 use crate::average::{check_lengths, check_period, TaError};
 
 /// Streaming ATR; `update` returns `None` until `period + 1` bars have been seen.
@@ -73,6 +73,47 @@ impl Atr {
     }
 }
 
+/// The smoothed true ranges of one chunk of bars (`prev_close` one bar behind; `true_range`
+/// without a branch, four bars at a time); returns the value after the last whole block. Kept
+/// out of line and free of calls, so the running value stays in a register.
+#[inline(never)]
+fn atr_chunk(
+    w: &BlockWeights,
+    value: f64,
+    (high, low, prev_close): (&[f64], &[f64], &[f64]),
+    out: &mut [f64],
+) -> f64 {
+    let tr = true_range_or_nan;
+    let mut v = value;
+    let (h4, l4, p4) = (
+        high.chunks_exact(4),
+        low.chunks_exact(4),
+        prev_close.chunks_exact(4),
+    );
+    let (hr, lr, pr) = (h4.remainder(), l4.remainder(), p4.remainder());
+    let mut o4 = out.chunks_exact_mut(4);
+    for (((h, l), p), o) in h4.zip(l4).zip(p4).zip(&mut o4) {
+        let x = [
+            tr(h[0], l[0], p[0]),
+            tr(h[1], l[1], p[1]),
+            tr(h[2], l[2], p[2]),
+            tr(h[3], l[3], p[3]),
+        ];
+        o[0] = w.value(1, &x, v);
+        o[1] = w.value(2, &x, v);
+        o[2] = w.value(3, &x, v);
+        v = w.value(4, &x, v);
+        o[3] = v;
+    }
+    let mut x = [0.0; 4];
+    let rest = hr.iter().zip(lr).zip(pr).zip(o4.into_remainder());
+    for (j, (((&h, &l), &p), o)) in rest.enumerate() {
+        x[j] = tr(h, l, p);
+        *o = w.value(j + 1, &x, v);
+    }
+    v
+}
+
 /// ATR over whole series (equal lengths): same length, the first `period` entries NaN.
 pub fn atr(high: &[f64], low: &[f64], close: &[f64], period: usize) -> Result<Vec<f64>, TaError> {
     let n = check_lengths(
@@ -97,14 +138,24 @@ pub fn atr(high: &[f64], low: &[f64], close: &[f64], period: usize) -> Result<Ve
     value /= period as f64;
     out.push(value);
     if period > 1 {
-        out.resize(n, 0.0);
-        smooth_into(
-            period,
-            value,
-            |j| tr(period + 1 + j),
-            |v| v,
-            &mut out[period + 1..],
-        );
+        // In chunks: the chunk's true ranges (a loop without a branch) and their smoothing in
+        // one pass, so the loads overlap the recursion. Chunks are whole blocks of four from the
+        // seed, so the blocks are the streaming form's.
+        const CHUNK: usize = CHUNK_SLOTS;
+        let w = BlockWeights::new(period);
+        let mut start = period + 1;
+        while start < n {
+            let end = (start + CHUNK).min(n);
+            // Zeroing the chunk's slots brings them into cache for the writes that follow.
+            out.resize(end, 0.0);
+            let bars = (
+                &high[start..end],
+                &low[start..end],
+                &close[start - 1..end - 1],
+            );
+            value = atr_chunk(&w, value, bars, &mut out[start..end]);
+            start = end;
+        }
     } else {
         let wilder = Wilder::new(period);
         out.extend((period + 1..n).map(|i| {

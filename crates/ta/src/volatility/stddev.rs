@@ -7,7 +7,7 @@
 //! (TA-Lib 0.8 is accurate here too; older TA-Lib used E\[x²\] - mean² and zeroed variances below
 //! 1e-8). A NaN or infinity makes every window containing it NaN.
 
-use crate::average::window::{window_map, Window};
+use crate::average::window::{window_map, Window, VARIANCE};
 use crate::average::{check_finite, check_period, TaError};
 
 /// Standard deviation from a population variance: 0 where rounding left it at or below 0.
@@ -71,11 +71,7 @@ pub fn stddev(values: &[f64], period: usize, nbdev: f64) -> Result<Vec<f64>, TaE
 /// The batch twin of `Stddev::update`: the same window sums read in the same order (also the
 /// deviation of BBANDS).
 pub(crate) fn stddev_unchecked(values: &[f64], period: usize, nbdev: f64) -> Vec<f64> {
-    let mut out = vec![f64::NAN; values.len()];
-    window_map::<_, true>(values, period, f64::NAN, &mut out, move |sums, w| {
-        talib_stddev(sums.variance(w)) * nbdev
-    });
-    out
+    window_map::<VARIANCE>(values, period, |var| talib_stddev(var) * nbdev)
 }
 
 #[cfg(test)]

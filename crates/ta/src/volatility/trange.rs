@@ -3,6 +3,7 @@
 //!
 //! Pointwise: a NaN affects only the bars whose inputs include it.
 
+use crate::average::ema::zero_or_nan;
 use crate::average::{check_lengths, TaError};
 
 /// True range of one bar given the previous close, in TA-Lib's evaluation order.
@@ -26,6 +27,14 @@ pub(crate) fn talib_true_range(high: f64, low: f64, prev_close: f64) -> f64 {
     } else {
         greatest
     }
+}
+
+/// `true_range` without a branch (`zero_or_nan`): TA-Lib's comparisons give the true range, and
+/// a NaN or infinity among the inputs gives NaN, as in `true_range`.
+#[inline(always)]
+pub(crate) fn true_range_or_nan(high: f64, low: f64, prev_close: f64) -> f64 {
+    let gaps = zero_or_nan(high) + zero_or_nan(low) + zero_or_nan(prev_close);
+    talib_true_range(high, low, prev_close) - gaps
 }
 
 /// Streaming true range; `update` returns `None` for the first bar.
@@ -69,9 +78,7 @@ pub fn trange(high: &[f64], low: &[f64], close: &[f64]) -> Result<Vec<f64>, TaEr
             ("close", close.len()),
         ],
     )?;
-    // Pointwise: the very function `Trange::update` calls, in one pass (its finiteness check
-    // is a branch that is always predicted; a separate all-finite pass over the three inputs
-    // would cost more than it saves).
+    // Pointwise: `Trange::update`'s function, written without a branch so the loop vectorises.
     let mut out = Vec::with_capacity(n);
     if n > 0 {
         out.push(f64::NAN);
@@ -82,7 +89,7 @@ pub fn trange(high: &[f64], low: &[f64], close: &[f64]) -> Result<Vec<f64>, TaEr
         .iter()
         .zip(low.get(1..).unwrap_or(&[]))
         .zip(close);
-    out.extend(bars.map(|((&h, &l), &prev)| true_range(h, l, prev)));
+    out.extend(bars.map(|((&h, &l), &prev)| true_range_or_nan(h, l, prev)));
     Ok(out)
 }
 

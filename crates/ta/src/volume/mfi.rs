@@ -4,10 +4,12 @@
 //! the two typical prices is float noise and counts as no change (TA-Lib 0.8's dead zone).
 //!
 //! Where total flow is below 1.0 the value is 0, as in TA-Lib (e.g. zero volume). Flow sums are
-//! running window sums recomputed every `period` bars (`average::window`), so they do not drift. A NaN or infinity spoils the flows of its bar
-//! and the next; every window containing those is NaN, then it recovers.
+//! running window sums recomputed every `period` bars (`average::window`), so they do not drift.
+//! A NaN or infinity spoils the flows of its bar and the next; every window containing those is
+//! NaN, then it recovers.
 
-use crate::average::window::{within_dead_zone, ShiftedSums, Window};
+use crate::average::output::with_lookback;
+use crate::average::window::{run_sums_pair, within_dead_zone, ShiftedSums, Window};
 use crate::average::{check_lengths, check_period, TaError};
 
 /// Typical price (high + low + close) / 3.
@@ -16,18 +18,21 @@ fn typical(high: f64, low: f64, close: f64) -> f64 {
     (high + low + close) / 3.0
 }
 
-/// A bar's (positive, negative) money flow given the previous typical price.
+/// A bar's (positive, negative) money flow given the previous typical price. Written as
+/// selects of values all computed up front, so the batch loop runs without a branch (the
+/// direction of the typical price is a coin flip on real prices).
 #[inline(always)]
 fn flows(typical: f64, prev: f64, volume: f64) -> (f64, f64) {
     let flow = typical * volume;
-    if !(flow.is_finite() && prev.is_finite()) {
+    let gap = !(flow.is_finite() && prev.is_finite());
+    let flat = within_dead_zone(typical - prev, typical.abs() + prev.abs());
+    let down = typical < prev;
+    let pos = if flat || down { 0.0 } else { flow };
+    let neg = if !flat && down { flow } else { 0.0 };
+    if gap {
         (f64::NAN, f64::NAN)
-    } else if within_dead_zone(typical - prev, typical.abs() + prev.abs()) {
-        (0.0, 0.0)
-    } else if typical < prev {
-        (0.0, flow)
     } else {
-        (flow, 0.0)
+        (pos, neg)
     }
 }
 
@@ -108,42 +113,111 @@ pub fn mfi(
         ],
     )?;
     check_period("MFI", "period", period, 2)?;
-    let mut out = vec![f64::NAN; n];
+    let mut out = with_lookback(n, period);
     if n <= period {
         return Ok(out);
     }
     // The batch twin of `Mfi::update`: the same flows, then the same window sums read in the same
-    // order. Flow j belongs to bar j + 1.
-    let flows: Vec<(f64, f64)> = (1..n)
-        .map(|j| {
-            let t = typical(high[j], low[j], close[j]);
-            flows(t, typical(high[j - 1], low[j - 1], close[j - 1]), volume[j])
-        })
-        .collect();
-    let pos: Vec<f64> = flows.iter().map(|f| f.0).collect();
-    let neg: Vec<f64> = flows.iter().map(|f| f.1).collect();
+    // order. Flow j belongs to bar j + 1. One pass in chunks of bars: the chunk's typical prices,
+    // flows, window sums and values each in a loop of its own (the first, second and last
+    // vectorise; only the sums carry a dependency from bar to bar), all in cache.
+    const CHUNK: usize = 512;
+    // Slots `period..` hold the chunk's flows, the `period` before them the previous ones.
+    let mut pos = vec![0.0; period + CHUNK];
+    let mut neg = vec![0.0; period + CHUNK];
+    let mut typ = vec![0.0; CHUNK + 1];
+    let (mut pos_sum, mut neg_sum) = (vec![0.0; CHUNK], vec![0.0; CHUNK]);
     let (mut pos_sums, mut neg_sums) = (ShiftedSums::new(period), ShiftedSums::new(period));
     // The window of flows ending at `j` is free of gaps once `j >= clean_from`.
     let mut clean_from = 0;
-    for (j, x) in pos[..period - 1].iter().enumerate() {
+    let flows_total = n - 1;
+    let mut base = 0;
+    while base < flows_total {
+        let len = CHUNK.min(flows_total - base);
+        // Typical prices of bars base ..= base + len.
+        let bars = base..base + len + 1;
+        let rows = high[bars.clone()]
+            .iter()
+            .zip(&low[bars.clone()])
+            .zip(&close[bars]);
+        for (t, ((&h, &l), &c)) in typ.iter_mut().zip(rows) {
+            *t = typical(h, l, c);
+        }
+        let now = typ[1..=len]
+            .iter()
+            .zip(&typ[..len])
+            .zip(&volume[base + 1..=base + len]);
+        let slots = pos[period..period + len]
+            .iter_mut()
+            .zip(&mut neg[period..period + len]);
+        for ((p, q), ((&t, &prev), &v)) in slots.zip(now) {
+            (*p, *q) = flows(t, prev, v);
+        }
+        let first = period - 1;
+        let slots = (&pos[..period + len], &neg[..period + len]);
+        // A chunk whose windows are all full and free of gaps (the usual case) takes the sums'
+        // batch run; otherwise (or if a flow turns out not to be finite) the per-bar gap
+        // bookkeeping. Either way the sums are the same numbers (`ShiftedSums::slide`).
+        let kept = (pos_sums, neg_sums);
+        let clean = base >= period
+            && base >= clean_from
+            && run_sums_pair(
+                (&mut pos_sums, &mut neg_sums),
+                slots,
+                period,
+                (&mut pos_sum[..len], &mut neg_sum[..len]),
+            );
+        if !clean {
+            (pos_sums, neg_sums) = kept;
+            let state = (clean_from, pos_sums, neg_sums);
+            let sums = (&mut pos_sum[..len], &mut neg_sum[..len]);
+            (clean_from, pos_sums, neg_sums) = window_sums(slots, period, base, state, sums);
+        }
+        // Values of the windows ending at flows max(base, period - 1) ..
+        let skip = first.saturating_sub(base).min(len);
+        let sums = pos_sum[skip..len].iter().zip(&neg_sum[skip..len]);
+        out.extend(sums.map(|(&p, &q)| mfi_value(p, q)));
+        pos.copy_within(len..period + len, 0);
+        neg.copy_within(len..period + len, 0);
+        base += len;
+    }
+    Ok(out)
+}
+
+/// The running window sums of one chunk of flows (`pos`, `neg`: the `period` flows before the
+/// chunk, then its flows, the first being flow `base`): writes the sums of the window ending at
+/// each flow from `period - 1` on to `sums` (NaN for windows with a gap, which `mfi_value`
+/// turns into NaN). The state (gap bookkeeping and the two running sums) comes in and goes out
+/// by value.
+fn window_sums(
+    (pos, neg): (&[f64], &[f64]),
+    period: usize,
+    base: usize,
+    (mut clean_from, mut pos_sums, mut neg_sums): (usize, ShiftedSums, ShiftedSums),
+    (pos_sum, neg_sum): (&mut [f64], &mut [f64]),
+) -> (usize, ShiftedSums, ShiftedSums) {
+    let slots = pos_sum.iter_mut().zip(neg_sum.iter_mut()).enumerate();
+    for (k, (ps, ns)) in slots {
+        let j = base + k;
+        // Flow j sits in slot period + k; its window in slots k + 1 ..= period + k.
+        let (x, y) = (pos[period + k], neg[period + k]);
+        if j >= period {
+            pos_sums.slide::<false, true>(x, pos[k]);
+            neg_sums.slide::<false, true>(y, neg[k]);
+        }
         if !x.is_finite() {
             clean_from = j + period;
         }
-    }
-    for j in period - 1..pos.len() {
-        if j >= period {
-            pos_sums.slide::<false, true>(pos[j], pos[j - period]);
-            neg_sums.slide::<false, true>(neg[j], neg[j - period]);
-        }
-        if !pos[j].is_finite() {
-            clean_from = j + period;
-        }
-        if j >= clean_from {
-            let w = j + 1 - period..=j;
-            out[j + 1] = mfi_value(pos_sums.sum(&pos[w.clone()]), neg_sums.sum(&neg[w]));
+        if j + 1 >= period {
+            let w = k + 1..=period + k;
+            (*ps, *ns) = if j < clean_from {
+                (f64::NAN, f64::NAN)
+            } else {
+                (pos_sums.sum(&pos[w.clone()]), neg_sums.sum(&neg[w]))
+            };
         }
     }
-    Ok(out)
+    (clean_from, pos_sums, neg_sums)
 }
 
 #[cfg(test)]

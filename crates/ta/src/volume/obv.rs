@@ -3,24 +3,57 @@
 //!
 //! Recursive: a NaN or infinity in close or volume makes every later value NaN until `reset`.
 
+use crate::average::ema::zero_or_nan;
+use crate::average::output::CHUNK_SLOTS;
 use crate::average::{check_lengths, TaError};
 
-/// What a bar adds: its volume on an up close, minus it on a down close, else 0. Adding
-/// -volume is exactly TA-Lib's subtraction, and adding 0.0 keeps the value (only a -0.0 total
-/// would become +0.0), so the recursion is one addition with the choice made off it.
-/// Written as (+1, -1 or 0) * volume so that no branch (mispredicted on half the bars of a real
-/// series) decides it; for a finite volume the product is exactly volume, -volume or ±0.
+/// What a bar adds: its volume on an up close, minus it on a down close, else 0. Written as
+/// two selects so that no branch (mispredicted on half the bars of a real series) decides it
+/// and the batch loop vectorises; adding -volume is exactly TA-Lib's subtraction.
 #[inline(always)]
 fn step(close: f64, prev: f64, volume: f64) -> f64 {
-    let sign = f64::from(u8::from(close > prev)) - f64::from(u8::from(close < prev));
-    sign * volume
+    let up = if close > prev { volume } else { 0.0 };
+    let down = if close < prev { volume } else { 0.0 };
+    up - down
+}
+
+/// A bar's step, NaN if its close or volume is not finite (`zero_or_nan`).
+#[inline(always)]
+fn step_or_nan(close: f64, prev: f64, volume: f64) -> f64 {
+    step(close, prev, volume) - (zero_or_nan(close) + zero_or_nan(volume))
+}
+
+/// The running total advances two bars at a time: the first bar of a pair is base + s1, the
+/// second base + (s1 + s2), which becomes the next base. TA-Lib adds one step at a time; on
+/// volumes (whole numbers far below 2^53) every sum is exact either way, and the pairs halve
+/// the additions on the recursion's chain.
+#[derive(Debug, Clone, Copy, Default)]
+struct Pairs {
+    base: f64,
+    first: Option<f64>,
+}
+
+impl Pairs {
+    #[inline(always)]
+    fn add(&mut self, s: f64) -> f64 {
+        match self.first.take() {
+            None => {
+                self.first = Some(s);
+                self.base + s
+            }
+            Some(first) => {
+                self.base += first + s;
+                self.base
+            }
+        }
+    }
 }
 
 /// Streaming OBV; returns a value from the first bar on.
 #[derive(Debug, Clone, Default)]
 pub struct Obv {
     prev_close: Option<f64>,
-    value: f64,
+    total: Pairs,
 }
 
 impl Obv {
@@ -32,14 +65,15 @@ impl Obv {
     /// Feeds one bar; the running OBV.
     pub fn update(&mut self, close: f64, volume: f64) -> Option<f64> {
         let gap = !(close.is_finite() && volume.is_finite());
-        match self.prev_close.replace(if gap { f64::NAN } else { close }) {
-            None => self.value = volume,
-            Some(prev) => self.value += step(close, prev, volume),
-        }
-        if gap {
-            self.value = f64::NAN;
-        }
-        Some(self.value)
+        Some(
+            match self.prev_close.replace(if gap { f64::NAN } else { close }) {
+                None => {
+                    self.total.base = if gap { f64::NAN } else { volume };
+                    self.total.base
+                }
+                Some(prev) => self.total.add(step_or_nan(close, prev, volume)),
+            },
+        )
     }
 
     /// True once a bar has been seen.
@@ -60,31 +94,50 @@ pub fn obv(close: &[f64], volume: &[f64]) -> Result<Vec<f64>, TaError> {
     if n == 0 {
         return Ok(out);
     }
-    // The batch twin of `Obv::update`.
-    let gap = |c: f64, v: f64| !(c.is_finite() && v.is_finite());
-    let mut prev = if gap(close[0], volume[0]) {
-        f64::NAN
-    } else {
-        close[0]
-    };
-    let mut value = volume[0];
-    if gap(close[0], volume[0]) {
-        value = f64::NAN;
-    }
-    out.push(value);
-    // Written into slots rather than pushed, so the running value stays in a register (a
-    // push's grow path made the compiler keep it in memory, on the recursion).
-    out.resize(n, 0.0);
-    for ((o, &c), &v) in out[1..].iter_mut().zip(&close[1..]).zip(&volume[1..]) {
-        value += step(c, prev, v);
-        let g = gap(c, v);
-        if g {
-            value = f64::NAN;
-        }
-        prev = if g { f64::NAN } else { c };
-        *o = value;
+    // The batch twin of `Obv::update`: the same steps and pairs. (After a gap the streaming
+    // form compares with NaN instead of the previous close; the total is NaN by then anyway.)
+    let first_gap = !(close[0].is_finite() && volume[0].is_finite());
+    let mut base = if first_gap { f64::NAN } else { volume[0] };
+    out.push(base);
+    // In chunks computed into a buffer in cache by an out-of-line loop that calls nothing (so
+    // the total stays in a register), then appended. Chunks are whole pairs.
+    let (mut buf, mut steps) = ([0.0; CHUNK_SLOTS], [0.0; CHUNK_SLOTS]);
+    let mut i = 1;
+    while i < n {
+        let m = CHUNK_SLOTS.min(n - i);
+        let chunk = (&close[i - 1..i + m], &volume[i..i + m]);
+        base = obv_chunk(base, chunk, &mut steps, &mut buf[..m]);
+        out.extend(buf[..m].iter().copied());
+        i += m;
     }
     Ok(out)
+}
+
+/// The totals of one chunk of bars (`close` one longer: the close before the chunk first) from
+/// `base` at a pair boundary; returns the base after the last whole pair.
+#[inline(never)]
+fn obv_chunk(
+    mut base: f64,
+    (close, volume): (&[f64], &[f64]),
+    s: &mut [f64; CHUNK_SLOTS],
+    out: &mut [f64],
+) -> f64 {
+    let m = out.len();
+    let steps = close[1..].iter().zip(&close[..m]).zip(volume);
+    for (s, ((&c, &prev), &v)) in s.iter_mut().zip(steps) {
+        *s = step_or_nan(c, prev, v);
+    }
+    let mut pairs = s[..m].chunks_exact(2);
+    let mut outs = out.chunks_exact_mut(2);
+    for (p, o) in (&mut pairs).zip(&mut outs) {
+        o[0] = base + p[0];
+        base += p[0] + p[1];
+        o[1] = base;
+    }
+    if let (Some(&p), Some(o)) = (pairs.remainder().first(), outs.into_remainder().first_mut()) {
+        *o = base + p;
+    }
+    base
 }
 
 #[cfg(test)]
