@@ -161,7 +161,10 @@ impl ReturnsCache {
             .map(|(s, (pairs, _))| {
                 // The returns after the last gap, as `aligned_returns` restarts at each gap.
                 let start = pairs.iter().rposition(Option::is_none).map_or(0, |i| i + 1);
-                let r: Vec<f64> = pairs.range(start..).map(|p| p.unwrap_or(f64::NAN)).collect();
+                let r: Vec<f64> = pairs
+                    .range(start..)
+                    .map(|p| p.unwrap_or(f64::NAN))
+                    .collect();
                 (s.clone(), r)
             })
             .collect()
@@ -261,7 +264,9 @@ mod tests {
         md.insert("BTC-USD".into(), crypto).unwrap();
         let spy = Symbol::new("SPY");
         let mut cache = ReturnsCache::default();
-        for now in [0, 10, 10, 20, 25, 30, 90, 100, 110, 120, 200, 250, 260, 270, 390, 400] {
+        for now in [
+            0, 10, 10, 20, 25, 30, 90, 100, 110, 120, 200, 250, 260, 270, 390, 400,
+        ] {
             let view = md.view(Timestamp(now));
             let want = aligned_returns(&view, &spy, 6);
             let got = cache.returns(&view, &spy, 6);

@@ -12,8 +12,8 @@ mod reload;
 mod strategy;
 
 pub use manual::{ManualOrder, ManualOrderError, ManualOrderPlaced};
-pub use marks::{aligned_returns, ledger_price, marks};
 use marks::ReturnsCache;
+pub use marks::{aligned_returns, ledger_price, marks};
 pub use reload::Reconfigured;
 pub use strategy::{OrderIntent, Strategy};
 

@@ -577,7 +577,11 @@ mod tests {
                 panic!()
             };
             let want = summarize(p.history.iter());
-            assert_eq!(body["cumulative"].to_string(), want.to_string(), "run {run}");
+            assert_eq!(
+                body["cumulative"].to_string(),
+                want.to_string(),
+                "run {run}"
+            );
         }
     }
 }

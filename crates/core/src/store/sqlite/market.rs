@@ -270,9 +270,7 @@ pub fn features(
         }
     }
     let mut stmt = conn
-        .prepare_cached(
-            "SELECT ts, plugin_id, data FROM feature_sets WHERE ts BETWEEN ?1 AND ?2",
-        )
+        .prepare_cached("SELECT ts, plugin_id, data FROM feature_sets WHERE ts BETWEEN ?1 AND ?2")
         .ctx(OP)?;
     let mut rows = stmt.query(params![from.0, to.0]).ctx(OP)?;
     while let Some(r) = rows.next().ctx(OP)? {
@@ -355,4 +353,98 @@ pub fn plugin_outputs(
         });
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::SqliteStore;
+    use crate::plugin::{Output, PluginOutput};
+    use crate::store::Store;
+    use crate::Timestamp;
+
+    fn feature(plugin: &str, ts: i64, symbol: &str, name: &str, value: f64) -> PluginOutput {
+        PluginOutput {
+            plugin_id: plugin.into(),
+            ts: Timestamp(ts),
+            output: Output::Feature {
+                symbol: symbol.into(),
+                name: name.into(),
+                value,
+            },
+        }
+    }
+
+    /// A rerun at the same instant replaces only the values it repeats (as one row per value
+    /// did), a value repeated within one write keeps the last, and rows an older build wrote to
+    /// `features` are still read, in (ts, plugin) order, the packed row winning a tie.
+    #[test]
+    fn packed_features_read_like_one_row_per_value() {
+        let s = SqliteStore::open_in_memory().unwrap();
+        s.lock()
+            .execute_batch(
+                "INSERT INTO features (symbol, name, ts, plugin_id, value) VALUES
+                    ('SPY', 'lvl', 5, 'old', 1.0), ('SPY', 'lvl', 20, 'b', 2.0),
+                    ('SPY', 'lvl', 20, 'a', NULL), ('QQQ', 'lvl', 20, 'b', 9.0)",
+            )
+            .unwrap();
+        s.insert_outputs(&[
+            feature("b", 20, "SPY", "lvl", 3.0),
+            feature("b", 20, "SPY", "slope", 4.0),
+            feature("b", 10, "SPY", "lvl", 5.0),
+            feature("b", 10, "SPY", "lvl", 6.0),
+        ])
+        .unwrap();
+        // The rerun at 20 changes slope only; lvl stays 3.
+        s.insert_outputs(&[feature("b", 20, "SPY", "slope", 7.0)])
+            .unwrap();
+        let spy = "SPY".into();
+        let got: Vec<(i64, String, Option<f64>)> = s
+            .features(&spy, "lvl", Timestamp(0), Timestamp(100))
+            .unwrap()
+            .into_iter()
+            .map(|f| (f.ts.0, f.plugin_id, Some(f.value).filter(|v| !v.is_nan())))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (5, "old".into(), Some(1.0)),
+                (10, "b".into(), Some(6.0)),
+                (20, "a".into(), None),
+                (20, "b".into(), Some(3.0)),
+            ]
+        );
+        let slope = s
+            .features(&spy, "slope", Timestamp(20), Timestamp(20))
+            .unwrap();
+        assert_eq!(slope.len(), 1);
+        assert_eq!(slope[0].value, 7.0);
+        assert!(s
+            .features(&spy, "lvl", Timestamp(21), Timestamp(100))
+            .unwrap()
+            .is_empty());
+    }
+
+    #[test]
+    fn a_truncated_feature_set_is_reported_corrupt() {
+        let s = SqliteStore::open_in_memory().unwrap();
+        s.lock()
+            .execute(
+                "INSERT INTO feature_sets (ts, plugin_id, data) VALUES (1, 'p', X'0300535059')",
+                [],
+            )
+            .unwrap();
+        let err = s
+            .features(&"SPY".into(), "lvl", Timestamp(0), Timestamp(9))
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                crate::store::StoreError::Corrupt {
+                    table: "feature_sets",
+                    ..
+                }
+            ),
+            "{err}"
+        );
+    }
 }
