@@ -134,9 +134,8 @@ fn stat_fields(stat: &str) -> Result<StatFields, String> {
             .copied()
             .ok_or(format!("stat has {} fields", f.len() + 2))
     };
-    let ticks = |k: usize| -> Result<f64, String> {
-        field(k)?.parse::<f64>().map_err(|e| e.to_string())
-    };
+    let ticks =
+        |k: usize| -> Result<f64, String> { field(k)?.parse::<f64>().map_err(|e| e.to_string()) };
     let count = |k: usize| -> Result<u64, String> {
         field(k)?
             .parse::<u64>()
