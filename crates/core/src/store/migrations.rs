@@ -24,6 +24,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "users_audit",
         sql: include_str!("migrations/0002_users_audit.sql"),
     },
+    Migration {
+        version: 3,
+        name: "feature_sets",
+        sql: include_str!("migrations/0003_feature_sets.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.

@@ -12,6 +12,7 @@ mod reload;
 mod strategy;
 
 pub use manual::{ManualOrder, ManualOrderError, ManualOrderPlaced};
+use marks::ReturnsCache;
 pub use marks::{aligned_returns, ledger_price, marks};
 pub use reload::Reconfigured;
 pub use strategy::{OrderIntent, Strategy};
@@ -177,6 +178,8 @@ pub struct Engine {
     contributions: Vec<Contribution>,
     /// The reconciliation halt's gate reason while it is in force (see `manual.rs`).
     trading_halt: Option<String>,
+    /// The risk engine's aligned returns, carried from cycle to cycle.
+    returns_cache: ReturnsCache,
 }
 
 impl std::fmt::Debug for Engine {
@@ -298,6 +301,7 @@ impl Engine {
             closed_pnls: Vec::new(),
             contributions: Vec::new(),
             trading_halt: None,
+            returns_cache: ReturnsCache::default(),
         })
     }
 
@@ -311,6 +315,8 @@ impl Engine {
     }
     /// For live and paper drivers that append bars as they arrive.
     pub fn market_mut(&mut self) -> &mut MarketData {
+        // The cached returns assume the bars they were computed from never change.
+        self.returns_cache = ReturnsCache::default();
         &mut self.market
     }
     pub fn portfolio(&self) -> &Portfolio {
@@ -500,7 +506,9 @@ impl Engine {
         rep: &mut CycleReport,
     ) -> Vec<PlannedOrder> {
         let view = self.market.view(now);
-        let returns = aligned_returns(&view, &self.benchmark, self.var_lookback);
+        let returns = self
+            .returns_cache
+            .returns(&view, &self.benchmark, self.var_lookback);
         let failed = self.failed_required();
         let targets = rep.combined.targets.clone();
         let open = self.executor.broker().open_orders();

@@ -1,7 +1,9 @@
 //! Process metrics read from Linux /proc: the production `ProcessProbe`.
 //!
-//! Reads /proc/self/stat (CPU ticks), /proc/self/status (RSS, threads), /proc/self/fd (open
-//! descriptors) and /proc/uptime (a monotonic time base, so CPU % needs no wall clock).
+//! Reads /proc/self/stat (CPU ticks, RSS, threads), /proc/self/fd (open descriptors) and
+//! /proc/uptime (a monotonic time base, so CPU % needs no wall clock). /proc/self/status has
+//! the same RSS and thread count, but the kernel takes several times longer to write it, and
+//! `infra_psutil_health` samples every cycle of a backtest.
 
 use optifire_core::plugin::{ProcessProbe, ProcessSample};
 use std::fs::File;
@@ -14,7 +16,9 @@ use std::sync::{Mutex, PoisonError};
 pub struct ProcFsProbe {
     root: PathBuf,
     ticks_per_sec: f64,
-    /// The three files, opened at the first sample and re-read from offset 0 after that (the
+    /// The size of the pages /proc/self/stat counts RSS in.
+    page_bytes: u64,
+    /// The two files, opened at the first sample and re-read from offset 0 after that (the
     /// kernel regenerates a /proc file's text when it is read from its start): opening them on
     /// every sample was half of its cost, and `infra_psutil_health` samples every cycle.
     files: Mutex<Option<Files>>,
@@ -23,7 +27,6 @@ pub struct ProcFsProbe {
 #[derive(Debug)]
 struct Files {
     stat: File,
-    status: File,
     uptime: File,
     buf: Vec<u8>,
 }
@@ -42,6 +45,13 @@ impl Default for ProcFsProbe {
 }
 
 #[allow(unsafe_code)]
+fn page_size() -> u64 {
+    // SAFETY: sysconf has no preconditions; it returns -1 on error, handled below.
+    let p = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    u64::try_from(p).ok().filter(|p| *p > 0).unwrap_or(4096)
+}
+
+#[allow(unsafe_code)]
 fn clock_ticks() -> f64 {
     // SAFETY: sysconf has no preconditions; it returns -1 on error, handled below.
     let t = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
@@ -57,6 +67,7 @@ impl ProcFsProbe {
         ProcFsProbe {
             root: root.into(),
             ticks_per_sec,
+            page_bytes: page_size(),
             files: Mutex::new(None),
         }
     }
@@ -69,14 +80,13 @@ impl ProcFsProbe {
     fn open_all(&self) -> Result<Files, String> {
         Ok(Files {
             stat: self.open("self/stat")?,
-            status: self.open("self/status")?,
             uptime: self.open("uptime")?,
             buf: Vec::with_capacity(4096),
         })
     }
 
-    /// The three files' text, read from their start through the kept handles.
-    fn read_texts(&self, files: &mut Files) -> Result<(String, String, String), String> {
+    /// The two files' text, read from their start through the kept handles.
+    fn read_texts(&self, files: &mut Files) -> Result<(String, String), String> {
         let mut text = |f: &File, what: &str| -> Result<String, String> {
             read_from_start(f, &mut files.buf)
                 .map_err(|e| format!("{}: {e}", self.root.join(what).display()))?;
@@ -84,7 +94,6 @@ impl ProcFsProbe {
         };
         Ok((
             text(&files.stat, "self/stat")?,
-            text(&files.status, "self/status")?,
             text(&files.uptime, "uptime")?,
         ))
     }
@@ -104,37 +113,44 @@ fn read_from_start(f: &File, buf: &mut Vec<u8>) -> std::io::Result<()> {
     }
 }
 
-/// utime + stime (fields 14 and 15) from /proc/self/stat. The command name (field 2) may hold
+/// What the probe reads from /proc/self/stat: utime + stime in ticks (fields 14 and 15), the
+/// thread count (field 20) and RSS in pages (field 24). The command name (field 2) may hold
 /// spaces and parentheses, so fields are counted after the last ')'.
-fn cpu_ticks(stat: &str) -> Result<f64, String> {
+struct StatFields {
+    cpu_ticks: f64,
+    threads: u64,
+    rss_pages: u64,
+}
+
+fn stat_fields(stat: &str) -> Result<StatFields, String> {
     let after = stat
         .rfind(')')
         .map(|i| &stat[i + 1..])
         .ok_or("no ')' in stat")?;
     let f: Vec<&str> = after.split_whitespace().collect();
-    // after ')' the first field is field 3 (state); utime is field 14 → index 11.
-    let num = |i: usize| -> Result<f64, String> {
-        f.get(i)
-            .ok_or(format!("stat has {} fields", f.len()))?
-            .parse::<f64>()
-            .map_err(|e| e.to_string())
+    // After ')' the first field is field 3 (state): field k is at index k − 3.
+    let field = |k: usize| -> Result<&str, String> {
+        f.get(k - 3)
+            .copied()
+            .ok_or(format!("stat has {} fields", f.len() + 2))
     };
-    Ok(num(11)? + num(12)?)
-}
-
-fn status_kb(status: &str, key: &str) -> Result<u64, String> {
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix(key))
-        .and_then(|rest| rest.split_whitespace().next())
-        .ok_or(format!("{key} missing from status"))?
-        .parse()
-        .map_err(|e: std::num::ParseIntError| e.to_string())
+    let ticks =
+        |k: usize| -> Result<f64, String> { field(k)?.parse::<f64>().map_err(|e| e.to_string()) };
+    let count = |k: usize| -> Result<u64, String> {
+        field(k)?
+            .parse::<u64>()
+            .map_err(|e| format!("stat field {k}: {e}"))
+    };
+    Ok(StatFields {
+        cpu_ticks: ticks(14)? + ticks(15)?,
+        threads: count(20)?,
+        rss_pages: count(24)?,
+    })
 }
 
 impl ProcessProbe for ProcFsProbe {
     fn sample(&self) -> Result<ProcessSample, String> {
-        let (stat, status, uptime) = {
+        let (stat, uptime) = {
             let mut guard = self.files.lock().unwrap_or_else(PoisonError::into_inner);
             if guard.is_none() {
                 *guard = Some(self.open_all()?);
@@ -158,10 +174,11 @@ impl ProcessProbe for ProcFsProbe {
             .next()
             .and_then(|s| s.parse::<f64>().ok())
             .ok_or("cannot parse uptime")?;
+        let fields = stat_fields(&stat)?;
         Ok(ProcessSample {
-            cpu_seconds: cpu_ticks(&stat)? / self.ticks_per_sec,
-            rss_bytes: status_kb(&status, "VmRSS:")? * 1024,
-            threads: status_kb(&status, "Threads:")?,
+            cpu_seconds: fields.cpu_ticks / self.ticks_per_sec,
+            rss_bytes: fields.rss_pages * self.page_bytes,
+            threads: fields.threads,
             open_fds,
             taken_at_secs,
         })
@@ -186,27 +203,28 @@ mod tests {
             "4242 (opti fire) R 1 4242 4242 0 -1 4194560 900 0 0 0 250 50 0 0 20 0 9 0 123 1000000 2500 18446744073709551615",
         )
         .unwrap();
-        std::fs::write(
-            root.join("self/status"),
-            "Name:\toptifire\nVmRSS:\t   51200 kB\nThreads:\t9\n",
-        )
-        .unwrap();
         std::fs::write(root.join("uptime"), "3600.50 7000.00\n").unwrap();
         let s = ProcFsProbe::with_root(root, 100.0).sample().unwrap();
         assert_eq!(s.cpu_seconds, 3.0); // (250 + 50) ticks / 100
-        assert_eq!(s.rss_bytes, 51200 * 1024);
+        assert_eq!(s.rss_bytes, 2500 * page_size()); // field 24, in pages
         assert_eq!(s.threads, 9);
         assert_eq!(s.open_fds, 7);
         assert_eq!(s.taken_at_secs, 3600.5);
 
         // The same probe reads the files again from their start at the next sample: a shorter
-        // status than before must not leave the old tail behind.
-        std::fs::write(root.join("self/status"), "VmRSS:\t 9 kB\nThreads:\t2\n").unwrap();
+        // stat than before must not leave the old tail behind (which would add a field 25).
+        let stat = |threads: u32, rss: u32| {
+            format!("7 (x) S 1 7 7 0 -1 0 0 0 0 0 1 1 0 0 20 0 {threads} 0 1 1 {rss}")
+        };
+        std::fs::write(root.join("self/stat"), stat(2, 9)).unwrap();
         let probe = ProcFsProbe::with_root(root, 100.0);
         assert_eq!(probe.sample().unwrap().threads, 2);
-        std::fs::write(root.join("self/status"), "VmRSS:\t 1 kB\nThreads:\t3\n").unwrap();
+        std::fs::write(root.join("self/stat"), stat(3, 1)).unwrap();
         let again = probe.sample().unwrap();
-        assert_eq!((again.rss_bytes, again.threads), (1024, 3));
+        assert_eq!((again.rss_bytes, again.threads), (page_size(), 3));
+        // A stat without field 24 is refused, not read as zero.
+        std::fs::write(root.join("self/stat"), "7 (x) S 1 7 7 0 -1 0 0 0 0 0 1 1").unwrap();
+        assert!(probe.sample().is_err());
     }
 
     /// The kept handles give fresh readings: RSS grows by what this test touches (64 MiB, half
