@@ -105,6 +105,57 @@ fn stale_mark_closes_the_gate() {
     assert_closed(&f, "mark for AAPL is stale: 93601 s old (limit 93600 s)");
 }
 
+/// A closed market cannot print a newer price, so days NYSE does not trade do not age an
+/// equity's mark. Hand-worked, limit 93,600 s (26 h):
+/// - Friday 2024-03-15 16:00 close, seen Sunday 20:00: 52 h of wall time, of which only Friday 16:00-24:00 (8 h = 28,800 s) is on a trading day: fresh.
+/// - the same mark on Tuesday 17:00 (no Monday bar arrived): 8 h + Monday's 24 h + 17 h =
+///   49 h = 176,400 s on trading days: stale.
+/// - Thursday 2024-03-28 16:00 before Good Friday, seen Monday 2024-04-01 10:00: 8 h + 10 h =
+///   64,800 s (Good Friday and the weekend do not count): fresh.
+/// - BTC-USD trades every day: 52 h old on Sunday is stale.
+#[test]
+fn days_the_market_is_shut_do_not_age_an_equity_mark() {
+    let mut f = held();
+    f.at(ny(2024, 3, 17, 20, 0));
+    f.marks.get_mut(&sym("AAPL")).unwrap().ts = ny(2024, 3, 15, 16, 0);
+    f.marks.get_mut(&sym("MSFT")).unwrap().ts = ny(2024, 3, 15, 16, 0);
+    let mut e = RiskEngine::new(cfg());
+    let out = e.apply_targets(&targets(&[("AAPL", 0.08)]), &f.inputs());
+    assert!(close(get(&out.targets, "AAPL"), 0.08), "{out:?}");
+    assert!(e
+        .check_order(&f.order("MSFT", Side::Buy, 10), &f.inputs())
+        .is_ok());
+
+    f.at(ny(2024, 3, 19, 17, 0));
+    f.marks.get_mut(&sym("AAPL")).unwrap().ts = ny(2024, 3, 15, 16, 0);
+    let out = e.apply_targets(&targets(&[("AAPL", 0.08)]), &f.inputs());
+    assert!(close(get(&out.targets, "AAPL"), 0.05), "{out:?}");
+    let why = "mark for AAPL is stale: 176400 s old on NYSE trading days, 349200 s in all (limit 93600 s)";
+    assert!(
+        out.decisions.iter().any(|d| d.reason.contains(why)),
+        "{:#?}",
+        out.decisions
+    );
+
+    f.at(ny(2024, 4, 1, 10, 0));
+    f.marks.get_mut(&sym("AAPL")).unwrap().ts = ny(2024, 3, 28, 16, 0);
+    let out = e.apply_targets(&targets(&[("AAPL", 0.08)]), &f.inputs());
+    assert!(close(get(&out.targets, "AAPL"), 0.08), "{out:?}");
+
+    f.at(ny(2024, 3, 17, 20, 0));
+    f.set_mark("BTC-USD", 60_000.0);
+    f.marks.get_mut(&sym("BTC-USD")).unwrap().ts = ny(2024, 3, 15, 16, 0);
+    let r = e
+        .check_order(&f.order("BTC-USD", Side::Buy, 1), &f.inputs())
+        .unwrap_err();
+    assert!(
+        r.reason
+            .contains("mark for BTC-USD is stale: 187200 s old (limit 93600 s)"),
+        "{}",
+        r.reason
+    );
+}
+
 #[test]
 fn mark_exactly_at_the_staleness_limit_is_fresh() {
     let mut f = held();

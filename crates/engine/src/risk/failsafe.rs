@@ -6,7 +6,10 @@
 
 use super::book::usable_price;
 use super::inputs::RiskInputs;
-use optifire_core::domain::Symbol;
+use chrono::NaiveTime;
+use optifire_core::calendar::{new_york_instant, NyseCalendar};
+use optifire_core::domain::{Instrument, Symbol};
+use optifire_core::Timestamp;
 use std::collections::BTreeSet;
 
 /// Faults in the inputs; empty means the engine may add risk.
@@ -60,12 +63,45 @@ pub(crate) fn mark_fault(
     }
     let age = inputs.now.secs_since(m.ts);
     if age < 0.0 {
-        Some(format!("mark for {s} is dated after now ({})", m.ts))
-    } else if age > stale_price_secs as f64 {
-        Some(format!(
-            "mark for {s} is stale: {age:.0} s old (limit {stale_price_secs} s)"
-        ))
-    } else {
-        None
+        return Some(format!("mark for {s} is dated after now ({})", m.ts));
     }
+    if age <= stale_price_secs as f64 {
+        return None;
+    }
+    if !Instrument::infer(s).follows_exchange_calendar() {
+        return Some(format!(
+            "mark for {s} is stale: {age:.0} s old (limit {stale_price_secs} s)"
+        ));
+    }
+    // A market that is shut cannot print a newer price: Friday's close is the freshest mark an
+    // equity can have until Monday, so days NYSE does not trade do not age it.
+    let open_age = age_on_trading_days(inputs.calendar, m.ts, inputs.now);
+    (open_age > stale_price_secs as f64).then(|| {
+        let closed = if open_age < age {
+            format!(" on NYSE trading days, {age:.0} s in all")
+        } else {
+            String::new()
+        };
+        format!("mark for {s} is stale: {open_age:.0} s old{closed} (limit {stale_price_secs} s)")
+    })
+}
+
+/// Seconds of `[from, now]` that fall on New York calendar days NYSE trades.
+fn age_on_trading_days(calendar: &NyseCalendar, from: Timestamp, now: Timestamp) -> f64 {
+    let mut age = 0.0;
+    let mut day = from.ny_date();
+    let last = now.ny_date();
+    while day <= last {
+        let next = day.succ_opt().unwrap_or(day);
+        if calendar.is_trading_day(day) {
+            let start = new_york_instant(day, NaiveTime::MIN).map_or(from, |t| t.max(from));
+            let end = new_york_instant(next, NaiveTime::MIN).map_or(now, |t| t.min(now));
+            age += end.secs_since(start).max(0.0);
+        }
+        if next == day {
+            break;
+        }
+        day = next;
+    }
+    age
 }
