@@ -26,12 +26,13 @@ use optifire_core::config::Config;
 use optifire_core::data::Frequency;
 use optifire_core::domain::{
     Bar, ClientOrderId, CycleId, EquityPoint, Fill, Instrument, Leg, Order, OrderStatus, OrderType,
-    PlannedOrder, Portfolio, Symbol, TimeInForce,
+    PlannedOrder, Portfolio, Price, Symbol, TimeInForce,
 };
 use optifire_core::plugin::PluginError;
 use optifire_core::venue::{Broker, BrokerError, VenueUpdate};
 use optifire_core::Timestamp;
 use optifire_venues::SimExchange;
+use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 
 /// Why the bar loop could not run.
@@ -119,6 +120,40 @@ fn smas(closes: &[f64], window: usize) -> Vec<f64> {
         .collect()
 }
 
+/// `ledger_price(close)`, the same decimal (value and scale), without the general float to
+/// decimal conversion for the closes a price file holds. A close of 1e-3 to 1e9 is
+/// `mant / 2^k` exactly; with `mant` odd, a `k` of at most 8 means the close has exactly `k`
+/// decimals, which the conversion keeps and the rounding to 8 leaves alone; otherwise the
+/// conversion keeps more than 8 decimals (it is exact to ~28 significant digits) and rounding
+/// to 8, half to even, is rounding the exact `close * 1e8`, done here in integers. Within a
+/// millionth of a unit of a half the general path decides.
+fn ledger_price_fast(close: f64) -> Option<Price> {
+    if !(1e-3..1e9).contains(&close) {
+        return ledger_price(close);
+    }
+    let bits = close.to_bits();
+    let biased = ((bits >> 52) & 0x7ff) as i32;
+    let mut mant = (bits & ((1u64 << 52) - 1)) | (1u64 << 52);
+    // close = mant / 2^k, k from 23 (close < 2^30) to 62 (close >= 2^-10).
+    let mut k = 1075 - biased;
+    let tz = mant.trailing_zeros().min(k as u32);
+    mant >>= tz;
+    k -= tz as i32;
+    if k <= 8 {
+        let m = i128::from(mant) * 5i128.pow(k as u32);
+        return Some(Price(Decimal::from_i128_with_scale(m, k as u32)));
+    }
+    let num = u128::from(mant) * 100_000_000;
+    let q = num >> k;
+    let r = num & ((1u128 << k) - 1);
+    let half = 1u128 << (k - 1);
+    if r.abs_diff(half) <= (1u128 << k) >> 20 {
+        return ledger_price(close);
+    }
+    let m = if r > half { q + 1 } else { q };
+    Some(Price(Decimal::from_i128_with_scale(m as i128, 8)))
+}
+
 /// The state the loop carries: exchange, ledger and what the engine would have recorded.
 struct Book {
     exchange: SimExchange,
@@ -136,10 +171,7 @@ impl Book {
     fn take_updates(&mut self, now: Timestamp, errors: &mut Vec<String>) {
         for u in self.exchange.drain_updates() {
             match u {
-                VenueUpdate::Order(o) => {
-                    let id = o.request.client_order_id.clone();
-                    self.orders.insert(id, o);
-                }
+                VenueUpdate::Order(o) => self.record(o),
                 VenueUpdate::Fill(f) => match ClosedTrade::apply_fill(&mut self.portfolio, &f) {
                     Ok(closed) => {
                         self.closed_trades.extend(closed);
@@ -149,17 +181,22 @@ impl Book {
                 },
             }
         }
-        self.working = self
+    }
+
+    /// Records the latest state of an order, keeping `working` the count of orders not final.
+    fn record(&mut self, order: Order) {
+        let id = order.request.client_order_id.clone();
+        let live = !order.status.is_terminal();
+        let was_live = self
             .orders
-            .values()
-            .filter(|o| !o.status.is_terminal())
-            .count();
+            .insert(id, order)
+            .is_some_and(|old| !old.status.is_terminal());
+        self.working = self.working + usize::from(live) - usize::from(was_live);
     }
 
     /// Sends `planned` as the engine's executor does and records the order it gets back.
     fn submit(&mut self, now: Timestamp, planned: &PlannedOrder) {
         let req = planned.to_request();
-        let id = req.client_order_id.clone();
         let order = match self.exchange.submit(req.clone()) {
             Ok(order) => order,
             Err(BrokerError::Rejected { reason }) => {
@@ -176,7 +213,7 @@ impl Book {
                 order
             }
         };
-        self.orders.insert(id, order);
+        self.record(order);
     }
 }
 
@@ -325,7 +362,7 @@ pub fn run_sma_cross_on(
         // Converted once for both sums, and only when something is held (flat, both sums are
         // over no position and never ask for a price).
         let held_px = if book.portfolio.open_positions().next().is_some() {
-            mark.and_then(ledger_price)
+            mark.and_then(ledger_price_fast)
         } else {
             None
         };
@@ -411,4 +448,73 @@ pub fn run_sma_cross_on(
         bars: bars_fed,
         errors,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(close: f64) {
+        let fast = ledger_price_fast(close);
+        let general = ledger_price(close);
+        assert_eq!(fast, general, "{close:e}");
+        // Same scale too: equity.csv and the engine's store print the decimal as it is.
+        assert_eq!(
+            fast.map(|p| p.0.to_string()),
+            general.map(|p| p.0.to_string()),
+            "{close:e}"
+        );
+    }
+
+    #[test]
+    fn fast_ledger_price_is_the_general_one() {
+        // Every price of every shared data file.
+        let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data");
+        let mut files = vec![data.clone()];
+        let mut seen = 0usize;
+        while let Some(p) = files.pop() {
+            if p.is_dir() {
+                for e in std::fs::read_dir(&p).unwrap() {
+                    files.push(e.unwrap().path());
+                }
+            } else if p.extension().is_some_and(|e| e == "csv") {
+                let text = std::fs::read_to_string(&p).unwrap();
+                for field in text.lines().skip(1).flat_map(|l| l.split(',')) {
+                    if let Ok(v) = field.trim().parse::<f64>() {
+                        check(v);
+                        seen += 1;
+                    }
+                }
+            }
+        }
+        assert!(seen > 100_000, "{seen}");
+        // Decimal prices of 0 to 9 places, dyadic fractions (old 1/16 and 1/256 ticks), the
+        // ends of the shortcut's range and a pseudo-random spread of magnitudes.
+        for places in 0..=9u32 {
+            let mut m: u64 = 1;
+            for _ in 0..2000 {
+                m = m.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+                let v = (m >> 20) as f64 / 10f64.powi(places as i32);
+                check(v);
+                check(v / 1000.0);
+            }
+        }
+        for den in [2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 256.0, 512.0, 1024.0] {
+            for n in 0..5000 {
+                check(f64::from(n) / den);
+                check(f64::from(n) / den + 100.0);
+            }
+        }
+        for v in [1e-3, 1e-3 - 1e-19, 1e9, 1e9 - 1e-7, 0.0, -1.0, 2f64.powi(-10), 0.005, 0.125] {
+            check(v);
+        }
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        for _ in 0..200_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let v = f64::from_bits(0x3F00_0000_0000_0000 + (x % 0x0200_0000_0000_0000));
+            check(v);
+        }
+    }
 }
