@@ -237,7 +237,12 @@ mod tests {
         // Line, filled and two-series charts (the legend box is drawn half transparent over
         // the background), over many points and a percent axis.
         let pts: Vec<(i64, f64)> = (0..3000)
-            .map(|i| (1_000_000_000 + i * DAY, -0.3 * ((i as f64) / 97.0).sin().abs()))
+            .map(|i| {
+                (
+                    1_000_000_000 + i * DAY,
+                    -0.3 * ((i as f64) / 97.0).sin().abs(),
+                )
+            })
             .collect();
         let two = LineChart::new(
             "Two",

@@ -95,7 +95,7 @@ mod tests {
         // A 3x2 image with distinct pixels, decoded by the png crate's own decoder.
         let size = Size::new(3, 2);
         let rgb: Vec<u8> = (0u8..18).map(|i| i.wrapping_mul(37)).collect();
-        let bytes = encode_png(rgb, size).unwrap();
+        let bytes = encode_png(&rgb, size).unwrap();
         assert_eq!(&bytes[1..4], b"PNG");
         let mut reader = png::Decoder::new(bytes.as_slice()).read_info().unwrap();
         let mut buf = vec![0; reader.output_buffer_size()];

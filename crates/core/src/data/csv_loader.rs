@@ -139,13 +139,37 @@ fn plain_text(bytes: &[u8]) -> Option<&str> {
     (!blank_line).then_some(text)
 }
 
-/// The records of a plain file (`plain_text`): its lines but a last empty one, split on
-/// commas, each with its 1-based line number.
+/// The records of a plain file (`plain_text`): its non-empty lines (only a last one can be
+/// empty), each with its 1-based line number.
 fn plain_records(text: &str) -> impl Iterator<Item = (u64, &str)> {
-    text.split('\n')
-        .enumerate()
-        .map(|(i, l)| (i as u64 + 1, l))
-        .filter(|(_, l)| !l.is_empty())
+    let mut rest = text;
+    let mut line = 0u64;
+    std::iter::from_fn(move || loop {
+        if rest.is_empty() {
+            return None;
+        }
+        line += 1;
+        // A byte loop: lines are short, and the search for one char costs more per call.
+        let end = rest.bytes().position(|b| b == b'\n').unwrap_or(rest.len());
+        let l = &rest[..end];
+        rest = rest.get(end + 1..).unwrap_or("");
+        if !l.is_empty() {
+            return Some((line, l));
+        }
+    })
+}
+
+/// Splits `line` on commas into `fields` (cleared first).
+fn split_fields<'a>(line: &'a str, fields: &mut Vec<&'a str>) {
+    fields.clear();
+    let mut start = 0;
+    for (i, b) in line.bytes().enumerate() {
+        if b == b',' {
+            fields.push(&line[start..i]);
+            start = i + 1;
+        }
+    }
+    fields.push(&line[start..]);
 }
 
 /// `load_csv` of a plain file, without the csv reader's per-field work.
@@ -159,9 +183,14 @@ fn load_plain(
     let Some((_, header_line)) = records.next() else {
         return Err(LoadError::Empty { file });
     };
-    let header = ByteRecord::from(header_line.split(',').collect::<Vec<_>>());
+    let mut fields: Vec<&str> = Vec::new();
+    split_fields(header_line, &mut fields);
+    let header = ByteRecord::from(fields.clone());
     let mut first = records.next();
-    let first_record = first.map(|(_, l)| ByteRecord::from(l.split(',').collect::<Vec<_>>()));
+    let first_record = first.map(|(_, l)| {
+        split_fields(l, &mut fields);
+        ByteRecord::from(fields.clone())
+    });
     let cols = detect(&header, first_record.as_ref())
         .map_err(|column| missing_column(&file, &header, column))?;
     let mut out = new_series(path, file, cols, opts, text.len(), &header);
@@ -170,11 +199,15 @@ fn load_plain(
         frequency: out.frequency,
         tz: opts.intraday_tz,
     };
-    let mut fields: Vec<&str> = Vec::with_capacity(cols.fields);
     while let Some((line, l)) = first {
-        fields.clear();
-        fields.extend(l.split(','));
-        out.push_row(&parser, &PlainRow { fields: &fields, line });
+        split_fields(l, &mut fields);
+        out.push_row(
+            &parser,
+            &PlainRow {
+                fields: &fields,
+                line,
+            },
+        );
         first = records.next();
     }
     Ok(out)
@@ -554,9 +587,27 @@ mod tests {
     #[test]
     fn plain_decimals_parse_as_std_does() {
         let mut cases: Vec<String> = [
-            "0", "1", "2.179012", "36301200", "0.1", "0.3", "123.456", "9007199254740992",
-            "9007199254740993", "1.7976931348623157", "99999999999999999999", "5.", ".5", "-1",
-            "+1", "1e5", "1.2.3", "", "0000.0000", "4503599627370496.5", "1.0000000000000000000001",
+            "0",
+            "1",
+            "2.179012",
+            "36301200",
+            "0.1",
+            "0.3",
+            "123.456",
+            "9007199254740992",
+            "9007199254740993",
+            "1.7976931348623157",
+            "99999999999999999999",
+            "5.",
+            ".5",
+            "-1",
+            "+1",
+            "1e5",
+            "1.2.3",
+            "",
+            "0000.0000",
+            "4503599627370496.5",
+            "1.0000000000000000000001",
         ]
         .iter()
         .map(|s| s.to_string())

@@ -22,7 +22,10 @@ pub fn equity_series(points: &[EquityPoint]) -> Vec<(i64, f64)> {
 }
 
 fn equity_of_days(daily: &[EquityPoint]) -> Vec<(i64, f64)> {
-    daily.iter().map(|p| (secs(p), money_f64(p.equity))).collect()
+    daily
+        .iter()
+        .map(|p| (secs(p), money_f64(p.equity)))
+        .collect()
 }
 
 /// Fall from the running peak at each daily point, as a fraction ≤ 0 (-0.1 = 10% under the

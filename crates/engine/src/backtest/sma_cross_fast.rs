@@ -16,7 +16,7 @@ use super::metrics::{self, Metrics};
 use super::outputs::Report;
 use super::sma_cross::{cross, mean, order_for, Cross, SmaCross, SmaCrossRun};
 use super::{load_backtest_data, BacktestData, BacktestError};
-use crate::cycle::{ledger_price, ClosedTrade, EngineError};
+use crate::cycle::{ClosedTrade, EngineError};
 use crate::drivers::setup::session_of;
 use crate::exec::{estimate_for_order, Router, RouterConfig};
 use crate::risk::{check_slippage, SlippageCheck};
@@ -31,6 +31,7 @@ use optifire_core::domain::{
 use optifire_core::plugin::PluginError;
 use optifire_core::venue::{Broker, BrokerError, VenueUpdate};
 use optifire_core::Timestamp;
+use optifire_venues::sim::matching::round8;
 use optifire_venues::SimExchange;
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
@@ -120,38 +121,10 @@ fn smas(closes: &[f64], window: usize) -> Vec<f64> {
         .collect()
 }
 
-/// `ledger_price(close)`, the same decimal (value and scale), without the general float to
-/// decimal conversion for the closes a price file holds. A close of 1e-3 to 1e9 is
-/// `mant / 2^k` exactly; with `mant` odd, a `k` of at most 8 means the close has exactly `k`
-/// decimals, which the conversion keeps and the rounding to 8 leaves alone; otherwise the
-/// conversion keeps more than 8 decimals (it is exact to ~28 significant digits) and rounding
-/// to 8, half to even, is rounding the exact `close * 1e8`, done here in integers. Within a
-/// millionth of a unit of a half the general path decides.
+/// `ledger_price(close)`: the same decimal (value and scale) through the exchange's exact
+/// shortcut for rounding a price to 8 decimals (`round8`).
 fn ledger_price_fast(close: f64) -> Option<Price> {
-    if !(1e-3..1e9).contains(&close) {
-        return ledger_price(close);
-    }
-    let bits = close.to_bits();
-    let biased = ((bits >> 52) & 0x7ff) as i32;
-    let mut mant = (bits & ((1u64 << 52) - 1)) | (1u64 << 52);
-    // close = mant / 2^k, k from 23 (close < 2^30) to 62 (close >= 2^-10).
-    let mut k = 1075 - biased;
-    let tz = mant.trailing_zeros().min(k as u32);
-    mant >>= tz;
-    k -= tz as i32;
-    if k <= 8 {
-        let m = i128::from(mant) * 5i128.pow(k as u32);
-        return Some(Price(Decimal::from_i128_with_scale(m, k as u32)));
-    }
-    let num = u128::from(mant) * 100_000_000;
-    let q = num >> k;
-    let r = num & ((1u128 << k) - 1);
-    let half = 1u128 << (k - 1);
-    if r.abs_diff(half) <= (1u128 << k) >> 20 {
-        return ledger_price(close);
-    }
-    let m = if r > half { q + 1 } else { q };
-    Some(Price(Decimal::from_i128_with_scale(m as i128, 8)))
+    round8(close).map(Price).filter(|p| p.0 > Decimal::ZERO)
 }
 
 /// The state the loop carries: exchange, ledger and what the engine would have recorded.
@@ -453,6 +426,7 @@ pub fn run_sma_cross_on(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cycle::ledger_price;
 
     fn check(close: f64) {
         let fast = ledger_price_fast(close);
@@ -464,6 +438,21 @@ mod tests {
             general.map(|p| p.0.to_string()),
             "{close:e}"
         );
+        // The exchange's tick rounding goes through the same shortcut.
+        for dp in [0, 2, 6] {
+            let tick = optifire_venues::sim::matching::to_tick(close, dp);
+            let reference = Decimal::from_f64_retain(close).map(|d| {
+                d.round_dp(8).round_dp_with_strategy(
+                    dp,
+                    rust_decimal::RoundingStrategy::MidpointAwayFromZero,
+                )
+            });
+            assert_eq!(
+                tick.map(|d| d.to_string()),
+                reference.map(|d| d.to_string()),
+                "{close:e} to {dp}"
+            );
+        }
     }
 
     #[test]
@@ -493,7 +482,9 @@ mod tests {
         for places in 0..=9u32 {
             let mut m: u64 = 1;
             for _ in 0..2000 {
-                m = m.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+                m = m
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1_442_695_040_888_963_407);
                 let v = (m >> 20) as f64 / 10f64.powi(places as i32);
                 check(v);
                 check(v / 1000.0);
@@ -505,7 +496,17 @@ mod tests {
                 check(f64::from(n) / den + 100.0);
             }
         }
-        for v in [1e-3, 1e-3 - 1e-19, 1e9, 1e9 - 1e-7, 0.0, -1.0, 2f64.powi(-10), 0.005, 0.125] {
+        for v in [
+            1e-3,
+            1e-3 - 1e-19,
+            1e9,
+            1e9 - 1e-7,
+            0.0,
+            -1.0,
+            2f64.powi(-10),
+            0.005,
+            0.125,
+        ] {
             check(v);
         }
         let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
