@@ -69,12 +69,13 @@ impl LineChart {
 
     /// The chart as an SVG document (for pages: embed it inline).
     pub fn to_svg(&self, size: Size) -> Result<String, ChartError> {
-        crate::render::svg(size, |root| self.draw(root))
+        crate::render::svg(size, |root| self.draw(root, true))
     }
 
     /// Writes the chart as a PNG file.
     pub fn to_png(&self, path: &Path, size: Size) -> Result<(), ChartError> {
-        crate::render::png(path, size, |root| self.draw(root))
+        // The bitmap starts white: the same pixels as painting it white first.
+        crate::render::png_on_white(path, size, |root| self.draw(root, false))
     }
 
     fn bounds(&self) -> Result<Bounds, ChartError> {
@@ -107,10 +108,18 @@ impl LineChart {
         Ok((x, (y.0 - pad, y.1 + pad)))
     }
 
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), ChartError> {
+    /// Draws the chart; `background`: paint the area white first (a backend that is not
+    /// already white).
+    fn draw<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        background: bool,
+    ) -> Result<(), ChartError> {
         font::ensure_registered();
         let ((x0, x1), (y0, y1)) = self.bounds()?;
-        root.fill(&WHITE).map_err(ChartError::draw)?;
+        if background {
+            root.fill(&WHITE).map_err(ChartError::draw)?;
+        }
         let mut chart = ChartBuilder::on(root)
             .caption(&self.title, (FONT, 18))
             .margin(10)
@@ -222,6 +231,40 @@ mod tests {
     use super::*;
 
     const DAY: i64 = 86_400;
+
+    #[test]
+    fn a_white_bitmap_gives_the_pixels_of_painting_it_white() {
+        // Line, filled and two-series charts (the legend box is drawn half transparent over
+        // the background), over many points and a percent axis.
+        let pts: Vec<(i64, f64)> = (0..3000)
+            .map(|i| {
+                (
+                    1_000_000_000 + i * DAY,
+                    -0.3 * ((i as f64) / 97.0).sin().abs(),
+                )
+            })
+            .collect();
+        let two = LineChart::new(
+            "Two",
+            vec![
+                Series::new("a", pts.clone()),
+                Series::new("b", pts.iter().map(|&(x, y)| (x, y * 0.5)).collect()),
+            ],
+        );
+        let charts = [
+            equity(),
+            LineChart::new("Drawdown", vec![Series::new("dd", pts.clone())])
+                .filled()
+                .percent(),
+            two,
+        ];
+        let size = Size::new(960, 360);
+        for chart in charts {
+            let painted = crate::render::pixels(size, 0, |root| chart.draw(root, true)).unwrap();
+            let white = crate::render::pixels(size, 255, |root| chart.draw(root, false)).unwrap();
+            assert!(painted == white, "{}", chart.title);
+        }
+    }
 
     fn equity() -> LineChart {
         let pts = (0..30)

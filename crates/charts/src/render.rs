@@ -31,18 +31,41 @@ pub(crate) fn png(
     size: Size,
     draw: impl FnOnce(&DrawingArea<BitMapBackend<'_>, Shift>) -> Result<(), ChartError>,
 ) -> Result<(), ChartError> {
-    let io = |e: std::io::Error| ChartError::Io {
-        path: path.display().to_string(),
-        source: e,
-    };
-    let mut rgb = vec![0u8; size.width as usize * size.height as usize * 3];
+    write_png(path, size, &pixels(size, 0, draw)?)
+}
+
+/// `png` on a bitmap that starts white, for a chart whose first step would be to paint it
+/// white: plotters fills a rectangle pixel by pixel, a white buffer is one memset.
+pub(crate) fn png_on_white(
+    path: &Path,
+    size: Size,
+    draw: impl FnOnce(&DrawingArea<BitMapBackend<'_>, Shift>) -> Result<(), ChartError>,
+) -> Result<(), ChartError> {
+    write_png(path, size, &pixels(size, 255, draw)?)
+}
+
+/// The RGB pixels `draw` leaves on a bitmap whose bytes all start as `background`.
+pub(crate) fn pixels(
+    size: Size,
+    background: u8,
+    draw: impl FnOnce(&DrawingArea<BitMapBackend<'_>, Shift>) -> Result<(), ChartError>,
+) -> Result<Vec<u8>, ChartError> {
+    let mut rgb = vec![background; size.width as usize * size.height as usize * 3];
     {
         let root =
             BitMapBackend::with_buffer(&mut rgb, (size.width, size.height)).into_drawing_area();
         draw(&root)?;
         root.present().map_err(ChartError::draw)?;
     }
-    let bytes = encode_png(&rgb, size).map_err(|e| io(std::io::Error::other(e.to_string())))?;
+    Ok(rgb)
+}
+
+fn write_png(path: &Path, size: Size, rgb: &[u8]) -> Result<(), ChartError> {
+    let io = |e: std::io::Error| ChartError::Io {
+        path: path.display().to_string(),
+        source: e,
+    };
+    let bytes = encode_png(rgb, size).map_err(|e| io(std::io::Error::other(e.to_string())))?;
     std::fs::write(path, bytes).map_err(io)
 }
 

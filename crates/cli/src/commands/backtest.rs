@@ -9,7 +9,7 @@
 use anyhow::{bail, Context as _, Result};
 use chrono::NaiveDate;
 use clap::{Args, ValueEnum};
-use optifire_core::config::{load_dir, ConfigSet};
+use optifire_core::config::{load_dir, Config, ConfigSet};
 use optifire_core::domain::{Money, Quantity, Symbol};
 use optifire_core::plugin::Registry;
 use optifire_engine::backtest::sma_cross::SmaCross;
@@ -187,8 +187,13 @@ pub fn run(a: BacktestArgs, out: &mut dyn Write) -> Result<ExitCode> {
 
 /// `--strategy sma_cross` on the bar loop.
 fn run_fast(a: BacktestArgs, out: &mut dyn Write) -> Result<ExitCode> {
-    let registry = optifire_plugins::registry();
-    let set = config_set(a.config.as_deref(), &registry)?;
+    // The bar loop reads only config.yaml (execution and risk settings). Without --config that
+    // is the embedded file, which a unit test parses and validates: its features.yaml (three
+    // times the text) and the plugin registry that checks it are not needed here.
+    let config = match a.config.as_deref() {
+        Some(dir) => config_set(Some(dir), &optifire_plugins::registry())?.config,
+        None => Config::default(),
+    };
     let run = sma_cross_run(
         &a.data,
         a.symbol.as_deref(),
@@ -212,7 +217,7 @@ fn run_fast(a: BacktestArgs, out: &mut dyn Write) -> Result<ExitCode> {
         .map_err(BacktestError::from)
         .context("backtest failed")?;
     lap("load", &mut phases);
-    let result = run_sma_cross_on(&data, &run, &set.config, a.fast, a.slow, a.from, a.to);
+    let result = run_sma_cross_on(&data, &run, &config, a.fast, a.slow, a.from, a.to);
     lap("run", &mut phases);
     let elapsed = optifire_core::plugin::measure::monotonic_secs() - started;
     let cpu = (optifire_core::plugin::measure::thread_cpu_ms() - started_cpu) / 1e3;

@@ -4,6 +4,7 @@
 //! cheap value that the scheduler, the backtester and the data layer can all share.
 
 use chrono::{Datelike, NaiveDate, NaiveTime, Weekday};
+use std::sync::OnceLock;
 
 use super::early_close::{rule_early_close, RULE_EARLY_CLOSE};
 use super::holidays::{rule_holiday, rule_holidays};
@@ -27,7 +28,16 @@ impl NyseCalendar {
 
     /// Weekdays that are neither a holiday nor a special closure.
     pub fn is_trading_day(&self, d: NaiveDate) -> bool {
-        !is_weekend(d) && self.holiday_name(d).is_none()
+        if is_weekend(d) {
+            return false;
+        }
+        match closed_days(d.year()) {
+            Some(closed) => {
+                let day = d.ordinal0() as usize;
+                closed[day / 64] & (1 << (day % 64)) == 0
+            }
+            None => self.holiday_name(d).is_none(),
+        }
     }
 
     /// The name of the full-day closure observed on `d` (rule holiday or special closure), or
@@ -129,6 +139,56 @@ impl TradingCalendar for NyseCalendar {
     }
 }
 
+/// First year of the closure table; years outside it are worked out on every call.
+const TABLE_FIRST_YEAR: i32 = 1900;
+/// Years in the closure table (1900-2199).
+const TABLE_YEARS: usize = 300;
+
+/// Each year's full-day closures as a bit per day of the year (bit `ordinal0`), worked out on
+/// the first question about that year: the backtester, the validator and the metrics ask about
+/// every day of a 20-year file, and the rule holidays of a year cost far more than a lookup.
+static CLOSED: [OnceLock<[u64; 6]>; TABLE_YEARS] = [const { OnceLock::new() }; TABLE_YEARS];
+
+/// The closures of `year` (`NyseCalendar::holidays`), or `None` outside the table.
+fn closed_days(year: i32) -> Option<&'static [u64; 6]> {
+    let i = usize::try_from(year.checked_sub(TABLE_FIRST_YEAR)?).ok()?;
+    let cell = CLOSED.get(i)?;
+    Some(cell.get_or_init(|| {
+        let mut bits = [0u64; 6];
+        for (d, _) in NyseCalendar.holidays(year) {
+            let day = d.ordinal0() as usize;
+            bits[day / 64] |= 1 << (day % 64);
+        }
+        bits
+    }))
+}
+
 fn is_weekend(d: NaiveDate) -> bool {
     matches!(d.weekday(), Weekday::Sat | Weekday::Sun)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn closure_table_gives_the_rules_answers() {
+        // Every day of 1850-2250: before, across and after the table, against the rules and
+        // special days themselves.
+        let cal = NyseCalendar::new();
+        let start = NaiveDate::from_ymd_opt(1850, 1, 1).unwrap();
+        let end = NaiveDate::from_ymd_opt(2250, 12, 31).unwrap();
+        let mut closed_weekdays = 0;
+        for d in start.iter_days().take_while(|d| *d <= end) {
+            let by_rule = !is_weekend(d) && cal.holiday_name(d).is_none();
+            assert_eq!(cal.is_trading_day(d), by_rule, "{d}");
+            if !is_weekend(d) && !by_rule {
+                closed_weekdays += 1;
+            }
+        }
+        assert!(closed_weekdays > 3000, "{closed_weekdays}");
+        for (y, m, d) in [(2001, 9, 11), (2012, 10, 29), (2025, 1, 9), (2024, 12, 25)] {
+            assert!(!cal.is_trading_day(NaiveDate::from_ymd_opt(y, m, d).unwrap()));
+        }
+    }
 }

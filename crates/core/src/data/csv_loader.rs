@@ -118,10 +118,152 @@ pub fn load_csv(path: &Path, opts: &LoadOptions) -> Result<LoadedSeries, LoadErr
         file: file.clone(),
         source,
     })?;
+    match plain_text(&bytes) {
+        Some(text) => load_plain(path, file, text, opts),
+        None => load_records(path, file, &bytes, opts),
+    }
+}
+
+/// The file as text when splitting it on line feeds and commas is exactly what the csv reader
+/// does: valid UTF-8 (so no field is refused as non-UTF-8), no quote (no quoted field), no
+/// carriage return and no empty line before the last record (the csv reader numbers the
+/// record after a CRLF or an empty line from the line after the previous record), and no byte
+/// order mark. The shared files all are; anything else goes through the csv reader.
+fn plain_text(bytes: &[u8]) -> Option<&str> {
+    if bytes.starts_with(b"\xEF\xBB\xBF") || bytes.iter().any(|&b| b == b'"' || b == b'\r') {
+        return None;
+    }
+    let text = std::str::from_utf8(bytes).ok()?;
+    let body = text.trim_end_matches('\n');
+    let blank_line = body.starts_with('\n') || body.contains("\n\n");
+    (!blank_line).then_some(text)
+}
+
+/// The records of a plain file (`plain_text`): its non-empty lines (only a last one can be
+/// empty), each with its 1-based line number.
+fn plain_records(text: &str) -> impl Iterator<Item = (u64, &str)> {
+    let mut rest = text;
+    let mut line = 0u64;
+    std::iter::from_fn(move || loop {
+        if rest.is_empty() {
+            return None;
+        }
+        line += 1;
+        // A byte loop: lines are short, and the search for one char costs more per call.
+        let end = rest.bytes().position(|b| b == b'\n').unwrap_or(rest.len());
+        let l = &rest[..end];
+        rest = rest.get(end + 1..).unwrap_or("");
+        if !l.is_empty() {
+            return Some((line, l));
+        }
+    })
+}
+
+/// Splits `line` on commas into `fields` (cleared first).
+fn split_fields<'a>(line: &'a str, fields: &mut Vec<&'a str>) {
+    fields.clear();
+    let mut start = 0;
+    for (i, b) in line.bytes().enumerate() {
+        if b == b',' {
+            fields.push(&line[start..i]);
+            start = i + 1;
+        }
+    }
+    fields.push(&line[start..]);
+}
+
+/// `load_csv` of a plain file, without the csv reader's per-field work.
+fn load_plain(
+    path: &Path,
+    file: String,
+    text: &str,
+    opts: &LoadOptions,
+) -> Result<LoadedSeries, LoadError> {
+    let mut records = plain_records(text);
+    let Some((_, header_line)) = records.next() else {
+        return Err(LoadError::Empty { file });
+    };
+    let mut fields: Vec<&str> = Vec::new();
+    split_fields(header_line, &mut fields);
+    let header = ByteRecord::from(fields.clone());
+    let mut first = records.next();
+    let first_record = first.map(|(_, l)| {
+        split_fields(l, &mut fields);
+        ByteRecord::from(fields.clone())
+    });
+    let cols = detect(&header, first_record.as_ref())
+        .map_err(|column| missing_column(&file, &header, column))?;
+    let mut out = new_series(path, file, cols, opts, text.len(), &header);
+    let parser = RowParser {
+        cols,
+        frequency: out.frequency,
+        tz: opts.intraday_tz,
+    };
+    while let Some((line, l)) = first {
+        split_fields(l, &mut fields);
+        out.push_row(
+            &parser,
+            &PlainRow {
+                fields: &fields,
+                line,
+            },
+        );
+        first = records.next();
+    }
+    Ok(out)
+}
+
+fn missing_column(file: &str, header: &ByteRecord, column: &'static str) -> LoadError {
+    LoadError::MissingColumn {
+        file: file.to_string(),
+        column,
+        header: header
+            .iter()
+            .map(|f| String::from_utf8_lossy(f).into_owned())
+            .collect::<Vec<_>>()
+            .join(","),
+    }
+}
+
+/// An empty series for `file` with its symbol and frequency, its vectors sized from the file's
+/// length and the header's (so they grow once).
+fn new_series(
+    path: &Path,
+    file: String,
+    cols: Columns,
+    opts: &LoadOptions,
+    len: usize,
+    header: &ByteRecord,
+) -> LoadedSeries {
+    let symbol = opts
+        .symbol
+        .clone()
+        .unwrap_or_else(|| symbol_from_path(path));
+    let frequency = frequency_of(cols.layout, &symbol, opts);
+    let line_len = header.as_slice().len() + header.len() + 16;
+    let estimate = len / line_len.max(1) + 1;
+    LoadedSeries {
+        symbol,
+        file,
+        layout: cols.layout,
+        frequency,
+        bars: Vec::with_capacity(estimate),
+        rows: Vec::with_capacity(estimate),
+        parse_defects: Vec::new(),
+    }
+}
+
+/// `load_csv` through the csv reader (quoted fields, other line ends, non-UTF-8 bytes).
+fn load_records(
+    path: &Path,
+    file: String,
+    bytes: &[u8],
+    opts: &LoadOptions,
+) -> Result<LoadedSeries, LoadError> {
     let mut csv = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
-        .from_reader(bytes.as_slice());
+        .from_reader(bytes);
     let read_err = |source| LoadError::Read {
         file: file.clone(),
         source,
@@ -133,41 +275,14 @@ pub fn load_csv(path: &Path, opts: &LoadOptions) -> Result<LoadedSeries, LoadErr
     }
     let mut record = ByteRecord::new();
     let has_first = csv.read_byte_record(&mut record).map_err(read_err)?;
-    let cols = detect(&header, has_first.then_some(&record)).map_err(|column| {
-        LoadError::MissingColumn {
-            file: file.clone(),
-            column,
-            header: header
-                .iter()
-                .map(|f| String::from_utf8_lossy(f).into_owned())
-                .collect::<Vec<_>>()
-                .join(","),
-        }
-    })?;
-
-    let symbol = opts
-        .symbol
-        .clone()
-        .unwrap_or_else(|| symbol_from_path(path));
-    let frequency = frequency_of(cols.layout, &symbol, opts);
+    let cols = detect(&header, has_first.then_some(&record))
+        .map_err(|column| missing_column(&file, &header, column))?;
+    let mut out = new_series(path, file, cols, opts, bytes.len(), &header);
     let parser = RowParser {
         cols,
-        frequency,
+        frequency: out.frequency,
         tz: opts.intraday_tz,
     };
-    let mut out = LoadedSeries {
-        symbol,
-        file,
-        layout: cols.layout,
-        frequency,
-        bars: Vec::new(),
-        rows: Vec::new(),
-        parse_defects: Vec::new(),
-    };
-    let line_len = header.as_slice().len() + header.len() + 16;
-    let estimate = bytes.len() / line_len.max(1) + 1;
-    out.bars.reserve(estimate);
-    out.rows.reserve(estimate);
     let mut more = has_first;
     while more {
         out.push_row(&parser, &record);
@@ -229,6 +344,46 @@ fn frequency_of(layout: Layout, symbol: &Symbol, opts: &LoadOptions) -> Frequenc
     }
 }
 
+/// The fields of one row as the parser reads them: from the csv reader, or split by hand
+/// (`load_plain`).
+trait Fields {
+    fn count(&self) -> usize;
+    /// Field `i` as text without surrounding spaces; `None` if missing or not UTF-8.
+    fn text(&self, i: usize) -> Option<&str>;
+    /// 1-based line of the row.
+    fn line(&self) -> u64;
+}
+
+impl Fields for ByteRecord {
+    fn count(&self) -> usize {
+        self.len()
+    }
+    fn text(&self, i: usize) -> Option<&str> {
+        text(self, i)
+    }
+    fn line(&self) -> u64 {
+        self.position().map_or(0, |p| p.line())
+    }
+}
+
+/// A row of a plain file, its fields already split.
+struct PlainRow<'a> {
+    fields: &'a [&'a str],
+    line: u64,
+}
+
+impl Fields for PlainRow<'_> {
+    fn count(&self) -> usize {
+        self.fields.len()
+    }
+    fn text(&self, i: usize) -> Option<&str> {
+        self.fields.get(i).map(|f| f.trim())
+    }
+    fn line(&self) -> u64 {
+        self.line
+    }
+}
+
 /// What the loop needs to turn a record into a bar.
 struct RowParser {
     cols: Columns,
@@ -244,8 +399,8 @@ struct Parsed {
 }
 
 impl LoadedSeries {
-    fn push_row(&mut self, parser: &RowParser, record: &ByteRecord) {
-        let line = record.position().map_or(0, |p| p.line());
+    fn push_row(&mut self, parser: &RowParser, record: &impl Fields) {
+        let line = record.line();
         match parser.parse(record) {
             Ok(p) => {
                 let [open, high, low, close, volume] = p.ohlcv;
@@ -299,26 +454,64 @@ fn parse_date(s: &str) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(y, m, d)
 }
 
+/// Powers of ten exactly representable as f64.
+const POW10: [f64; 23] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+];
+
+/// `digits` or `digits.digits` as f64, the value `str::parse` gives, for the common case: at
+/// most 2^53 without the point and at most 22 decimals, so the integer and the power of ten
+/// are both exact and one division rounds correctly (the fast path of every correct parser).
+/// `None` for anything else (signs, exponents, long mantissas), left to `str::parse`.
+fn plain_decimal(t: &str) -> Option<f64> {
+    let b = t.as_bytes();
+    let mut mantissa: u64 = 0;
+    let mut digits = 0usize;
+    let mut decimals: Option<usize> = None;
+    for &c in b {
+        match c {
+            b'0'..=b'9' => {
+                digits += 1;
+                if digits > 19 {
+                    return None;
+                }
+                mantissa = mantissa * 10 + u64::from(c - b'0');
+                if let Some(d) = decimals.as_mut() {
+                    *d += 1;
+                }
+            }
+            b'.' if decimals.is_none() && digits > 0 => decimals = Some(0),
+            _ => return None,
+        }
+    }
+    let decimals = decimals.unwrap_or(0);
+    if digits == 0 || decimals == 0 && b.last() == Some(&b'.') || mantissa > 1 << 53 {
+        return None;
+    }
+    POW10.get(decimals).map(|p| mantissa as f64 / p)
+}
+
 impl RowParser {
     /// The date (and time) of the row as written, or `?` when the field is missing.
-    fn date_text(&self, record: &ByteRecord) -> String {
-        let date = text(record, self.cols.date).unwrap_or("?");
-        match self.cols.time.and_then(|i| text(record, i)) {
+    fn date_text(&self, record: &impl Fields) -> String {
+        let date = record.text(self.cols.date).unwrap_or("?");
+        match self.cols.time.and_then(|i| record.text(i)) {
             Some(time) => format!("{date} {time}"),
             None => date.to_string(),
         }
     }
 
-    fn parse(&self, record: &ByteRecord) -> Result<Parsed, String> {
+    fn parse(&self, record: &impl Fields) -> Result<Parsed, String> {
         let c = &self.cols;
-        if record.len() != c.fields {
+        if record.count() != c.fields {
             return Err(format!(
                 "expected {} fields, found {}",
                 c.fields,
-                record.len()
+                record.count()
             ));
         }
-        let date_text = text(record, c.date).ok_or("date is not UTF-8")?;
+        let date_text = record.text(c.date).ok_or("date is not UTF-8")?;
         let (date, ts) = match self.frequency {
             Frequency::Daily(rule) => {
                 let date = parse_date(date_text)
@@ -333,7 +526,7 @@ impl RowParser {
                     Some(ti) => {
                         let date = parse_date(date_text)
                             .ok_or_else(|| format!("date `{date_text}` is not YYYY-MM-DD"))?;
-                        let time_text = text(record, ti).unwrap_or("");
+                        let time_text = record.text(ti).unwrap_or("");
                         let time = parse_time(time_text)
                             .ok_or_else(|| format!("time `{time_text}` is not HH:MM:SS"))?;
                         Some(date.and_time(time))
@@ -368,13 +561,16 @@ impl RowParser {
             ("volume", c.volume),
         ];
         for (slot, (name, i)) in ohlcv.iter_mut().zip(fields) {
-            let t = text(record, i).unwrap_or("");
+            let t = record.text(i).unwrap_or("");
             if t.is_empty() {
                 return Err(format!("{name} is empty"));
             }
-            let v: f64 = t
-                .parse()
-                .map_err(|_| format!("{name} `{t}` is not a number"))?;
+            let v: f64 = match plain_decimal(t) {
+                Some(v) => v,
+                None => t
+                    .parse()
+                    .map_err(|_| format!("{name} `{t}` is not a number"))?,
+            };
             if !v.is_finite() {
                 return Err(format!("{name} `{t}` is not a finite number"));
             }
@@ -387,6 +583,110 @@ impl RowParser {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plain_decimals_parse_as_std_does() {
+        let mut cases: Vec<String> = [
+            "0",
+            "1",
+            "2.179012",
+            "36301200",
+            "0.1",
+            "0.3",
+            "123.456",
+            "9007199254740992",
+            "9007199254740993",
+            "1.7976931348623157",
+            "99999999999999999999",
+            "5.",
+            ".5",
+            "-1",
+            "+1",
+            "1e5",
+            "1.2.3",
+            "",
+            "0000.0000",
+            "4503599627370496.5",
+            "1.0000000000000000000001",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        for _ in 0..100_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let int = x % 10u64.pow((x >> 60) as u32 % 12);
+            let frac = (x >> 8) % 10u64.pow((x >> 56) as u32 % 10);
+            let width = ((x >> 50) % 12) as usize;
+            cases.push(format!("{int}.{frac:0width$}"));
+            cases.push(format!("{int}"));
+        }
+        for c in &cases {
+            if let Some(v) = plain_decimal(c) {
+                assert_eq!(v.to_bits(), c.parse::<f64>().unwrap().to_bits(), "{c}");
+            }
+        }
+        assert_eq!(plain_decimal("2.179012"), Some(2.179012));
+        assert_eq!(plain_decimal("-1"), None);
+        assert_eq!(plain_decimal("5."), None);
+    }
+
+    /// Loads `text` both ways: by hand (it must qualify) and through the csv reader.
+    fn both_ways(text: &str) -> (LoadedSeries, LoadedSeries) {
+        let path = Path::new("SPY.csv");
+        let opts = LoadOptions::default();
+        let plain = plain_text(text.as_bytes()).expect("plain");
+        (
+            load_plain(path, "SPY.csv".into(), plain, &opts).unwrap(),
+            load_records(path, "SPY.csv".into(), text.as_bytes(), &opts).unwrap(),
+        )
+    }
+
+    #[test]
+    fn plain_files_load_as_the_csv_reader_loads_them() {
+        let header = "Date,Open,High,Low,Close,Adj Close,Volume";
+        let rows = [
+            "2024-01-02,10.5,11,10,10.75,10.7,1000",
+            "2024-01-03, 10.8 ,11.2,10.1,11,11,2000",
+            "2024-01-04,10.8,11.2,10.1,11,11",
+            "2024-01-05,x,11.2,10.1,11,11,2000",
+            "2024-01-08,10.8,11.2,10.1,11,11,2000,7",
+            "   ",
+            "2024-01-09,10.8,11.2,,11,11,2000",
+            "2024-1-10,10.8,11.2,10.1,11,11,2000",
+            "2024-01-11,1e2,11.2,10.1,-11,11,inf",
+        ];
+        {
+            let end = "\n";
+            for trailing in ["", end, "\n\n"] {
+                let text = format!("{header}{end}{}{trailing}", rows.join(end));
+                let (a, b) = both_ways(&text);
+                assert_eq!(a, b, "{text:?}");
+                assert!(a.bars.len() >= 2 && a.parse_defects.len() >= 5, "{a:?}");
+            }
+        }
+        // Minute bars with an unnamed time column, and a header alone.
+        let text = "Date,Open,High,Low,Close,Volume,OpenInterest\n2006-01-02,09:01:00,3602.00,3603.00,3597.00,3599.00,5699,0\n";
+        let (a, b) = both_ways(text);
+        assert_eq!(a, b);
+        assert_eq!(a.bars.len(), 1);
+        let (a, b) = both_ways(header);
+        assert_eq!(a, b);
+        // Quotes, lone carriage returns, a byte order mark and bad UTF-8 go to the csv reader.
+        for odd in [
+            &b"Date,Open\n\"2024-01-02\",1"[..],
+            b"Date,Open\r2024-01-02,1",
+            b"\xEF\xBB\xBFDate,Open",
+            b"Date,Open\n2024-01-02,\xFF",
+            b"Date,Open\n\n2024-01-02,1",
+            b"Date,Open\r\n2024-01-02,1",
+            b"\nDate,Open\n2024-01-02,1",
+        ] {
+            assert!(plain_text(odd).is_none());
+        }
+    }
 
     #[test]
     fn parses_iso_dates_strictly() {

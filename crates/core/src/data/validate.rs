@@ -9,7 +9,6 @@ use super::defect::{num, Defect, DefectKind};
 use super::outlier::{find_spikes, OutlierOptions};
 use crate::calendar::TradingCalendar;
 use crate::domain::{Bar, BarError};
-use std::collections::BTreeSet;
 
 /// Thresholds of the validator.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -212,14 +211,22 @@ fn check_volume(
 
 /// Sessions of `cal` between the first and the last date of the series that have no bar.
 fn missing_sessions(series: &LoadedSeries, cal: &dyn TradingCalendar) -> Vec<Defect> {
-    let dates: BTreeSet<_> = series.rows.iter().map(|r| r.date).collect();
+    // The row dates sorted and unique (files are in date order: the sort is one pass), walked
+    // alongside the calendar days.
+    let mut dates: Vec<_> = series.rows.iter().map(|r| r.date).collect();
+    dates.sort_unstable();
+    dates.dedup();
     let (Some(&first), Some(&last)) = (dates.first(), dates.last()) else {
         return Vec::new();
     };
+    let mut next = dates.iter().peekable();
     first
         .iter_days()
         .take_while(|d| *d <= last)
-        .filter(|d| cal.is_trading_day(*d) && !dates.contains(d))
+        .filter(|d| {
+            let present = next.next_if_eq(&d).is_some();
+            !present && cal.is_trading_day(*d)
+        })
         .map(|d| Defect {
             file: series.file.clone(),
             line: None,

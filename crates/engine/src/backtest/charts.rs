@@ -3,7 +3,7 @@
 //! Kept apart from the writers so equity.png, drawdown.png and the SVGs inlined in report.html
 //! are drawn from the same series and cannot disagree.
 
-use super::metrics::daily_points;
+use super::metrics::{daily_points, money_f64};
 use optifire_charts::{LineChart, Series, Size};
 use optifire_core::domain::EquityPoint;
 use plotters::style::RGBColor;
@@ -22,7 +22,10 @@ pub fn equity_series(points: &[EquityPoint]) -> Vec<(i64, f64)> {
 }
 
 fn equity_of_days(daily: &[EquityPoint]) -> Vec<(i64, f64)> {
-    daily.iter().map(|p| (secs(p), p.equity.to_f64())).collect()
+    daily
+        .iter()
+        .map(|p| (secs(p), money_f64(p.equity)))
+        .collect()
 }
 
 /// Fall from the running peak at each daily point, as a fraction ≤ 0 (-0.1 = 10% under the
@@ -37,7 +40,7 @@ fn drawdown_of_days(initial: f64, daily: &[EquityPoint]) -> Vec<(i64, f64)> {
     daily
         .iter()
         .map(|p| {
-            let e = p.equity.to_f64();
+            let e = money_f64(p.equity);
             peak = peak.max(e);
             let dd = if peak > 0.0 { e / peak - 1.0 } else { 0.0 };
             // An exact peak gives 0.0, never -0.0, so the SVG text is stable.

@@ -5,8 +5,7 @@
 //! out, because a simulated fill at a broken price would be a fiction. Rows the loader could not
 //! parse never became bars. Each dropped row is returned with its reason for the report.
 
-use super::trading_days::NyseYears;
-use optifire_core::calendar::{NyseCalendar, TradingCalendar};
+use optifire_core::calendar::NyseCalendar;
 use optifire_core::data::{
     calendar_for, load_csv, load_dir, validate, Defect, Frequency, LoadError, LoadOptions,
     LoadedSeries, ValidateOptions,
@@ -63,29 +62,25 @@ pub fn load_backtest_data(path: &Path) -> Result<BacktestData, DataError> {
         defects: Vec::new(),
         dropped_rows: 0,
     };
-    for s in series {
-        // The validator asks about every row's date and every day between them: the NYSE
-        // closures of the file's years are worked out once (same answers, see `NyseYears`).
-        let dates = s.rows.iter().map(|r| r.date);
-        let table = match (dates.clone().min(), dates.max()) {
-            (Some(a), Some(b)) => Some(NyseYears::covering(a, b)),
-            _ => None,
-        };
-        let exchange: &dyn TradingCalendar = match &table {
-            Some(t) => t,
-            None => &nyse,
-        };
-        let found = validate(&s, calendar_for(&s.symbol, exchange), &vopts);
+    for mut s in series {
+        // The calendar keeps each year's closures once worked out, so asking about every row's
+        // date and every day between them is a table lookup.
+        let found = validate(&s, calendar_for(&s.symbol, &nyse), &vopts);
         let bad: BTreeSet<u64> = found.iter().filter_map(|d| d.line).collect();
-        let bars: Vec<_> = s
-            .bars
-            .iter()
-            .zip(&s.rows)
-            .filter(|(_, r)| !bad.contains(&r.line))
-            .map(|(b, _)| b.clone())
-            .collect();
-        out.dropped_rows += s.bars.len() - bars.len();
-        out.defects.extend(s.parse_defects.iter().cloned());
+        let total = s.bars.len();
+        // Most files have nothing to drop: their bars are moved, not copied.
+        let bars: Vec<_> = if bad.is_empty() {
+            std::mem::take(&mut s.bars)
+        } else {
+            s.bars
+                .iter()
+                .zip(&s.rows)
+                .filter(|(_, r)| !bad.contains(&r.line))
+                .map(|(b, _)| b.clone())
+                .collect()
+        };
+        out.dropped_rows += total - bars.len();
+        out.defects.append(&mut s.parse_defects);
         out.defects.extend(found);
         out.frequency.insert(s.symbol.clone(), s.frequency);
         if !bars.is_empty() {

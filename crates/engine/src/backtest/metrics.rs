@@ -4,10 +4,9 @@
 //! daily returns: the last equity point of each New York date, 252 periods a year. A metric
 //! that cannot be computed (too few days, no losing trade) is `null`, never a made-up number.
 
-use super::trading_days::NyseYears;
 use crate::cycle::ClosedTrade;
 use chrono::NaiveDate;
-use optifire_core::calendar::TradingCalendar;
+use optifire_core::calendar::NyseCalendar;
 use optifire_core::domain::{EquityPoint, Fill, Money};
 use optifire_ta::risk::{
     annual_volatility, cagr, calmar_ratio, max_drawdown, sharpe_ratio, sortino_ratio,
@@ -55,6 +54,36 @@ pub struct Metrics {
     pub notes: Vec<String>,
 }
 
+/// `Money::to_f64` (rust_decimal's conversion), the same bits, with 64-bit integer division
+/// where the mantissa fits: the conversion divides a 128-bit mantissa by a power of ten, the
+/// costly part of reading thousands of equity points. The steps are the library's own: the
+/// integral and fractional parts are the same integers, and an integer below 2^64 converts to
+/// the same f64 from either width.
+pub fn money_f64(m: Money) -> f64 {
+    let d = m.0;
+    let scale = d.scale();
+    let Ok(mantissa) = u64::try_from(d.mantissa().unsigned_abs()) else {
+        return m.to_f64();
+    };
+    if scale == 0 || scale > 19 {
+        return m.to_f64();
+    }
+    let neg = d.is_sign_negative();
+    let precision = 10u64.pow(scale);
+    let integral = (mantissa / precision) as f64;
+    let frac = ((mantissa % precision) as f64) / (precision as f64);
+    if frac == 0.0 {
+        return if neg { -integral } else { integral };
+    }
+    let round_to = 10f64.powi(scale as i32);
+    let rounded = ((integral + frac) * round_to).round() / round_to;
+    if neg {
+        -rounded
+    } else {
+        rounded
+    }
+}
+
 /// A finite result, with -0.0 written as 0.0 (an empty f64 sum is -0.0).
 fn finite(r: Result<f64, optifire_ta::stats::StatsError>) -> Option<f64> {
     r.ok().filter(|x| x.is_finite()).map(|x| x + 0.0)
@@ -91,15 +120,9 @@ pub fn compute(
     notes: Vec<String>,
 ) -> Metrics {
     let dated = dated_daily_points(points);
-    let nyse = dated
-        .first()
-        .zip(dated.last())
-        .map(|(a, b)| NyseYears::covering(a.0, b.0));
+    let nyse = NyseCalendar::new();
     let mut notes = notes;
-    let ppy = if dated
-        .iter()
-        .all(|(d, _)| nyse.as_ref().is_none_or(|c| c.is_trading_day(*d)))
-    {
+    let ppy = if dated.iter().all(|(d, _)| nyse.is_trading_day(*d)) {
         PERIODS_PER_YEAR
     } else {
         notes.push(format!(
@@ -109,8 +132,11 @@ pub fn compute(
         CALENDAR_DAYS_PER_YEAR
     };
     let daily: Vec<EquityPoint> = dated.iter().map(|(_, p)| *p).collect();
+    // Each daily equity as f64 once: the decimal conversion is the costly part, and the
+    // returns, the exposure and the mean equity all read it.
+    let equities: Vec<f64> = daily.iter().map(|p| money_f64(p.equity)).collect();
     let values: Vec<f64> = std::iter::once(initial.to_f64())
-        .chain(daily.iter().map(|p| p.equity.to_f64()))
+        .chain(equities.iter().copied())
         .collect();
     let returns: Vec<f64> = values.windows(2).map(|w| w[1] / w[0] - 1.0).collect();
     let final_equity = Money(daily.last().map_or(initial, |p| p.equity).0.normalize());
@@ -134,13 +160,22 @@ pub fn compute(
     let gross_win: f64 = wins.iter().sum();
     let exposures: Vec<f64> = daily
         .iter()
-        .filter(|p| p.equity.0 > Decimal::ZERO)
-        .map(|p| p.gross_exposure.to_f64() / p.equity.to_f64())
+        .zip(&equities)
+        .filter(|(p, _)| p.equity.0 > Decimal::ZERO)
+        .map(|(p, e)| {
+            // Flat, the exposure is zero whatever its scale: no conversion needed.
+            let g = if p.gross_exposure.0.is_zero() {
+                0.0
+            } else {
+                money_f64(p.gross_exposure)
+            };
+            g / e
+        })
         .collect();
     let mean_equity = if daily.is_empty() {
         None
     } else {
-        Some(daily.iter().map(|p| p.equity.to_f64()).sum::<f64>() / daily.len() as f64)
+        Some(equities.iter().sum::<f64>() / daily.len() as f64)
     };
     let traded: f64 = fills.iter().map(|f| f.notional().to_f64().abs()).sum();
     let commissions = fills.iter().fold(Money::ZERO, |a, f| a + f.commission);
@@ -188,6 +223,40 @@ mod tests {
             equity: Money(eq),
             cash: Money(eq),
             gross_exposure: Money::ZERO,
+        }
+    }
+
+    #[test]
+    fn money_f64_is_the_decimal_conversion() {
+        use std::str::FromStr;
+        let mut cases: Vec<Decimal> = [
+            "0",
+            "-0.00",
+            "102392.5952",
+            "100000",
+            "0.1",
+            "-0.1",
+            "18446744073709551615.5",
+            "1.8446744073709551615",
+            "0.0000000000000000001",
+            "0.00000000000000000001",
+            "-123456789.123456789",
+            "79228162514264337593543950335",
+        ]
+        .iter()
+        .map(|s| Decimal::from_str(s).unwrap())
+        .collect();
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        for _ in 0..200_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let m = i128::from(x >> (x % 50)) * if x & 2 == 0 { 1 } else { -1 };
+            cases.push(Decimal::from_i128_with_scale(m, (x >> 57) as u32 % 29));
+        }
+        for d in cases {
+            let (a, b) = (money_f64(Money(d)), Money(d).to_f64());
+            assert_eq!(a.to_bits(), b.to_bits(), "{d:?}");
         }
     }
 

@@ -18,7 +18,6 @@ pub mod sma_cross;
 pub mod sma_cross_fast;
 pub mod sweep;
 pub mod sweep_outputs;
-mod trading_days;
 
 pub use data::{load_backtest_data, BacktestData, DataError};
 pub use metrics::{compute as compute_metrics, Metrics};

@@ -13,6 +13,7 @@ use chrono::Datelike;
 use optifire_charts::ChartError;
 use optifire_core::domain::{EquityPoint, Fill, Order};
 use optifire_core::Timestamp;
+use rust_decimal::Decimal;
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -61,30 +62,93 @@ fn ts(t: Timestamp) -> String {
         .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
+/// Appends the last `width` decimal digits of `v`, zero-padded.
+fn push_digits(out: &mut String, v: u64, width: usize) {
+    let mut buf = [b'0'; 20];
+    let mut v = v;
+    for slot in buf[..width].iter_mut().rev() {
+        *slot = b'0' + (v % 10) as u8;
+        v /= 10;
+    }
+    out.extend(buf[..width].iter().map(|&b| char::from(b)));
+}
+
+/// Appends `YYYY-MM-DD` (chrono's `Display` of the date) without the formatting machinery.
+fn push_date(out: &mut String, d: chrono::NaiveDate) {
+    match u64::try_from(d.year()) {
+        Ok(y) if y <= 9999 => {
+            push_digits(out, y, 4);
+            out.push('-');
+            push_digits(out, u64::from(d.month()), 2);
+            out.push('-');
+            push_digits(out, u64::from(d.day()), 2);
+        }
+        _ => {
+            let _ = write!(out, "{d}");
+        }
+    }
+}
+
 /// Appends `ts(t)` to `out`, formatted directly for years 0-9999 (the chrono call above costs
 /// more than the rest of an equity.csv row).
 fn push_ts(out: &mut String, t: Timestamp) {
     let secs = t.0.div_euclid(1_000_000_000);
     let days = secs.div_euclid(86_400);
-    let tod = secs.rem_euclid(86_400);
+    let tod = secs.rem_euclid(86_400) as u64;
     let date = i32::try_from(days + 719_163)
         .ok()
         .and_then(chrono::NaiveDate::from_num_days_from_ce_opt)
         .filter(|d| (0..=9999).contains(&d.year()));
     match date {
         Some(d) => {
-            let _ = write!(
-                out,
-                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-                d.year(),
-                d.month(),
-                d.day(),
-                tod / 3600,
-                tod / 60 % 60,
-                tod % 60
-            );
+            push_date(out, d);
+            out.push('T');
+            push_digits(out, tod / 3600, 2);
+            out.push(':');
+            push_digits(out, tod / 60 % 60, 2);
+            out.push(':');
+            push_digits(out, tod % 60, 2);
+            out.push('Z');
         }
         None => out.push_str(&ts(t)),
+    }
+}
+
+/// Appends `d.normalize()` as `Display` writes it (no trailing zeros, `0` for any zero), by
+/// integer arithmetic when the mantissa fits 64 bits: the decimal's own formatting is the
+/// costly part of an equity.csv row.
+fn push_normalized(out: &mut String, d: Decimal) {
+    let m = d.mantissa();
+    let Ok(mut abs) = u64::try_from(m.unsigned_abs()) else {
+        let _ = write!(out, "{}", d.normalize());
+        return;
+    };
+    if abs == 0 {
+        out.push('0');
+        return;
+    }
+    let mut scale = d.scale() as usize;
+    while scale > 0 && abs % 10 == 0 {
+        abs /= 10;
+        scale -= 1;
+    }
+    if m < 0 {
+        out.push('-');
+    }
+    match 10u64.checked_pow(scale as u32) {
+        Some(p) => {
+            let _ = write!(out, "{}", abs / p);
+            if scale > 0 {
+                out.push('.');
+                push_digits(out, abs % p, scale);
+            }
+        }
+        // 20 or more decimals of a 64-bit mantissa: an integer part of zero.
+        None => {
+            out.push_str("0.");
+            push_digits(out, 0, scale - 20);
+            push_digits(out, abs, 20);
+        }
     }
 }
 
@@ -135,14 +199,13 @@ pub fn write_report_with(
     text.push_str("ts,date,equity,cash,gross_exposure\n");
     for e in result.equity {
         push_ts(&mut text, e.ts);
-        let _ = writeln!(
-            text,
-            ",{},{},{},{}",
-            e.ts.ny_date(),
-            e.equity.0.normalize(),
-            e.cash.0.normalize(),
-            e.gross_exposure.0.normalize()
-        );
+        text.push(',');
+        push_date(&mut text, e.ts.ny_date());
+        for v in [e.equity.0, e.cash.0, e.gross_exposure.0] {
+            text.push(',');
+            push_normalized(&mut text, v);
+        }
+        text.push('\n');
     }
     std::fs::write(&p, text).map_err(io(&p))?;
     written("equity.csv");
@@ -261,5 +324,61 @@ mod tests {
         let mut s = String::new();
         push_ts(&mut s, Timestamp(1_704_229_200_000_000_000));
         assert_eq!(s, "2024-01-02T21:00:00Z");
+        for (y, m, d) in [
+            (0, 1, 1),
+            (9999, 12, 31),
+            (10000, 1, 1),
+            (-1, 6, 30),
+            (1995, 1, 3),
+        ] {
+            let date = chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap();
+            let mut s = String::new();
+            push_date(&mut s, date);
+            assert_eq!(s, date.to_string());
+        }
+    }
+
+    #[test]
+    fn direct_decimals_are_normalized_display() {
+        use std::str::FromStr;
+        let mut cases: Vec<Decimal> = [
+            "0",
+            "-0",
+            "0.000",
+            "-0.00",
+            "1",
+            "-1",
+            "10",
+            "100.00",
+            "0.5",
+            "-0.5",
+            "0.0001000",
+            "102392.595200",
+            "99999999.99999999",
+            "18446744073709551615",
+            "18446744073709551616",
+            "-18446744073709551616.5",
+            "0.0000000000000000000000000001",
+            "0.1234567890123456789",
+            "1.0000000000000000000000000000",
+            "79228162514264337593543950335",
+            "-7.9228162514264337593543950335",
+        ]
+        .iter()
+        .map(|s| Decimal::from_str(s).unwrap())
+        .collect();
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        for _ in 0..50_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let m = i128::from(x >> (x % 40)) * if x & 1 == 0 { 1 } else { -1 };
+            cases.push(Decimal::from_i128_with_scale(m, (x >> 58) as u32 % 29));
+        }
+        for d in cases {
+            let mut s = String::new();
+            push_normalized(&mut s, d);
+            assert_eq!(s, d.normalize().to_string(), "{d:?}");
+        }
     }
 }

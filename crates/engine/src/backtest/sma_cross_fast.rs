@@ -16,7 +16,7 @@ use super::metrics::{self, Metrics};
 use super::outputs::Report;
 use super::sma_cross::{cross, mean, order_for, Cross, SmaCross, SmaCrossRun};
 use super::{load_backtest_data, BacktestData, BacktestError};
-use crate::cycle::{ledger_price, ClosedTrade, EngineError};
+use crate::cycle::{ClosedTrade, EngineError};
 use crate::drivers::setup::session_of;
 use crate::exec::{estimate_for_order, Router, RouterConfig};
 use crate::risk::{check_slippage, SlippageCheck};
@@ -26,12 +26,14 @@ use optifire_core::config::Config;
 use optifire_core::data::Frequency;
 use optifire_core::domain::{
     Bar, ClientOrderId, CycleId, EquityPoint, Fill, Instrument, Leg, Order, OrderStatus, OrderType,
-    PlannedOrder, Portfolio, Symbol, TimeInForce,
+    PlannedOrder, Portfolio, Price, Symbol, TimeInForce,
 };
 use optifire_core::plugin::PluginError;
 use optifire_core::venue::{Broker, BrokerError, VenueUpdate};
 use optifire_core::Timestamp;
+use optifire_venues::sim::matching::round8;
 use optifire_venues::SimExchange;
+use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 
 /// Why the bar loop could not run.
@@ -119,6 +121,12 @@ fn smas(closes: &[f64], window: usize) -> Vec<f64> {
         .collect()
 }
 
+/// `ledger_price(close)`: the same decimal (value and scale) through the exchange's exact
+/// shortcut for rounding a price to 8 decimals (`round8`).
+fn ledger_price_fast(close: f64) -> Option<Price> {
+    round8(close).map(Price).filter(|p| p.0 > Decimal::ZERO)
+}
+
 /// The state the loop carries: exchange, ledger and what the engine would have recorded.
 struct Book {
     exchange: SimExchange,
@@ -136,10 +144,7 @@ impl Book {
     fn take_updates(&mut self, now: Timestamp, errors: &mut Vec<String>) {
         for u in self.exchange.drain_updates() {
             match u {
-                VenueUpdate::Order(o) => {
-                    let id = o.request.client_order_id.clone();
-                    self.orders.insert(id, o);
-                }
+                VenueUpdate::Order(o) => self.record(o),
                 VenueUpdate::Fill(f) => match ClosedTrade::apply_fill(&mut self.portfolio, &f) {
                     Ok(closed) => {
                         self.closed_trades.extend(closed);
@@ -149,17 +154,22 @@ impl Book {
                 },
             }
         }
-        self.working = self
+    }
+
+    /// Records the latest state of an order, keeping `working` the count of orders not final.
+    fn record(&mut self, order: Order) {
+        let id = order.request.client_order_id.clone();
+        let live = !order.status.is_terminal();
+        let was_live = self
             .orders
-            .values()
-            .filter(|o| !o.status.is_terminal())
-            .count();
+            .insert(id, order)
+            .is_some_and(|old| !old.status.is_terminal());
+        self.working = self.working + usize::from(live) - usize::from(was_live);
     }
 
     /// Sends `planned` as the engine's executor does and records the order it gets back.
     fn submit(&mut self, now: Timestamp, planned: &PlannedOrder) {
         let req = planned.to_request();
-        let id = req.client_order_id.clone();
         let order = match self.exchange.submit(req.clone()) {
             Ok(order) => order,
             Err(BrokerError::Rejected { reason }) => {
@@ -176,7 +186,7 @@ impl Book {
                 order
             }
         };
-        self.orders.insert(id, order);
+        self.record(order);
     }
 }
 
@@ -325,7 +335,7 @@ pub fn run_sma_cross_on(
         // Converted once for both sums, and only when something is held (flat, both sums are
         // over no position and never ask for a price).
         let held_px = if book.portfolio.open_positions().next().is_some() {
-            mark.and_then(ledger_price)
+            mark.and_then(ledger_price_fast)
         } else {
             None
         };
@@ -411,4 +421,101 @@ pub fn run_sma_cross_on(
         bars: bars_fed,
         errors,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cycle::ledger_price;
+
+    fn check(close: f64) {
+        let fast = ledger_price_fast(close);
+        let general = ledger_price(close);
+        assert_eq!(fast, general, "{close:e}");
+        // Same scale too: equity.csv and the engine's store print the decimal as it is.
+        assert_eq!(
+            fast.map(|p| p.0.to_string()),
+            general.map(|p| p.0.to_string()),
+            "{close:e}"
+        );
+        // The exchange's tick rounding goes through the same shortcut.
+        for dp in [0, 2, 6] {
+            let tick = optifire_venues::sim::matching::to_tick(close, dp);
+            let reference = Decimal::from_f64_retain(close).map(|d| {
+                d.round_dp(8).round_dp_with_strategy(
+                    dp,
+                    rust_decimal::RoundingStrategy::MidpointAwayFromZero,
+                )
+            });
+            assert_eq!(
+                tick.map(|d| d.to_string()),
+                reference.map(|d| d.to_string()),
+                "{close:e} to {dp}"
+            );
+        }
+    }
+
+    #[test]
+    fn fast_ledger_price_is_the_general_one() {
+        // Every price of every shared data file.
+        let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data");
+        let mut files = vec![data.clone()];
+        let mut seen = 0usize;
+        while let Some(p) = files.pop() {
+            if p.is_dir() {
+                for e in std::fs::read_dir(&p).unwrap() {
+                    files.push(e.unwrap().path());
+                }
+            } else if p.extension().is_some_and(|e| e == "csv") {
+                let text = std::fs::read_to_string(&p).unwrap();
+                for field in text.lines().skip(1).flat_map(|l| l.split(',')) {
+                    if let Ok(v) = field.trim().parse::<f64>() {
+                        check(v);
+                        seen += 1;
+                    }
+                }
+            }
+        }
+        assert!(seen > 100_000, "{seen}");
+        // Decimal prices of 0 to 9 places, dyadic fractions (old 1/16 and 1/256 ticks), the
+        // ends of the shortcut's range and a pseudo-random spread of magnitudes.
+        for places in 0..=9u32 {
+            let mut m: u64 = 1;
+            for _ in 0..2000 {
+                m = m
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1_442_695_040_888_963_407);
+                let v = (m >> 20) as f64 / 10f64.powi(places as i32);
+                check(v);
+                check(v / 1000.0);
+            }
+        }
+        for den in [2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 256.0, 512.0, 1024.0] {
+            for n in 0..5000 {
+                check(f64::from(n) / den);
+                check(f64::from(n) / den + 100.0);
+            }
+        }
+        for v in [
+            1e-3,
+            1e-3 - 1e-19,
+            1e9,
+            1e9 - 1e-7,
+            0.0,
+            -1.0,
+            2f64.powi(-10),
+            0.005,
+            0.125,
+        ] {
+            check(v);
+        }
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        for _ in 0..200_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let v = f64::from_bits(0x3F00_0000_0000_0000 + (x % 0x0200_0000_0000_0000));
+            check(v);
+        }
+    }
 }

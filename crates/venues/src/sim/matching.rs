@@ -19,8 +19,44 @@ pub struct BarPrices {
 pub fn to_tick(v: f64, price_decimals: u32) -> Option<Decimal> {
     // Round to 8 decimals first so 412.34499999999997 (the f64 nearest 412.345) becomes 412.345
     // before the rounding to the tick.
-    let d = Decimal::from_f64_retain(v)?.round_dp(8);
+    let d = round8(v)?;
     Some(d.round_dp_with_strategy(price_decimals, RoundingStrategy::MidpointAwayFromZero))
+}
+
+/// `Decimal::from_f64_retain(v)?.round_dp(8)`, the same decimal (value and scale), without the
+/// general float to decimal conversion for prices of 1e-3 to 1e9 (the conversion is the costly
+/// part of handing a bar to the exchange or marking a position). Such a `v` is `mant / 2^k`
+/// exactly; with `mant` odd, a `k` of at most 8 means `v` has exactly `k` decimals, which the
+/// conversion keeps and the rounding leaves alone; otherwise the conversion keeps more than 8
+/// decimals (it is exact to ~28 significant digits) and rounding to 8, half to even, is rounding
+/// the exact `v * 1e8`, done here in integers. Within a millionth of a unit of a half, and
+/// outside the range, the general path decides.
+pub fn round8(v: f64) -> Option<Decimal> {
+    let general = |v: f64| Decimal::from_f64_retain(v).map(|d| d.round_dp(8));
+    if !(1e-3..1e9).contains(&v) {
+        return general(v);
+    }
+    let bits = v.to_bits();
+    let biased = ((bits >> 52) & 0x7ff) as i32;
+    let mut mant = (bits & ((1u64 << 52) - 1)) | (1u64 << 52);
+    // v = mant / 2^k, k from 23 (v < 2^30) to 62 (v >= 2^-10).
+    let mut k = 1075 - biased;
+    let tz = mant.trailing_zeros().min(k as u32);
+    mant >>= tz;
+    k -= tz as i32;
+    if k <= 8 {
+        let m = i128::from(mant) * 5i128.pow(k as u32);
+        return Some(Decimal::from_i128_with_scale(m, k as u32));
+    }
+    let num = u128::from(mant) * 100_000_000;
+    let q = num >> k;
+    let r = num & ((1u128 << k) - 1);
+    let half = 1u128 << (k - 1);
+    if r.abs_diff(half) <= (1u128 << k) >> 20 {
+        return general(v);
+    }
+    let m = if r > half { q + 1 } else { q };
+    Some(Decimal::from_i128_with_scale(m as i128, 8))
 }
 
 impl BarPrices {
