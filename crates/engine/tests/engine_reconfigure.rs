@@ -118,4 +118,33 @@ fn reload_refuses_a_broken_schedule_then_drops_a_disabled_plugin() {
         "{:#?}",
         rep.risk_decisions
     );
+
+    // An operator's losing-streak reset is stored with its note and survives a reload that
+    // rebuilds the risk engine for new limits.
+    let closed = engine.closed_trades().len();
+    assert_eq!(
+        engine.reset_losing_streak(close_ts(2), "alice: reviewed the losses"),
+        0
+    );
+    assert_eq!(engine.risk().streak_reset_at(), Some(closed));
+    let events = store.events_after(0, 10_000).unwrap();
+    assert!(events.iter().any(
+        |(_, e)| matches!(e, optifire_core::event::Event::Risk { decision, .. }
+        if decision.rule == "losing_streak_reset"
+            && decision.reason.ends_with("in all): alice: reviewed the losses"))
+    ));
+    let mut looser = tighter.clone();
+    looser.risk.max_exposure_symbol = 0.05;
+    let done = engine
+        .reconfigure(
+            &tighter,
+            &features(true, false),
+            &looser,
+            &features(true, false),
+            &registry(),
+            true,
+        )
+        .unwrap();
+    assert!(done.risk_changed);
+    assert_eq!(engine.risk().streak_reset_at(), Some(closed));
 }

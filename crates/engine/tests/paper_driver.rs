@@ -233,6 +233,9 @@ fn commands_place_refuse_cancel_and_run_between_cycles() {
         handle.run_plugin("no_such_plugin").unwrap_err(),
         ControlError::UnknownPlugin("no_such_plugin".into())
     );
+    // The operator's losing-streak reset reaches the running engine (it answers the streak it
+    // cleared; this session's trades are not five losses in a row).
+    assert!(handle.reset_losing_streak("operator: test").unwrap() < 5);
 
     handle.stop();
     let out = engine_thread.join().unwrap();

@@ -145,6 +145,28 @@ impl Engine {
         self.trading_halt = reconciler.trading_halted().map(|h| h.gate_reason());
     }
 
+    /// The operator's reset of the losing-streak pause: losses closed so far no longer count,
+    /// so new risk may be taken again until `max_losing_streak` new losses in a row. Without it
+    /// a flat book could never lift the pause (only a winning close ends a streak). Stored and
+    /// published as a risk decision carrying the operator's note; returns the streak cleared.
+    pub fn reset_losing_streak(&mut self, now: Timestamp, note: &str) -> u32 {
+        let streak =
+            crate::risk::losing_streak_since(&self.closed_pnls, self.risk.streak_reset_at());
+        self.risk.reset_losing_streak(self.closed_pnls.len());
+        let decision = RiskDecision {
+            symbol: None,
+            approved: true,
+            rule: "losing_streak_reset".into(),
+            reason: format!(
+                "operator reset of the losing streak ({streak} losing trade(s) in a row, {} closed in all): {note}",
+                self.closed_pnls.len()
+            ),
+        };
+        let mut rep = blank_report(now);
+        self.publish_risk(now, decision, &mut rep);
+        streak
+    }
+
     /// Checks `order` with the risk engine against the book at `now` (the same limits as the
     /// target path: post-trade symbol and gross exposure, VaR, drawdown and cooldown, losing
     /// streak, plugin blocks of `plugin_outputs`, input health and the reconciliation halt, then

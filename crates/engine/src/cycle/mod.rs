@@ -342,6 +342,10 @@ impl Engine {
     pub fn runner(&self) -> &Runner {
         &self.runner
     }
+    /// The risk engine as it stands (limits, drawdown guard, losing-streak reset).
+    pub fn risk(&self) -> &RiskEngine {
+        &self.risk
+    }
     pub fn store(&self) -> &Arc<dyn Store> {
         &self.store
     }

@@ -184,6 +184,9 @@ impl Engine {
             let mut risk = RiskEngine::new(config.risk.clone())
                 .with_benchmark(config.system.benchmark.clone());
             risk.restore_drawdown_guard(guard);
+            if let Some(closed) = self.risk.streak_reset_at() {
+                risk.reset_losing_streak(closed);
+            }
             self.risk = risk;
             self.benchmark = config.system.benchmark.clone();
             self.var_lookback = config.risk.var_lookback_days as usize;

@@ -63,6 +63,8 @@ pub enum Command {
     RunPlugin(String, Reply<PluginRunRecord>),
     /// Lifts the reconciliation halt; the note says who and why.
     AcknowledgeHalt(String, Reply<Option<TradingHalt>>),
+    /// Lifts the losing-streak pause; the note says who and why. Answers the streak cleared.
+    ResetLosingStreak(String, Reply<u32>),
     Status(Reply<EngineStatus>),
     /// Take a new configuration at the next cycle boundary.
     Reconfigure(Box<Reconfigure>, Reply<Reconfigured>),
@@ -164,6 +166,16 @@ impl EngineHandle {
     ) -> Result<Option<TradingHalt>, ControlError> {
         let note = note.to_string();
         self.awaiting(|r| Command::AcknowledgeHalt(note, r)).await
+    }
+
+    /// Lifts the losing-streak pause (`Engine::reset_losing_streak`); returns the streak cleared.
+    pub fn reset_losing_streak(&self, note: &str) -> Result<u32, ControlError> {
+        let note = note.to_string();
+        self.blocking(|r| Command::ResetLosingStreak(note, r))
+    }
+    pub async fn reset_losing_streak_async(&self, note: &str) -> Result<u32, ControlError> {
+        let note = note.to_string();
+        self.awaiting(|r| Command::ResetLosingStreak(note, r)).await
     }
 
     /// Hands the engine a new configuration, taken between cycles; blocks until it answers

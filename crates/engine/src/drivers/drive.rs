@@ -358,6 +358,9 @@ impl Driver {
                 self.engine.sync_halt(&self.reconciler);
                 let _ = reply.send(res);
             }
+            Command::ResetLosingStreak(note, reply) => {
+                let _ = reply.send(Ok(self.engine.reset_losing_streak(now, &note)));
+            }
             Command::Status(reply) => {
                 let _ = reply.send(Ok(EngineStatus {
                     now: self.engine.last_cycle(),

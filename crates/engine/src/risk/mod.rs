@@ -121,6 +121,12 @@ impl RiskEngine {
         self.streak_reset_at = Some(closed_trades);
     }
 
+    /// How many trades had closed at the operator's last losing-streak reset, if any; a
+    /// reload hands it to the new engine so the reset survives a limit change.
+    pub fn streak_reset_at(&self) -> Option<usize> {
+        self.streak_reset_at
+    }
+
     /// Applies every rule to the requested `targets` (signed weights of equity).
     pub fn apply_targets(
         &mut self,
