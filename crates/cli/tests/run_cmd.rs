@@ -204,84 +204,132 @@ fn events_after(store: &SqliteStore, after: i64) -> Stored {
         .collect()
 }
 
-#[test]
-fn a_risk_limit_changed_through_the_api_reaches_the_engine_at_its_next_cycle() {
-    const PASSWORD: &str = "hot reload test password";
-    let dir = tempfile::tempdir().unwrap();
-    let configs = dir.path().join("configs");
-    std::fs::create_dir_all(&configs).unwrap();
-    for f in ["config.yaml", "features.yaml"] {
-        std::fs::copy(root().join("configs").join(f), configs.join(f)).unwrap();
-    }
-    let db = dir.path().join("run.db");
-    let mut add = optifire()
-        .args(["user", "add", "alice", "--db"])
-        .arg(&db)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
+const PASSWORD: &str = "run test password";
+
+/// An `optifire run` replaying data/sample from `from` at `bars_per_second`, over a copy of
+/// the default configuration (`config.yaml` passed through `edit`), with user alice.
+struct Running {
+    child: std::process::Child,
+    addr: String,
+    configs: PathBuf,
+    db: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Running {
+    fn start(from: &str, bars_per_second: &str, edit: impl Fn(&str) -> String) -> Running {
+        let dir = tempfile::tempdir().unwrap();
+        let configs = dir.path().join("configs");
+        std::fs::create_dir_all(&configs).unwrap();
+        std::fs::copy(
+            root().join("configs/features.yaml"),
+            configs.join("features.yaml"),
+        )
         .unwrap();
-    writeln!(add.stdin.take().unwrap(), "{PASSWORD}").unwrap();
-    assert!(add.wait().unwrap().success());
-    // From February 2022 the risk engine has its 250 daily returns and sizes the replay's
-    // targets, capping some at max_exposure_symbol each cycle.
-    let mut child = optifire()
-        .args([
-            "run",
-            "--port",
-            "0",
-            "--from",
-            "2022-02-01",
-            "--bars-per-second",
-            "5",
-        ])
-        .arg("--config")
-        .arg(&configs)
-        .arg("--db")
-        .arg(&db)
-        .env("OPTIFIRE_JWT_SECRET", SECRET)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let addr = loop {
-        let line = lines.next().expect("exited before listening").unwrap();
-        if let Some(rest) = line.strip_prefix("listening on http://") {
-            break rest.split_whitespace().next().unwrap().to_string();
+        let config = std::fs::read_to_string(root().join("configs/config.yaml")).unwrap();
+        std::fs::write(configs.join("config.yaml"), edit(&config)).unwrap();
+        let db = dir.path().join("run.db");
+        let mut add = optifire()
+            .args(["user", "add", "alice", "--db"])
+            .arg(&db)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
+        writeln!(add.stdin.take().unwrap(), "{PASSWORD}").unwrap();
+        assert!(add.wait().unwrap().success());
+        let mut child = optifire()
+            .args([
+                "run",
+                "--port",
+                "0",
+                "--from",
+                from,
+                "--bars-per-second",
+                bars_per_second,
+            ])
+            .arg("--config")
+            .arg(&configs)
+            .arg("--db")
+            .arg(&db)
+            .env("OPTIFIRE_JWT_SECRET", SECRET)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let addr = loop {
+            let line = lines.next().expect("exited before listening").unwrap();
+            if let Some(rest) = line.strip_prefix("listening on http://") {
+                break rest.split_whitespace().next().unwrap().to_string();
+            }
+        };
+        std::thread::spawn(move || lines.for_each(drop));
+        Running {
+            child,
+            addr,
+            configs,
+            db,
+            _dir: dir,
         }
-    };
-    std::thread::spawn(move || lines.for_each(drop));
-    let store = SqliteStore::open(&db).unwrap();
-    let wait_for = |what: &str, f: &dyn Fn(&Stored) -> bool| {
+    }
+
+    /// Alice's bearer token and CSRF value.
+    fn login(&self) -> (String, String) {
+        let (status, login) = http(
+            &self.addr,
+            "POST",
+            "/api/v1/auth/login",
+            None,
+            &serde_json::json!({"username": "alice", "password": PASSWORD}).to_string(),
+        );
+        assert_eq!(status, 200, "{login}");
+        let login: serde_json::Value = serde_json::from_str(&login).unwrap();
+        (
+            login["token"].as_str().unwrap().to_string(),
+            login["csrf_token"].as_str().unwrap().to_string(),
+        )
+    }
+
+    /// Waits (up to 60 s) until the stored events satisfy `f`.
+    fn wait_for(&self, store: &SqliteStore, what: &str, f: &dyn Fn(&Stored) -> bool) {
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
         loop {
-            if f(&events_after(&store, 0)) {
+            if f(&events_after(store, 0)) {
                 return;
             }
             assert!(std::time::Instant::now() < deadline, "timed out: {what}");
             std::thread::sleep(std::time::Duration::from_millis(100));
         }
-    };
+    }
+
+    /// SIGINT, then a clean exit.
+    fn stop(mut self) {
+        let pid = self.child.id().to_string();
+        assert!(Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .unwrap()
+            .success());
+        assert!(self.child.wait().unwrap().success());
+    }
+}
+
+#[test]
+fn a_risk_limit_changed_through_the_api_reaches_the_engine_at_its_next_cycle() {
+    // From February 2022 the risk engine has its 250 daily returns and sizes the replay's
+    // targets, capping some at max_exposure_symbol each cycle.
+    let run = Running::start("2022-02-01", "5", str::to_string);
+    let (addr, configs) = (run.addr.clone(), run.configs.clone());
+    let store = SqliteStore::open(&run.db).unwrap();
+    let wait_for = |what: &str, f: &dyn Fn(&Stored) -> bool| run.wait_for(&store, what, f);
     let cap_10 = "(limit 10% of equity)";
     let cap_4 = "(limit 4% of equity)";
     wait_for("a per-symbol cap at 10%", &|ev| {
         ev.iter().any(|(_, e)| e.contains(cap_10))
     });
 
-    let (status, login) = http(
-        &addr,
-        "POST",
-        "/api/v1/auth/login",
-        None,
-        &serde_json::json!({"username": "alice", "password": PASSWORD}).to_string(),
-    );
-    assert_eq!(status, 200, "{login}");
-    let login: serde_json::Value = serde_json::from_str(&login).unwrap();
-    let auth = (
-        login["token"].as_str().unwrap().to_string(),
-        login["csrf_token"].as_str().unwrap().to_string(),
-    );
+    let auth = run.login();
     let auth = Some((auth.0.as_str(), auth.1.as_str()));
     let (_, cfg) = http(&addr, "GET", "/api/v1/config", auth, "");
     let cfg: serde_json::Value = serde_json::from_str(&cfg).unwrap();
@@ -387,11 +435,82 @@ fn a_risk_limit_changed_through_the_api_reaches_the_engine_at_its_next_cycle() {
     let cfg: serde_json::Value = serde_json::from_str(&cfg).unwrap();
     assert_eq!(cfg["version"], 5);
 
-    let pid = child.id().to_string();
-    assert!(Command::new("kill")
-        .args(["-INT", &pid])
-        .status()
-        .unwrap()
-        .success());
-    assert!(child.wait().unwrap().success());
+    run.stop();
+}
+
+/// The losing-streak pause of a running engine, lifted through the API: refused without
+/// confirmation, then reset with a note that the engine stores under the caller's name.
+#[test]
+fn an_operator_lifts_the_losing_streak_pause_through_the_api() {
+    // One losing trade closes the gate (the replay's first losses come within days of
+    // February 2022).
+    let run = Running::start("2022-02-01", "4", |c| {
+        assert!(c.contains("max_losing_streak: 5\n"));
+        c.replace("max_losing_streak: 5\n", "max_losing_streak: 1\n")
+    });
+    let store = SqliteStore::open(&run.db).unwrap();
+    let (token, csrf) = run.login();
+    let auth = Some((token.as_str(), csrf.as_str()));
+    let gates = || -> serde_json::Value {
+        let (status, body) = http(&run.addr, "GET", "/api/v1/engine/gates", auth, "");
+        assert_eq!(status, 200, "{body}");
+        serde_json::from_str(&body).unwrap()
+    };
+    let g = gates();
+    assert_eq!(g["gates"]["max_losing_streak"], 1);
+    assert_eq!(g["gates"]["halt"], serde_json::Value::Null);
+    let reset = |body: serde_json::Value| {
+        http(
+            &run.addr,
+            "POST",
+            "/api/v1/engine/losing-streak/reset",
+            auth,
+            &body.to_string(),
+        )
+    };
+    let note = "reviewed the losing trade in the replay";
+    // A winning close may lift the pause by itself between the look and the reset (answered
+    // 409, nothing done): wait for the next pause and try again.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(90);
+    let cleared = loop {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no losing-streak pause to lift"
+        );
+        if gates()["losing_streak_paused"] != true {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            continue;
+        }
+        let (status, body) = reset(serde_json::json!({"note": note}));
+        assert_eq!(status, 400, "unconfirmed: {body}");
+        let (status, body) = reset(serde_json::json!({"confirm": true, "note": note}));
+        match status {
+            200 => {
+                let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+                break v["cleared"].as_u64().unwrap();
+            }
+            409 => continue,
+            other => panic!("{other}: {body}"),
+        }
+    };
+    assert!(cleared >= 1, "cleared {cleared}");
+    // The engine stored the reset as a risk decision carrying alice's note, after a refusal by
+    // the losing-streak rule.
+    let expected = format!("alice: {note}");
+    run.wait_for(&store, "the stored reset", &|ev| {
+        ev.iter()
+            .any(|(_, e)| e.contains("losing_streak_reset") && e.contains(&expected))
+    });
+    let ev = events_after(&store, 0);
+    let at = ev
+        .iter()
+        .position(|(_, e)| e.contains("losing_streak_reset"))
+        .unwrap();
+    assert!(
+        ev[..at]
+            .iter()
+            .any(|(_, e)| e.contains("\"rule\":\"losing_streak\"")
+                && e.contains("consecutive losing"))
+    );
+    run.stop();
 }

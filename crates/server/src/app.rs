@@ -5,7 +5,8 @@
 
 use crate::auth::require_auth;
 use crate::routes::{
-    account, audit, auth, config, events, flags, health, log, metrics, orders, plugins, stream,
+    account, audit, auth, config, events, flags, gates, health, log, metrics, orders, plugins,
+    stream,
 };
 use crate::security;
 use crate::state::AppState;
@@ -25,6 +26,12 @@ pub fn router(state: AppState) -> Router {
         .route("/orders", get(orders::list).post(orders::place))
         .route("/orders/{id}", get(orders::get))
         .route("/orders/{id}/cancel", post(orders::cancel))
+        .route("/engine/gates", get(gates::get))
+        .route("/engine/halt/acknowledge", post(gates::acknowledge_halt))
+        .route(
+            "/engine/losing-streak/reset",
+            post(gates::reset_losing_streak),
+        )
         .route("/positions", get(account::positions))
         .route("/account", get(account::account))
         .route("/equity", get(account::equity))

@@ -1,5 +1,6 @@
 //! The server's handle on a running engine: place a manual order through the risk engine,
-//! cancel an order, run a plugin now.
+//! cancel an order, run a plugin now, and lift the two gates only a person may lift (the
+//! reconciliation halt and the losing-streak pause).
 //!
 //! The server defines the trait and the engine side implements it (`optifire run` attaches one
 //! with `AppState::attach_engine`), so the server crate needs no engine internals. Without one
@@ -9,6 +10,7 @@ use optifire_core::domain::{
     ClientOrderId, OrderStatus, OrderType, Quantity, Side, Symbol, TimeInForce,
 };
 use optifire_core::event::PluginRunRecord;
+use optifire_core::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -46,6 +48,32 @@ pub struct OrderAck {
     pub message: Option<String>,
 }
 
+/// The reconciliation halt in force: new risk stops until a person acknowledges it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HaltInfo {
+    pub since: Timestamp,
+    /// What reconciliation found that it could not explain.
+    pub reason: String,
+}
+
+/// The risk gates of a running engine that stay closed until an operator lifts them.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EngineGates {
+    /// The engine's present (replay time in a replay); `None` before its first cycle.
+    pub now: Option<Timestamp>,
+    pub halt: Option<HaltInfo>,
+    /// Losing trades in a row since the last reset.
+    pub losing_streak: u32,
+    /// At this streak new risk pauses until a winning trade or an operator's reset.
+    pub max_losing_streak: u32,
+}
+
+impl EngineGates {
+    pub fn streak_paused(&self) -> bool {
+        self.losing_streak >= self.max_losing_streak
+    }
+}
+
 /// Why the engine did not do what was asked. Each maps to one HTTP status.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, thiserror::Error)]
 #[serde(tag = "error", rename_all = "snake_case")]
@@ -75,6 +103,14 @@ pub trait EngineControl: Send + Sync + fmt::Debug {
     fn cancel_order(&self, client_order_id: &ClientOrderId) -> Result<OrderAck, ControlError>;
     /// Runs one plugin now, outside its schedule, and returns the run as the runtime measured it.
     fn run_plugin(&self, plugin_id: &str) -> Result<PluginRunRecord, ControlError>;
+    /// The operator-lifted gates as they stand.
+    fn gates(&self) -> Result<EngineGates, ControlError>;
+    /// Lifts the reconciliation halt; `note` (who and why) is stored with the decision.
+    /// Answers the halt lifted, `None` if none was in force.
+    fn acknowledge_halt(&self, note: &str) -> Result<Option<HaltInfo>, ControlError>;
+    /// Clears the losing streak (losses closed so far stop counting); `note` is stored with
+    /// the decision. Answers the streak cleared.
+    fn reset_losing_streak(&self, note: &str) -> Result<u32, ControlError>;
 }
 
 #[cfg(test)]

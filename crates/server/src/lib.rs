@@ -22,7 +22,7 @@ pub mod stream;
 pub mod ui;
 
 pub use app::router;
-pub use control::{ControlError, EngineControl, ManualOrder, OrderAck};
+pub use control::{ControlError, EngineControl, EngineGates, HaltInfo, ManualOrder, OrderAck};
 pub use db::ServerDb;
 pub use error::{ApiError, ServerError};
 pub use log_level::LogLevelControl;

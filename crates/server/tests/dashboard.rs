@@ -37,6 +37,17 @@ fn new_routes() -> Vec<(Method, &'static str, Option<Value>)> {
         ),
         (Method::POST, "/api/v1/plugins/fe_kalman/run", None),
         (Method::GET, "/api/v1/stream", None),
+        (Method::GET, "/api/v1/engine/gates", None),
+        (
+            Method::POST,
+            "/api/v1/engine/halt/acknowledge",
+            Some(json!({"confirm": true, "note": "checked"})),
+        ),
+        (
+            Method::POST,
+            "/api/v1/engine/losing-streak/reset",
+            Some(json!({"confirm": true, "note": "checked"})),
+        ),
     ]
 }
 
@@ -63,11 +74,13 @@ async fn without_an_engine_actions_are_409_and_views_work_on_an_empty_store() {
             "/api/v1/orders/x-1" => StatusCode::NOT_FOUND,
             // No reload handle was attached to this state.
             "/api/v1/log" => StatusCode::CONFLICT,
+            // The gates are the engine's state: nothing to show without one.
+            "/api/v1/engine/gates" => StatusCode::CONFLICT,
             _ if acts => StatusCode::CONFLICT,
             _ => StatusCode::OK,
         };
         assert_eq!(r.status, expected, "{m} {uri}: {}", r.text);
-        if acts && uri != "/api/v1/log" {
+        if (acts && uri != "/api/v1/log") || uri == "/api/v1/engine/gates" {
             assert!(r.json()["error"]
                 .as_str()
                 .unwrap()
@@ -582,4 +595,193 @@ async fn flash_messages_are_escaped() {
         .await;
     assert!(r.text.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
     assert!(!r.text.contains("<script>alert"));
+}
+
+fn audit_rows(audit: &Value) -> Vec<Value> {
+    audit["entries"]
+        .as_array()
+        .or(audit["audit"].as_array())
+        .cloned()
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn lifting_a_gate_needs_confirmation_a_note_and_a_closed_gate() {
+    let h = harness();
+    let (engine, _bus) = attach_fake(&h, 64);
+    let (t, _) = h.token().await;
+    let g = h.get("/api/v1/engine/gates", &t).await;
+    assert_eq!(g.status, StatusCode::OK, "{}", g.text);
+    assert_eq!(g.json()["gates"]["halt"], Value::Null);
+    assert_eq!(g.json()["gates"]["losing_streak"], 0);
+    assert_eq!(g.json()["gates"]["max_losing_streak"], FAKE_MAX_STREAK);
+    assert_eq!(g.json()["losing_streak_paused"], false);
+
+    let reset = "/api/v1/engine/losing-streak/reset";
+    let ack = "/api/v1/engine/halt/acknowledge";
+    let ok_body = json!({"confirm": true, "note": " reviewed the five losses "});
+    // Neither gate is closed: nothing to lift, and the engine is not asked.
+    let r = h.send(Method::POST, reset, &t, ok_body.clone()).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+    assert!(r.json()["error"]
+        .as_str()
+        .unwrap()
+        .contains("0 losing trade(s) in a row, limit 5"));
+    let r = h.send(Method::POST, ack, &t, ok_body.clone()).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+    assert!(engine.lift_notes.lock().unwrap().is_empty());
+
+    // Five losses in a row: the pause is in force.
+    *engine.streak.lock().unwrap() = FAKE_MAX_STREAK;
+    assert_eq!(
+        h.get("/api/v1/engine/gates", &t).await.json()["losing_streak_paused"],
+        true
+    );
+    for bad in [
+        json!({"note": "reviewed"}),
+        json!({"confirm": false, "note": "reviewed"}),
+        json!({"confirm": true}),
+        json!({"confirm": true, "note": "  "}),
+        json!({"confirm": true, "note": "two\nlines"}),
+    ] {
+        let r = h.send(Method::POST, reset, &t, bad.clone()).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{bad}: {}", r.text);
+    }
+    assert!(
+        engine.lift_notes.lock().unwrap().is_empty(),
+        "refused lifts never reach the engine"
+    );
+    assert_eq!(*engine.streak.lock().unwrap(), FAKE_MAX_STREAK);
+    let r = h.send(Method::POST, reset, &t, ok_body.clone()).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.json()["cleared"], FAKE_MAX_STREAK);
+    assert_eq!(*engine.streak.lock().unwrap(), 0);
+
+    // A halt: acknowledged with the caller's name in the stored note.
+    *engine.halt.lock().unwrap() = Some(optifire_server::HaltInfo {
+        since: Timestamp::from_secs(T0_SECS),
+        reason: "broker holds 10 SPY, ledger 0".into(),
+    });
+    let r = h
+        .send(
+            Method::POST,
+            ack,
+            &t,
+            json!({"confirm": true, "note": "broker statement checked"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(
+        r.json()["lifted"]["reason"],
+        "broker holds 10 SPY, ledger 0"
+    );
+    assert!(engine.halt.lock().unwrap().is_none());
+    assert_eq!(
+        *engine.lift_notes.lock().unwrap(),
+        vec![
+            "alice: reviewed the five losses".to_string(),
+            "alice: broker statement checked".to_string()
+        ]
+    );
+
+    // Every attempt is audited with its outcome.
+    let rows = audit_rows(&h.get("/api/v1/audit", &t).await.json());
+    let statuses = |action: &str| -> Vec<u64> {
+        rows.iter()
+            .filter(|r| r["action"] == action)
+            .map(|r| r["status"].as_u64().unwrap())
+            .collect()
+    };
+    assert_eq!(
+        statuses("engine.streak.reset"),
+        vec![409, 400, 400, 400, 400, 400, 200]
+    );
+    assert_eq!(statuses("engine.halt.ack"), vec![409, 200]);
+    assert!(rows.iter().any(|r| r["action"] == "engine.halt.ack"
+        && r["detail"]
+            .as_str()
+            .unwrap()
+            .contains("broker statement checked")));
+}
+
+#[tokio::test]
+async fn the_dashboard_shows_closed_gates_with_forms_that_lift_them() {
+    let h = harness();
+    let (engine, _bus) = attach_fake(&h, 64);
+    let (cookie, csrf) = cookie_session(&h).await;
+    let page = h
+        .call(Method::GET, "/", &[("cookie", &cookie)], None, LOCAL)
+        .await;
+    assert!(
+        page.text.contains("Reconciliation: no halt in force."),
+        "{}",
+        page.text
+    );
+    assert!(page.text.contains("Losing streak: 0 of 5"));
+    assert!(!page.text.contains("/ui/engine/losing-streak/reset"));
+
+    *engine.streak.lock().unwrap() = 6;
+    *engine.halt.lock().unwrap() = Some(optifire_server::HaltInfo {
+        since: Timestamp::from_secs(T0_SECS),
+        reason: "order <x-1> unknown to the broker".into(),
+    });
+    let page = h
+        .call(Method::GET, "/", &[("cookie", &cookie)], None, LOCAL)
+        .await;
+    assert!(page.text.contains("Trading halted by reconciliation"));
+    assert!(
+        page.text
+            .contains("order &lt;x-1&gt; unknown to the broker"),
+        "reason escaped"
+    );
+    assert!(page.text.contains("6 losing trades in a row (limit 5)"));
+    assert!(page.text.contains("action=\"/ui/engine/halt/acknowledge\""));
+    assert!(page
+        .text
+        .contains("action=\"/ui/engine/losing-streak/reset\""));
+
+    // Without the confirmation box: refused, shown on the page, nothing lifted.
+    let r = h
+        .form(
+            "/ui/engine/losing-streak/reset",
+            &[("cookie", &cookie)],
+            &format!("note=reviewed&csrf={csrf}"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let loc = r.headers["location"].to_str().unwrap().to_string();
+    assert!(loc.starts_with("/?ok=0&msg="), "{loc}");
+    let shown = h
+        .call(Method::GET, &loc, &[("cookie", &cookie)], None, LOCAL)
+        .await;
+    assert!(
+        shown.text.contains("confirmation required"),
+        "{}",
+        shown.text
+    );
+    assert_eq!(*engine.streak.lock().unwrap(), 6);
+
+    for (path, note) in [
+        ("/ui/engine/losing-streak/reset", "losses%20reviewed"),
+        ("/ui/engine/halt/acknowledge", "positions%20match"),
+    ] {
+        let r = h
+            .form(
+                path,
+                &[("cookie", &cookie)],
+                &format!("note={note}&confirm=yes&csrf={csrf}"),
+            )
+            .await;
+        let loc = r.headers["location"].to_str().unwrap();
+        assert!(loc.starts_with("/?ok=1&msg="), "{path}: {loc}");
+    }
+    assert_eq!(*engine.streak.lock().unwrap(), 0);
+    assert!(engine.halt.lock().unwrap().is_none());
+    assert_eq!(
+        *engine.lift_notes.lock().unwrap(),
+        vec![
+            "alice: losses reviewed".to_string(),
+            "alice: positions match".to_string()
+        ]
+    );
 }

@@ -9,7 +9,8 @@ use optifire_core::event::PluginRunRecord;
 use optifire_engine::cycle::{ManualOrder as EngineOrder, ManualOrderPlaced};
 use optifire_engine::drivers::{ControlError as EngineError, EngineHandle};
 use optifire_engine::exec::SubmitOutcome;
-use optifire_server::{ControlError, EngineControl, ManualOrder, OrderAck};
+use optifire_engine::reconcile::TradingHalt;
+use optifire_server::{ControlError, EngineControl, EngineGates, HaltInfo, ManualOrder, OrderAck};
 
 /// `EngineControl` for the HTTP API; the server calls it from a blocking thread, so waiting on
 /// the engine's reply here is fine.
@@ -71,6 +72,13 @@ fn ack(placed: ManualOrderPlaced) -> Result<OrderAck, ControlError> {
     })
 }
 
+fn halt_info(h: TradingHalt) -> HaltInfo {
+    HaltInfo {
+        since: h.since,
+        reason: h.reason,
+    }
+}
+
 fn order_ack(o: Order) -> OrderAck {
     OrderAck {
         client_order_id: o.request.client_order_id,
@@ -103,5 +111,27 @@ impl EngineControl for EngineBridge {
 
     fn run_plugin(&self, plugin_id: &str) -> Result<PluginRunRecord, ControlError> {
         self.0.run_plugin(plugin_id).map_err(map_err)
+    }
+
+    fn gates(&self) -> Result<EngineGates, ControlError> {
+        let s = self.0.status().map_err(map_err)?;
+        Ok(EngineGates {
+            now: s.now,
+            halt: s.halt.map(halt_info),
+            losing_streak: s.losing_streak,
+            max_losing_streak: s.max_losing_streak,
+        })
+    }
+
+    fn acknowledge_halt(&self, note: &str) -> Result<Option<HaltInfo>, ControlError> {
+        Ok(self
+            .0
+            .acknowledge_halt(note)
+            .map_err(map_err)?
+            .map(halt_info))
+    }
+
+    fn reset_losing_streak(&self, note: &str) -> Result<u32, ControlError> {
+        self.0.reset_losing_streak(note).map_err(map_err)
     }
 }

@@ -346,6 +346,11 @@ impl Engine {
     pub fn risk(&self) -> &RiskEngine {
         &self.risk
     }
+    /// The losing streak as the risk engine counts it now (losses in a row closed since the
+    /// operator's last reset): new risk pauses when it reaches `risk.max_losing_streak`.
+    pub fn losing_streak(&self) -> u32 {
+        crate::risk::losing_streak_since(&self.closed_pnls, self.risk.streak_reset_at())
+    }
     pub fn store(&self) -> &Arc<dyn Store> {
         &self.store
     }

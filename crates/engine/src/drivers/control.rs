@@ -50,6 +50,10 @@ pub struct EngineStatus {
     pub feed_finished: bool,
     /// The reconciliation halt in force, if any.
     pub halt: Option<TradingHalt>,
+    /// Losing trades in a row since the last reset (`Engine::losing_streak`).
+    pub losing_streak: u32,
+    /// `risk.max_losing_streak`: at this streak new risk pauses until a win or a reset.
+    pub max_losing_streak: u32,
     pub open_orders: usize,
 }
 

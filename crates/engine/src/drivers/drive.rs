@@ -367,6 +367,8 @@ impl Driver {
                     cycles: st.cycles,
                     feed_finished: st.feed_finished,
                     halt: self.reconciler.trading_halted().cloned(),
+                    losing_streak: self.engine.losing_streak(),
+                    max_losing_streak: self.engine.risk().config().max_losing_streak,
                     open_orders: self.engine.broker().open_orders().len(),
                 }));
             }

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod config;
 pub mod events;
 pub mod flags;
+pub mod gates;
 pub mod health;
 pub mod log;
 pub mod metrics;

@@ -1,5 +1,5 @@
 //! Dashboard form posts: toggle a flag, place or cancel a manual order, run a plugin now,
-//! change a log level. Each reuses the API's logic and answers with a redirect back to its tab
+//! change a log level, lift the reconciliation halt or the losing-streak pause. Each reuses the API's logic and answers with a redirect back to its tab
 //! carrying a one-line result (the refusal reason when refused).
 //!
 //! The CSRF check and the audit row are done by `ui::require_page_session` around these.
@@ -8,7 +8,7 @@ use crate::audit::noted;
 use crate::auth::AuthUser;
 use crate::control::ManualOrder;
 use crate::error::ApiError;
-use crate::routes::{config, flags, log, orders, plugins};
+use crate::routes::{config, flags, gates, log, orders, plugins};
 use crate::state::AppState;
 use crate::ui::html::url_encode;
 use axum::extract::{Path, State};
@@ -211,4 +211,49 @@ pub async fn log_level(State(state): State<AppState>, Form(f): Form<LogForm>) ->
     };
     let r = log::apply(&state, &edit).map(|d| format!("log filter now {d}"));
     outcome("/diagnostics", "log.level", r)
+}
+
+/// A gate lift from the dashboard: the note and the confirmation checkbox (`confirm=yes`).
+#[derive(Debug, Deserialize)]
+pub struct LiftForm {
+    #[serde(default)]
+    pub note: String,
+    #[serde(default)]
+    pub confirm: String,
+}
+
+impl LiftForm {
+    fn request(&self) -> gates::LiftRequest {
+        gates::LiftRequest {
+            confirm: self.confirm == "yes",
+            note: self.note.clone(),
+        }
+    }
+}
+
+pub async fn acknowledge_halt(
+    State(state): State<AppState>,
+    axum::Extension(user): axum::Extension<AuthUser>,
+    Form(f): Form<LiftForm>,
+) -> Response {
+    let r = gates::acknowledge(&state, &f.request(), &user.username)
+        .await
+        .map(|h| {
+            format!(
+                "reconciliation halt of {} acknowledged: new risk may be taken again",
+                h.since
+            )
+        });
+    outcome("/", "engine.halt.ack", r)
+}
+
+pub async fn reset_losing_streak(
+    State(state): State<AppState>,
+    axum::Extension(user): axum::Extension<AuthUser>,
+    Form(f): Form<LiftForm>,
+) -> Response {
+    let r = gates::reset_streak(&state, &f.request(), &user.username)
+        .await
+        .map(|n| format!("losing streak of {n} reset: new risk may be taken again"));
+    outcome("/", "engine.streak.reset", r)
 }

@@ -39,6 +39,11 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/ui/orders/{id}/cancel", post(forms::cancel_order))
         .route("/ui/plugins/{id}/run", post(forms::run_plugin))
         .route("/ui/log", post(forms::log_level))
+        .route("/ui/engine/halt/acknowledge", post(forms::acknowledge_halt))
+        .route(
+            "/ui/engine/losing-streak/reset",
+            post(forms::reset_losing_streak),
+        )
         .route("/logout", post(login::logout))
         .route_layer(from_fn_with_state(state, require_page_session));
     Router::new()

@@ -88,6 +88,96 @@ fn card(label: &str, value: &str, id: Option<&str>) -> String {
     )
 }
 
+/// How long the dashboard waits for the engine's answer (it answers between cycles).
+const ENGINE_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// One lift form: a required note and a required confirmation box naming what was checked.
+fn lift_form(action: &str, csrf: &str, checked: &str, button: &str) -> String {
+    format!(
+        "<form method=\"post\" action=\"{action}\" class=\"lift-form\">{}\
+         <label>Why it is safe to resume (stored with the decision)\
+         <input type=\"text\" name=\"note\" required maxlength=\"{}\"></label>\
+         <label><input type=\"checkbox\" name=\"confirm\" value=\"yes\" required> {}</label>\
+         <button type=\"submit\">{}</button></form>",
+        csrf_field(csrf),
+        crate::routes::gates::MAX_NOTE_CHARS,
+        esc(checked),
+        esc(button)
+    )
+}
+
+/// The gates only a person may lift (reconciliation halt, losing-streak pause), with their
+/// forms when closed. Nothing without an engine: `optifire serve` cannot lift anything.
+async fn gates_panel(state: &AppState, csrf: &str) -> String {
+    if state.engine().is_none() {
+        return String::new();
+    }
+    let mut h = String::from("<section id=\"gates\"><h2>Risk gates</h2>");
+    let gates = match tokio::time::timeout(ENGINE_WAIT, crate::routes::gates::current(state)).await
+    {
+        Ok(Ok(g)) => g,
+        Ok(Err(e)) => {
+            let _ = write!(
+                h,
+                "<p class=\"bad\">the engine did not report its gates: {}</p></section>",
+                esc(&e.to_string())
+            );
+            return h;
+        }
+        Err(_) => {
+            h.push_str(
+                "<p class=\"bad\">the engine did not answer within 3 s (busy in a cycle); \
+                 reload to see its gates</p></section>",
+            );
+            return h;
+        }
+    };
+    match &gates.halt {
+        Some(halt) => {
+            let _ = write!(
+                h,
+                "<div class=\"gate\" id=\"gate-halt\"><p><strong class=\"bad\">Trading halted by \
+                 reconciliation</strong> since {}: {}</p><p>New risk is refused; orders that \
+                 reduce risk still go out. Compare the broker's positions and orders with the \
+                 ledger before you acknowledge.</p>{}</div>",
+                esc(&ts(halt.since)),
+                esc(&halt.reason),
+                lift_form(
+                    "/ui/engine/halt/acknowledge",
+                    csrf,
+                    "I compared the broker's positions and open orders with the ledger",
+                    "Acknowledge the halt and resume new risk",
+                )
+            );
+        }
+        None => h.push_str("<p id=\"gate-halt\">Reconciliation: no halt in force.</p>"),
+    }
+    if gates.streak_paused() {
+        let _ = write!(
+            h,
+            "<div class=\"gate\" id=\"gate-streak\"><p><strong class=\"bad\">New risk paused</strong>: \
+             {} losing trades in a row (limit {}). It lifts by itself at the next winning trade; \
+             a reset makes the losses so far stop counting.</p>{}</div>",
+            gates.losing_streak,
+            gates.max_losing_streak,
+            lift_form(
+                "/ui/engine/losing-streak/reset",
+                csrf,
+                "I reviewed the losing trades and the strategies behind them",
+                "Reset the losing streak",
+            )
+        );
+    } else {
+        let _ = write!(
+            h,
+            "<p id=\"gate-streak\">Losing streak: {} of {} (new risk pauses at {}).</p>",
+            gates.losing_streak, gates.max_losing_streak, gates.max_losing_streak
+        );
+    }
+    h.push_str("</section>");
+    h
+}
+
 fn summary(m: Option<&RiskMetrics>) -> String {
     let Some(m) = m else {
         return format!(
@@ -145,6 +235,7 @@ pub async fn dashboard(
     let lookback = usize::try_from(risk.var_lookback_days).unwrap_or(usize::MAX);
     let m = risk_metrics(&points, risk.var_confidence, lookback);
     let mut b = String::from("<h1>Dashboard</h1>");
+    b.push_str(&gates_panel(&state, &user.csrf).await);
     b.push_str(&summary(m.as_ref()));
     b.push_str(
         "<section><h2>Live</h2><p class=\"muted\" id=\"live-status\">connecting…</p>\

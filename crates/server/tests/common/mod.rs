@@ -200,7 +200,15 @@ pub const LOCAL: [u8; 4] = [127, 0, 0, 1];
 #[derive(Debug, Default)]
 pub struct FakeEngine {
     pub placed: std::sync::Mutex<Vec<optifire_server::ManualOrder>>,
+    /// The reconciliation halt in force (none unless a test sets one).
+    pub halt: std::sync::Mutex<Option<optifire_server::HaltInfo>>,
+    /// Losing trades in a row; the pause is in force at `FAKE_MAX_STREAK`.
+    pub streak: std::sync::Mutex<u32>,
+    /// Notes the gate lifts carried, in order.
+    pub lift_notes: std::sync::Mutex<Vec<String>>,
 }
+
+pub const FAKE_MAX_STREAK: u32 = 5;
 
 pub const REFUSAL_RULE: &str = "max_position_pct";
 pub const REFUSAL_REASON: &str = "SPY would be 14.2% of equity; limit 10%";
@@ -255,6 +263,28 @@ impl optifire_server::EngineControl for FakeEngine {
             message: None,
             over_budget: false,
         })
+    }
+
+    fn gates(&self) -> Result<optifire_server::EngineGates, optifire_server::ControlError> {
+        Ok(optifire_server::EngineGates {
+            now: Some(Timestamp::from_secs(T0_SECS)),
+            halt: self.halt.lock().unwrap().clone(),
+            losing_streak: *self.streak.lock().unwrap(),
+            max_losing_streak: FAKE_MAX_STREAK,
+        })
+    }
+
+    fn acknowledge_halt(
+        &self,
+        note: &str,
+    ) -> Result<Option<optifire_server::HaltInfo>, optifire_server::ControlError> {
+        self.lift_notes.lock().unwrap().push(note.to_string());
+        Ok(self.halt.lock().unwrap().take())
+    }
+
+    fn reset_losing_streak(&self, note: &str) -> Result<u32, optifire_server::ControlError> {
+        self.lift_notes.lock().unwrap().push(note.to_string());
+        Ok(std::mem::take(&mut *self.streak.lock().unwrap()))
     }
 }
 
