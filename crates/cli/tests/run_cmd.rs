@@ -1,8 +1,9 @@
 //! `optifire run` starts the paper engine and the HTTP API in one process, answers /health,
 //! writes the store, and stops cleanly on SIGINT; `--live` without the confirmation key and a
 //! missing JWT secret are refused with the fix spelled out. A risk limit changed through the
-//! API reaches the engine at its next cycle; an invalid edit, or one the engine cannot run,
-//! changes nothing.
+//! API reaches the engine at its next cycle; an invalid edit (disabling a plugin another one
+//! reads included) changes nothing. An operator lifts a real losing-streak pause through the
+//! API.
 
 use optifire_core::store::{SqliteStore, Store};
 use optifire_core::Timestamp;
@@ -371,9 +372,8 @@ fn a_risk_limit_changed_through_the_api_reaches_the_engine_at_its_next_cycle() {
     );
     assert!(!ev.iter().any(|(_, e)| e.contains("configuration v3")));
 
-    // An edit the manager accepts but the engine cannot run (fe_kalman off while
-    // alpha_cross_asset_corr depends on it): the engine keeps v2 and the edit is rolled back,
-    // in the history (v4 = v2) and in the files.
+    // Disabling fe_kalman while alpha_cross_asset_corr reads it is refused before it is
+    // applied (422 at its line), so the engine never sees it and nothing is rolled back.
     let (_, cfg) = http(&addr, "GET", "/api/v1/config", auth, "");
     let cfg: serde_json::Value = serde_json::from_str(&cfg).unwrap();
     let v2_config = cfg["config_text"].as_str().unwrap().to_string();
@@ -390,25 +390,19 @@ fn a_risk_limit_changed_through_the_api_reaches_the_engine_at_its_next_cycle() {
         })
         .to_string(),
     );
-    assert_eq!(status, 200, "{body}");
-    assert!(body.contains("\"version\":3"), "{body}");
-    wait_for("the rollback of v3", &|ev| {
-        ev.iter()
-            .any(|(_, e)| e.contains("configuration v3 rolled back to v2 (now v4)"))
-    });
-    let ev = events_after(&store, 0);
-    assert!(ev
-        .iter()
-        .any(|(_, e)| e.contains("engine kept its configuration; v3 not applied")));
+    assert_eq!(status, 422, "{body}");
+    assert!(
+        body.contains("plugins.fe_kalman.enabled: alpha_cross_asset_corr is enabled and reads"),
+        "{body}"
+    );
     let (_, cfg) = http(&addr, "GET", "/api/v1/config", auth, "");
     let cfg: serde_json::Value = serde_json::from_str(&cfg).unwrap();
-    assert_eq!(cfg["version"], 4);
+    assert_eq!(cfg["version"], 2);
     assert_eq!(cfg["features_text"].as_str().unwrap(), features_text);
-    assert_eq!(cfg["config_text"].as_str().unwrap(), v2_config);
     let on_disk = std::fs::read_to_string(configs.join("features.yaml")).unwrap();
     assert_eq!(on_disk, features_text);
 
-    // A valid edit of the file on disk goes the same way (the watcher applies it as v5), and
+    // A valid edit of the file on disk goes the same way (the watcher applies it as v3), and
     // an invalid one is rejected with an alert and changes nothing.
     let cap_3 = "(limit 3% of equity)";
     std::fs::write(
@@ -416,10 +410,10 @@ fn a_risk_limit_changed_through_the_api_reaches_the_engine_at_its_next_cycle() {
         v2_config.replace("max_exposure_symbol: 0.04\n", "max_exposure_symbol: 0.03\n"),
     )
     .unwrap();
-    let applied_v5 = "engine applied configuration v5 at its cycle boundary: risk limits updated";
+    let applied_v3 = "engine applied configuration v3 at its cycle boundary: risk limits updated";
     wait_for("a per-symbol cap at 3% after the file edit", &|ev| {
         ev.iter()
-            .position(|(_, e)| e.contains(applied_v5))
+            .position(|(_, e)| e.contains(applied_v3))
             .is_some_and(|at| ev[at..].iter().any(|(_, e)| e.contains(cap_3)))
     });
     std::fs::write(
@@ -429,11 +423,11 @@ fn a_risk_limit_changed_through_the_api_reaches_the_engine_at_its_next_cycle() {
     .unwrap();
     wait_for("the rejected file edit's alert", &|ev| {
         ev.iter()
-            .any(|(_, e)| e.contains("configuration edit rejected; still running version 5"))
+            .any(|(_, e)| e.contains("configuration edit rejected; still running version 3"))
     });
     let (_, cfg) = http(&addr, "GET", "/api/v1/config", auth, "");
     let cfg: serde_json::Value = serde_json::from_str(&cfg).unwrap();
-    assert_eq!(cfg["version"], 5);
+    assert_eq!(cfg["version"], 3);
 
     run.stop();
 }

@@ -207,3 +207,66 @@ fn yaml_syntax_error_points_at_the_offending_character() {
         )
     );
 }
+
+/// Two implemented plugins, `alpha_cross_asset_corr` reading `fe_kalman`'s outputs (as the
+/// real plugins do; the plugins crate cannot be used from core's tests).
+struct DependentCatalog;
+
+impl optifire_core::config::PluginCatalog for DependentCatalog {
+    fn status(&self, id: &str) -> optifire_core::config::PluginAvailability {
+        KnownPlugins::new(["fe_kalman", "alpha_cross_asset_corr"]).status(id)
+    }
+    fn check_plugin(&self, id: &str, _params: &serde_json::Value) -> Result<Vec<String>, String> {
+        Ok(match id {
+            "alpha_cross_asset_corr" => vec!["fe_kalman".to_string()],
+            _ => Vec::new(),
+        })
+    }
+}
+
+fn two_plugins(alpha: bool, kalman: Option<bool>) -> String {
+    let mut s = format!(
+        "plugins:\n  alpha_cross_asset_corr:\n    enabled: {alpha}\n    schedule: \"@close\"\n    budget: {{cpu_ms: 50, mem_mb: 16}}\n"
+    );
+    if let Some(k) = kalman {
+        s.push_str(&format!(
+            "  fe_kalman:\n    enabled: {k}\n    schedule: \"@close\"\n    budget: {{cpu_ms: 50, mem_mb: 16}}\n"
+        ));
+    }
+    s
+}
+
+#[test]
+fn disabling_a_plugin_another_enabled_plugin_reads_is_refused_at_its_line() {
+    let check = |features: &str| {
+        parse(
+            &good_config(),
+            "config.yaml",
+            features,
+            "features.yaml",
+            &DependentCatalog,
+        )
+        .map(|_| ())
+        .map_err(|e| e.iter().map(|e| e.to_string()).collect::<Vec<_>>())
+    };
+    // Lines read off `two_plugins`: fe_kalman's `enabled:` is line 7, column 5; the
+    // alpha_cross_asset_corr key is line 2, column 3.
+    assert_eq!(
+        check(&two_plugins(true, Some(false))).unwrap_err(),
+        vec![
+            "features.yaml:7:5: plugins.fe_kalman.enabled: alpha_cross_asset_corr is enabled and \
+             reads fe_kalman's outputs in the same cycle, so fe_kalman must be enabled too \
+             (enable fe_kalman or disable alpha_cross_asset_corr)"
+                .to_string()
+        ]
+    );
+    let missing = check(&two_plugins(true, None)).unwrap_err();
+    assert_eq!(missing.len(), 1, "{missing:?}");
+    assert!(
+        missing[0].starts_with("features.yaml:2:3: plugins.alpha_cross_asset_corr: "),
+        "{missing:?}"
+    );
+    assert!(check(&two_plugins(true, Some(true))).is_ok());
+    assert!(check(&two_plugins(false, Some(false))).is_ok());
+    assert!(check(&two_plugins(false, None)).is_ok());
+}

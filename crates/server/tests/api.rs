@@ -206,7 +206,7 @@ async fn cookie_write_needs_csrf_header_but_bearer_does_not() {
     let no_header = h
         .call(
             Method::POST,
-            "/api/v1/flags/fe_kalman",
+            "/api/v1/flags/infra_psutil_health",
             &[("cookie", &cookie)],
             Some(body.clone()),
             LOCAL,
@@ -237,7 +237,7 @@ async fn cookie_write_needs_csrf_header_but_bearer_does_not() {
     let with_header = h
         .call(
             Method::POST,
-            "/api/v1/flags/fe_kalman",
+            "/api/v1/flags/infra_psutil_health",
             &[("cookie", &cookie), ("x-csrf-token", &csrf)],
             Some(body.clone()),
             LOCAL,
@@ -247,7 +247,7 @@ async fn cookie_write_needs_csrf_header_but_bearer_does_not() {
     let bearer = h
         .send(
             Method::POST,
-            "/api/v1/flags/fe_kalman",
+            "/api/v1/flags/infra_psutil_health",
             &token,
             json!({"enabled": true}),
         )
@@ -318,6 +318,33 @@ async fn invalid_config_edit_is_422_and_changes_nothing() {
     );
     let versions = h.get("/api/v1/config/versions", &token).await.json();
     assert_eq!(versions["versions"].as_array().unwrap().len(), 3);
+}
+
+#[tokio::test]
+async fn disabling_a_plugin_an_enabled_plugin_reads_is_422_at_its_line() {
+    let h = harness();
+    let (token, _) = h.token().await;
+    let before = h.state.config.current_version();
+    let r = h
+        .send(
+            Method::POST,
+            "/api/v1/flags/fe_kalman",
+            &token,
+            json!({"enabled": false}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    // Line 121 of configs/features.yaml is fe_kalman's `enabled: true` (read off the file).
+    assert_eq!(
+        r.json()["errors"],
+        json!([
+            "features.yaml:121:5: plugins.fe_kalman.enabled: alpha_cross_asset_corr is \
+                enabled and reads fe_kalman's outputs in the same cycle, so fe_kalman must be \
+                enabled too (enable fe_kalman or disable alpha_cross_asset_corr)"
+        ])
+    );
+    assert_eq!(h.state.config.current_version(), before, "nothing changed");
+    assert!(h.state.config.current().features.plugins["fe_kalman"].enabled);
 }
 
 #[tokio::test]

@@ -502,7 +502,7 @@ async fn form_posts_need_the_csrf_field() {
     let before = h.state.config.current_version();
     let none = h
         .form(
-            "/ui/flags/fe_kalman",
+            "/ui/flags/infra_psutil_health",
             &[("cookie", &cookie)],
             "enabled=true",
         )
@@ -510,7 +510,7 @@ async fn form_posts_need_the_csrf_field() {
     assert_eq!(none.status, StatusCode::FORBIDDEN);
     let wrong = h
         .form(
-            "/ui/flags/fe_kalman",
+            "/ui/flags/infra_psutil_health",
             &[("cookie", &cookie)],
             "enabled=true&csrf=0000",
         )
@@ -518,23 +518,32 @@ async fn form_posts_need_the_csrf_field() {
     assert_eq!(wrong.status, StatusCode::FORBIDDEN);
     assert_eq!(h.state.config.current_version(), before, "nothing changed");
 
-    let enabled_now = h.state.config.current().features.plugins["fe_kalman"].enabled;
+    let enabled_now = h.state.config.current().features.plugins["infra_psutil_health"].enabled;
     let body = format!("enabled={}&csrf={csrf}", !enabled_now);
     let ok = h
-        .form("/ui/flags/fe_kalman", &[("cookie", &cookie)], &body)
+        .form(
+            "/ui/flags/infra_psutil_health",
+            &[("cookie", &cookie)],
+            &body,
+        )
         .await;
     assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.text);
     let loc = ok.headers["location"].to_str().unwrap();
-    assert!(loc.starts_with("/flags?ok=1&msg=fe_kalman"), "{loc}");
+    assert!(
+        loc.starts_with("/flags?ok=1&msg=infra_psutil_health"),
+        "{loc}"
+    );
     assert_eq!(
-        h.state.config.current().features.plugins["fe_kalman"].enabled,
+        h.state.config.current().features.plugins["infra_psutil_health"].enabled,
         !enabled_now
     );
     // The refused and the accepted posts are both in the audit trail.
     let (t, _) = h.token().await;
     let audit = h.get("/api/v1/audit", &t).await.json();
     let text = audit.to_string();
-    assert!(text.contains("\"action\":\"refused\"") && text.contains("flags.edit fe_kalman"));
+    assert!(
+        text.contains("\"action\":\"refused\"") && text.contains("flags.edit infra_psutil_health")
+    );
 }
 
 #[tokio::test]

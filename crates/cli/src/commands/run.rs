@@ -212,8 +212,9 @@ const CONFIG_ALERTS: &str = "config";
 /// engine, which takes it at its next cycle boundary and records what changed. The version is
 /// read from the manager, not from the event, so a lagging subscription loses nothing.
 ///
-/// An edit the manager accepted but the engine cannot run (a plugin disabled while an enabled
-/// one depends on it) is rolled back to the version the engine runs, in the history and in the
+/// An edit the manager accepted but the engine cannot run is rolled back (a backstop: the
+/// manager's checks already refuse what is known to fail, such as disabling a plugin an enabled
+/// one reads, with the line at fault; this catches whatever they miss) to the version the engine runs, in the history and in the
 /// files, so the files never describe a configuration the engine is not running.
 async fn forward_config(state: AppState, engine: EngineHandle, mut sub: Subscription) {
     let manager = state.config.clone();

@@ -52,10 +52,12 @@ pub use crate::plugin::registry::Availability as PluginAvailability;
 /// Which plugin ids exist and which are implemented.
 pub trait PluginCatalog: Send + Sync {
     fn status(&self, id: &str) -> PluginAvailability;
-    /// Whether implemented plugin `id` accepts `params`; the message says why not. The default
-    /// accepts anything (catalogues that cannot build plugins, such as `KnownPlugins`).
-    fn check_params(&self, _id: &str, _params: &serde_json::Value) -> Result<(), String> {
-        Ok(())
+    /// Whether implemented plugin `id` accepts `params` (the message says why not), and if so
+    /// the ids of the plugins it reads in the same cycle (its plan's `depends_on`), which must
+    /// be enabled whenever it is. The default accepts anything and knows no dependencies
+    /// (catalogues that cannot build plugins, such as `KnownPlugins`).
+    fn check_plugin(&self, _id: &str, _params: &serde_json::Value) -> Result<Vec<String>, String> {
+        Ok(Vec::new())
     }
 }
 

@@ -361,6 +361,7 @@ const SCHEDULE_HELP: &str =
 
 pub(crate) fn validate_features(f: &Features, catalog: &dyn PluginCatalog) -> Vec<Problem> {
     let mut k = Checks::default();
+    let mut needs: Vec<(&str, Vec<String>)> = Vec::new();
     for (id, flags) in &f.plugins {
         match catalog.status(id) {
             PluginAvailability::Unknown => {
@@ -374,11 +375,11 @@ pub(crate) fn validate_features(f: &Features, catalog: &dyn PluginCatalog) -> Ve
                 &format!("plugins.{id}.enabled"),
                 format!("plugin {id} is not implemented and cannot be enabled"),
             ),
-            PluginAvailability::Implemented => {
-                if let Err(why) = catalog.check_params(id, &flags.params) {
-                    k.fail(&format!("plugins.{id}.params"), why);
-                }
-            }
+            PluginAvailability::Implemented => match catalog.check_plugin(id, &flags.params) {
+                Ok(deps) if flags.enabled => needs.push((id, deps)),
+                Ok(_) => {}
+                Err(why) => k.fail(&format!("plugins.{id}.params"), why),
+            },
             _ => {}
         }
         if !is_plausible_schedule(&flags.schedule) {
@@ -393,6 +394,24 @@ pub(crate) fn validate_features(f: &Features, catalog: &dyn PluginCatalog) -> Ve
             k.fail(
                 &format!("plugins.{id}.params"),
                 "must be a mapping of parameter names to values",
+            );
+        }
+    }
+    // An enabled plugin whose dependency is off would be refused by the engine at its next
+    // cycle; refusing here names the line at fault and keeps the running version.
+    for (id, deps) in needs {
+        for dep in deps.iter().filter(|d| !f.is_enabled(d)) {
+            let key = if f.plugins.contains_key(dep) {
+                format!("plugins.{dep}.enabled")
+            } else {
+                format!("plugins.{id}")
+            };
+            k.fail(
+                &key,
+                format!(
+                    "{id} is enabled and reads {dep}'s outputs in the same cycle, so {dep} must \
+                     be enabled too (enable {dep} or disable {id})"
+                ),
             );
         }
     }

@@ -132,9 +132,11 @@ impl crate::config::PluginCatalog for Registry {
         Registry::status(self, id)
     }
     /// Builds the plugin and lets it parse `params`, so a bad parameter is a config error (with
-    /// its line) instead of a run-time failure after the edit was applied.
-    fn check_params(&self, id: &str, params: &serde_json::Value) -> Result<(), String> {
+    /// its line) instead of a run-time failure after the edit was applied; answers the plan's
+    /// dependencies as configured, so disabling one is refused the same way.
+    fn check_plugin(&self, id: &str, params: &serde_json::Value) -> Result<Vec<String>, String> {
         let mut p = self.create(id).map_err(|e| e.to_string())?;
-        p.configure(params).map_err(|e| e.to_string())
+        p.configure(params).map_err(|e| e.to_string())?;
+        Ok(p.plan().depends_on)
     }
 }
