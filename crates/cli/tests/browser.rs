@@ -214,6 +214,13 @@ fn dashboard_in_a_browser_against_optifire_run() {
         b.eval("document.getElementById('live-pnl') !== null") == json!(true),
         "no PnL card on the dashboard"
     );
+    // The risk gates the engine reports (no halt on a clean replay; the streak and its limit).
+    assert_eq!(b.text("#gate-halt"), "Reconciliation: no halt in force.");
+    let streak = b.text("#gate-streak");
+    assert!(
+        streak.contains("(new risk pauses at 5)") || streak.contains("(limit 5)"),
+        "{streak}"
+    );
     b.eval(
         "window.seen = {equity: [], pnl: []};\
          for (const [k, id] of [['equity', 'live-equity'], ['pnl', 'live-pnl']]) {\
