@@ -16,10 +16,11 @@
 #![allow(clippy::print_stdout)] // the folder and the steps are the output
 
 mod devtools;
+mod users;
 
 use devtools::Browser;
 use serde_json::json;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -54,15 +55,7 @@ impl Run {
         }
         let db = dir.path().join("optifire.db");
         let bin = env!("CARGO_BIN_EXE_optifire");
-        let mut add = Command::new(bin)
-            .args(["user", "add", "alice", "--db"])
-            .arg(&db)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .spawn()
-            .unwrap();
-        writeln!(add.stdin.take().unwrap(), "{PASSWORD}").unwrap();
-        assert!(add.wait().unwrap().success(), "optifire user add failed");
+        users::add_user("alice", &db, PASSWORD);
 
         // From February 2022 the bundled bars (from January 2021) give the risk engine its 250
         // daily returns, so the replay trades and a manual order is not refused for warm-up.

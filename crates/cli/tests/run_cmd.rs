@@ -5,6 +5,8 @@
 //! reads included) changes nothing. An operator lifts a real losing-streak pause through the
 //! API.
 
+mod users;
+
 use optifire_core::store::{SqliteStore, Store};
 use optifire_core::Timestamp;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -230,15 +232,7 @@ impl Running {
         let config = std::fs::read_to_string(root().join("configs/config.yaml")).unwrap();
         std::fs::write(configs.join("config.yaml"), edit(&config)).unwrap();
         let db = dir.path().join("run.db");
-        let mut add = optifire()
-            .args(["user", "add", "alice", "--db"])
-            .arg(&db)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .spawn()
-            .unwrap();
-        writeln!(add.stdin.take().unwrap(), "{PASSWORD}").unwrap();
-        assert!(add.wait().unwrap().success());
+        users::add_user("alice", &db, PASSWORD);
         let mut child = optifire()
             .args([
                 "run",
