@@ -208,6 +208,16 @@ fn prepare_engine(
 /// The `source` of the configuration manager's alerts.
 const CONFIG_ALERTS: &str = "config";
 
+/// Events kept for `forward_config` before it lags: configuration events come one per edit.
+const CONFIG_BUS_CAPACITY: usize = 256;
+
+/// `forward_config`'s two buses: the configuration manager's own, and the engine's, which the
+/// dashboard's live stream follows.
+struct ConfigBuses {
+    config: Bus,
+    engine: Bus,
+}
+
 /// Hands every configuration the manager accepts (API edit, rollback, file edit) to the
 /// engine, which takes it at its next cycle boundary and records what changed. The version is
 /// read from the manager, not from the event, so a lagging subscription loses nothing.
@@ -216,7 +226,12 @@ const CONFIG_ALERTS: &str = "config";
 /// manager's checks already refuse what is known to fail, such as disabling a plugin an enabled
 /// one reads, with the line at fault; this catches whatever they miss) to the version the engine runs, in the history and in the
 /// files, so the files never describe a configuration the engine is not running.
-async fn forward_config(state: AppState, engine: EngineHandle, mut sub: Subscription) {
+async fn forward_config(
+    state: AppState,
+    engine: EngineHandle,
+    mut sub: Subscription,
+    buses: ConfigBuses,
+) {
     let manager = state.config.clone();
     let mut running = manager.current_version();
     let mut seen = running;
@@ -233,8 +248,26 @@ async fn forward_config(state: AppState, engine: EngineHandle, mut sub: Subscrip
                         }
                     }
                 }
+                // The dashboard's live stream follows the engine's bus.
+                buses.engine.publish((*e).clone());
             }
-            Received::Lagged(_) => {}
+            Received::Lagged(n) => {
+                // Only configuration events travel here, so this takes dozens of edits
+                // faster than a store write; say so rather than lose it silently.
+                let alert = Event::Alert {
+                    ts: state.now(),
+                    source: CONFIG_ALERTS.into(),
+                    severity: Severity::Warning,
+                    message: format!(
+                        "{n} configuration event(s) not recorded (edits arrived faster than \
+                         they were stored); the configuration history has every version"
+                    ),
+                };
+                tracing::error!("{n} configuration event(s) missed");
+                if let Err(err) = state.store.append_event(state.now(), &alert) {
+                    tracing::error!("store a configuration alert: {err}");
+                }
+            }
         }
         let version = manager.current_version();
         if version == seen {
@@ -280,15 +313,13 @@ async fn forward_config(state: AppState, engine: EngineHandle, mut sub: Subscrip
             ),
         };
         tracing::error!("{message}");
-        // Stored when this loop receives it back, like the manager's own alerts.
-        if let Some(bus) = state.bus() {
-            bus.publish(Event::Alert {
-                ts: state.now(),
-                source: CONFIG_ALERTS.into(),
-                severity: Severity::Critical,
-                message,
-            });
-        }
+        // Stored (and relayed) when this loop receives it back, like the manager's own alerts.
+        buses.config.publish(Event::Alert {
+            ts: state.now(),
+            source: CONFIG_ALERTS.into(),
+            severity: Severity::Critical,
+            message,
+        });
     }
 }
 
@@ -364,8 +395,11 @@ pub fn run(a: RunArgs, out: &mut dyn Write, log: Arc<dyn LogLevelControl>) -> Re
     let registry = Arc::new(catalog_registry);
     let catalog: Arc<dyn PluginCatalog> = registry.clone();
     let history: Arc<dyn ConfigHistory> = sqlite;
+    // The manager's events go on a bus of their own: on the engine's bus, a burst of cycle
+    // events could push a configuration alert out before `forward_config` stores it.
+    let config_bus = Bus::new(CONFIG_BUS_CAPACITY);
     let manager = Arc::new(
-        ConfigManager::new(set, catalog, history, clock.clone(), bus.clone())
+        ConfigManager::new(set, catalog, history, clock.clone(), config_bus.clone())
             .map_err(|e| anyhow!("{e}"))?,
     );
     // Valid edits of the files are applied like API edits; a rejected one raises an alert
@@ -399,7 +433,11 @@ pub fn run(a: RunArgs, out: &mut dyn Write, log: Arc<dyn LogLevelControl>) -> Re
         tokio::spawn(forward_config(
             state.clone(),
             handle.clone(),
-            bus.subscribe(),
+            config_bus.subscribe(),
+            ConfigBuses {
+                config: config_bus.clone(),
+                engine: bus.clone(),
+            },
         ));
         state.attach_engine(Arc::new(EngineBridge(handle.clone())), bus);
         tokio::select! {
