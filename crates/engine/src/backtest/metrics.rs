@@ -131,15 +131,21 @@ pub fn compute(
         ));
         CALENDAR_DAYS_PER_YEAR
     };
-    let daily: Vec<EquityPoint> = dated.iter().map(|(_, p)| *p).collect();
-    // Each daily equity as f64 once: the decimal conversion is the costly part, and the
-    // returns, the exposure and the mean equity all read it.
-    let equities: Vec<f64> = daily.iter().map(|p| money_f64(p.equity)).collect();
+    // The daily points are read in place (`dated`), not copied out of their pairs. Each daily
+    // equity as f64 once: the decimal conversion is the costly part, and the returns, the
+    // exposure and the mean equity all read it.
+    let equities: Vec<f64> = dated.iter().map(|(_, p)| money_f64(p.equity)).collect();
     let values: Vec<f64> = std::iter::once(initial.to_f64())
         .chain(equities.iter().copied())
         .collect();
     let returns: Vec<f64> = values.windows(2).map(|w| w[1] / w[0] - 1.0).collect();
-    let final_equity = Money(daily.last().map_or(initial, |p| p.equity).0.normalize());
+    let final_equity = Money(
+        dated
+            .last()
+            .map_or(initial, |(_, p)| p.equity)
+            .0
+            .normalize(),
+    );
     let total_return = if initial.0.is_zero() {
         f64::NAN
     } else {
@@ -158,11 +164,11 @@ pub fn compute(
         .collect();
     let gross_loss: f64 = losses.iter().map(|l| -l).sum();
     let gross_win: f64 = wins.iter().sum();
-    let exposures: Vec<f64> = daily
+    let exposures: Vec<f64> = dated
         .iter()
         .zip(&equities)
-        .filter(|(p, _)| p.equity.0 > Decimal::ZERO)
-        .map(|(p, e)| {
+        .filter(|((_, p), _)| p.equity.0 > Decimal::ZERO)
+        .map(|((_, p), e)| {
             // Flat, the exposure is zero whatever its scale: no conversion needed.
             let g = if p.gross_exposure.0.is_zero() {
                 0.0
@@ -172,10 +178,10 @@ pub fn compute(
             g / e
         })
         .collect();
-    let mean_equity = if daily.is_empty() {
+    let mean_equity = if dated.is_empty() {
         None
     } else {
-        Some(equities.iter().sum::<f64>() / daily.len() as f64)
+        Some(equities.iter().sum::<f64>() / dated.len() as f64)
     };
     let traded: f64 = fills.iter().map(|f| f.notional().to_f64().abs()).sum();
     let commissions = fills.iter().fold(Money::ZERO, |a, f| a + f.commission);
@@ -186,7 +192,7 @@ pub fn compute(
         end: dated
             .last()
             .map_or_else(String::new, |(d, _)| d.to_string()),
-        days: daily.len(),
+        days: dated.len(),
         initial_equity: initial,
         final_equity,
         total_return,
