@@ -89,8 +89,9 @@ fn finite(r: Result<f64, optifire_ta::stats::StatsError>) -> Option<f64> {
     r.ok().filter(|x| x.is_finite()).map(|x| x + 0.0)
 }
 
-/// The last point of each New York date.
-pub fn daily_points(points: &[EquityPoint]) -> Vec<EquityPoint> {
+/// The last point of each New York date (borrowed: the callers only read them, and a copy of
+/// every point is as large as the curve).
+pub fn daily_points(points: &[EquityPoint]) -> Vec<&EquityPoint> {
     dated_daily_points(points)
         .into_iter()
         .map(|(_, p)| p)
@@ -99,13 +100,13 @@ pub fn daily_points(points: &[EquityPoint]) -> Vec<EquityPoint> {
 
 /// The last point of each New York date, with that date (each point's date is worked out
 /// once: the time-zone conversion is the costly part).
-pub fn dated_daily_points(points: &[EquityPoint]) -> Vec<(NaiveDate, EquityPoint)> {
-    let mut out: Vec<(NaiveDate, EquityPoint)> = Vec::with_capacity(points.len());
+pub fn dated_daily_points(points: &[EquityPoint]) -> Vec<(NaiveDate, &EquityPoint)> {
+    let mut out: Vec<(NaiveDate, &EquityPoint)> = Vec::with_capacity(points.len());
     for p in points {
         let d = p.ts.ny_date();
         match out.last_mut() {
-            Some(last) if last.0 == d => last.1 = *p,
-            _ => out.push((d, *p)),
+            Some(last) if last.0 == d => last.1 = p,
+            _ => out.push((d, p)),
         }
     }
     out
@@ -131,7 +132,7 @@ pub fn compute(
         ));
         CALENDAR_DAYS_PER_YEAR
     };
-    // The daily points are read in place (`dated`), not copied out of their pairs. Each daily
+    // The daily points are read where they are (`dated` borrows them). Each daily
     // equity as f64 once: the decimal conversion is the costly part, and the returns, the
     // exposure and the mean equity all read it.
     let equities: Vec<f64> = dated.iter().map(|(_, p)| money_f64(p.equity)).collect();
