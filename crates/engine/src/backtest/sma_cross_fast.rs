@@ -495,8 +495,8 @@ mod tests {
         };
         let check = |p: &Portfolio, a: Option<Decimal>, b: Option<Decimal>| {
             let mark = marks(a, b);
-            let one = equity_and_gross(p, &mark);
-            let (e, g) = (p.equity(&mark), p.gross_exposure(&mark));
+            let one = equity_and_gross(p, mark);
+            let (e, g) = (p.equity(mark), p.gross_exposure(mark));
             match (one, e, g) {
                 (Ok((e1, g1)), Ok(e), Ok(g)) => {
                     // Same value and the same scale (equity.csv prints the decimal as is).
