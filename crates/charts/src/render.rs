@@ -60,7 +60,7 @@ pub(crate) fn pixels(
     Ok(rgb)
 }
 
-fn write_png(path: &Path, size: Size, rgb: &[u8]) -> Result<(), ChartError> {
+pub(crate) fn write_png(path: &Path, size: Size, rgb: &[u8]) -> Result<(), ChartError> {
     let io = |e: std::io::Error| ChartError::Io {
         path: path.display().to_string(),
         source: e,

@@ -21,7 +21,7 @@ pub fn equity_series(points: &[EquityPoint]) -> Vec<(i64, f64)> {
     equity_of_days(&daily_points(points))
 }
 
-fn equity_of_days(daily: &[EquityPoint]) -> Vec<(i64, f64)> {
+fn equity_of_days(daily: &[&EquityPoint]) -> Vec<(i64, f64)> {
     daily
         .iter()
         .map(|p| (secs(p), money_f64(p.equity)))
@@ -35,7 +35,7 @@ pub fn drawdown_series(initial: f64, points: &[EquityPoint]) -> Vec<(i64, f64)> 
     drawdown_of_days(initial, &daily_points(points))
 }
 
-fn drawdown_of_days(initial: f64, daily: &[EquityPoint]) -> Vec<(i64, f64)> {
+fn drawdown_of_days(initial: f64, daily: &[&EquityPoint]) -> Vec<(i64, f64)> {
     let mut peak = initial;
     daily
         .iter()
@@ -54,7 +54,7 @@ pub fn equity_chart(points: &[EquityPoint]) -> LineChart {
     equity_chart_of_days(&daily_points(points))
 }
 
-fn equity_chart_of_days(daily: &[EquityPoint]) -> LineChart {
+fn equity_chart_of_days(daily: &[&EquityPoint]) -> LineChart {
     LineChart::new("Equity", vec![Series::new("equity", equity_of_days(daily))])
 }
 
@@ -63,7 +63,7 @@ pub fn drawdown_chart(initial: f64, points: &[EquityPoint]) -> LineChart {
     drawdown_chart_of_days(initial, &daily_points(points))
 }
 
-fn drawdown_chart_of_days(initial: f64, daily: &[EquityPoint]) -> LineChart {
+fn drawdown_chart_of_days(initial: f64, daily: &[&EquityPoint]) -> LineChart {
     LineChart::new(
         "Drawdown",
         vec![Series::new("drawdown", drawdown_of_days(initial, daily))

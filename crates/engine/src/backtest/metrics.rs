@@ -89,8 +89,9 @@ fn finite(r: Result<f64, optifire_ta::stats::StatsError>) -> Option<f64> {
     r.ok().filter(|x| x.is_finite()).map(|x| x + 0.0)
 }
 
-/// The last point of each New York date.
-pub fn daily_points(points: &[EquityPoint]) -> Vec<EquityPoint> {
+/// The last point of each New York date (borrowed: the callers only read them, and a copy of
+/// every point is as large as the curve).
+pub fn daily_points(points: &[EquityPoint]) -> Vec<&EquityPoint> {
     dated_daily_points(points)
         .into_iter()
         .map(|(_, p)| p)
@@ -99,13 +100,13 @@ pub fn daily_points(points: &[EquityPoint]) -> Vec<EquityPoint> {
 
 /// The last point of each New York date, with that date (each point's date is worked out
 /// once: the time-zone conversion is the costly part).
-pub fn dated_daily_points(points: &[EquityPoint]) -> Vec<(NaiveDate, EquityPoint)> {
-    let mut out: Vec<(NaiveDate, EquityPoint)> = Vec::with_capacity(points.len());
+pub fn dated_daily_points(points: &[EquityPoint]) -> Vec<(NaiveDate, &EquityPoint)> {
+    let mut out: Vec<(NaiveDate, &EquityPoint)> = Vec::with_capacity(points.len());
     for p in points {
         let d = p.ts.ny_date();
         match out.last_mut() {
-            Some(last) if last.0 == d => last.1 = *p,
-            _ => out.push((d, *p)),
+            Some(last) if last.0 == d => last.1 = p,
+            _ => out.push((d, p)),
         }
     }
     out
@@ -131,15 +132,21 @@ pub fn compute(
         ));
         CALENDAR_DAYS_PER_YEAR
     };
-    let daily: Vec<EquityPoint> = dated.iter().map(|(_, p)| *p).collect();
-    // Each daily equity as f64 once: the decimal conversion is the costly part, and the
-    // returns, the exposure and the mean equity all read it.
-    let equities: Vec<f64> = daily.iter().map(|p| money_f64(p.equity)).collect();
+    // The daily points are read where they are (`dated` borrows them). Each daily
+    // equity as f64 once: the decimal conversion is the costly part, and the returns, the
+    // exposure and the mean equity all read it.
+    let equities: Vec<f64> = dated.iter().map(|(_, p)| money_f64(p.equity)).collect();
     let values: Vec<f64> = std::iter::once(initial.to_f64())
         .chain(equities.iter().copied())
         .collect();
     let returns: Vec<f64> = values.windows(2).map(|w| w[1] / w[0] - 1.0).collect();
-    let final_equity = Money(daily.last().map_or(initial, |p| p.equity).0.normalize());
+    let final_equity = Money(
+        dated
+            .last()
+            .map_or(initial, |(_, p)| p.equity)
+            .0
+            .normalize(),
+    );
     let total_return = if initial.0.is_zero() {
         f64::NAN
     } else {
@@ -158,11 +165,11 @@ pub fn compute(
         .collect();
     let gross_loss: f64 = losses.iter().map(|l| -l).sum();
     let gross_win: f64 = wins.iter().sum();
-    let exposures: Vec<f64> = daily
+    let exposures: Vec<f64> = dated
         .iter()
         .zip(&equities)
-        .filter(|(p, _)| p.equity.0 > Decimal::ZERO)
-        .map(|(p, e)| {
+        .filter(|((_, p), _)| p.equity.0 > Decimal::ZERO)
+        .map(|((_, p), e)| {
             // Flat, the exposure is zero whatever its scale: no conversion needed.
             let g = if p.gross_exposure.0.is_zero() {
                 0.0
@@ -172,10 +179,10 @@ pub fn compute(
             g / e
         })
         .collect();
-    let mean_equity = if daily.is_empty() {
+    let mean_equity = if dated.is_empty() {
         None
     } else {
-        Some(equities.iter().sum::<f64>() / daily.len() as f64)
+        Some(equities.iter().sum::<f64>() / dated.len() as f64)
     };
     let traded: f64 = fills.iter().map(|f| f.notional().to_f64().abs()).sum();
     let commissions = fills.iter().fold(Money::ZERO, |a, f| a + f.commission);
@@ -186,7 +193,7 @@ pub fn compute(
         end: dated
             .last()
             .map_or_else(String::new, |(d, _)| d.to_string()),
-        days: daily.len(),
+        days: dated.len(),
         initial_equity: initial,
         final_equity,
         total_return,

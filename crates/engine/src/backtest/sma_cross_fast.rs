@@ -25,8 +25,8 @@ use optifire_core::calendar::NyseCalendar;
 use optifire_core::config::Config;
 use optifire_core::data::Frequency;
 use optifire_core::domain::{
-    Bar, ClientOrderId, CycleId, EquityPoint, Fill, Instrument, Leg, Order, OrderStatus, OrderType,
-    PlannedOrder, Portfolio, Price, Symbol, TimeInForce,
+    Bar, ClientOrderId, CycleId, EquityPoint, Fill, Instrument, LedgerError, Leg, Money, Order,
+    OrderStatus, OrderType, PlannedOrder, Portfolio, Price, Symbol, TimeInForce,
 };
 use optifire_core::plugin::PluginError;
 use optifire_core::venue::{Broker, BrokerError, VenueUpdate};
@@ -125,6 +125,24 @@ fn smas(closes: &[f64], window: usize) -> Vec<f64> {
 /// shortcut for rounding a price to 8 decimals (`round8`).
 fn ledger_price_fast(close: f64) -> Option<Price> {
     round8(close).map(Price).filter(|p| p.0 > Decimal::ZERO)
+}
+
+/// `(portfolio.equity(mark), portfolio.gross_exposure(mark))` with each position's market
+/// value worked out once for both sums (the same decimal operations in the same order), and
+/// the first error either would give.
+fn equity_and_gross(
+    portfolio: &Portfolio,
+    mark: impl Fn(&Symbol) -> Option<Price>,
+) -> Result<(Money, Money), LedgerError> {
+    let mut eq = portfolio.cash;
+    let mut g = Money::ZERO;
+    for p in portfolio.open_positions() {
+        let m = mark(&p.symbol).ok_or_else(|| LedgerError::NoMark(p.symbol.clone()))?;
+        let v = p.market_value(m);
+        eq += v;
+        g += v.abs();
+    }
+    Ok((eq, g))
 }
 
 /// The state the loop carries: exchange, ledger and what the engine would have recorded.
@@ -340,17 +358,14 @@ pub fn run_sma_cross_on(
             None
         };
         let price = |sym: &Symbol| if *sym == run.symbol { held_px } else { None };
-        match (
-            book.portfolio.equity(price),
-            book.portfolio.gross_exposure(price),
-        ) {
-            (Ok(e), Ok(g)) => equity.push(EquityPoint {
+        match equity_and_gross(&book.portfolio, price) {
+            Ok((e, g)) => equity.push(EquityPoint {
                 ts: t,
                 equity: e,
                 cash: book.portfolio.cash,
                 gross_exposure: g,
             }),
-            (Err(e), _) | (_, Err(e)) => {
+            Err(e) => {
                 errors.push(format!("{t}: equity not marked at {t}: {e}"));
             }
         }
@@ -453,6 +468,59 @@ mod tests {
                 "{close:e} to {dp}"
             );
         }
+    }
+
+    #[test]
+    fn one_pass_equity_is_the_portfolios() {
+        use optifire_core::domain::{Quantity, Side};
+        use rust_decimal_macros::dec;
+        let aaa = Symbol::new("AAA");
+        let bbb = Symbol::new("BBB");
+        let mut p = Portfolio::new(Money(dec!(100000)));
+        let fill = |sym: &Symbol, side, qty, price| Fill {
+            fill_id: format!("f-{sym}-{side:?}-{qty}"),
+            client_order_id: ClientOrderId(format!("c-{sym}-{qty}")),
+            symbol: sym.clone(),
+            side,
+            qty: Quantity(qty),
+            price: Price(price),
+            commission: Money(dec!(1.07)),
+            ts: Timestamp::from_secs(1_704_229_200),
+        };
+        let marks = |a: Option<Decimal>, b: Option<Decimal>| {
+            move |s: &Symbol| match s.as_str() {
+                "AAA" => a.map(Price),
+                _ => b.map(Price),
+            }
+        };
+        let check = |p: &Portfolio, a: Option<Decimal>, b: Option<Decimal>| {
+            let mark = marks(a, b);
+            let one = equity_and_gross(p, mark);
+            let (e, g) = (p.equity(mark), p.gross_exposure(mark));
+            match (one, e, g) {
+                (Ok((e1, g1)), Ok(e), Ok(g)) => {
+                    // Same value and the same scale (equity.csv prints the decimal as is).
+                    assert_eq!(
+                        (e1.0.to_string(), g1.0.to_string()),
+                        (e.0.to_string(), g.0.to_string())
+                    );
+                }
+                (Err(x), Err(y), _) => assert_eq!(x.to_string(), y.to_string()),
+                other => panic!("{other:?}"),
+            }
+        };
+        check(&p, None, None);
+        p.apply_fill(&fill(&aaa, Side::Buy, dec!(100), dec!(16.655)))
+            .unwrap();
+        check(&p, Some(dec!(17.12345678)), None);
+        check(&p, None, None);
+        p.apply_fill(&fill(&bbb, Side::Sell, dec!(30), dec!(250.5)))
+            .unwrap();
+        check(&p, Some(dec!(15.9)), Some(dec!(251.00000001)));
+        check(&p, Some(dec!(15.9)), None);
+        p.apply_fill(&fill(&aaa, Side::Sell, dec!(100), dec!(16)))
+            .unwrap();
+        check(&p, None, Some(dec!(249)));
     }
 
     #[test]
