@@ -7,6 +7,7 @@
 //! (and on the first window free of gaps), which bounds the error to a few `period` ulps relative
 //! at any length. A NaN or infinity makes every window containing it NaN.
 
+use super::output::with_lookback;
 use super::window::{all_finite, Window};
 use super::{check_period, TaError};
 
@@ -16,18 +17,21 @@ use super::{check_period, TaError};
 fn window_sums(w: &[f64]) -> (f64, f64) {
     let mut weighted = [0.0f64; 4];
     let mut plain = [0.0f64; 4];
+    // The weights 4c + lane + 1 counted in floats (exact: small whole numbers), which
+    // vectorises where converting the index would not.
+    let mut weight = [1.0, 2.0, 3.0, 4.0];
     let chunks = w.chunks_exact(4);
     let rest = chunks.remainder();
-    for (c, chunk) in chunks.enumerate() {
+    for chunk in chunks {
         for lane in 0..4 {
             let x = chunk[lane];
-            weighted[lane] += (4 * c + lane + 1) as f64 * x;
+            weighted[lane] += weight[lane] * x;
             plain[lane] += x;
+            weight[lane] += 4.0;
         }
     }
-    let base = w.len() - rest.len();
     for (k, &x) in rest.iter().enumerate() {
-        weighted[k] += (base + k + 1) as f64 * x;
+        weighted[k] += weight[k] * x;
         plain[k] += x;
     }
     (
@@ -130,15 +134,63 @@ impl Wma {
 /// WMA over a whole series: same length as `values`, the first `period - 1` entries NaN.
 pub fn wma(values: &[f64], period: usize) -> Result<Vec<f64>, TaError> {
     check_period("WMA", "period", period, 2)?;
-    let mut out = vec![f64::NAN; values.len()];
     if values.len() >= period {
-        if all_finite(values) {
-            wma_into::<false>(values, period, &mut out);
-        } else {
-            wma_into::<true>(values, period, &mut out);
+        if let Some(out) = wma_finite(values, period) {
+            return Ok(out);
         }
     }
+    let mut out = vec![f64::NAN; values.len()];
+    if values.len() >= period {
+        wma_into::<true>(values, period, &mut out);
+    }
     Ok(out)
+}
+
+/// The batch twin of `Wma::update` for a series free of gaps (`values.len() >= period`);
+/// `None` if a value is NaN or infinite (the caller then runs the gap-aware loop).
+///
+/// In blocks of `period` bars, each starting at a recompute: the sums afresh, then `period - 1`
+/// slides, exactly the bars where `Sums::value` recomputes and slides (the slide it makes on a
+/// recompute bar is overwritten, so it is skipped here), so the same numbers. The running loop
+/// writes the weighted sums and the block's divisions run after it in a loop of their own,
+/// which vectorises: in the running loop they would bound it by the divider's throughput.
+fn wma_finite(values: &[f64], period: usize) -> Option<Vec<f64>> {
+    let n = values.len();
+    let p = period as f64;
+    let divider = divider(period);
+    let mut out = with_lookback(n, period - 1);
+    if !all_finite(&values[..period]) {
+        return None;
+    }
+    let mut r = period - 1;
+    while r < n {
+        let end = (r + period).min(n);
+        if !all_finite(&values[r + 1..end]) {
+            return None;
+        }
+        out.resize(end, 0.0);
+        wma_block(values, r, period, p, &mut out[r..end]);
+        for o in &mut out[r..end] {
+            *o /= divider;
+        }
+        r = end;
+    }
+    Some(out)
+}
+
+/// Weighted sums of the windows ending at `r ..` (`out`, at most `period` of them; the window
+/// ending at `r` full): recomputed at `r`, then slid.
+#[inline(always)]
+fn wma_block(values: &[f64], r: usize, period: usize, p: f64, out: &mut [f64]) {
+    let (mut weighted, mut plain) = window_sums(&values[r + 1 - period..=r]);
+    out[0] = weighted;
+    let entering = &values[r + 1..r + out.len()];
+    let leaving = &values[r + 1 - period..];
+    for ((o, &x), &old) in out[1..].iter_mut().zip(entering).zip(leaving) {
+        weighted += p * x - plain;
+        plain += x - old;
+        *o = weighted;
+    }
 }
 
 /// The batch twin of `Wma::update` from the first full window on (`values.len() >= period`,
