@@ -8,13 +8,20 @@
 //! at any length. A NaN or infinity makes every window containing it NaN.
 
 use super::output::with_lookback;
-use super::window::{all_finite, Window};
+use multiversion::multiversion;
+use super::window::Window;
 use super::{check_period, TaError};
 
 /// Weighted (1..=len) and plain sums of a window, oldest first: the afresh value both forms
 /// re-anchor to. Four independent lanes by position, so the order (hence every bit) is fixed.
 #[inline(never)]
 fn window_sums(w: &[f64]) -> (f64, f64) {
+    fresh_sums(w)
+}
+
+/// `window_sums`, inlined (into the batch loop's builds for each instruction set).
+#[inline(always)]
+fn fresh_sums(w: &[f64]) -> (f64, f64) {
     let mut weighted = [0.0f64; 4];
     let mut plain = [0.0f64; 4];
     // The weights 4c + lane + 1 counted in floats (exact: small whole numbers), which
@@ -155,18 +162,32 @@ pub fn wma(values: &[f64], period: usize) -> Result<Vec<f64>, TaError> {
 /// writes the weighted sums and the block's divisions run after it in a loop of their own,
 /// which vectorises: in the running loop they would bound it by the divider's throughput.
 fn wma_finite(values: &[f64], period: usize) -> Option<Vec<f64>> {
+    let mut out = with_lookback(values.len(), period - 1);
+    wma_finite_run(values, period, &mut out).then_some(out)
+}
+
+/// `wma_finite_body` built for the CPU at hand (`crate::simd`): the same numbers either way.
+#[multiversion(targets("x86_64+avx2"))]
+fn wma_finite_run(values: &[f64], period: usize, out: &mut Vec<f64>) -> bool {
+    wma_finite_body(values, period, out)
+}
+
+/// Appends the values of `wma_finite` to `out` (holding the lookback's NaNs); false if a value
+/// is not finite.
+#[inline(always)]
+fn wma_finite_body(values: &[f64], period: usize, out: &mut Vec<f64>) -> bool {
     let n = values.len();
     let p = period as f64;
     let divider = divider(period);
-    let mut out = with_lookback(n, period - 1);
-    if !all_finite(&values[..period]) {
-        return None;
+    let finite = |w: &[f64]| w.iter().fold(true, |acc, x| acc & (x.abs() <= f64::MAX));
+    if !finite(&values[..period]) {
+        return false;
     }
     let mut r = period - 1;
     while r < n {
         let end = (r + period).min(n);
-        if !all_finite(&values[r + 1..end]) {
-            return None;
+        if !finite(&values[r + 1..end]) {
+            return false;
         }
         out.resize(end, 0.0);
         wma_block(values, r, period, p, &mut out[r..end]);
@@ -175,14 +196,14 @@ fn wma_finite(values: &[f64], period: usize) -> Option<Vec<f64>> {
         }
         r = end;
     }
-    Some(out)
+    true
 }
 
 /// Weighted sums of the windows ending at `r ..` (`out`, at most `period` of them; the window
 /// ending at `r` full): recomputed at `r`, then slid.
 #[inline(always)]
 fn wma_block(values: &[f64], r: usize, period: usize, p: f64, out: &mut [f64]) {
-    let (mut weighted, mut plain) = window_sums(&values[r + 1 - period..=r]);
+    let (mut weighted, mut plain) = fresh_sums(&values[r + 1 - period..=r]);
     out[0] = weighted;
     let entering = &values[r + 1..r + out.len()];
     let leaving = &values[r + 1 - period..];
@@ -228,6 +249,20 @@ fn wma_into<const GAPS: bool>(values: &[f64], period: usize, out: &mut [f64]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn instruction_sets_agree_bit_for_bit() {
+        for s in crate::simd::real_series() {
+            let values = &s.close;
+            for period in [2, 5, 30] {
+                let mut base = with_lookback(values.len(), period - 1);
+                let mut dispatched = base.clone();
+                assert!(wma_finite_body(values, period, &mut base));
+                assert!(wma_finite_run(values, period, &mut dispatched));
+                crate::simd::assert_bits_eq("WMA", &base, &dispatched);
+            }
+        }
+    }
 
     #[test]
     fn weights_newest_heaviest() {
