@@ -17,6 +17,7 @@
 
 use super::output::{with_lookback, CHUNK_SLOTS};
 use super::{check_period, TaError};
+use multiversion::multiversion;
 
 /// +0.0 for a finite `x`, NaN for NaN and the infinities: subtracting it leaves a finite value
 /// exactly as it is (-0.0 included) and turns any other into NaN, in two arithmetic operations
@@ -174,10 +175,20 @@ impl Ema {
 /// EMA over a whole series: same length as `values`, the first `period - 1` entries NaN.
 pub fn ema(values: &[f64], period: usize) -> Result<Vec<f64>, TaError> {
     check_period("EMA", "period", period, 2)?;
+    Ok(ema_with(values, period, ema_chunk))
+}
+
+/// One chunk of the recursion (`ema_blocks_from`'s signature).
+type ChunkFn = fn(&[f64], f64, &[f64; 4], &mut [f64]) -> f64;
+
+/// `ema` (checked period) with the chunk loop given: `ema_chunk`, or in the test of the builds
+/// the baseline body.
+#[inline(always)]
+fn ema_with(values: &[f64], period: usize, chunk_fn: ChunkFn) -> Vec<f64> {
     let n = values.len();
     let mut out = with_lookback(n, period - 1);
     if n < period {
-        return Ok(out);
+        return out;
     }
     // The batch twin of `Ema::update`: the same seed and blocks, in chunks computed into a
     // buffer in cache by an out-of-line loop that calls nothing (so the running value stays in
@@ -193,14 +204,15 @@ pub fn ema(values: &[f64], period: usize) -> Result<Vec<f64>, TaError> {
     let mut v = seed;
     for chunk in values[period..].chunks(CHUNK) {
         let buf = &mut buf[..chunk.len()];
-        v = ema_chunk(chunk, v, &c, buf);
+        v = chunk_fn(chunk, v, &c, buf);
         out.extend(buf.iter().copied());
     }
-    Ok(out)
+    out
 }
 
-/// `ema_blocks` of one chunk, kept out of line; returns the value after the last whole block.
-#[inline(never)]
+/// `ema_blocks` of one chunk, kept out of line and built for the CPU at hand (`crate::simd`:
+/// the same numbers either way); returns the value after the last whole block.
+#[multiversion(targets("x86_64+avx2"))]
 fn ema_chunk(inputs: &[f64], start: f64, c: &[f64; 4], out: &mut [f64]) -> f64 {
     ema_blocks_from(inputs, start, c, out)
 }
@@ -208,6 +220,17 @@ fn ema_chunk(inputs: &[f64], start: f64, c: &[f64; 4], out: &mut [f64]) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn instruction_sets_agree_bit_for_bit() {
+        for s in crate::simd::real_series() {
+            for period in [2, 12, 30] {
+                let base = ema_with(&s.close, period, ema_blocks_from);
+                let dispatched = ema_with(&s.close, period, ema_chunk);
+                crate::simd::assert_bits_eq("EMA", &base, &dispatched);
+            }
+        }
+    }
 
     #[test]
     fn seeded_with_sma_then_recursive() {

@@ -5,7 +5,7 @@
 //! running sum agrees to ~1e-14 relative). A NaN or infinity makes every window containing
 //! it NaN; the average recovers once the value has left the window.
 
-use super::window::{window_map, Window, MEAN};
+use super::window::{emit_after_run, window_map, Window, MEAN};
 use super::{check_period, TaError};
 
 /// Streaming SMA; `update` returns `None` until `period` values have been seen.
@@ -60,7 +60,12 @@ pub fn sma(values: &[f64], period: usize) -> Result<Vec<f64>, TaError> {
 /// The batch twin of `Sma::update` (the same window sums read in the same order), also used
 /// by STOCH.
 pub(crate) fn sma_unchecked(values: &[f64], period: usize) -> Vec<f64> {
-    window_map::<MEAN>(values, period, |mean| mean)
+    window_map::<MEAN>(
+        values,
+        period,
+        |mean| mean,
+        emit_after_run::<MEAN>(|mean| mean),
+    )
 }
 
 #[cfg(test)]

@@ -14,6 +14,7 @@
 
 use super::lanes;
 use super::output::{with_lookback, CHUNK_SLOTS};
+use multiversion::multiversion;
 
 /// The deviation `x - shift` a value contributes; NaN or infinity contributes nothing (gaps are
 /// counted separately, and a window with a gap is never read).
@@ -156,6 +157,17 @@ impl ShiftedSums {
         len: usize,
         out: &mut [f64],
     ) -> bool {
+        self.run_body::<READ>(values, len, out)
+    }
+
+    /// `run`, inlined (into the callers' builds for each instruction set, `crate::simd`).
+    #[inline(always)]
+    pub(crate) fn run_body<const READ: u8>(
+        &mut self,
+        values: &[f64],
+        len: usize,
+        out: &mut [f64],
+    ) -> bool {
         const { assert!(READ <= VARIANCE) };
         if values.len() != len + out.len() {
             return false;
@@ -185,9 +197,21 @@ impl ShiftedSums {
 
 /// `ShiftedSums::run::<SUM>` of two series side by side (MFI's positive and negative flows):
 /// the same numbers as two runs, but one loop, so the two sums' dependency chains overlap.
-/// Returns whether every value that entered either series was finite.
-#[inline(never)]
+/// Returns whether every value that entered either series was finite. Built for the CPU at hand
+/// (`crate::simd`): the same numbers either way.
+#[multiversion(targets("x86_64+avx2"))]
 pub(crate) fn run_sums_pair(
+    sums: (&mut ShiftedSums, &mut ShiftedSums),
+    values: (&[f64], &[f64]),
+    len: usize,
+    out: (&mut [f64], &mut [f64]),
+) -> bool {
+    run_sums_pair_body(sums, values, len, out)
+}
+
+/// `run_sums_pair` for the build it is inlined into.
+#[inline(always)]
+pub(crate) fn run_sums_pair_body(
     sums: (&mut ShiftedSums, &mut ShiftedSums),
     values: (&[f64], &[f64]),
     len: usize,
@@ -345,11 +369,15 @@ impl Window {
 /// and the first `len - 1` values. Goes in chunks: a chunk whose windows are free of gaps (the
 /// usual case) runs `ShiftedSums::run`; one with a gap the per-bar gap bookkeeping. Each output
 /// value is written once (not filled with NaN first).
+///
+/// `clean` runs a chunk free of gaps: `run::<READ>` of `sums` over `span` into the chunk's
+/// slots, then `emit` of each (`emit_after_run`, or a loop built for the CPU at hand).
 #[inline(always)]
 pub(crate) fn window_map<const READ: u8>(
     values: &[f64],
     len: usize,
     emit: impl Fn(f64) -> f64,
+    clean: impl Fn(&mut ShiftedSums, &[f64], usize, &mut [f64]) -> bool,
 ) -> Vec<f64> {
     const CHUNK: usize = CHUNK_SLOTS;
     let n = values.len();
@@ -386,11 +414,7 @@ pub(crate) fn window_map<const READ: u8>(
         // Zeroing the chunk's slots first brings them into cache for the writes that follow
         // (a NaN fill of the whole output up front was a pass over memory of its own).
         out.resize(end, 0.0);
-        if start >= clean_from && sums.run::<READ>(span, len, &mut out[start..]) {
-            // `emit` in a loop of its own, which vectorises (STDDEV's square roots).
-            for o in &mut out[start..] {
-                *o = emit(*o);
-            }
+        if start >= clean_from && clean(&mut sums, span, len, &mut out[start..]) {
             start = end;
             continue;
         }
@@ -415,6 +439,23 @@ pub(crate) fn window_map<const READ: u8>(
         start = end;
     }
     out
+}
+
+/// The usual `clean` of `window_map`: `ShiftedSums::run`, then `emit` in a loop of its own,
+/// which vectorises.
+#[inline(always)]
+pub(crate) fn emit_after_run<const READ: u8>(
+    emit: impl Fn(f64) -> f64,
+) -> impl Fn(&mut ShiftedSums, &[f64], usize, &mut [f64]) -> bool {
+    move |sums, span, len, out| {
+        let finite = sums.run::<READ>(span, len, out);
+        if finite {
+            for o in out.iter_mut() {
+                *o = emit(*o);
+            }
+        }
+        finite
+    }
 }
 
 /// TA-Lib 0.8's relative dead zone: a difference no larger than 1e-14 of the magnitudes it was

@@ -8,9 +8,9 @@
 //! at any length. A NaN or infinity makes every window containing it NaN.
 
 use super::output::with_lookback;
-use multiversion::multiversion;
 use super::window::Window;
 use super::{check_period, TaError};
+use multiversion::multiversion;
 
 /// Weighted (1..=len) and plain sums of a window, oldest first: the afresh value both forms
 /// re-anchor to. Four independent lanes by position, so the order (hence every bit) is fixed.

@@ -11,10 +11,11 @@
 //! that bar's DX (the ADX is carried unchanged); so does this. Recursive: a NaN or infinity
 //! makes every later value NaN until `reset`.
 
-use crate::average::wilder::Wilder;
 use crate::average::output::{with_lookback, CHUNK_SLOTS};
+use crate::average::wilder::Wilder;
 use crate::average::{check_lengths, check_period, TaError};
 use crate::volatility::trange::talib_true_range;
+use multiversion::multiversion;
 
 /// TA-Lib's directional movements of a bar pair: (+DM, -DM), at most one of them non-zero.
 #[inline(always)]
@@ -121,7 +122,7 @@ impl Adx {
 /// ADX over whole series (equal lengths): same length as the inputs, the first
 /// `2 * period - 1` entries NaN.
 pub fn adx(high: &[f64], low: &[f64], close: &[f64], period: usize) -> Result<Vec<f64>, TaError> {
-    let n = check_lengths(
+    check_lengths(
         "ADX",
         &[
             ("high", high.len()),
@@ -130,10 +131,21 @@ pub fn adx(high: &[f64], low: &[f64], close: &[f64], period: usize) -> Result<Ve
         ],
     )?;
     check_period("ADX", "period", period, 2)?;
+    Ok(adx_with(Bars { high, low, close }, period, adx_chunk))
+}
+
+/// A chunk after the seed (`adx_chunk_body`'s signature).
+type ChunkFn = fn(&Wilder, &mut Smoothed, Bars<'_>, &mut Moves, &mut [f64]) -> bool;
+
+/// `adx` (checked inputs) with the chunk loop given: `adx_chunk`, or in the test of the builds
+/// the baseline body.
+#[inline(always)]
+fn adx_with(Bars { high, low, close }: Bars<'_>, period: usize, chunk_fn: ChunkFn) -> Vec<f64> {
+    let n = close.len();
     let lookback = 2 * period - 1;
     let mut out = with_lookback(n, lookback);
     if n <= lookback {
-        return Ok(out);
+        return out;
     }
     // The batch twin of `Adx::update`: the same seeds and steps. The seed phases (2 * period
     // bars) run as plain loops; the rest in chunks (`adx_chunk`).
@@ -177,11 +189,10 @@ pub fn adx(high: &[f64], low: &[f64], close: &[f64], period: usize) -> Result<Ve
             low: &low[start - 1..end],
             close: &close[start - 1..end],
         };
-        let finite = adx_chunk(&wilder, &mut s, bars, &mut moves, &mut out[start..end]);
+        let finite = chunk_fn(&wilder, &mut s, bars, &mut moves, &mut out[start..end]);
         if !finite && first_bad.is_none() {
-            first_bad = (start..end).find(|&i| {
-                !(high[i].is_finite() && low[i].is_finite() && close[i].is_finite())
-            });
+            first_bad = (start..end)
+                .find(|&i| !(high[i].is_finite() && low[i].is_finite() && close[i].is_finite()));
         }
         start = end;
     }
@@ -190,7 +201,7 @@ pub fn adx(high: &[f64], low: &[f64], close: &[f64], period: usize) -> Result<Ve
             *v = f64::NAN;
         }
     }
-    Ok(out)
+    out
 }
 
 /// The running values of the batch form: smoothed +DM, -DM and TR, and the ADX.
@@ -236,9 +247,28 @@ impl Default for Moves {
 /// other bar), which vectorises; then the recursions in a loop of their own, where a bar whose
 /// DX TA-Lib skips becomes ADX * 1.0 + 0.0, exactly the ADX carried unchanged, so no branch
 /// either. The same operations on the same values as `Adx::update`, so the same numbers. Kept
-/// out of line and free of calls, so the running values stay in registers.
-#[inline(never)]
-fn adx_chunk(w: &Wilder, s: &mut Smoothed, bars: Bars<'_>, m: &mut Moves, out: &mut [f64]) -> bool {
+/// out of line (built for the CPU at hand, `crate::simd`: the same numbers either way) and
+/// free of calls, so the running values stay in registers.
+#[multiversion(targets("x86_64+avx2"))]
+fn adx_chunk<'a>(
+    w: &Wilder,
+    s: &mut Smoothed,
+    bars: Bars<'a>,
+    m: &mut Moves,
+    out: &mut [f64],
+) -> bool {
+    adx_chunk_body(w, s, bars, m, out)
+}
+
+/// `adx_chunk` for the build it is inlined into.
+#[inline(always)]
+fn adx_chunk_body(
+    w: &Wilder,
+    s: &mut Smoothed,
+    bars: Bars<'_>,
+    m: &mut Moves,
+    out: &mut [f64],
+) -> bool {
     let len = out.len();
     let mut finite = true;
     let cur = bars.high[1..]
@@ -255,8 +285,16 @@ fn adx_chunk(w: &Wilder, s: &mut Smoothed, bars: Bars<'_>, m: &mut Moves, out: &
         let diff_p = h - ph;
         let diff_m = pl - l;
         // `directional_movement` as selects: the two conditions exclude each other.
-        *p = if diff_p > 0.0 && diff_p > diff_m { diff_p } else { 0.0 };
-        *q = if diff_m > 0.0 && diff_p < diff_m { diff_m } else { 0.0 };
+        *p = if diff_p > 0.0 && diff_p > diff_m {
+            diff_p
+        } else {
+            0.0
+        };
+        *q = if diff_m > 0.0 && diff_p < diff_m {
+            diff_m
+        } else {
+            0.0
+        };
         *t = talib_true_range(h, l, pc);
     }
     let mut v = *s;
@@ -280,6 +318,22 @@ fn adx_chunk(w: &Wilder, s: &mut Smoothed, bars: Bars<'_>, m: &mut Moves, out: &
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn instruction_sets_agree_bit_for_bit() {
+        for s in crate::simd::real_series() {
+            let bars = Bars {
+                high: &s.high,
+                low: &s.low,
+                close: &s.close,
+            };
+            for period in [2, 14, 30] {
+                let base = adx_with(bars, period, adx_chunk_body);
+                let dispatched = adx_with(bars, period, adx_chunk);
+                crate::simd::assert_bits_eq("ADX", &base, &dispatched);
+            }
+        }
+    }
 
     #[test]
     fn lookback_and_pure_uptrend() {

@@ -9,6 +9,7 @@ use super::trange::{true_range, true_range_or_nan};
 use crate::average::output::{with_lookback, CHUNK_SLOTS};
 use crate::average::wilder::{BlockWeights, Smoother, Wilder};
 use crate::average::{check_lengths, check_period, TaError};
+use multiversion::multiversion;
 
 /// Streaming ATR; `update` returns `None` until `period + 1` bars have been seen.
 #[derive(Debug, Clone)]
@@ -73,14 +74,23 @@ impl Atr {
     }
 }
 
+/// The bars of a chunk: high, low, and the close one bar behind.
+type Bars<'a> = (&'a [f64], &'a [f64], &'a [f64]);
+
+/// `atr_chunk_body` built for the CPU at hand (`crate::simd`): the same numbers either way.
+/// Kept out of line and free of calls, so the running value stays in a register.
+#[multiversion(targets("x86_64+avx2"))]
+fn atr_chunk<'a>(w: &BlockWeights, value: f64, bars: Bars<'a>, out: &mut [f64]) -> f64 {
+    atr_chunk_body(w, value, bars, out)
+}
+
 /// The smoothed true ranges of one chunk of bars (`prev_close` one bar behind; `true_range`
-/// without a branch, four bars at a time); returns the value after the last whole block. Kept
-/// out of line and free of calls, so the running value stays in a register.
-#[inline(never)]
-fn atr_chunk(
+/// without a branch, four bars at a time); returns the value after the last whole block.
+#[inline(always)]
+fn atr_chunk_body(
     w: &BlockWeights,
     value: f64,
-    (high, low, prev_close): (&[f64], &[f64], &[f64]),
+    (high, low, prev_close): Bars<'_>,
     out: &mut [f64],
 ) -> f64 {
     let tr = true_range_or_nan;
@@ -116,7 +126,7 @@ fn atr_chunk(
 
 /// ATR over whole series (equal lengths): same length, the first `period` entries NaN.
 pub fn atr(high: &[f64], low: &[f64], close: &[f64], period: usize) -> Result<Vec<f64>, TaError> {
-    let n = check_lengths(
+    check_lengths(
         "ATR",
         &[
             ("high", high.len()),
@@ -125,9 +135,20 @@ pub fn atr(high: &[f64], low: &[f64], close: &[f64], period: usize) -> Result<Ve
         ],
     )?;
     check_period("ATR", "period", period, 1)?;
+    Ok(atr_with((high, low, close), period, atr_chunk))
+}
+
+/// The smoothing of a chunk of bars (`atr_chunk_body`'s signature).
+type ChunkFn = fn(&BlockWeights, f64, Bars<'_>, &mut [f64]) -> f64;
+
+/// `atr` (checked inputs) with the chunk loop given: `atr_chunk`, or in the test of the builds
+/// the baseline body.
+#[inline(always)]
+fn atr_with((high, low, close): Bars<'_>, period: usize, chunk_fn: ChunkFn) -> Vec<f64> {
+    let n = close.len();
     let mut out = with_lookback(n, period);
     if n <= period {
-        return Ok(out);
+        return out;
     }
     // The batch twin of `Atr::update`: the same seed and smoothing steps in one loop.
     let tr = |i: usize| true_range(high[i], low[i], close[i - 1]);
@@ -153,7 +174,7 @@ pub fn atr(high: &[f64], low: &[f64], close: &[f64], period: usize) -> Result<Ve
                 &low[start..end],
                 &close[start - 1..end - 1],
             );
-            value = atr_chunk(&w, value, bars, &mut out[start..end]);
+            value = chunk_fn(&w, value, bars, &mut out[start..end]);
             start = end;
         }
     } else {
@@ -163,12 +184,24 @@ pub fn atr(high: &[f64], low: &[f64], close: &[f64], period: usize) -> Result<Ve
             value
         }));
     }
-    Ok(out)
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn instruction_sets_agree_bit_for_bit() {
+        for s in crate::simd::real_series() {
+            let bars = (&s.high[..], &s.low[..], &s.close[..]);
+            for period in [2, 14, 30] {
+                let base = atr_with(bars, period, atr_chunk_body);
+                let dispatched = atr_with(bars, period, atr_chunk);
+                crate::simd::assert_bits_eq("ATR", &base, &dispatched);
+            }
+        }
+    }
 
     #[test]
     fn seeded_with_mean_then_wilder() {

@@ -6,6 +6,7 @@
 use crate::average::ema::zero_or_nan;
 use crate::average::output::CHUNK_SLOTS;
 use crate::average::{check_lengths, TaError};
+use multiversion::multiversion;
 
 /// What a bar adds: its volume on an up close, minus it on a down close, else 0. Written as
 /// two selects so that no branch (mispredicted on half the bars of a real series) decides it
@@ -89,34 +90,57 @@ impl Obv {
 
 /// OBV over whole series (equal lengths): same length, no leading NaN.
 pub fn obv(close: &[f64], volume: &[f64]) -> Result<Vec<f64>, TaError> {
-    let n = check_lengths("OBV", &[("close", close.len()), ("volume", volume.len())])?;
+    check_lengths("OBV", &[("close", close.len()), ("volume", volume.len())])?;
+    Ok(obv_with(close, volume, obv_chunk))
+}
+
+/// The steps of a chunk, then its totals (`obv_chunk_body`'s signature).
+type ChunkFn = fn(f64, (&[f64], &[f64]), &mut [f64; CHUNK_SLOTS], &mut [f64]) -> f64;
+
+/// `obv` (equal lengths) with the chunk loop given: `obv_chunk`, or in the test of the builds
+/// the baseline body.
+#[inline(always)]
+fn obv_with(close: &[f64], volume: &[f64], chunk_fn: ChunkFn) -> Vec<f64> {
+    let n = close.len();
     let mut out = Vec::with_capacity(n);
     if n == 0 {
-        return Ok(out);
+        return out;
     }
     // The batch twin of `Obv::update`: the same steps and pairs. (After a gap the streaming
     // form compares with NaN instead of the previous close; the total is NaN by then anyway.)
     let first_gap = !(close[0].is_finite() && volume[0].is_finite());
     let mut base = if first_gap { f64::NAN } else { volume[0] };
     out.push(base);
-    // In chunks computed into a buffer in cache by an out-of-line loop that calls nothing (so
-    // the total stays in a register), then appended. Chunks are whole pairs.
-    let (mut buf, mut steps) = ([0.0; CHUNK_SLOTS], [0.0; CHUNK_SLOTS]);
+    // In chunks computed by an out-of-line loop that calls nothing (so the total stays in a
+    // register), written straight into the output. Chunks are whole pairs.
+    let mut steps = [0.0; CHUNK_SLOTS];
     let mut i = 1;
     while i < n {
         let m = CHUNK_SLOTS.min(n - i);
         let chunk = (&close[i - 1..i + m], &volume[i..i + m]);
-        base = obv_chunk(base, chunk, &mut steps, &mut buf[..m]);
-        out.extend(buf[..m].iter().copied());
+        // Zeroing the chunk's slots brings them into cache for the writes that follow.
+        out.resize(i + m, 0.0);
+        base = chunk_fn(base, chunk, &mut steps, &mut out[i..i + m]);
         i += m;
     }
-    Ok(out)
+    out
+}
+
+/// `obv_chunk_body` built for the CPU at hand (`crate::simd`): the same numbers either way.
+#[multiversion(targets("x86_64+avx2"))]
+fn obv_chunk(
+    base: f64,
+    bars: (&[f64], &[f64]),
+    s: &mut [f64; CHUNK_SLOTS],
+    out: &mut [f64],
+) -> f64 {
+    obv_chunk_body(base, bars, s, out)
 }
 
 /// The totals of one chunk of bars (`close` one longer: the close before the chunk first) from
 /// `base` at a pair boundary; returns the base after the last whole pair.
-#[inline(never)]
-fn obv_chunk(
+#[inline(always)]
+fn obv_chunk_body(
     mut base: f64,
     (close, volume): (&[f64], &[f64]),
     s: &mut [f64; CHUNK_SLOTS],
@@ -143,6 +167,15 @@ fn obv_chunk(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn instruction_sets_agree_bit_for_bit() {
+        for s in crate::simd::real_series() {
+            let base = obv_with(&s.close, &s.volume, obv_chunk_body);
+            let dispatched = obv_with(&s.close, &s.volume, obv_chunk);
+            crate::simd::assert_bits_eq("OBV", &base, &dispatched);
+        }
+    }
 
     #[test]
     fn adds_on_up_subtracts_on_down() {
