@@ -103,30 +103,62 @@ impl ShiftedSums {
     #[inline(always)]
     pub(crate) fn mean(&mut self, window: &[f64]) -> f64 {
         self.refresh(window);
-        self.shift + self.s1 * (1.0 / window.len() as f64)
+        self.mean_now(window.len())
+    }
+
+    /// The mean of a window of `len` from the sums as they are.
+    #[inline(always)]
+    fn mean_now(&self, len: usize) -> f64 {
+        self.shift + self.s1 * (1.0 / len as f64)
     }
 
     /// Sum of the full, gap-free `window`.
     #[inline(always)]
     pub(crate) fn sum(&mut self, window: &[f64]) -> f64 {
         self.refresh(window);
-        self.s1 + self.shift * window.len() as f64
+        self.sum_now(window.len())
+    }
+
+    /// The sum of a window of `len` from the sums as they are.
+    #[inline(always)]
+    fn sum_now(&self, len: usize) -> f64 {
+        self.s1 + self.shift * len as f64
     }
 
     /// Population variance of the full, gap-free `window` (may be a rounding error below 0).
     #[inline(always)]
     pub(crate) fn variance(&mut self, window: &[f64]) -> f64 {
-        let n = window.len() as f64;
-        let inv = 1.0 / n;
         if self.stale < window.len() {
-            let mean = self.s1 * inv;
-            let var = self.s2 * inv - mean * mean;
-            // Also refuses NaN.
-            if var * n >= GUARD * (self.stale + 1) as f64 * self.m2 {
-                return var;
-            }
+            return self.young_variance(window);
         }
         self.recompute::<true>(window);
+        let inv = 1.0 / window.len() as f64;
+        let mean = self.s1 * inv;
+        self.s2 * inv - mean * mean
+    }
+
+    /// `variance` where no recompute by age is due (`stale < window.len()`): the running
+    /// variance, or the recomputed one where the error guard refuses it.
+    #[inline(always)]
+    fn young_variance(&mut self, window: &[f64]) -> f64 {
+        let len = window.len();
+        self.aged_variance((self.stale + 1) as f64, window, 0, len)
+    }
+
+    /// `young_variance` of the window `values[start..start + len]`, given `age` = `stale + 1` as
+    /// a float (the batch loop counts it in floats, exactly, instead of converting the count on
+    /// every bar); the window is sliced only where the guard asks for a recompute.
+    #[inline(always)]
+    fn aged_variance(&mut self, age: f64, values: &[f64], start: usize, len: usize) -> f64 {
+        let n = len as f64;
+        let inv = 1.0 / n;
+        let mean = self.s1 * inv;
+        let var = self.s2 * inv - mean * mean;
+        // Also refuses NaN.
+        if var * n >= GUARD * age * self.m2 {
+            return var;
+        }
+        self.recompute::<true>(&values[start..start + len]);
         let mean = self.s1 * inv;
         self.s2 * inv - mean * mean
     }
@@ -143,9 +175,9 @@ impl ShiftedSums {
     /// `values[k + 1..=k + len]` to `out[k]` (`READ`: its mean, sum or variance; `values` is
     /// `len` longer than `out`). The same slides, reads and recomputes in the same order as
     /// `slide` (without gap bookkeeping) then `mean`, `sum` or `variance`, so the same numbers.
-    /// Returns whether every value that entered was finite: if not, the caller runs its
-    /// gap-aware path instead, from a copy of the sums it kept (checking while computing lets
-    /// the loads of a first pass over memory overlap the arithmetic).
+    /// Returns whether every value that enters is finite: if not (checked first, in a loop of
+    /// its own that vectorises), it computes nothing and the caller runs its gap-aware path
+    /// instead, from a copy of the sums it kept.
     ///
     /// Kept out of line, with the recompute inlined, the loop calls nothing, so the running sums
     /// stay in registers: in a loop that also calls out, the compiler kept them in memory, a
@@ -169,30 +201,69 @@ impl ShiftedSums {
         out: &mut [f64],
     ) -> bool {
         const { assert!(READ <= VARIANCE) };
-        if values.len() != len + out.len() {
+        let m = out.len();
+        if values.len() != len + m || !all_finite_inline(&values[len..]) {
             return false;
         }
         let mut sums = *self;
-        let mut finite = true;
-        for (k, o) in out.iter_mut().enumerate() {
-            let (x, old) = (values[len + k], values[k]);
-            finite &= x.abs() <= f64::MAX;
-            let w = &values[k + 1..=k + len];
-            *o = if READ == VARIANCE {
-                sums.slide::<true, false>(x, old);
-                sums.variance(w)
-            } else {
-                sums.slide::<false, false>(x, old);
-                if READ == MEAN {
-                    sums.mean(w)
+        let mut k = 0;
+        while k < m {
+            // The bars after whose slide the sums are still young enough (`stale < len`): no
+            // recompute by age is due there, so their loop leaves that check (and its branch)
+            // out; the bar where one is due takes the general step below. A variance recompute
+            // by the error guard only makes the sums younger, so the count stays valid.
+            let end = k + (len - 1).saturating_sub(sums.stale).min(m - k);
+            let slides = values[len + k..len + end].iter().zip(&values[k..end]);
+            // `stale + 1` after each bar's slide, counted in floats.
+            let mut age = (sums.stale + 1) as f64;
+            for ((o, (&x, &old)), j) in out[k..end].iter_mut().zip(slides).zip(k..) {
+                *o = if READ == VARIANCE {
+                    sums.slide::<true, false>(x, old);
+                    age += 1.0;
+                    let var = sums.aged_variance(age, values, j + 1, len);
+                    if sums.stale == 0 {
+                        // Recomputed: the next slide makes `stale` 1.
+                        age = 1.0;
+                    }
+                    var
                 } else {
-                    sums.sum(w)
-                }
-            };
+                    sums.slide::<false, false>(x, old);
+                    if READ == MEAN {
+                        sums.mean_now(len)
+                    } else {
+                        sums.sum_now(len)
+                    }
+                };
+            }
+            k = end;
+            if k < m {
+                let (x, old) = (values[len + k], values[k]);
+                let w = &values[k + 1..=k + len];
+                out[k] = if READ == VARIANCE {
+                    sums.slide::<true, false>(x, old);
+                    sums.variance(w)
+                } else {
+                    sums.slide::<false, false>(x, old);
+                    if READ == MEAN {
+                        sums.mean(w)
+                    } else {
+                        sums.sum(w)
+                    }
+                };
+                k += 1;
+            }
         }
         *self = sums;
-        finite
+        true
     }
+}
+
+/// `all_finite` for the build it is inlined into.
+#[inline(always)]
+fn all_finite_inline(values: &[f64]) -> bool {
+    values
+        .iter()
+        .fold(true, |acc, x| acc & (x.abs() <= f64::MAX))
 }
 
 /// `ShiftedSums::run::<SUM>` of two series side by side (MFI's positive and negative flows):
@@ -221,18 +292,43 @@ pub(crate) fn run_sums_pair_body(
     if values.0.len() != len + m || values.1.len() != len + m || out.1.len() != m {
         return false;
     }
+    if !all_finite_inline(&values.0[len..]) || !all_finite_inline(&values.1[len..]) {
+        return false;
+    }
     let (mut a, mut b) = (*sums.0, *sums.1);
-    let mut finite = true;
-    for (k, (oa, ob)) in out.0.iter_mut().zip(out.1.iter_mut()).enumerate() {
-        let (xa, xb) = (values.0[len + k], values.1[len + k]);
-        finite &= xa.abs() <= f64::MAX && xb.abs() <= f64::MAX;
-        a.slide::<false, false>(xa, values.0[k]);
-        b.slide::<false, false>(xb, values.1[k]);
-        *oa = a.sum(&values.0[k + 1..=k + len]);
-        *ob = b.sum(&values.1[k + 1..=k + len]);
+    let mut k = 0;
+    while k < m {
+        // As in `ShiftedSums::run`: the bars where no recompute is due (the two sums slide and
+        // recompute together, so they are as old as each other; if not, every bar takes the
+        // general step), then the bar where one is.
+        let free = if a.stale == b.stale {
+            (len - 1).saturating_sub(a.stale).min(m - k)
+        } else {
+            0
+        };
+        let end = k + free;
+        let entering = values.0[len + k..len + end]
+            .iter()
+            .zip(&values.1[len + k..len + end]);
+        let leaving = values.0[k..end].iter().zip(&values.1[k..end]);
+        let slots = out.0[k..end].iter_mut().zip(out.1[k..end].iter_mut());
+        for ((oa, ob), ((&xa, &xb), (&olda, &oldb))) in slots.zip(entering.zip(leaving)) {
+            a.slide::<false, false>(xa, olda);
+            b.slide::<false, false>(xb, oldb);
+            *oa = a.sum_now(len);
+            *ob = b.sum_now(len);
+        }
+        k = end;
+        if k < m {
+            a.slide::<false, false>(values.0[len + k], values.0[k]);
+            b.slide::<false, false>(values.1[len + k], values.1[k]);
+            out.0[k] = a.sum(&values.0[k + 1..=k + len]);
+            out.1[k] = b.sum(&values.1[k + 1..=k + len]);
+            k += 1;
+        }
     }
     (*sums.0, *sums.1) = (a, b);
-    finite
+    true
 }
 
 /// Σ(x - shift) and, if `SQ`, Σ(x - shift)² of `window` (else 0), in the fixed lane order.
