@@ -85,7 +85,7 @@ fn atr_chunk<'a>(w: &BlockWeights, value: f64, bars: Bars<'a>, out: &mut [f64]) 
 }
 
 /// The smoothed true ranges of one chunk of bars (`prev_close` one bar behind; `true_range`
-/// without a branch, four bars at a time); returns the value after the last whole block.
+/// without a branch); returns the value after the last whole block.
 #[inline(always)]
 fn atr_chunk_body(
     w: &BlockWeights,
@@ -93,32 +93,38 @@ fn atr_chunk_body(
     (high, low, prev_close): Bars<'_>,
     out: &mut [f64],
 ) -> f64 {
-    let tr = true_range_or_nan;
+    // The true ranges first, into the chunk's output slots, in a loop of their own that
+    // vectorises fully; then the smoothing in place.
+    let bars = high.iter().zip(low).zip(prev_close);
+    for (o, ((&h, &l), &p)) in out.iter_mut().zip(bars) {
+        *o = true_range_or_nan(h, l, p);
+    }
+    // The recursion runs through the last value of each block only, which overwrites the
+    // block's last true range (no other value of the block reads it); then each block's first
+    // three values from the value before it, a loop without a dependency from block to block.
+    // (Computing all four together, the compiler built them in one vector and put extracting
+    // the last one on the recursion's chain.)
     let mut v = value;
-    let (h4, l4, p4) = (
-        high.chunks_exact(4),
-        low.chunks_exact(4),
-        prev_close.chunks_exact(4),
-    );
-    let (hr, lr, pr) = (h4.remainder(), l4.remainder(), p4.remainder());
-    let mut o4 = out.chunks_exact_mut(4);
-    for (((h, l), p), o) in h4.zip(l4).zip(p4).zip(&mut o4) {
-        let x = [
-            tr(h[0], l[0], p[0]),
-            tr(h[1], l[1], p[1]),
-            tr(h[2], l[2], p[2]),
-            tr(h[3], l[3], p[3]),
-        ];
-        o[0] = w.value(1, &x, v);
-        o[1] = w.value(2, &x, v);
-        o[2] = w.value(3, &x, v);
-        v = w.value(4, &x, v);
+    for o in out.chunks_exact_mut(4) {
+        v = w.value(4, &[o[0], o[1], o[2], o[3]], v);
         o[3] = v;
     }
+    let mut before = value;
+    for o in out.chunks_exact_mut(4) {
+        let x = [o[0], o[1], o[2], 0.0];
+        o[0] = w.value(1, &x, before);
+        o[1] = w.value(2, &x, before);
+        o[2] = w.value(3, &x, before);
+        before = o[3];
+    }
     let mut x = [0.0; 4];
-    let rest = hr.iter().zip(lr).zip(pr).zip(o4.into_remainder());
-    for (j, (((&h, &l), &p), o)) in rest.enumerate() {
-        x[j] = tr(h, l, p);
+    for (j, o) in out
+        .chunks_exact_mut(4)
+        .into_remainder()
+        .iter_mut()
+        .enumerate()
+    {
+        x[j] = *o;
         *o = w.value(j + 1, &x, v);
     }
     v
