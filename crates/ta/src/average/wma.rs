@@ -3,13 +3,18 @@
 //!
 //! O(1) per bar like TA-Lib: weighted sum W and plain sum S of the window are updated as
 //! W += period * x - S, S += x - oldest. TA-Lib never refreshes them, so its rounding errors pile
-//! up over a long series; here both are recomputed afresh from the window every `period` bars
-//! (and on the first window free of gaps), which bounds the error to a few `period` ulps relative
-//! at any length. A NaN or infinity makes every window containing it NaN.
+//! up over a long series; here both are recomputed afresh from the window every
+//! `REFRESH * period` bars (and on the first window free of gaps), which bounds the error to a
+//! few `REFRESH * period` ulps relative at any length (a recompute is a pass over the window:
+//! every `period` bars, that made the batch form a fifth slower). A NaN or infinity makes every
+//! window containing it NaN.
 
 use super::output::with_lookback;
 use super::window::Window;
 use super::{check_period, TaError};
+
+/// The sums are recomputed every `REFRESH` window lengths.
+const REFRESH: usize = 4;
 use multiversion::multiversion;
 
 /// Weighted (1..=len) and plain sums of a window, oldest first: the afresh value both forms
@@ -52,17 +57,23 @@ fn fresh_sums(w: &[f64]) -> (f64, f64) {
 struct Sums {
     weighted: f64,
     plain: f64,
-    /// Bars since the last recompute; `period` or more forces one.
+    /// Bars since the last recompute; `REFRESH * period` or more forces one.
     stale: usize,
 }
 
 impl Sums {
+    /// Sums that will be recomputed at their first read.
     fn new(period: usize) -> Self {
         Self {
             weighted: 0.0,
             plain: 0.0,
-            stale: period,
+            stale: REFRESH * period,
         }
+    }
+
+    /// Makes the next read recompute (after a gap).
+    fn expire(&mut self, period: usize) {
+        self.stale = REFRESH * period;
     }
 
     /// The O(1) update for `x` entering and `old` leaving.
@@ -76,7 +87,7 @@ impl Sums {
     /// The average of a gap-free `window`, recomputing the sums first when they are stale.
     #[inline(always)]
     fn value(&mut self, window: &[f64], divider: f64) -> f64 {
-        if self.stale >= window.len() {
+        if self.stale >= REFRESH * window.len() {
             (self.weighted, self.plain) = window_sums(window);
             self.stale = 0;
         }
@@ -117,7 +128,7 @@ impl Wma {
             self.sums.slide(self.period as f64, value, old);
         }
         if self.window.has_gap() {
-            self.sums.stale = self.period;
+            self.sums.expire(self.period);
             return Some(f64::NAN);
         }
         Some(
@@ -156,7 +167,7 @@ pub fn wma(values: &[f64], period: usize) -> Result<Vec<f64>, TaError> {
 /// The batch twin of `Wma::update` for a series free of gaps (`values.len() >= period`);
 /// `None` if a value is NaN or infinite (the caller then runs the gap-aware loop).
 ///
-/// In blocks of `period` bars, each starting at a recompute: the sums afresh, then `period - 1`
+/// In blocks of `REFRESH * period` bars, each starting at a recompute: the sums afresh, then
 /// slides, exactly the bars where `Sums::value` recomputes and slides (the slide it makes on a
 /// recompute bar is overwritten, so it is skipped here), so the same numbers. The running loop
 /// writes the weighted sums and the block's divisions run after it in a loop of their own,
@@ -185,10 +196,12 @@ fn wma_finite_body(values: &[f64], period: usize, out: &mut Vec<f64>) -> bool {
     }
     let mut r = period - 1;
     while r < n {
-        let end = (r + period).min(n);
-        if !finite(&values[r + 1..end]) {
+        let end = (r + REFRESH * period).min(n);
+        if !finite(&values[r..end]) {
             return false;
         }
+        // (For periods up to 63 a block's slots stay below the 2 KB from which zeroing them
+        // gets slow, see `output::CHUNK_SLOTS`.)
         out.resize(end, 0.0);
         wma_block(values, r, period, p, &mut out[r..end]);
         for o in &mut out[r..end] {
@@ -199,8 +212,8 @@ fn wma_finite_body(values: &[f64], period: usize, out: &mut Vec<f64>) -> bool {
     true
 }
 
-/// Weighted sums of the windows ending at `r ..` (`out`, at most `period` of them; the window
-/// ending at `r` full): recomputed at `r`, then slid.
+/// Weighted sums of the windows ending at `r ..` (`out`; the window ending at `r` full):
+/// recomputed at `r`, then slid.
 #[inline(always)]
 fn wma_block(values: &[f64], r: usize, period: usize, p: f64, out: &mut [f64]) {
     let (mut weighted, mut plain) = fresh_sums(&values[r + 1 - period..=r]);
@@ -239,7 +252,7 @@ fn wma_into<const GAPS: bool>(values: &[f64], period: usize, out: &mut [f64]) {
             clean_from = i + period;
         }
         if GAPS && i < clean_from {
-            sums.stale = period;
+            sums.expire(period);
         } else {
             out[i] = sums.value(&values[i + 1 - period..=i], divider);
         }
