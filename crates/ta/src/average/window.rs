@@ -175,26 +175,17 @@ impl ShiftedSums {
     /// `values[k + 1..=k + len]` to `out[k]` (`READ`: its mean, sum or variance; `values` is
     /// `len` longer than `out`). The same slides, reads and recomputes in the same order as
     /// `slide` (without gap bookkeeping) then `mean`, `sum` or `variance`, so the same numbers.
-    /// Returns whether every value that enters is finite: if not (checked first, in a loop of
-    /// its own that vectorises), it computes nothing and the caller runs its gap-aware path
-    /// instead, from a copy of the sums it kept.
+    /// Returns whether every value that entered was finite: if not, the caller runs its
+    /// gap-aware path instead, from a copy of the sums it kept (checking while computing lets
+    /// the loads of a first pass over memory overlap the arithmetic: checking first in a loop of
+    /// its own made SMA a fifth slower; STDDEV's variance, whose loop is longer, checks first).
     ///
-    /// Kept out of line, with the recompute inlined, the loop calls nothing, so the running sums
-    /// stay in registers: in a loop that also calls out, the compiler kept them in memory, a
-    /// store and a load on every bar's dependency chain.
-    #[inline(never)]
-    pub(crate) fn run<const READ: u8>(
-        &mut self,
-        values: &[f64],
-        len: usize,
-        out: &mut [f64],
-    ) -> bool {
-        self.run_body::<READ>(values, len, out)
-    }
-
-    /// `run`, inlined (into the callers' builds for each instruction set, `crate::simd`).
+    /// Inlined into the callers' chunk loops, which are kept out of line (and built for each
+    /// instruction set, `crate::simd`) and call nothing, so the running sums stay in registers:
+    /// in a loop that also calls out, the compiler kept them in memory, a store and a load on
+    /// every bar's dependency chain.
     #[inline(always)]
-    pub(crate) fn run_body<const READ: u8>(
+    pub(crate) fn run<const READ: u8>(
         &mut self,
         values: &[f64],
         len: usize,
@@ -202,10 +193,20 @@ impl ShiftedSums {
     ) -> bool {
         const { assert!(READ <= VARIANCE) };
         let m = out.len();
-        if values.len() != len + m || !all_finite_inline(&values[len..]) {
+        if values.len() != len + m {
+            return false;
+        }
+        // The variance's loop is long enough for a check of its own to cost less (a loop that
+        // vectorises) than checking on every bar; the mean's and sum's are not.
+        if READ == VARIANCE
+            && !values[len..]
+                .iter()
+                .fold(true, |acc, x| acc & (x.abs() <= f64::MAX))
+        {
             return false;
         }
         let mut sums = *self;
+        let mut finite = true;
         let mut k = 0;
         while k < m {
             // The bars after whose slide the sums are still young enough (`stale < len`): no
@@ -217,6 +218,7 @@ impl ShiftedSums {
             // `stale + 1` after each bar's slide, counted in floats.
             let mut age = (sums.stale + 1) as f64;
             for ((o, (&x, &old)), j) in out[k..end].iter_mut().zip(slides).zip(k..) {
+                finite &= READ == VARIANCE || x.abs() <= f64::MAX;
                 *o = if READ == VARIANCE {
                     sums.slide::<true, false>(x, old);
                     age += 1.0;
@@ -238,6 +240,7 @@ impl ShiftedSums {
             k = end;
             if k < m {
                 let (x, old) = (values[len + k], values[k]);
+                finite &= READ == VARIANCE || x.abs() <= f64::MAX;
                 let w = &values[k + 1..=k + len];
                 out[k] = if READ == VARIANCE {
                     sums.slide::<true, false>(x, old);
@@ -254,16 +257,8 @@ impl ShiftedSums {
             }
         }
         *self = sums;
-        true
+        finite
     }
-}
-
-/// `all_finite` for the build it is inlined into.
-#[inline(always)]
-fn all_finite_inline(values: &[f64]) -> bool {
-    values
-        .iter()
-        .fold(true, |acc, x| acc & (x.abs() <= f64::MAX))
 }
 
 /// `ShiftedSums::run::<SUM>` of two series side by side (MFI's positive and negative flows):
@@ -292,10 +287,8 @@ pub(crate) fn run_sums_pair_body(
     if values.0.len() != len + m || values.1.len() != len + m || out.1.len() != m {
         return false;
     }
-    if !all_finite_inline(&values.0[len..]) || !all_finite_inline(&values.1[len..]) {
-        return false;
-    }
     let (mut a, mut b) = (*sums.0, *sums.1);
+    let mut finite = true;
     let mut k = 0;
     while k < m {
         // As in `ShiftedSums::run`: the bars where no recompute is due (the two sums slide and
@@ -313,6 +306,7 @@ pub(crate) fn run_sums_pair_body(
         let leaving = values.0[k..end].iter().zip(&values.1[k..end]);
         let slots = out.0[k..end].iter_mut().zip(out.1[k..end].iter_mut());
         for ((oa, ob), ((&xa, &xb), (&olda, &oldb))) in slots.zip(entering.zip(leaving)) {
+            finite &= xa.abs() <= f64::MAX && xb.abs() <= f64::MAX;
             a.slide::<false, false>(xa, olda);
             b.slide::<false, false>(xb, oldb);
             *oa = a.sum_now(len);
@@ -320,15 +314,17 @@ pub(crate) fn run_sums_pair_body(
         }
         k = end;
         if k < m {
-            a.slide::<false, false>(values.0[len + k], values.0[k]);
-            b.slide::<false, false>(values.1[len + k], values.1[k]);
+            let (xa, xb) = (values.0[len + k], values.1[len + k]);
+            finite &= xa.abs() <= f64::MAX && xb.abs() <= f64::MAX;
+            a.slide::<false, false>(xa, values.0[k]);
+            b.slide::<false, false>(xb, values.1[k]);
             out.0[k] = a.sum(&values.0[k + 1..=k + len]);
             out.1[k] = b.sum(&values.1[k + 1..=k + len]);
             k += 1;
         }
     }
     (*sums.0, *sums.1) = (a, b);
-    true
+    finite
 }
 
 /// Σ(x - shift) and, if `SQ`, Σ(x - shift)² of `window` (else 0), in the fixed lane order.
@@ -466,8 +462,8 @@ impl Window {
 /// usual case) runs `ShiftedSums::run`; one with a gap the per-bar gap bookkeeping. Each output
 /// value is written once (not filled with NaN first).
 ///
-/// `clean` runs a chunk free of gaps: `run::<READ>` of `sums` over `span` into the chunk's
-/// slots, then `emit` of each (`emit_after_run`, or a loop built for the CPU at hand).
+/// `clean` runs a chunk free of gaps: `ShiftedSums::run::<READ>` over `span` into the chunk's
+/// slots, then `emit` of each (the callers' loops built for the CPU at hand).
 #[inline(always)]
 pub(crate) fn window_map<const READ: u8>(
     values: &[f64],
@@ -535,23 +531,6 @@ pub(crate) fn window_map<const READ: u8>(
         start = end;
     }
     out
-}
-
-/// The usual `clean` of `window_map`: `ShiftedSums::run`, then `emit` in a loop of its own,
-/// which vectorises.
-#[inline(always)]
-pub(crate) fn emit_after_run<const READ: u8>(
-    emit: impl Fn(f64) -> f64,
-) -> impl Fn(&mut ShiftedSums, &[f64], usize, &mut [f64]) -> bool {
-    move |sums, span, len, out| {
-        let finite = sums.run::<READ>(span, len, out);
-        if finite {
-            for o in out.iter_mut() {
-                *o = emit(*o);
-            }
-        }
-        finite
-    }
 }
 
 /// TA-Lib 0.8's relative dead zone: a difference no larger than 1e-14 of the magnitudes it was

@@ -112,7 +112,7 @@ fn stddev_chunk_body(
     out: &mut [f64],
     nbdev: f64,
 ) -> bool {
-    let finite = sums.run_body::<VARIANCE>(span, len, out);
+    let finite = sums.run::<VARIANCE>(span, len, out);
     if finite {
         for o in out.iter_mut() {
             *o = talib_stddev(*o) * nbdev;
