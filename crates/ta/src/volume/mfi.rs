@@ -120,16 +120,19 @@ pub fn mfi(
 /// The bars of a chunk: high, low, close and volume.
 type Bars<'a> = (&'a [f64], &'a [f64], &'a [f64], &'a [f64]);
 
+/// `run_sums_pair`'s signature: two running sums, two series and two outputs, side by side.
+type SumsFn = fn(
+    (&mut ShiftedSums, &mut ShiftedSums),
+    (&[f64], &[f64]),
+    usize,
+    (&mut [f64], &mut [f64]),
+) -> bool;
+
 /// The loops of a chunk that `mfi` builds for the CPU at hand (`crate::simd`), or in the test
 /// of the builds their baseline bodies.
 struct Loops {
     flows: fn(Bars<'_>, &mut [f64], &mut [f64], &mut [f64]),
-    sums: fn(
-        (&mut ShiftedSums, &mut ShiftedSums),
-        (&[f64], &[f64]),
-        usize,
-        (&mut [f64], &mut [f64]),
-    ) -> bool,
+    sums: SumsFn,
     values: fn(&[f64], &[f64], &mut Vec<f64>),
 }
 
