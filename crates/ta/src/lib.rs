@@ -10,6 +10,7 @@ pub mod momentum;
 pub mod returns;
 pub mod risk;
 pub mod signal;
+mod simd;
 pub mod stats;
 pub mod timeseries;
 pub mod volatility;

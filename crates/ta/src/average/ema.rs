@@ -1,14 +1,16 @@
 //! Exponential moving average, TA-Lib `EMA`: k = 2 / (period + 1), seeded with the SMA of the
 //! first `period` values (TA-Lib's default compatibility mode), lookback `period - 1`.
 //!
-//! After the seed the recursion runs in blocks of four bars from the value v before the block:
-//! the j-th value of a block is v + Σ_{i≤j} k (1-k)^(j-i) (x_i - v), which is TA-Lib's
-//! ((x - prev) * k) + prev applied j times, rearranged so that the four values depend on v
-//! through one subtraction, one multiplication and two levels of additions instead of four
-//! chained steps (TA-Lib's form costs three dependent operations per bar, and with them the
-//! batch form could not be faster than TA-Lib). The two agree to rounding (~1e-16 relative), a
-//! constant series still gives exactly its value (every x_i - v is 0), and both forms use the
-//! same blocks, so they give identical numbers.
+//! After the seed the recursion runs in blocks of four bars from the value v before the block,
+//! relative to the block's first input r: the j-th value of a block is
+//! r + ((v - r) (1-k)^j + Σ_{1≤i<j} k (1-k)^(j-1-i) (x_i - r)), which is TA-Lib's
+//! ((x - prev) * k) + prev applied j times, multiplied out, so that the four values depend on v
+//! through one subtraction, one multiplication and two additions (12 cycles of latency for four
+//! bars; TA-Lib's form costs three dependent operations per bar, and with them the batch form
+//! could not be faster than TA-Lib). Deviations from an input rather than from v keep the
+//! subtraction the only step before the multiplication on that chain. The two agree to rounding
+//! (~1e-16 relative), a constant series still gives exactly its value (every deviation is 0), and
+//! both forms use the same blocks, so they give identical numbers.
 //!
 //! Recursive, so a NaN or infinity (also one inside the seed window) makes every later value NaN
 //! until `reset`. The state itself is left as the arithmetic makes it (an infinity turns into NaN
@@ -17,6 +19,7 @@
 
 use super::output::{with_lookback, CHUNK_SLOTS};
 use super::{check_period, TaError};
+use multiversion::multiversion;
 
 /// +0.0 for a finite `x`, NaN for NaN and the infinities: subtracting it leaves a finite value
 /// exactly as it is (-0.0 included) and turns any other into NaN, in two arithmetic operations
@@ -33,23 +36,45 @@ pub(crate) fn finite_or_nan(x: f64) -> f64 {
     x - zero_or_nan(x)
 }
 
-/// Weights of a block's deviations: c[i] = k (1-k)^i.
-pub(crate) fn block_weights(k: f64) -> [f64; 4] {
+/// Weights of a block: `keep[j]` = (1-k)^(j+1), the weight of v - r in the block's value j + 1,
+/// and `take[i]` = k (1-k)^i, of the deviations.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct BlockWeights {
+    keep: [f64; 4],
+    take: [f64; 4],
+}
+
+pub(crate) fn block_weights(k: f64) -> BlockWeights {
     let m = 1.0 - k;
     let c1 = k * m;
     let c2 = c1 * m;
-    [k, c1, c2, c2 * m]
+    let m2 = m * m;
+    let m3 = m2 * m;
+    BlockWeights {
+        keep: [m, m2, m3, m3 * m],
+        take: [k, c1, c2, c2 * m],
+    }
 }
 
-/// The `j`-th value (1..=4) of a block starting from `v`, given the deviations x_i - v so far.
+/// The `j`-th value (1..=4) of a block starting from `v`, whose first input is `r`, given the
+/// deviations `d[i]` = x_i - r so far (`d[0]`, always 0, is not read).
 #[inline(always)]
-pub(crate) fn block_value(j: usize, d: &[f64; 4], v: f64, c: &[f64; 4]) -> f64 {
-    match j {
-        1 => v + c[0] * d[0],
-        2 => v + (c[1] * d[0] + c[0] * d[1]),
-        3 => v + ((c[2] * d[0] + c[1] * d[1]) + c[0] * d[2]),
-        _ => v + ((c[3] * d[0] + c[2] * d[1]) + (c[1] * d[2] + c[0] * d[3])),
+pub(crate) fn block_value(j: usize, d: &[f64; 4], r: f64, v: f64, w: &BlockWeights) -> f64 {
+    let c = &w.take;
+    let from_v = (v - r) * w.keep[j - 1];
+    r + match j {
+        1 => from_v,
+        2 => from_v + c[0] * d[1],
+        3 => from_v + (c[1] * d[1] + c[0] * d[2]),
+        _ => from_v + ((c[2] * d[1] + c[1] * d[2]) + c[0] * d[3]),
     }
+}
+
+/// A block's first input and the deviations of its inputs from it.
+#[inline(always)]
+pub(crate) fn block_deviations(x: &[f64]) -> (f64, [f64; 4]) {
+    let r = x[0];
+    (r, [0.0, x[1] - r, x[2] - r, x[3] - r])
 }
 
 /// The batch twin of feeding `inputs` to an `Ema` whose value is `start` at a block boundary:
@@ -60,27 +85,36 @@ pub(crate) fn ema_blocks(inputs: &[f64], start: f64, k: f64, out: &mut [f64]) {
 
 /// `ema_blocks` with the weights given; returns the value after the last whole block.
 #[inline(always)]
-fn ema_blocks_from(inputs: &[f64], start: f64, c: &[f64; 4], out: &mut [f64]) -> f64 {
+fn ema_blocks_from(inputs: &[f64], start: f64, w: &BlockWeights, out: &mut [f64]) -> f64 {
+    // The recursion runs through the last value of each block only; then each block's first
+    // three values from the value before it (kept in the block's last slot until then), a loop
+    // without a dependency from block to block. (Computing all four together, the compiler
+    // built them in one vector and put extracting the last one on the recursion's chain.)
     let mut v = start;
-    let mut chunks = inputs.chunks_exact(4);
-    let mut outs = out.chunks_exact_mut(4);
-    for (x, o) in (&mut chunks).zip(&mut outs) {
-        let d = [x[0] - v, x[1] - v, x[2] - v, x[3] - v];
-        o[0] = finite_or_nan(block_value(1, &d, v, c));
-        o[1] = finite_or_nan(block_value(2, &d, v, c));
-        o[2] = finite_or_nan(block_value(3, &d, v, c));
-        v = block_value(4, &d, v, c);
-        o[3] = finite_or_nan(v);
+    for (x, o) in inputs.chunks_exact(4).zip(out.chunks_exact_mut(4)) {
+        let (r, d) = block_deviations(x);
+        v = block_value(4, &d, r, v, w);
+        o[3] = v;
     }
+    let mut before = start;
+    for (x, o) in inputs.chunks_exact(4).zip(out.chunks_exact_mut(4)) {
+        let (r, d) = block_deviations(x);
+        o[0] = finite_or_nan(block_value(1, &d, r, before, w));
+        o[1] = finite_or_nan(block_value(2, &d, r, before, w));
+        o[2] = finite_or_nan(block_value(3, &d, r, before, w));
+        before = o[3];
+        o[3] = finite_or_nan(before);
+    }
+    let rest = inputs.chunks_exact(4).remainder();
+    let r = rest.first().copied().unwrap_or(0.0);
     let mut d = [0.0; 4];
-    for (j, (&x, o)) in chunks
-        .remainder()
+    for (j, (&x, o)) in rest
         .iter()
-        .zip(outs.into_remainder())
+        .zip(out.chunks_exact_mut(4).into_remainder())
         .enumerate()
     {
-        d[j] = x - v;
-        *o = finite_or_nan(block_value(j + 1, &d, v, c));
+        d[j] = x - r;
+        *o = finite_or_nan(block_value(j + 1, &d, r, v, w));
     }
     v
 }
@@ -103,8 +137,10 @@ pub struct Ema {
     seed_sum: f64,
     /// The value before the current block (the seed, then every fourth value).
     value: f64,
-    weights: [f64; 4],
-    /// Deviations x_i - value of the current block, and how many there are.
+    weights: BlockWeights,
+    /// The first input of the current block, the deviations x_i - first of its inputs, and how
+    /// many there are.
+    first: f64,
     block: [f64; 4],
     in_block: usize,
 }
@@ -124,6 +160,7 @@ impl Ema {
             seed_sum: 0.0,
             value: f64::NAN,
             weights: block_weights(ema_k(period)),
+            first: 0.0,
             block: [0.0; 4],
             in_block: 0,
         }
@@ -150,9 +187,18 @@ impl Ema {
             self.value = self.seed_sum / self.period as f64;
             return Some(finite_or_nan(self.value));
         }
-        self.block[self.in_block] = value - self.value;
+        if self.in_block == 0 {
+            self.first = value;
+        }
+        self.block[self.in_block] = value - self.first;
         self.in_block += 1;
-        let out = block_value(self.in_block, &self.block, self.value, &self.weights);
+        let out = block_value(
+            self.in_block,
+            &self.block,
+            self.first,
+            self.value,
+            &self.weights,
+        );
         if self.in_block == 4 {
             self.value = out;
             self.in_block = 0;
@@ -174,10 +220,20 @@ impl Ema {
 /// EMA over a whole series: same length as `values`, the first `period - 1` entries NaN.
 pub fn ema(values: &[f64], period: usize) -> Result<Vec<f64>, TaError> {
     check_period("EMA", "period", period, 2)?;
+    Ok(ema_with(values, period, ema_chunk))
+}
+
+/// One chunk of the recursion (`ema_blocks_from`'s signature).
+type ChunkFn = fn(&[f64], f64, &BlockWeights, &mut [f64]) -> f64;
+
+/// `ema` (checked period) with the chunk loop given: `ema_chunk`, or in the test of the builds
+/// the baseline body.
+#[inline(always)]
+fn ema_with(values: &[f64], period: usize, chunk_fn: ChunkFn) -> Vec<f64> {
     let n = values.len();
     let mut out = with_lookback(n, period - 1);
     if n < period {
-        return Ok(out);
+        return out;
     }
     // The batch twin of `Ema::update`: the same seed and blocks, in chunks computed into a
     // buffer in cache by an out-of-line loop that calls nothing (so the running value stays in
@@ -193,21 +249,33 @@ pub fn ema(values: &[f64], period: usize) -> Result<Vec<f64>, TaError> {
     let mut v = seed;
     for chunk in values[period..].chunks(CHUNK) {
         let buf = &mut buf[..chunk.len()];
-        v = ema_chunk(chunk, v, &c, buf);
+        v = chunk_fn(chunk, v, &c, buf);
         out.extend(buf.iter().copied());
     }
-    Ok(out)
+    out
 }
 
-/// `ema_blocks` of one chunk, kept out of line; returns the value after the last whole block.
-#[inline(never)]
-fn ema_chunk(inputs: &[f64], start: f64, c: &[f64; 4], out: &mut [f64]) -> f64 {
-    ema_blocks_from(inputs, start, c, out)
+/// `ema_blocks` of one chunk, kept out of line and built for the CPU at hand (`crate::simd`:
+/// the same numbers either way); returns the value after the last whole block.
+#[multiversion(targets("x86_64+avx2"))]
+fn ema_chunk(inputs: &[f64], start: f64, w: &BlockWeights, out: &mut [f64]) -> f64 {
+    ema_blocks_from(inputs, start, w, out)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn instruction_sets_agree_bit_for_bit() {
+        for s in crate::simd::real_series() {
+            for period in [2, 12, 30] {
+                let base = ema_with(&s.close, period, ema_blocks_from);
+                let dispatched = ema_with(&s.close, period, ema_chunk);
+                crate::simd::assert_bits_eq("EMA", &base, &dispatched);
+            }
+        }
+    }
 
     #[test]
     fn seeded_with_sma_then_recursive() {

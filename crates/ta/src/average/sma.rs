@@ -5,8 +5,9 @@
 //! running sum agrees to ~1e-14 relative). A NaN or infinity makes every window containing
 //! it NaN; the average recovers once the value has left the window.
 
-use super::window::{window_map, Window, MEAN};
+use super::window::{window_map, ShiftedSums, Window, MEAN};
 use super::{check_period, TaError};
+use multiversion::multiversion;
 
 /// Streaming SMA; `update` returns `None` until `period` values have been seen.
 #[derive(Debug, Clone)]
@@ -60,12 +61,46 @@ pub fn sma(values: &[f64], period: usize) -> Result<Vec<f64>, TaError> {
 /// The batch twin of `Sma::update` (the same window sums read in the same order), also used
 /// by STOCH.
 pub(crate) fn sma_unchecked(values: &[f64], period: usize) -> Vec<f64> {
-    window_map::<MEAN>(values, period, |mean| mean)
+    sma_with(values, period, sma_chunk)
+}
+
+/// A chunk of windows free of gaps (`ShiftedSums::run::<MEAN>`'s form).
+type ChunkFn = fn(&mut ShiftedSums, &[f64], usize, &mut [f64]) -> bool;
+
+/// `sma_unchecked` with the loop of a chunk free of gaps given: `sma_chunk`, or in the test of
+/// the builds the baseline body.
+#[inline(always)]
+fn sma_with(values: &[f64], period: usize, chunk_fn: ChunkFn) -> Vec<f64> {
+    window_map::<MEAN>(values, period, |mean| mean, chunk_fn)
+}
+
+/// The running means of a chunk of windows (`ShiftedSums::run`), built for the CPU at hand
+/// (`crate::simd`): the same numbers either way.
+#[multiversion(targets("x86_64+avx2"))]
+fn sma_chunk(sums: &mut ShiftedSums, span: &[f64], len: usize, out: &mut [f64]) -> bool {
+    sma_chunk_body(sums, span, len, out)
+}
+
+/// `sma_chunk` for the build it is inlined into.
+#[inline(always)]
+fn sma_chunk_body(sums: &mut ShiftedSums, span: &[f64], len: usize, out: &mut [f64]) -> bool {
+    sums.run::<MEAN>(span, len, out)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn instruction_sets_agree_bit_for_bit() {
+        for s in crate::simd::real_series() {
+            for period in [2, 30, 200] {
+                let base = sma_with(&s.close, period, sma_chunk_body);
+                let dispatched = sma_with(&s.close, period, sma_chunk);
+                crate::simd::assert_bits_eq("SMA", &base, &dispatched);
+            }
+        }
+    }
 
     #[test]
     fn textbook_values_and_lookback() {

@@ -113,18 +113,30 @@ pub(crate) fn smooth_blocks(
     out: &mut [f64],
     emit: impl Fn(f64) -> f64,
 ) -> f64 {
-    let mut ins = inputs.chunks_exact(4);
-    let mut outs = out.chunks_exact_mut(4);
-    for (x, o) in (&mut ins).zip(&mut outs) {
-        let x = [x[0], x[1], x[2], x[3]];
-        o[0] = emit(w.value(1, &x, v));
-        o[1] = emit(w.value(2, &x, v));
-        o[2] = emit(w.value(3, &x, v));
-        v = w.value(4, &x, v);
-        o[3] = emit(v);
+    // The recursion runs through the last value of each block only (kept in the block's last
+    // slot); then each block's first three values from the value before it, a loop without a
+    // dependency from block to block. (Computing all four together, the compiler built them in
+    // one vector and put extracting the last one on the recursion's chain.)
+    let start = v;
+    for (x, o) in inputs.chunks_exact(4).zip(out.chunks_exact_mut(4)) {
+        v = w.value(4, &[x[0], x[1], x[2], x[3]], v);
+        o[3] = v;
+    }
+    let mut before = start;
+    for (x, o) in inputs.chunks_exact(4).zip(out.chunks_exact_mut(4)) {
+        let x = [x[0], x[1], x[2], 0.0];
+        o[0] = emit(w.value(1, &x, before));
+        o[1] = emit(w.value(2, &x, before));
+        o[2] = emit(w.value(3, &x, before));
+        before = o[3];
+        o[3] = emit(before);
     }
     let mut x = [0.0; 4];
-    let rest = ins.remainder().iter().zip(outs.into_remainder());
+    let rest = inputs
+        .chunks_exact(4)
+        .remainder()
+        .iter()
+        .zip(out.chunks_exact_mut(4).into_remainder());
     for (j, (&xj, o)) in rest.enumerate() {
         x[j] = xj;
         *o = emit(w.value(j + 1, &x, v));

@@ -14,6 +14,7 @@
 
 use super::lanes;
 use super::output::{with_lookback, CHUNK_SLOTS};
+use multiversion::multiversion;
 
 /// The deviation `x - shift` a value contributes; NaN or infinity contributes nothing (gaps are
 /// counted separately, and a window with a gap is never read).
@@ -102,30 +103,62 @@ impl ShiftedSums {
     #[inline(always)]
     pub(crate) fn mean(&mut self, window: &[f64]) -> f64 {
         self.refresh(window);
-        self.shift + self.s1 * (1.0 / window.len() as f64)
+        self.mean_now(window.len())
+    }
+
+    /// The mean of a window of `len` from the sums as they are.
+    #[inline(always)]
+    fn mean_now(&self, len: usize) -> f64 {
+        self.shift + self.s1 * (1.0 / len as f64)
     }
 
     /// Sum of the full, gap-free `window`.
     #[inline(always)]
     pub(crate) fn sum(&mut self, window: &[f64]) -> f64 {
         self.refresh(window);
-        self.s1 + self.shift * window.len() as f64
+        self.sum_now(window.len())
+    }
+
+    /// The sum of a window of `len` from the sums as they are.
+    #[inline(always)]
+    fn sum_now(&self, len: usize) -> f64 {
+        self.s1 + self.shift * len as f64
     }
 
     /// Population variance of the full, gap-free `window` (may be a rounding error below 0).
     #[inline(always)]
     pub(crate) fn variance(&mut self, window: &[f64]) -> f64 {
-        let n = window.len() as f64;
-        let inv = 1.0 / n;
         if self.stale < window.len() {
-            let mean = self.s1 * inv;
-            let var = self.s2 * inv - mean * mean;
-            // Also refuses NaN.
-            if var * n >= GUARD * (self.stale + 1) as f64 * self.m2 {
-                return var;
-            }
+            return self.young_variance(window);
         }
         self.recompute::<true>(window);
+        let inv = 1.0 / window.len() as f64;
+        let mean = self.s1 * inv;
+        self.s2 * inv - mean * mean
+    }
+
+    /// `variance` where no recompute by age is due (`stale < window.len()`): the running
+    /// variance, or the recomputed one where the error guard refuses it.
+    #[inline(always)]
+    fn young_variance(&mut self, window: &[f64]) -> f64 {
+        let len = window.len();
+        self.aged_variance((self.stale + 1) as f64, window, 0, len)
+    }
+
+    /// `young_variance` of the window `values[start..start + len]`, given `age` = `stale + 1` as
+    /// a float (the batch loop counts it in floats, exactly, instead of converting the count on
+    /// every bar); the window is sliced only where the guard asks for a recompute.
+    #[inline(always)]
+    fn aged_variance(&mut self, age: f64, values: &[f64], start: usize, len: usize) -> f64 {
+        let n = len as f64;
+        let inv = 1.0 / n;
+        let mean = self.s1 * inv;
+        let var = self.s2 * inv - mean * mean;
+        // Also refuses NaN.
+        if var * n >= GUARD * age * self.m2 {
+            return var;
+        }
+        self.recompute::<true>(&values[start..start + len]);
         let mean = self.s1 * inv;
         self.s2 * inv - mean * mean
     }
@@ -144,12 +177,14 @@ impl ShiftedSums {
     /// `slide` (without gap bookkeeping) then `mean`, `sum` or `variance`, so the same numbers.
     /// Returns whether every value that entered was finite: if not, the caller runs its
     /// gap-aware path instead, from a copy of the sums it kept (checking while computing lets
-    /// the loads of a first pass over memory overlap the arithmetic).
+    /// the loads of a first pass over memory overlap the arithmetic: checking first in a loop of
+    /// its own made SMA a fifth slower; STDDEV's variance, whose loop is longer, checks first).
     ///
-    /// Kept out of line, with the recompute inlined, the loop calls nothing, so the running sums
-    /// stay in registers: in a loop that also calls out, the compiler kept them in memory, a
-    /// store and a load on every bar's dependency chain.
-    #[inline(never)]
+    /// Inlined into the callers' chunk loops, which are kept out of line (and built for each
+    /// instruction set, `crate::simd`) and call nothing, so the running sums stay in registers:
+    /// in a loop that also calls out, the compiler kept them in memory, a store and a load on
+    /// every bar's dependency chain.
+    #[inline(always)]
     pub(crate) fn run<const READ: u8>(
         &mut self,
         values: &[f64],
@@ -157,26 +192,69 @@ impl ShiftedSums {
         out: &mut [f64],
     ) -> bool {
         const { assert!(READ <= VARIANCE) };
-        if values.len() != len + out.len() {
+        let m = out.len();
+        if values.len() != len + m {
+            return false;
+        }
+        // The variance's loop is long enough for a check of its own to cost less (a loop that
+        // vectorises) than checking on every bar; the mean's and sum's are not.
+        if READ == VARIANCE
+            && !values[len..]
+                .iter()
+                .fold(true, |acc, x| acc & (x.abs() <= f64::MAX))
+        {
             return false;
         }
         let mut sums = *self;
         let mut finite = true;
-        for (k, o) in out.iter_mut().enumerate() {
-            let (x, old) = (values[len + k], values[k]);
-            finite &= x.abs() <= f64::MAX;
-            let w = &values[k + 1..=k + len];
-            *o = if READ == VARIANCE {
-                sums.slide::<true, false>(x, old);
-                sums.variance(w)
-            } else {
-                sums.slide::<false, false>(x, old);
-                if READ == MEAN {
-                    sums.mean(w)
+        let mut k = 0;
+        while k < m {
+            // The bars after whose slide the sums are still young enough (`stale < len`): no
+            // recompute by age is due there, so their loop leaves that check (and its branch)
+            // out; the bar where one is due takes the general step below. A variance recompute
+            // by the error guard only makes the sums younger, so the count stays valid.
+            let end = k + (len - 1).saturating_sub(sums.stale).min(m - k);
+            let slides = values[len + k..len + end].iter().zip(&values[k..end]);
+            // `stale + 1` after each bar's slide, counted in floats.
+            let mut age = (sums.stale + 1) as f64;
+            for ((o, (&x, &old)), j) in out[k..end].iter_mut().zip(slides).zip(k..) {
+                finite &= READ == VARIANCE || x.abs() <= f64::MAX;
+                *o = if READ == VARIANCE {
+                    sums.slide::<true, false>(x, old);
+                    age += 1.0;
+                    let var = sums.aged_variance(age, values, j + 1, len);
+                    if sums.stale == 0 {
+                        // Recomputed: the next slide makes `stale` 1.
+                        age = 1.0;
+                    }
+                    var
                 } else {
-                    sums.sum(w)
-                }
-            };
+                    sums.slide::<false, false>(x, old);
+                    if READ == MEAN {
+                        sums.mean_now(len)
+                    } else {
+                        sums.sum_now(len)
+                    }
+                };
+            }
+            k = end;
+            if k < m {
+                let (x, old) = (values[len + k], values[k]);
+                finite &= READ == VARIANCE || x.abs() <= f64::MAX;
+                let w = &values[k + 1..=k + len];
+                out[k] = if READ == VARIANCE {
+                    sums.slide::<true, false>(x, old);
+                    sums.variance(w)
+                } else {
+                    sums.slide::<false, false>(x, old);
+                    if READ == MEAN {
+                        sums.mean(w)
+                    } else {
+                        sums.sum(w)
+                    }
+                };
+                k += 1;
+            }
         }
         *self = sums;
         finite
@@ -185,9 +263,21 @@ impl ShiftedSums {
 
 /// `ShiftedSums::run::<SUM>` of two series side by side (MFI's positive and negative flows):
 /// the same numbers as two runs, but one loop, so the two sums' dependency chains overlap.
-/// Returns whether every value that entered either series was finite.
-#[inline(never)]
+/// Returns whether every value that entered either series was finite. Built for the CPU at hand
+/// (`crate::simd`): the same numbers either way.
+#[multiversion(targets("x86_64+avx2"))]
 pub(crate) fn run_sums_pair(
+    sums: (&mut ShiftedSums, &mut ShiftedSums),
+    values: (&[f64], &[f64]),
+    len: usize,
+    out: (&mut [f64], &mut [f64]),
+) -> bool {
+    run_sums_pair_body(sums, values, len, out)
+}
+
+/// `run_sums_pair` for the build it is inlined into.
+#[inline(always)]
+pub(crate) fn run_sums_pair_body(
     sums: (&mut ShiftedSums, &mut ShiftedSums),
     values: (&[f64], &[f64]),
     len: usize,
@@ -199,13 +289,39 @@ pub(crate) fn run_sums_pair(
     }
     let (mut a, mut b) = (*sums.0, *sums.1);
     let mut finite = true;
-    for (k, (oa, ob)) in out.0.iter_mut().zip(out.1.iter_mut()).enumerate() {
-        let (xa, xb) = (values.0[len + k], values.1[len + k]);
-        finite &= xa.abs() <= f64::MAX && xb.abs() <= f64::MAX;
-        a.slide::<false, false>(xa, values.0[k]);
-        b.slide::<false, false>(xb, values.1[k]);
-        *oa = a.sum(&values.0[k + 1..=k + len]);
-        *ob = b.sum(&values.1[k + 1..=k + len]);
+    let mut k = 0;
+    while k < m {
+        // As in `ShiftedSums::run`: the bars where no recompute is due (the two sums slide and
+        // recompute together, so they are as old as each other; if not, every bar takes the
+        // general step), then the bar where one is.
+        let free = if a.stale == b.stale {
+            (len - 1).saturating_sub(a.stale).min(m - k)
+        } else {
+            0
+        };
+        let end = k + free;
+        let entering = values.0[len + k..len + end]
+            .iter()
+            .zip(&values.1[len + k..len + end]);
+        let leaving = values.0[k..end].iter().zip(&values.1[k..end]);
+        let slots = out.0[k..end].iter_mut().zip(out.1[k..end].iter_mut());
+        for ((oa, ob), ((&xa, &xb), (&olda, &oldb))) in slots.zip(entering.zip(leaving)) {
+            finite &= xa.abs() <= f64::MAX && xb.abs() <= f64::MAX;
+            a.slide::<false, false>(xa, olda);
+            b.slide::<false, false>(xb, oldb);
+            *oa = a.sum_now(len);
+            *ob = b.sum_now(len);
+        }
+        k = end;
+        if k < m {
+            let (xa, xb) = (values.0[len + k], values.1[len + k]);
+            finite &= xa.abs() <= f64::MAX && xb.abs() <= f64::MAX;
+            a.slide::<false, false>(xa, values.0[k]);
+            b.slide::<false, false>(xb, values.1[k]);
+            out.0[k] = a.sum(&values.0[k + 1..=k + len]);
+            out.1[k] = b.sum(&values.1[k + 1..=k + len]);
+            k += 1;
+        }
     }
     (*sums.0, *sums.1) = (a, b);
     finite
@@ -345,11 +461,15 @@ impl Window {
 /// and the first `len - 1` values. Goes in chunks: a chunk whose windows are free of gaps (the
 /// usual case) runs `ShiftedSums::run`; one with a gap the per-bar gap bookkeeping. Each output
 /// value is written once (not filled with NaN first).
+///
+/// `clean` runs a chunk free of gaps: `ShiftedSums::run::<READ>` over `span` into the chunk's
+/// slots, then `emit` of each (the callers' loops built for the CPU at hand).
 #[inline(always)]
 pub(crate) fn window_map<const READ: u8>(
     values: &[f64],
     len: usize,
     emit: impl Fn(f64) -> f64,
+    clean: impl Fn(&mut ShiftedSums, &[f64], usize, &mut [f64]) -> bool,
 ) -> Vec<f64> {
     const CHUNK: usize = CHUNK_SLOTS;
     let n = values.len();
@@ -386,11 +506,7 @@ pub(crate) fn window_map<const READ: u8>(
         // Zeroing the chunk's slots first brings them into cache for the writes that follow
         // (a NaN fill of the whole output up front was a pass over memory of its own).
         out.resize(end, 0.0);
-        if start >= clean_from && sums.run::<READ>(span, len, &mut out[start..]) {
-            // `emit` in a loop of its own, which vectorises (STDDEV's square roots).
-            for o in &mut out[start..] {
-                *o = emit(*o);
-            }
+        if start >= clean_from && clean(&mut sums, span, len, &mut out[start..]) {
             start = end;
             continue;
         }

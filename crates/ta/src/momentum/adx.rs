@@ -11,10 +11,11 @@
 //! that bar's DX (the ADX is carried unchanged); so does this. Recursive: a NaN or infinity
 //! makes every later value NaN until `reset`.
 
+use crate::average::output::{with_lookback, CHUNK_SLOTS};
 use crate::average::wilder::Wilder;
-use crate::average::window::all_finite;
 use crate::average::{check_lengths, check_period, TaError};
 use crate::volatility::trange::talib_true_range;
+use multiversion::multiversion;
 
 /// TA-Lib's directional movements of a bar pair: (+DM, -DM), at most one of them non-zero.
 #[inline(always)]
@@ -121,7 +122,7 @@ impl Adx {
 /// ADX over whole series (equal lengths): same length as the inputs, the first
 /// `2 * period - 1` entries NaN.
 pub fn adx(high: &[f64], low: &[f64], close: &[f64], period: usize) -> Result<Vec<f64>, TaError> {
-    let n = check_lengths(
+    check_lengths(
         "ADX",
         &[
             ("high", high.len()),
@@ -130,65 +131,209 @@ pub fn adx(high: &[f64], low: &[f64], close: &[f64], period: usize) -> Result<Ve
         ],
     )?;
     check_period("ADX", "period", period, 2)?;
+    Ok(adx_with(Bars { high, low, close }, period, adx_chunk))
+}
+
+/// A chunk after the seed (`adx_chunk_body`'s signature).
+type ChunkFn = fn(&Wilder, &mut Smoothed, Bars<'_>, &mut Moves, &mut [f64]) -> bool;
+
+/// `adx` (checked inputs) with the chunk loop given: `adx_chunk`, or in the test of the builds
+/// the baseline body.
+#[inline(always)]
+fn adx_with(Bars { high, low, close }: Bars<'_>, period: usize, chunk_fn: ChunkFn) -> Vec<f64> {
+    let n = close.len();
     let lookback = 2 * period - 1;
-    let mut out = vec![f64::NAN; n];
+    let mut out = with_lookback(n, lookback);
     if n <= lookback {
-        return Ok(out);
+        return out;
     }
-    // The batch twin of `Adx::update`: the same seeds and steps in one loop per phase.
+    // The batch twin of `Adx::update`: the same seeds and steps. The seed phases (2 * period
+    // bars) run as plain loops; the rest in chunks (`adx_chunk`).
     let wilder = Wilder::new(period);
     let bar = |i: usize| {
         let (plus, minus) = directional_movement(high[i], low[i], high[i - 1], low[i - 1]);
         (plus, minus, talib_true_range(high[i], low[i], close[i - 1]))
     };
-    let (mut plus_dm, mut minus_dm, mut tr) = (0.0, 0.0, 0.0);
+    let mut s = Smoothed::default();
     for i in 1..period {
         let (p, m, t) = bar(i);
-        plus_dm += p;
-        minus_dm += m;
-        tr += t;
+        s.plus += p;
+        s.minus += m;
+        s.tr += t;
     }
     let mut sum_dx = 0.0;
     for i in period..=lookback {
         let (p, m, t) = bar(i);
-        plus_dm = plus_dm * wilder.keep + p;
-        minus_dm = minus_dm * wilder.keep + m;
-        tr = tr * wilder.keep + t;
-        sum_dx += dx(plus_dm, minus_dm, tr).unwrap_or(0.0);
+        s.plus = s.plus * wilder.keep + p;
+        s.minus = s.minus * wilder.keep + m;
+        s.tr = s.tr * wilder.keep + t;
+        sum_dx += dx(s.plus, s.minus, s.tr).unwrap_or(0.0);
     }
-    let mut adx = sum_dx / period as f64;
-    out[lookback] = adx;
-    for (i, o) in out.iter_mut().enumerate().skip(lookback + 1) {
-        let (p, m, t) = bar(i);
-        plus_dm = plus_dm * wilder.keep + p;
-        minus_dm = minus_dm * wilder.keep + m;
-        tr = tr * wilder.keep + t;
-        if let Some(dx) = dx(plus_dm, minus_dm, tr) {
-            adx = wilder.step(adx, dx);
-        }
-        *o = adx;
-    }
+    s.adx = sum_dx / period as f64;
+    out.push(s.adx);
     // A NaN or infinity anywhere so far poisons every later value (as in `Adx::update`).
-    let clean = all_finite(high) && all_finite(low) && all_finite(close);
-    let first_bad = (!clean)
-        .then(|| {
-            high.iter()
-                .zip(low)
-                .zip(close)
-                .position(|((h, l), c)| !(h.is_finite() && l.is_finite() && c.is_finite()))
-        })
-        .flatten();
+    let mut seed_bars = high[..=lookback]
+        .iter()
+        .zip(&low[..=lookback])
+        .zip(&close[..=lookback]);
+    let mut first_bad =
+        seed_bars.position(|((h, l), c)| !(h.is_finite() && l.is_finite() && c.is_finite()));
+    let mut moves = Moves::default();
+    let mut start = lookback + 1;
+    while start < n {
+        let end = (start + CHUNK_SLOTS).min(n);
+        // Zeroing the chunk's slots brings them into cache for the writes that follow.
+        out.resize(end, 0.0);
+        let bars = Bars {
+            high: &high[start - 1..end],
+            low: &low[start - 1..end],
+            close: &close[start - 1..end],
+        };
+        let finite = chunk_fn(&wilder, &mut s, bars, &mut moves, &mut out[start..end]);
+        if !finite && first_bad.is_none() {
+            first_bad = (start..end)
+                .find(|&i| !(high[i].is_finite() && low[i].is_finite() && close[i].is_finite()));
+        }
+        start = end;
+    }
     if let Some(bad) = first_bad {
         for v in &mut out[lookback.max(bad)..] {
             *v = f64::NAN;
         }
     }
-    Ok(out)
+    out
+}
+
+/// The running values of the batch form: smoothed +DM, -DM and TR, and the ADX.
+#[derive(Debug, Clone, Copy, Default)]
+struct Smoothed {
+    plus: f64,
+    minus: f64,
+    tr: f64,
+    adx: f64,
+}
+
+/// One chunk of bars, each slice one longer than the chunk: the bar before it first.
+#[derive(Debug, Clone, Copy)]
+struct Bars<'a> {
+    high: &'a [f64],
+    low: &'a [f64],
+    close: &'a [f64],
+}
+
+/// Per-bar scratch of `adx_chunk`: +DM, -DM and TR of each bar of a chunk.
+#[derive(Debug)]
+struct Moves {
+    plus: [f64; CHUNK_SLOTS],
+    minus: [f64; CHUNK_SLOTS],
+    tr: [f64; CHUNK_SLOTS],
+}
+
+impl Default for Moves {
+    fn default() -> Self {
+        Self {
+            plus: [0.0; CHUNK_SLOTS],
+            minus: [0.0; CHUNK_SLOTS],
+            tr: [0.0; CHUNK_SLOTS],
+        }
+    }
+}
+
+/// The ADX of one chunk of bars after the seed, written to `out` (as long as the chunk), from
+/// the running values `s`; returns whether every bar of the chunk was finite.
+///
+/// First the bars' movements and true ranges in a loop of selects without a branch (the
+/// direction of a bar is a coin flip on real prices: as branches, mispredicted on about every
+/// other bar), which vectorises; then the recursions in a loop of their own, where a bar whose
+/// DX TA-Lib skips becomes ADX * 1.0 + 0.0, exactly the ADX carried unchanged, so no branch
+/// either. The same operations on the same values as `Adx::update`, so the same numbers. Kept
+/// out of line (built for the CPU at hand, `crate::simd`: the same numbers either way) and
+/// free of calls, so the running values stay in registers.
+#[multiversion(targets("x86_64+avx2"))]
+fn adx_chunk<'a>(
+    w: &Wilder,
+    s: &mut Smoothed,
+    bars: Bars<'a>,
+    m: &mut Moves,
+    out: &mut [f64],
+) -> bool {
+    adx_chunk_body(w, s, bars, m, out)
+}
+
+/// `adx_chunk` for the build it is inlined into.
+#[inline(always)]
+fn adx_chunk_body(
+    w: &Wilder,
+    s: &mut Smoothed,
+    bars: Bars<'_>,
+    m: &mut Moves,
+    out: &mut [f64],
+) -> bool {
+    let len = out.len();
+    let mut finite = true;
+    let cur = bars.high[1..]
+        .iter()
+        .zip(&bars.low[1..])
+        .zip(&bars.close[1..]);
+    let prev = bars.high.iter().zip(bars.low).zip(bars.close);
+    let slots = m.plus[..len]
+        .iter_mut()
+        .zip(&mut m.minus[..len])
+        .zip(&mut m.tr[..len]);
+    for (((p, q), t), (((&h, &l), &c), ((&ph, &pl), &pc))) in slots.zip(cur.zip(prev)) {
+        finite &= h.abs() <= f64::MAX && l.abs() <= f64::MAX && c.abs() <= f64::MAX;
+        let diff_p = h - ph;
+        let diff_m = pl - l;
+        // `directional_movement` as selects: the two conditions exclude each other.
+        *p = if diff_p > 0.0 && diff_p > diff_m {
+            diff_p
+        } else {
+            0.0
+        };
+        *q = if diff_m > 0.0 && diff_p < diff_m {
+            diff_m
+        } else {
+            0.0
+        };
+        *t = talib_true_range(h, l, pc);
+    }
+    let mut v = *s;
+    let moves = m.plus[..len].iter().zip(&m.minus[..len]).zip(&m.tr[..len]);
+    for (o, ((&p, &q), &t)) in out.iter_mut().zip(moves) {
+        v.plus = v.plus * w.keep + p;
+        v.minus = v.minus * w.keep + q;
+        v.tr = v.tr * w.keep + t;
+        let sum = v.minus + v.plus;
+        let dx = 100.0 * ((v.minus - v.plus).abs() / sum);
+        let counts = v.tr != 0.0 && sum != 0.0;
+        let keep = if counts { w.keep } else { 1.0 };
+        let new = if counts { dx * w.take } else { 0.0 };
+        v.adx = v.adx * keep + new;
+        *o = v.adx;
+    }
+    *s = v;
+    finite
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn instruction_sets_agree_bit_for_bit() {
+        for s in crate::simd::real_series() {
+            let bars = Bars {
+                high: &s.high,
+                low: &s.low,
+                close: &s.close,
+            };
+            for period in [2, 14, 30] {
+                let base = adx_with(bars, period, adx_chunk_body);
+                let dispatched = adx_with(bars, period, adx_chunk);
+                crate::simd::assert_bits_eq("ADX", &base, &dispatched);
+            }
+        }
+    }
 
     #[test]
     fn lookback_and_pure_uptrend() {

@@ -7,7 +7,7 @@
 //! TA-Lib. Recursive: a NaN or infinity makes every later value NaN until `reset`.
 
 use crate::average::ema::{
-    block_value, block_weights, ema_blocks, ema_k, finite_or_nan, seed_mean,
+    block_deviations, block_value, block_weights, ema_blocks, ema_k, finite_or_nan, seed_mean,
 };
 use crate::average::window::Window;
 use crate::average::{check_period, Ema, TaError};
@@ -142,30 +142,26 @@ pub fn macd(
         let mut chunks = prices[slow..].chunks_exact(4);
         let mut outs = macd[slow..].chunks_exact_mut(4);
         for (x, o) in (&mut chunks).zip(&mut outs) {
-            let df = [x[0] - vf, x[1] - vf, x[2] - vf, x[3] - vf];
-            let ds = [x[0] - vs, x[1] - vs, x[2] - vs, x[3] - vs];
+            // Both EMAs take the same deviations (from the block's first price).
+            let (r, d) = block_deviations(x);
             for (j, oj) in o.iter_mut().take(3).enumerate() {
                 *oj = line(
-                    block_value(j + 1, &df, vf, &cf),
-                    block_value(j + 1, &ds, vs, &cs),
+                    block_value(j + 1, &d, r, vf, &cf),
+                    block_value(j + 1, &d, r, vs, &cs),
                 );
             }
-            vf = block_value(4, &df, vf, &cf);
-            vs = block_value(4, &ds, vs, &cs);
+            vf = block_value(4, &d, r, vf, &cf);
+            vs = block_value(4, &d, r, vs, &cs);
             o[3] = line(vf, vs);
         }
-        let (mut df, mut ds) = ([0.0; 4], [0.0; 4]);
-        for (j, (&x, o)) in chunks
-            .remainder()
-            .iter()
-            .zip(outs.into_remainder())
-            .enumerate()
-        {
-            df[j] = x - vf;
-            ds[j] = x - vs;
+        let rest = chunks.remainder();
+        let r = rest.first().copied().unwrap_or(0.0);
+        let mut d = [0.0; 4];
+        for (j, (&x, o)) in rest.iter().zip(outs.into_remainder()).enumerate() {
+            d[j] = x - r;
             *o = line(
-                block_value(j + 1, &df, vf, &cf),
-                block_value(j + 1, &ds, vs, &cs),
+                block_value(j + 1, &d, r, vf, &cf),
+                block_value(j + 1, &d, r, vs, &cs),
             );
         }
         // Signal seed: the first `signal` MACD values, summed left to right from 0.0.

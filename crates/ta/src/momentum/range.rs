@@ -5,6 +5,8 @@
 //! needed only when the extreme is `period` bars old), no allocation. Maximum and minimum are
 //! exact, so this gives the same numbers as the streaming forms' scan of their window.
 
+use multiversion::multiversion;
+
 /// Writes `out[i + 1 - period] = f(i, highest, lowest, gap)` for every `i >= period - 1` in
 /// order, `gap` telling that a NaN or infinity is among the window's highs or lows (the extremes
 /// are then meaningless). `high` and `low` have the same length, `out` one slot per full window;
@@ -127,6 +129,26 @@ pub(crate) struct SegmentExtremes<'a> {
     pub(crate) low: [&'a [f64]; 2],
 }
 
+/// One doubling step of the highs and the lows (`double_both_body`'s signature).
+pub(crate) type StepFn = fn(Step<'_>, usize) -> bool;
+
+/// The slices of one doubling step: (destination, source) of the highs, then of the lows.
+pub(crate) type Step<'a> = ((&'a mut [f64], &'a [f64]), (&'a mut [f64], &'a [f64]));
+
+/// `double_both_body` built for the CPU at hand (`crate::simd`): the same numbers either way.
+#[multiversion(targets("x86_64+avx2"))]
+pub(crate) fn double_both<'a>(slices: Step<'a>, span: usize) -> bool {
+    double_both_body(slices, span)
+}
+
+/// `double` of the highs (maximum) and of the lows (minimum); whether both sources are finite.
+#[inline(always)]
+pub(crate) fn double_both_body(((hd, hs), (ld, ls)): Step<'_>, span: usize) -> bool {
+    let finite_h = double::<true>(hd, hs, span);
+    let finite_l = double::<false>(ld, ls, span);
+    finite_h && finite_l
+}
+
 /// Highest high and lowest low of every full window of finite bars, without a branch on the
 /// data: extremes of 2, 4, 8, .. consecutive bars by doubling (each step one comparison per bar
 /// over whole slices, so it vectorises), then a window of `period` bars is two overlapping
@@ -138,11 +160,15 @@ pub(crate) struct SegmentExtremes<'a> {
 /// windows ending at `end`, `end + 1`, .. in order. At the first NaN or infinity among the
 /// highs and lows it stops before emitting that segment and returns false (the caller then runs
 /// its gap-aware path). `high` and `low` have the same length; `period >= 1`.
+///
+/// `step` is the doubling step: `double_both`, or in the test of the builds the baseline body.
+#[inline(always)]
 pub(crate) fn finite_window_extremes(
     high: &[f64],
     low: &[f64],
     period: usize,
     mut emit: impl FnMut(usize, SegmentExtremes<'_>),
+    step: StepFn,
 ) -> bool {
     let n = high.len().min(low.len());
     if period == 0 || n < period {
@@ -166,9 +192,8 @@ pub(crate) fn finite_window_extremes(
         }
         let mut span = 1;
         while 2 * span <= period {
-            let finite_h = double::<true>(&mut h1[..m], hs, span);
-            let finite_l = double::<false>(&mut l1[..m], ls, span);
-            if span == 1 && !(finite_h && finite_l) {
+            let finite = step(((&mut h1[..m], hs), (&mut l1[..m], ls)), span);
+            if span == 1 && !finite {
                 return false;
             }
             std::mem::swap(&mut h0, &mut h1);
@@ -240,13 +265,14 @@ mod tests {
             .collect();
         for period in 1..10 {
             let (mut his, mut los) = (Vec::new(), Vec::new());
-            let done = finite_window_extremes(&high, &low, period, |end, x| {
+            let emit = |end: usize, x: SegmentExtremes<'_>| {
                 assert_eq!(end, period - 1 + his.len());
                 let [h0, h1] = x.high;
                 let [l0, l1] = x.low;
                 his.extend(h0.iter().zip(h1).map(|(&a, &b)| larger(a, b)));
                 los.extend(l0.iter().zip(l1).map(|(&a, &b)| smaller(a, b)));
-            });
+            };
+            let done = finite_window_extremes(&high, &low, period, emit, double_both);
             assert!(done);
             assert_eq!(his.len(), high.len() + 1 - period);
             for (k, (h, l)) in his.iter().zip(&los).enumerate() {
@@ -263,7 +289,19 @@ mod tests {
         }
         let mut gap = high.clone();
         gap[30] = f64::NAN;
-        assert!(!finite_window_extremes(&gap, &low, 3, |_, _| {}));
-        assert!(!finite_window_extremes(&gap, &low, 1, |_, _| {}));
+        assert!(!finite_window_extremes(
+            &gap,
+            &low,
+            3,
+            |_, _| {},
+            double_both
+        ));
+        assert!(!finite_window_extremes(
+            &gap,
+            &low,
+            1,
+            |_, _| {},
+            double_both
+        ));
     }
 }

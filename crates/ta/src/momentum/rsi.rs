@@ -13,6 +13,7 @@ use crate::average::ema::finite_or_nan;
 use crate::average::output::{with_lookback, CHUNK_SLOTS};
 use crate::average::wilder::{smooth_blocks, BlockWeights, Smoother};
 use crate::average::{check_period, TaError};
+use multiversion::multiversion;
 
 /// A price change split into (gain, loss) as TA-Lib does; NaN counts as a gain, which then
 /// poisons the average gain for good.
@@ -111,10 +112,22 @@ impl Rsi {
 }
 
 /// The RSI of one chunk of prices (`prices` one longer than `out`: the price before the chunk
-/// first); returns the averages after the last whole block. Kept out of line and free of calls,
-/// so the averages stay in registers.
-#[inline(never)]
+/// first); returns the averages after the last whole block. Kept out of line (built for the CPU
+/// at hand, `crate::simd`: the same numbers either way) and free of calls, so the averages stay
+/// in registers.
+#[multiversion(targets("x86_64+avx2"))]
 fn rsi_chunk(
+    w: &BlockWeights,
+    averages: (f64, f64),
+    prices: &[f64],
+    out: &mut [f64],
+) -> (f64, f64) {
+    rsi_chunk_body(w, averages, prices, out)
+}
+
+/// `rsi_chunk` for the build it is inlined into.
+#[inline(always)]
+fn rsi_chunk_body(
     w: &BlockWeights,
     (mut gain, mut loss): (f64, f64),
     prices: &[f64],
@@ -145,10 +158,20 @@ fn rsi_chunk(
 /// RSI over a whole series: same length as `prices`, the first `period` entries NaN.
 pub fn rsi(prices: &[f64], period: usize) -> Result<Vec<f64>, TaError> {
     check_period("RSI", "period", period, 2)?;
+    Ok(rsi_with(prices, period, rsi_chunk))
+}
+
+/// One chunk after the seed (`rsi_chunk_body`'s signature).
+type ChunkFn = fn(&BlockWeights, (f64, f64), &[f64], &mut [f64]) -> (f64, f64);
+
+/// `rsi` (checked period) with the chunk loop given: `rsi_chunk`, or in the test of the builds
+/// the baseline body.
+#[inline(always)]
+fn rsi_with(prices: &[f64], period: usize, chunk_fn: ChunkFn) -> Vec<f64> {
     let n = prices.len();
     let mut out = with_lookback(n, period);
     if n <= period {
-        return Ok(out);
+        return out;
     }
     // The batch twin of `Rsi::update`: the same seed, then both smoothers' blocks side by side.
     let (mut gain, mut loss) = (0.0, 0.0);
@@ -170,15 +193,26 @@ pub fn rsi(prices: &[f64], period: usize) -> Result<Vec<f64>, TaError> {
     while start < n {
         let end = (start + CHUNK).min(n);
         out.resize(end, 0.0);
-        (gain, loss) = rsi_chunk(&w, (gain, loss), &prices[start - 1..end], &mut out[start..]);
+        (gain, loss) = chunk_fn(&w, (gain, loss), &prices[start - 1..end], &mut out[start..]);
         start = end;
     }
-    Ok(out)
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn instruction_sets_agree_bit_for_bit() {
+        for s in crate::simd::real_series() {
+            for period in [2, 14, 30] {
+                let base = rsi_with(&s.close, period, rsi_chunk_body);
+                let dispatched = rsi_with(&s.close, period, rsi_chunk);
+                crate::simd::assert_bits_eq("RSI", &base, &dispatched);
+            }
+        }
+    }
 
     #[test]
     fn hand_computed_wilder_values() {

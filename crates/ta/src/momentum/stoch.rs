@@ -127,11 +127,16 @@ pub fn stoch(
     check_period("STOCH", "slowk", slowk, 1)?;
     check_period("STOCH", "slowd", slowd, 1)?;
     // The batch twin of `Stoch::update`: fast %K of every window, then the same two SMAs.
-    // Only the full windows' values: the SMAs below start at the first one.
-    let mut fast_k = vec![0.0; (n + 1).saturating_sub(fastk)];
+    // Fast %K as long as the series, NaN before the first full window, so that the SMAs'
+    // outputs are the series' own: their windows holding a NaN are NaN and their first clean
+    // window starts their sums afresh, as the SMAs of the full windows' values alone do (same
+    // numbers), and no output is copied into place afterwards.
+    let lookback = fastk - 1 + slowk - 1 + slowd - 1;
+    let mut fast_k = vec![f64::NAN; n];
     // As in WILLR, the divisor and the dead-zone test change only when an extreme does.
     let (mut last_hi, mut last_lo, mut diff, mut flat) = (f64::NAN, f64::NAN, f64::NAN, true);
-    window_ranges(high, low, fastk, &mut fast_k, |i, highest, lowest, gap| {
+    let slots = fast_k.get_mut(fastk - 1..).unwrap_or(&mut []);
+    window_ranges(high, low, fastk, slots, |i, highest, lowest, gap| {
         let close = close[i];
         if gap || !close.is_finite() {
             return f64::NAN;
@@ -146,19 +151,13 @@ pub fn stoch(
             (close - lowest) / diff
         }
     });
-    let slow_k = sma_unchecked(&fast_k, slowk);
-    let d = sma_unchecked(slow_k.get(slowk - 1..).unwrap_or(&[]), slowd);
-    let lookback = fastk - 1 + slowk - 1 + slowd - 1;
-    let mut out = StochSeries {
-        k: Vec::with_capacity(n),
-        d: Vec::with_capacity(n),
-    };
-    out.k.resize(n.min(lookback), f64::NAN);
-    out.d.resize(n.min(lookback), f64::NAN);
-    if n > lookback {
-        out.k.extend_from_slice(&slow_k[slowk - 1 + slowd - 1..]);
-        out.d.extend_from_slice(&d[slowd - 1..]);
+    let mut k = sma_unchecked(&fast_k, slowk);
+    let d = sma_unchecked(&k, slowd);
+    // Slow %K is defined from bar `fastk + slowk - 2` on; TA-Lib reports both from `lookback`.
+    for v in k.iter_mut().take(lookback) {
+        *v = f64::NAN;
     }
+    let out = StochSeries { k, d };
     Ok(out)
 }
 

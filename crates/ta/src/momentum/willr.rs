@@ -4,11 +4,14 @@
 //!
 //! A NaN or infinity makes every window containing it NaN.
 
-use super::range::{finite_window_extremes, larger, smaller, window_ranges};
+use super::range::{
+    double_both, finite_window_extremes, larger, smaller, window_ranges, SegmentExtremes, StepFn,
+};
 use crate::average::ema::zero_or_nan;
 use crate::average::output::with_lookback;
 use crate::average::window::{within_dead_zone, Window};
 use crate::average::{check_lengths, check_period, TaError};
+use multiversion::multiversion;
 
 /// %R from the window's extremes and the close. TA-Lib divides twice, (highest - close) /
 /// ((highest - lowest) / -100); one division and a multiplication differ from that by rounding
@@ -71,7 +74,7 @@ impl Willr {
 /// WILLR over whole series (equal lengths): same length as the inputs, the first `period - 1`
 /// entries NaN.
 pub fn willr(high: &[f64], low: &[f64], close: &[f64], period: usize) -> Result<Vec<f64>, TaError> {
-    let n = check_lengths(
+    check_lengths(
         "WILLR",
         &[
             ("high", high.len()),
@@ -80,20 +83,53 @@ pub fn willr(high: &[f64], low: &[f64], close: &[f64], period: usize) -> Result<
         ],
     )?;
     check_period("WILLR", "period", period, 2)?;
+    Ok(willr_with((high, low, close), period, &DISPATCHED))
+}
+
+/// The loops of a segment that `willr` builds for the CPU at hand (`crate::simd`), or in the
+/// test of the builds their baseline bodies.
+struct Loops {
+    step: StepFn,
+    values: fn(SegmentExtremes<'_>, &[f64], &mut Vec<f64>),
+}
+
+const DISPATCHED: Loops = Loops {
+    step: double_both,
+    values: push_values,
+};
+
+/// `push_values_body` built for the CPU at hand.
+#[multiversion(targets("x86_64+avx2"))]
+fn push_values<'a>(x: SegmentExtremes<'a>, close: &[f64], out: &mut Vec<f64>) {
+    push_values_body(x, close, out)
+}
+
+/// Appends the WILLR of a segment's windows (`close` from the first window's last bar on).
+#[inline(always)]
+fn push_values_body(x: SegmentExtremes<'_>, close: &[f64], out: &mut Vec<f64>) {
+    let ([h0, h1], [l0, l1]) = (x.high, x.low);
+    let rows = h0.iter().zip(h1).zip(l0.iter().zip(l1)).zip(close);
+    out.extend(rows.map(|(((&h0, &h1), (&l0, &l1)), &c)| {
+        willr_value(larger(h0, h1), smaller(l0, l1), c) - zero_or_nan(c)
+    }));
+}
+
+/// `willr` (checked inputs) with the segment loops given.
+#[inline(always)]
+fn willr_with(
+    (high, low, close): (&[f64], &[f64], &[f64]),
+    period: usize,
+    loops: &Loops,
+) -> Vec<f64> {
+    let n = close.len();
     let mut out = with_lookback(n, period - 1);
     // The batch twin of `Willr::update`: the same extremes (exact, however found) and formula.
     // Bars free of NaN and infinity (real prices) take the branch-free extremes; the first gap
     // among highs and lows sends the whole series to the gap-aware path. A close that is not
     // finite spoils only its own bar (`zero_or_nan`).
-    let done = finite_window_extremes(high, low, period, |end, x| {
-        let ([h0, h1], [l0, l1]) = (x.high, x.low);
-        let rows = h0.iter().zip(h1).zip(l0.iter().zip(l1)).zip(&close[end..]);
-        out.extend(rows.map(|(((&h0, &h1), (&l0, &l1)), &c)| {
-            willr_value(larger(h0, h1), smaller(l0, l1), c) - zero_or_nan(c)
-        }));
-    });
-    if done {
-        return Ok(out);
+    let emit = |end: usize, x: SegmentExtremes<'_>| (loops.values)(x, &close[end..], &mut out);
+    if finite_window_extremes(high, low, period, emit, loops.step) {
+        return out;
     }
     out.truncate(period - 1);
     out.resize(n, 0.0);
@@ -111,12 +147,29 @@ pub fn willr(high: &[f64], low: &[f64], close: &[f64], period: usize) -> Result<
             }
         },
     );
-    Ok(out)
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::momentum::range::double_both_body;
+
+    #[test]
+    fn instruction_sets_agree_bit_for_bit() {
+        let baseline = Loops {
+            step: double_both_body,
+            values: push_values_body,
+        };
+        for s in crate::simd::real_series() {
+            let bars = (&s.high[..], &s.low[..], &s.close[..]);
+            for period in [2, 14, 30] {
+                let base = willr_with(bars, period, &baseline);
+                let dispatched = willr_with(bars, period, &DISPATCHED);
+                crate::simd::assert_bits_eq("WILLR", &base, &dispatched);
+            }
+        }
+    }
 
     #[test]
     fn position_in_range() {

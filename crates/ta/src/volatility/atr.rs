@@ -9,6 +9,7 @@ use super::trange::{true_range, true_range_or_nan};
 use crate::average::output::{with_lookback, CHUNK_SLOTS};
 use crate::average::wilder::{BlockWeights, Smoother, Wilder};
 use crate::average::{check_lengths, check_period, TaError};
+use multiversion::multiversion;
 
 /// Streaming ATR; `update` returns `None` until `period + 1` bars have been seen.
 #[derive(Debug, Clone)]
@@ -73,42 +74,57 @@ impl Atr {
     }
 }
 
+/// The bars of a chunk: high, low, and the close one bar behind.
+type Bars<'a> = (&'a [f64], &'a [f64], &'a [f64]);
+
+/// `atr_chunk_body` built for the CPU at hand (`crate::simd`): the same numbers either way.
+/// Kept out of line and free of calls, so the running value stays in a register.
+#[multiversion(targets("x86_64+avx2"))]
+fn atr_chunk<'a>(w: &BlockWeights, value: f64, bars: Bars<'a>, out: &mut [f64]) -> f64 {
+    atr_chunk_body(w, value, bars, out)
+}
+
 /// The smoothed true ranges of one chunk of bars (`prev_close` one bar behind; `true_range`
-/// without a branch, four bars at a time); returns the value after the last whole block. Kept
-/// out of line and free of calls, so the running value stays in a register.
-#[inline(never)]
-fn atr_chunk(
+/// without a branch); returns the value after the last whole block.
+#[inline(always)]
+fn atr_chunk_body(
     w: &BlockWeights,
     value: f64,
-    (high, low, prev_close): (&[f64], &[f64], &[f64]),
+    (high, low, prev_close): Bars<'_>,
     out: &mut [f64],
 ) -> f64 {
-    let tr = true_range_or_nan;
+    // The true ranges first, into the chunk's output slots, in a loop of their own that
+    // vectorises fully; then the smoothing in place.
+    let bars = high.iter().zip(low).zip(prev_close);
+    for (o, ((&h, &l), &p)) in out.iter_mut().zip(bars) {
+        *o = true_range_or_nan(h, l, p);
+    }
+    // The recursion runs through the last value of each block only, which overwrites the
+    // block's last true range (no other value of the block reads it); then each block's first
+    // three values from the value before it, a loop without a dependency from block to block.
+    // (Computing all four together, the compiler built them in one vector and put extracting
+    // the last one on the recursion's chain.)
     let mut v = value;
-    let (h4, l4, p4) = (
-        high.chunks_exact(4),
-        low.chunks_exact(4),
-        prev_close.chunks_exact(4),
-    );
-    let (hr, lr, pr) = (h4.remainder(), l4.remainder(), p4.remainder());
-    let mut o4 = out.chunks_exact_mut(4);
-    for (((h, l), p), o) in h4.zip(l4).zip(p4).zip(&mut o4) {
-        let x = [
-            tr(h[0], l[0], p[0]),
-            tr(h[1], l[1], p[1]),
-            tr(h[2], l[2], p[2]),
-            tr(h[3], l[3], p[3]),
-        ];
-        o[0] = w.value(1, &x, v);
-        o[1] = w.value(2, &x, v);
-        o[2] = w.value(3, &x, v);
-        v = w.value(4, &x, v);
+    for o in out.chunks_exact_mut(4) {
+        v = w.value(4, &[o[0], o[1], o[2], o[3]], v);
         o[3] = v;
     }
+    let mut before = value;
+    for o in out.chunks_exact_mut(4) {
+        let x = [o[0], o[1], o[2], 0.0];
+        o[0] = w.value(1, &x, before);
+        o[1] = w.value(2, &x, before);
+        o[2] = w.value(3, &x, before);
+        before = o[3];
+    }
     let mut x = [0.0; 4];
-    let rest = hr.iter().zip(lr).zip(pr).zip(o4.into_remainder());
-    for (j, (((&h, &l), &p), o)) in rest.enumerate() {
-        x[j] = tr(h, l, p);
+    for (j, o) in out
+        .chunks_exact_mut(4)
+        .into_remainder()
+        .iter_mut()
+        .enumerate()
+    {
+        x[j] = *o;
         *o = w.value(j + 1, &x, v);
     }
     v
@@ -116,7 +132,7 @@ fn atr_chunk(
 
 /// ATR over whole series (equal lengths): same length, the first `period` entries NaN.
 pub fn atr(high: &[f64], low: &[f64], close: &[f64], period: usize) -> Result<Vec<f64>, TaError> {
-    let n = check_lengths(
+    check_lengths(
         "ATR",
         &[
             ("high", high.len()),
@@ -125,9 +141,20 @@ pub fn atr(high: &[f64], low: &[f64], close: &[f64], period: usize) -> Result<Ve
         ],
     )?;
     check_period("ATR", "period", period, 1)?;
+    Ok(atr_with((high, low, close), period, atr_chunk))
+}
+
+/// The smoothing of a chunk of bars (`atr_chunk_body`'s signature).
+type ChunkFn = fn(&BlockWeights, f64, Bars<'_>, &mut [f64]) -> f64;
+
+/// `atr` (checked inputs) with the chunk loop given: `atr_chunk`, or in the test of the builds
+/// the baseline body.
+#[inline(always)]
+fn atr_with((high, low, close): Bars<'_>, period: usize, chunk_fn: ChunkFn) -> Vec<f64> {
+    let n = close.len();
     let mut out = with_lookback(n, period);
     if n <= period {
-        return Ok(out);
+        return out;
     }
     // The batch twin of `Atr::update`: the same seed and smoothing steps in one loop.
     let tr = |i: usize| true_range(high[i], low[i], close[i - 1]);
@@ -153,7 +180,7 @@ pub fn atr(high: &[f64], low: &[f64], close: &[f64], period: usize) -> Result<Ve
                 &low[start..end],
                 &close[start - 1..end - 1],
             );
-            value = atr_chunk(&w, value, bars, &mut out[start..end]);
+            value = chunk_fn(&w, value, bars, &mut out[start..end]);
             start = end;
         }
     } else {
@@ -163,12 +190,24 @@ pub fn atr(high: &[f64], low: &[f64], close: &[f64], period: usize) -> Result<Ve
             value
         }));
     }
-    Ok(out)
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn instruction_sets_agree_bit_for_bit() {
+        for s in crate::simd::real_series() {
+            let bars = (&s.high[..], &s.low[..], &s.close[..]);
+            for period in [2, 14, 30] {
+                let base = atr_with(bars, period, atr_chunk_body);
+                let dispatched = atr_with(bars, period, atr_chunk);
+                crate::simd::assert_bits_eq("ATR", &base, &dispatched);
+            }
+        }
+    }
 
     #[test]
     fn seeded_with_mean_then_wilder() {

@@ -7,8 +7,9 @@
 //! (TA-Lib 0.8 is accurate here too; older TA-Lib used E\[x²\] - mean² and zeroed variances below
 //! 1e-8). A NaN or infinity makes every window containing it NaN.
 
-use crate::average::window::{window_map, Window, VARIANCE};
+use crate::average::window::{window_map, ShiftedSums, Window, VARIANCE};
 use crate::average::{check_finite, check_period, TaError};
+use multiversion::multiversion;
 
 /// Standard deviation from a population variance: 0 where rounding left it at or below 0.
 #[inline(always)]
@@ -71,12 +72,69 @@ pub fn stddev(values: &[f64], period: usize, nbdev: f64) -> Result<Vec<f64>, TaE
 /// The batch twin of `Stddev::update`: the same window sums read in the same order (also the
 /// deviation of BBANDS).
 pub(crate) fn stddev_unchecked(values: &[f64], period: usize, nbdev: f64) -> Vec<f64> {
-    window_map::<VARIANCE>(values, period, |var| talib_stddev(var) * nbdev)
+    stddev_with(values, period, nbdev, stddev_chunk)
+}
+
+/// A chunk of windows free of gaps (`stddev_chunk_body`'s signature).
+type ChunkFn = fn(&mut ShiftedSums, &[f64], usize, &mut [f64], f64) -> bool;
+
+/// `stddev_unchecked` with the loop of a chunk free of gaps given: `stddev_chunk`, or in the
+/// test of the builds the baseline body.
+#[inline(always)]
+fn stddev_with(values: &[f64], period: usize, nbdev: f64, chunk_fn: ChunkFn) -> Vec<f64> {
+    window_map::<VARIANCE>(
+        values,
+        period,
+        |var| talib_stddev(var) * nbdev,
+        |sums, span, len, out| chunk_fn(sums, span, len, out, nbdev),
+    )
+}
+
+/// `stddev_chunk_body` built for the CPU at hand (`crate::simd`): the same numbers either way.
+#[multiversion(targets("x86_64+avx2"))]
+fn stddev_chunk(
+    sums: &mut ShiftedSums,
+    span: &[f64],
+    len: usize,
+    out: &mut [f64],
+    nbdev: f64,
+) -> bool {
+    stddev_chunk_body(sums, span, len, out, nbdev)
+}
+
+/// The running variances of a chunk of windows (`ShiftedSums::run`), then their deviations in
+/// a loop of their own, which vectorises (the square roots).
+#[inline(always)]
+fn stddev_chunk_body(
+    sums: &mut ShiftedSums,
+    span: &[f64],
+    len: usize,
+    out: &mut [f64],
+    nbdev: f64,
+) -> bool {
+    let finite = sums.run::<VARIANCE>(span, len, out);
+    if finite {
+        for o in out.iter_mut() {
+            *o = talib_stddev(*o) * nbdev;
+        }
+    }
+    finite
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn instruction_sets_agree_bit_for_bit() {
+        for s in crate::simd::real_series() {
+            for period in [2, 20, 30] {
+                let base = stddev_with(&s.close, period, 2.0, stddev_chunk_body);
+                let dispatched = stddev_with(&s.close, period, 2.0, stddev_chunk);
+                crate::simd::assert_bits_eq("STDDEV", &base, &dispatched);
+            }
+        }
+    }
 
     #[test]
     fn population_not_sample() {

@@ -5,6 +5,7 @@
 
 use crate::average::ema::zero_or_nan;
 use crate::average::{check_lengths, TaError};
+use multiversion::multiversion;
 
 /// True range of one bar given the previous close, in TA-Lib's evaluation order.
 #[inline]
@@ -82,20 +83,38 @@ pub fn trange(high: &[f64], low: &[f64], close: &[f64]) -> Result<Vec<f64>, TaEr
     let mut out = Vec::with_capacity(n);
     if n > 0 {
         out.push(f64::NAN);
+        push_ranges(high, low, close, &mut out);
     }
-    let bars = high
-        .get(1..)
-        .unwrap_or(&[])
-        .iter()
-        .zip(low.get(1..).unwrap_or(&[]))
-        .zip(close);
-    out.extend(bars.map(|((&h, &l), &prev)| true_range_or_nan(h, l, prev)));
     Ok(out)
+}
+
+/// Appends the true ranges of bars 1.. (equal lengths, at least one bar), built for the CPU
+/// at hand (`crate::simd`): the same numbers either way.
+#[multiversion(targets("x86_64+avx2"))]
+fn push_ranges(high: &[f64], low: &[f64], close: &[f64], out: &mut Vec<f64>) {
+    push_ranges_body(high, low, close, out)
+}
+
+/// `push_ranges` for the build it is inlined into.
+#[inline(always)]
+fn push_ranges_body(high: &[f64], low: &[f64], close: &[f64], out: &mut Vec<f64>) {
+    let bars = high[1..].iter().zip(&low[1..]).zip(close);
+    out.extend(bars.map(|((&h, &l), &prev)| true_range_or_nan(h, l, prev)));
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn instruction_sets_agree_bit_for_bit() {
+        for s in crate::simd::real_series() {
+            let (mut base, mut dispatched) = (vec![], vec![]);
+            push_ranges_body(&s.high, &s.low, &s.close, &mut base);
+            push_ranges(&s.high, &s.low, &s.close, &mut dispatched);
+            crate::simd::assert_bits_eq("TRANGE", &base, &dispatched);
+        }
+    }
 
     #[test]
     fn gap_up_uses_previous_close() {

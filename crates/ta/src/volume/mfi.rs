@@ -11,6 +11,7 @@
 use crate::average::output::with_lookback;
 use crate::average::window::{run_sums_pair, within_dead_zone, ShiftedSums, Window};
 use crate::average::{check_lengths, check_period, TaError};
+use multiversion::multiversion;
 
 /// Typical price (high + low + close) / 3.
 #[inline(always)]
@@ -103,7 +104,7 @@ pub fn mfi(
     volume: &[f64],
     period: usize,
 ) -> Result<Vec<f64>, TaError> {
-    let n = check_lengths(
+    check_lengths(
         "MFI",
         &[
             ("high", high.len()),
@@ -113,9 +114,82 @@ pub fn mfi(
         ],
     )?;
     check_period("MFI", "period", period, 2)?;
+    Ok(mfi_with((high, low, close, volume), period, &DISPATCHED))
+}
+
+/// The bars of a chunk: high, low, close and volume.
+type Bars<'a> = (&'a [f64], &'a [f64], &'a [f64], &'a [f64]);
+
+/// `run_sums_pair`'s signature: two running sums, two series and two outputs, side by side.
+type SumsFn = fn(
+    (&mut ShiftedSums, &mut ShiftedSums),
+    (&[f64], &[f64]),
+    usize,
+    (&mut [f64], &mut [f64]),
+) -> bool;
+
+/// The loops of a chunk that `mfi` builds for the CPU at hand (`crate::simd`), or in the test
+/// of the builds their baseline bodies.
+struct Loops {
+    flows: fn(Bars<'_>, &mut [f64], &mut [f64], &mut [f64]),
+    sums: SumsFn,
+    values: fn(&[f64], &[f64], &mut Vec<f64>),
+}
+
+const DISPATCHED: Loops = Loops {
+    flows: chunk_flows,
+    sums: run_sums_pair,
+    values: push_values,
+};
+
+/// `chunk_flows_body` built for the CPU at hand.
+#[multiversion(targets("x86_64+avx2"))]
+fn chunk_flows<'a>(bars: Bars<'a>, typ: &mut [f64], pos: &mut [f64], neg: &mut [f64]) {
+    chunk_flows_body(bars, typ, pos, neg)
+}
+
+/// The typical prices of a chunk's bars (`typ`, one longer than `pos` and `neg`: the bar before
+/// the chunk first) and the flows of all but the first (`pos`, `neg`), each in a loop of its
+/// own that vectorises.
+#[inline(always)]
+fn chunk_flows_body(
+    (high, low, close, volume): Bars<'_>,
+    typ: &mut [f64],
+    pos: &mut [f64],
+    neg: &mut [f64],
+) {
+    let len = pos.len();
+    let rows = high.iter().zip(low).zip(close);
+    for (t, ((&h, &l), &c)) in typ[..=len].iter_mut().zip(rows) {
+        *t = typical(h, l, c);
+    }
+    let now = typ[1..=len].iter().zip(&typ[..len]).zip(&volume[1..=len]);
+    let slots = pos.iter_mut().zip(neg.iter_mut());
+    for ((p, q), ((&t, &prev), &v)) in slots.zip(now) {
+        (*p, *q) = flows(t, prev, v);
+    }
+}
+
+/// `push_values_body` built for the CPU at hand.
+#[multiversion(targets("x86_64+avx2"))]
+fn push_values(pos_sum: &[f64], neg_sum: &[f64], out: &mut Vec<f64>) {
+    push_values_body(pos_sum, neg_sum, out)
+}
+
+/// Appends the MFI of each pair of window sums.
+#[inline(always)]
+fn push_values_body(pos_sum: &[f64], neg_sum: &[f64], out: &mut Vec<f64>) {
+    let sums = pos_sum.iter().zip(neg_sum);
+    out.extend(sums.map(|(&p, &q)| mfi_value(p, q)));
+}
+
+/// `mfi` (checked inputs) with the chunk loops given.
+#[inline(always)]
+fn mfi_with((high, low, close, volume): Bars<'_>, period: usize, loops: &Loops) -> Vec<f64> {
+    let n = close.len();
     let mut out = with_lookback(n, period);
     if n <= period {
-        return Ok(out);
+        return out;
     }
     // The batch twin of `Mfi::update`: the same flows, then the same window sums read in the same
     // order. Flow j belongs to bar j + 1. One pass in chunks of bars: the chunk's typical prices,
@@ -134,25 +208,20 @@ pub fn mfi(
     let mut base = 0;
     while base < flows_total {
         let len = CHUNK.min(flows_total - base);
-        // Typical prices of bars base ..= base + len.
+        // Typical prices of bars base ..= base + len, and flows base .. base + len.
         let bars = base..base + len + 1;
-        let rows = high[bars.clone()]
-            .iter()
-            .zip(&low[bars.clone()])
-            .zip(&close[bars]);
-        for (t, ((&h, &l), &c)) in typ.iter_mut().zip(rows) {
-            *t = typical(h, l, c);
-        }
-        let now = typ[1..=len]
-            .iter()
-            .zip(&typ[..len])
-            .zip(&volume[base + 1..=base + len]);
-        let slots = pos[period..period + len]
-            .iter_mut()
-            .zip(&mut neg[period..period + len]);
-        for ((p, q), ((&t, &prev), &v)) in slots.zip(now) {
-            (*p, *q) = flows(t, prev, v);
-        }
+        let chunk = (
+            &high[bars.clone()],
+            &low[bars.clone()],
+            &close[bars.clone()],
+            &volume[bars],
+        );
+        (loops.flows)(
+            chunk,
+            &mut typ,
+            &mut pos[period..period + len],
+            &mut neg[period..period + len],
+        );
         let first = period - 1;
         let slots = (&pos[..period + len], &neg[..period + len]);
         // A chunk whose windows are all full and free of gaps (the usual case) takes the sums'
@@ -161,7 +230,7 @@ pub fn mfi(
         let kept = (pos_sums, neg_sums);
         let clean = base >= period
             && base >= clean_from
-            && run_sums_pair(
+            && (loops.sums)(
                 (&mut pos_sums, &mut neg_sums),
                 slots,
                 period,
@@ -175,13 +244,12 @@ pub fn mfi(
         }
         // Values of the windows ending at flows max(base, period - 1) ..
         let skip = first.saturating_sub(base).min(len);
-        let sums = pos_sum[skip..len].iter().zip(&neg_sum[skip..len]);
-        out.extend(sums.map(|(&p, &q)| mfi_value(p, q)));
+        (loops.values)(&pos_sum[skip..len], &neg_sum[skip..len], &mut out);
         pos.copy_within(len..period + len, 0);
         neg.copy_within(len..period + len, 0);
         base += len;
     }
-    Ok(out)
+    out
 }
 
 /// The running window sums of one chunk of flows (`pos`, `neg`: the `period` flows before the
@@ -223,6 +291,24 @@ fn window_sums(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::average::window::run_sums_pair_body;
+
+    #[test]
+    fn instruction_sets_agree_bit_for_bit() {
+        let baseline = Loops {
+            flows: chunk_flows_body,
+            sums: run_sums_pair_body,
+            values: push_values_body,
+        };
+        for s in crate::simd::real_series() {
+            let bars = (&s.high[..], &s.low[..], &s.close[..], &s.volume[..]);
+            for period in [2, 14, 30] {
+                let base = mfi_with(bars, period, &baseline);
+                let dispatched = mfi_with(bars, period, &DISPATCHED);
+                crate::simd::assert_bits_eq("MFI", &base, &dispatched);
+            }
+        }
+    }
 
     #[test]
     fn ratio_of_positive_flow() {

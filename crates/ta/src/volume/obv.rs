@@ -6,6 +6,7 @@
 use crate::average::ema::zero_or_nan;
 use crate::average::output::CHUNK_SLOTS;
 use crate::average::{check_lengths, TaError};
+use multiversion::multiversion;
 
 /// What a bar adds: its volume on an up close, minus it on a down close, else 0. Written as
 /// two selects so that no branch (mispredicted on half the bars of a real series) decides it
@@ -89,53 +90,68 @@ impl Obv {
 
 /// OBV over whole series (equal lengths): same length, no leading NaN.
 pub fn obv(close: &[f64], volume: &[f64]) -> Result<Vec<f64>, TaError> {
-    let n = check_lengths("OBV", &[("close", close.len()), ("volume", volume.len())])?;
+    check_lengths("OBV", &[("close", close.len()), ("volume", volume.len())])?;
+    Ok(obv_with(close, volume, obv_chunk))
+}
+
+/// The steps of a chunk, then its totals (`obv_chunk_body`'s signature).
+type ChunkFn = fn(f64, (&[f64], &[f64]), &mut [f64]) -> f64;
+
+/// `obv` (equal lengths) with the chunk loop given: `obv_chunk`, or in the test of the builds
+/// the baseline body.
+#[inline(always)]
+fn obv_with(close: &[f64], volume: &[f64], chunk_fn: ChunkFn) -> Vec<f64> {
+    let n = close.len();
     let mut out = Vec::with_capacity(n);
     if n == 0 {
-        return Ok(out);
+        return out;
     }
     // The batch twin of `Obv::update`: the same steps and pairs. (After a gap the streaming
     // form compares with NaN instead of the previous close; the total is NaN by then anyway.)
     let first_gap = !(close[0].is_finite() && volume[0].is_finite());
     let mut base = if first_gap { f64::NAN } else { volume[0] };
     out.push(base);
-    // In chunks computed into a buffer in cache by an out-of-line loop that calls nothing (so
-    // the total stays in a register), then appended. Chunks are whole pairs.
-    let (mut buf, mut steps) = ([0.0; CHUNK_SLOTS], [0.0; CHUNK_SLOTS]);
+    // In chunks computed by an out-of-line loop that calls nothing (so the total stays in a
+    // register), written straight into the output. Chunks are whole pairs.
     let mut i = 1;
     while i < n {
         let m = CHUNK_SLOTS.min(n - i);
         let chunk = (&close[i - 1..i + m], &volume[i..i + m]);
-        base = obv_chunk(base, chunk, &mut steps, &mut buf[..m]);
-        out.extend(buf[..m].iter().copied());
+        // Zeroing the chunk's slots brings them into cache for the writes that follow.
+        out.resize(i + m, 0.0);
+        base = chunk_fn(base, chunk, &mut out[i..i + m]);
         i += m;
     }
-    Ok(out)
+    out
+}
+
+/// `obv_chunk_body` built for the CPU at hand (`crate::simd`): the same numbers either way.
+#[multiversion(targets("x86_64+avx2"))]
+fn obv_chunk(base: f64, bars: (&[f64], &[f64]), out: &mut [f64]) -> f64 {
+    obv_chunk_body(base, bars, out)
 }
 
 /// The totals of one chunk of bars (`close` one longer: the close before the chunk first) from
-/// `base` at a pair boundary; returns the base after the last whole pair.
-#[inline(never)]
-fn obv_chunk(
-    mut base: f64,
-    (close, volume): (&[f64], &[f64]),
-    s: &mut [f64; CHUNK_SLOTS],
-    out: &mut [f64],
-) -> f64 {
+/// `base` at a pair boundary; returns the base after the last whole pair. The steps go into the
+/// output slots first, then the totals in place (through a buffer of its own, the chunk took
+/// twice as long).
+#[inline(always)]
+fn obv_chunk_body(mut base: f64, (close, volume): (&[f64], &[f64]), out: &mut [f64]) -> f64 {
     let m = out.len();
     let steps = close[1..].iter().zip(&close[..m]).zip(volume);
-    for (s, ((&c, &prev), &v)) in s.iter_mut().zip(steps) {
-        *s = step_or_nan(c, prev, v);
+    for (o, ((&c, &prev), &v)) in out.iter_mut().zip(steps) {
+        *o = step_or_nan(c, prev, v);
     }
-    let mut pairs = s[..m].chunks_exact(2);
-    let mut outs = out.chunks_exact_mut(2);
-    for (p, o) in (&mut pairs).zip(&mut outs) {
-        o[0] = base + p[0];
-        base += p[0] + p[1];
+    let mut pairs = out.chunks_exact_mut(2);
+    for o in &mut pairs {
+        let (s0, s1) = (o[0], o[1]);
+        o[0] = base + s0;
+        base += s0 + s1;
         o[1] = base;
     }
-    if let (Some(&p), Some(o)) = (pairs.remainder().first(), outs.into_remainder().first_mut()) {
-        *o = base + p;
+    if let Some(o) = pairs.into_remainder().first_mut() {
+        // (x + base is base + x exactly: IEEE addition commutes.)
+        *o += base;
     }
     base
 }
@@ -143,6 +159,15 @@ fn obv_chunk(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn instruction_sets_agree_bit_for_bit() {
+        for s in crate::simd::real_series() {
+            let base = obv_with(&s.close, &s.volume, obv_chunk_body);
+            let dispatched = obv_with(&s.close, &s.volume, obv_chunk);
+            crate::simd::assert_bits_eq("OBV", &base, &dispatched);
+        }
+    }
 
     #[test]
     fn adds_on_up_subtracts_on_down() {
