@@ -164,7 +164,9 @@ mod tests {
                 let after_realloc = live() - start;
                 a.dealloc(p, big);
                 let z = a.alloc_zeroed(small);
-                assert!(std::slice::from_raw_parts(z, small.size()).iter().all(|b| *b == 0));
+                assert!(std::slice::from_raw_parts(z, small.size())
+                    .iter()
+                    .all(|b| *b == 0));
                 a.dealloc(z, small);
                 [after_alloc, after_realloc, live() - start]
             }

@@ -72,11 +72,10 @@ pub fn portfolio_var(
         });
     }
     // Both from one sort; a sample either refuses both or neither, and VaR was asked first.
-    let (var, cvar) =
-        historical_var_cvar(&r, confidence).map_err(|source| RiskError::Stats {
-            what: "historical VaR",
-            source,
-        })?;
+    let (var, cvar) = historical_var_cvar(&r, confidence).map_err(|source| RiskError::Stats {
+        what: "historical VaR",
+        source,
+    })?;
     Ok(VarReport {
         var,
         cvar,

@@ -470,8 +470,11 @@ mod tests {
             series("CCC", &mut (40..200).filter(|d| d % 11 != 3)),
         )
         .unwrap();
-        md.insert("DDDD".into(), series("DDDD", &mut (1..200).filter(|d| d % 13 != 0)))
-            .unwrap();
+        md.insert(
+            "DDDD".into(),
+            series("DDDD", &mut (1..200).filter(|d| d % 13 != 0)),
+        )
+        .unwrap();
         let pf = Portfolio::new(Money::ZERO);
         let eq = EquityHistory::new();
         let sets: [&[&str]; 4] = [

@@ -201,9 +201,8 @@ impl ProcessProbe for ProcFsProbe {
             }
             let texts = match guard.as_mut() {
                 Some(files) => self.read_texts(files).and_then(|(stat, uptime)| {
-                    let fds = count_entries(&files.fd_dir, &mut files.buf).map_err(|e| {
-                        format!("{}: {e}", self.root.join("self/fd").display())
-                    })?;
+                    let fds = count_entries(&files.fd_dir, &mut files.buf)
+                        .map_err(|e| format!("{}: {e}", self.root.join("self/fd").display()))?;
                     Ok((stat, uptime, fds))
                 }),
                 None => Err("no /proc handles".to_string()),

@@ -475,9 +475,10 @@ impl Store for SqliteStore {
 
     fn snapshot_positions(&self, ts: Timestamp, portfolio: &Portfolio) -> StoreResult<()> {
         // A temporary store knows when `ts` is later than every snapshot it holds.
-        let replaces = self.ids.as_ref().is_none_or(|ids| {
-            ids.snapshot_ts.fetch_max(ts.0, Ordering::Relaxed) >= ts.0
-        });
+        let replaces = self
+            .ids
+            .as_ref()
+            .is_none_or(|ids| ids.snapshot_ts.fetch_max(ts.0, Ordering::Relaxed) >= ts.0);
         self.write("snapshot positions", |tx| {
             ledger::snapshot_positions(tx, ts, portfolio, replaces)
         })
@@ -641,7 +642,10 @@ mod tests {
         let rows = st
             .query_map([], |r| {
                 (0..n)
-                    .map(|i| r.get::<_, rusqlite::types::Value>(i).map(|v| format!("{v:?}")))
+                    .map(|i| {
+                        r.get::<_, rusqlite::types::Value>(i)
+                            .map(|v| format!("{v:?}"))
+                    })
                     .collect::<Result<Vec<_>, _>>()
                     .map(|v| v.join("|"))
             })
@@ -749,10 +753,7 @@ mod tests {
             s.snapshot_positions(Timestamp(70), &book).unwrap();
             for t in 7..=9 {
                 got.push(s.append_event(Timestamp(t), &risk(t)).unwrap());
-                got.push(
-                    s.record_plugin_run(&run(t, RunStatus::Skipped))
-                        .unwrap(),
-                );
+                got.push(s.record_plugin_run(&run(t, RunStatus::Skipped)).unwrap());
                 s.insert_outputs(&outputs(t)).unwrap();
             }
             assert_eq!(s.prune_events(Timestamp(8)).unwrap(), 1);
