@@ -9,12 +9,58 @@ use crate::plugin::PluginOutput;
 use crate::Timestamp;
 use std::collections::BTreeMap;
 use std::fmt::Debug;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// All bars the driver has, per symbol, in time order. Owned by the driver; plugins only ever
 /// get a `MarketView` of it.
 #[derive(Debug, Clone, Default)]
 pub struct MarketData {
-    series: BTreeMap<Symbol, Vec<Bar>>,
+    series: BTreeMap<Symbol, Series>,
+}
+
+/// One symbol's bars and where the latest view cut them.
+#[derive(Debug, Default)]
+struct Series {
+    bars: Vec<Bar>,
+    /// The number of bars the latest view saw: a hint, checked before it is used. Every
+    /// plugin and the engine cut each series at the same `now` many times a cycle, and a
+    /// backtest's next `now` is usually at most one bar further, so the hint saves the binary
+    /// search (a few percent of a default backtest). Atomic only so that views stay `Sync`.
+    cut: AtomicUsize,
+}
+
+impl Clone for Series {
+    fn clone(&self) -> Self {
+        Series {
+            bars: self.bars.clone(),
+            cut: AtomicUsize::new(self.cut.load(Ordering::Relaxed)),
+        }
+    }
+}
+
+impl Series {
+    /// How many bars are at or before `now`: `bars.partition_point(|b| b.ts <= now)`. The
+    /// hint `h` (or `h + 1`) is that number exactly when the bar before it is at or before
+    /// `now` and the bar at it, if any, is after: the bars are strictly increasing in time.
+    fn cut(&self, now: Timestamp) -> usize {
+        let b = &self.bars;
+        let is_cut = |k: usize| {
+            k <= b.len()
+                && k.checked_sub(1).is_none_or(|i| b[i].ts <= now)
+                && b.get(k).is_none_or(|x| x.ts > now)
+        };
+        let h = self.cut.load(Ordering::Relaxed);
+        if is_cut(h) {
+            return h;
+        }
+        let k = if is_cut(h + 1) {
+            h + 1
+        } else {
+            b.partition_point(|x| x.ts <= now)
+        };
+        self.cut.store(k, Ordering::Relaxed);
+        k
+    }
 }
 
 impl MarketData {
@@ -27,12 +73,18 @@ impl MarketData {
         if let Some(w) = bars.windows(2).find(|w| w[1].ts <= w[0].ts) {
             return Err(format!("{symbol}: bars out of order at {}", w[1].ts));
         }
-        self.series.insert(symbol, bars);
+        self.series.insert(
+            symbol,
+            Series {
+                bars,
+                cut: AtomicUsize::new(0),
+            },
+        );
         Ok(())
     }
     /// Appends one bar (live feed); refused if not after the last one.
     pub fn push(&mut self, bar: Bar) -> Result<(), String> {
-        let s = self.series.entry(bar.symbol.clone()).or_default();
+        let s = &mut self.series.entry(bar.symbol.clone()).or_default().bars;
         if let Some(last) = s.last() {
             if bar.ts <= last.ts {
                 return Err(format!(
@@ -55,7 +107,7 @@ impl MarketData {
         let mut t: Vec<Timestamp> = self
             .series
             .values()
-            .flat_map(|s| s.iter().map(|b| b.ts))
+            .flat_map(|s| s.bars.iter().map(|b| b.ts))
             .collect();
         t.sort_unstable();
         t.dedup();
@@ -77,7 +129,7 @@ impl<'a> MarketView<'a> {
     /// Bars of `symbol` known at `now` (empty if none or unknown symbol).
     pub fn bars(&self, symbol: &Symbol) -> &'a [Bar] {
         match self.data.series.get(symbol) {
-            Some(s) => &s[..s.partition_point(|b| b.ts <= self.now)],
+            Some(s) => &s.bars[..s.cut(self.now)],
             None => &[],
         }
     }
@@ -196,5 +248,48 @@ mod tests {
         assert!(md
             .insert("X".into(), vec![bar(2, 1.0), bar(1, 1.0)])
             .is_err());
+    }
+
+    /// The hinted cut is the binary search's answer whatever the order of the instants asked:
+    /// forward a bar at a time, between bars, repeated, backwards, far jumps, before the first
+    /// bar and after the last, on a clone, and after bars are appended.
+    #[test]
+    fn hinted_cuts_match_the_binary_search() {
+        let spy: Symbol = "SPY".into();
+        let mut md = MarketData::new();
+        md.insert(
+            "SPY".into(),
+            (1..=50).map(|i| bar(10 * i, i as f64)).collect(),
+        )
+        .unwrap();
+        let want = |md: &MarketData, now: i64| {
+            md.series[&spy]
+                .bars
+                .partition_point(|b| b.ts <= Timestamp(now))
+        };
+        let mut nows: Vec<i64> = (0..=520).step_by(5).collect();
+        nows.extend([
+            250, 250, 249, 10, 9, 0, -5, 500, 501, 499, 1000, 30, 40, 41, 60, 55,
+        ]);
+        let mut x: i64 = 7;
+        for _ in 0..300 {
+            x = (x * 1_103_515_245 + 12_345).rem_euclid(1 << 31);
+            nows.push(x % 560 - 20);
+        }
+        for (k, &now) in nows.iter().enumerate() {
+            let got = md.view(Timestamp(now)).bars(&spy).len();
+            assert_eq!(got, want(&md, now), "step {k}: now {now}");
+        }
+        let copy = md.clone();
+        for &now in nows.iter().rev() {
+            assert_eq!(copy.view(Timestamp(now)).bars(&spy).len(), want(&copy, now));
+        }
+        md.view(Timestamp(500)).bars(&spy);
+        md.push(bar(510, 51.0)).unwrap();
+        md.push(bar(520, 52.0)).unwrap();
+        for now in [505, 510, 515, 520, 10_000, 500] {
+            assert_eq!(md.view(Timestamp(now)).bars(&spy).len(), want(&md, now));
+        }
+        assert!(md.view(Timestamp(5)).bars(&"QQQ".into()).is_empty());
     }
 }

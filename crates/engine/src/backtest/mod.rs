@@ -246,7 +246,7 @@ pub struct BacktestRun {
 
 /// Cycles per store transaction in a backtest: a transaction's fixed cost (journaling the
 /// pages it first touches, writing its dirty pages at the commit) is then spread thin.
-const BATCH_CYCLES: usize = 64;
+const BATCH_CYCLES: usize = 256;
 
 /// The backtest store's page cache: the rows themselves go to a temporary file, so a long run's
 /// full record does not live in the heap (issue 7: it was 43 MB of a 70 MB peak).

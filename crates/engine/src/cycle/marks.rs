@@ -90,6 +90,9 @@ pub(crate) struct ReturnsCache {
     /// Per symbol: the return between each two consecutive instants (`None` where a close is
     /// missing or not positive) and the close at the last instant.
     series: BTreeMap<Symbol, (VecDeque<Option<f64>>, Option<f64>)>,
+    /// The map `returns` lends: rebuilt only when the window moved, in place (each symbol's
+    /// vector keeps its allocation), instead of a fresh map of ~19 × 250 returns every cycle.
+    out: BTreeMap<Symbol, Vec<f64>>,
 }
 
 impl ReturnsCache {
@@ -99,7 +102,7 @@ impl ReturnsCache {
         view: &MarketView<'_>,
         benchmark: &Symbol,
         lookback: usize,
-    ) -> BTreeMap<Symbol, Vec<f64>> {
+    ) -> &BTreeMap<Symbol, Vec<f64>> {
         let instants: Vec<Timestamp> = view
             .last_n(benchmark, lookback + 1)
             .iter()
@@ -124,7 +127,7 @@ impl ReturnsCache {
             None
         };
         match step {
-            Some(None) => {}
+            Some(None) => return &self.out,
             Some(Some(slide)) => {
                 let t = instants[instants.len() - 1];
                 for (s, (pairs, last)) in &mut self.series {
@@ -156,18 +159,29 @@ impl ReturnsCache {
             }
         }
         self.instants = instants;
-        self.series
-            .iter()
-            .map(|(s, (pairs, _))| {
-                // The returns after the last gap, as `aligned_returns` restarts at each gap.
-                let start = pairs.iter().rposition(Option::is_none).map_or(0, |i| i + 1);
-                let r: Vec<f64> = pairs
-                    .range(start..)
-                    .map(|p| p.unwrap_or(f64::NAN))
-                    .collect();
-                (s.clone(), r)
-            })
-            .collect()
+        let same_keys = self.out.len() == self.series.len()
+            && self.out.keys().zip(self.series.keys()).all(|(a, b)| a == b);
+        if !same_keys {
+            self.out = self
+                .series
+                .keys()
+                .map(|s| (s.clone(), Vec::new()))
+                .collect();
+        }
+        for ((pairs, _), r) in self.series.values().zip(self.out.values_mut()) {
+            // The returns after the last gap, as `aligned_returns` restarts at each gap.
+            let start = pairs.iter().rposition(Option::is_none).map_or(0, |i| i + 1);
+            r.clear();
+            r.extend(pairs.range(start..).map(|p| p.unwrap_or(f64::NAN)));
+        }
+        &self.out
+    }
+}
+
+impl ReturnsCache {
+    /// The map the latest `returns` call lent (empty before the first).
+    pub(crate) fn current(&self) -> &BTreeMap<Symbol, Vec<f64>> {
+        &self.out
     }
 }
 
@@ -269,8 +283,9 @@ mod tests {
         ] {
             let view = md.view(Timestamp(now));
             let want = aligned_returns(&view, &spy, 6);
-            let got = cache.returns(&view, &spy, 6);
-            assert_eq!(format!("{got:?}"), format!("{want:?}"), "at {now}");
+            let got = format!("{:?}", cache.returns(&view, &spy, 6));
+            assert_eq!(got, format!("{want:?}"), "at {now}");
+            assert_eq!(format!("{:?}", cache.current()), got, "at {now}");
         }
     }
 }

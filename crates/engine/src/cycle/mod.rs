@@ -515,8 +515,9 @@ impl Engine {
         rep: &mut CycleReport,
     ) -> Vec<PlannedOrder> {
         let view = self.market.view(now);
-        let returns = self
-            .returns_cache
+        // Lent by the cache (see `ReturnsCache::returns`); read again below through the field,
+        // so `publish_risk` can borrow the engine in between.
+        self.returns_cache
             .returns(&view, &self.benchmark, self.var_lookback);
         let failed = self.failed_required();
         let targets = rep.combined.targets.clone();
@@ -536,6 +537,7 @@ impl Engine {
             .chain(std::iter::once(&self.benchmark))
             .collect();
         if targets.values().any(|w| *w != 0.0) {
+            let returns = self.returns_cache.current();
             let have = wanted
                 .iter()
                 .map(|s| returns.get(*s).map_or(0, Vec::len))
@@ -560,7 +562,7 @@ impl Engine {
             portfolio: &self.portfolio,
             equity: &self.equity,
             marks,
-            returns: &returns,
+            returns: self.returns_cache.current(),
             plugin_outputs: outputs,
             failed_required: &failed,
             calendar: &self.calendar,

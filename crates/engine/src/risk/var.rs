@@ -6,7 +6,7 @@
 
 use super::error::RiskError;
 use optifire_core::domain::Symbol;
-use optifire_ta::risk::{historical_cvar, historical_var};
+use optifire_ta::risk::historical_var_cvar;
 use std::collections::BTreeMap;
 
 /// VaR and CVaR as positive loss fractions of equity, over `days` observations.
@@ -71,10 +71,14 @@ pub fn portfolio_var(
             days: 0,
         });
     }
-    let stats = |what, source| RiskError::Stats { what, source };
+    // Both from one sort; a sample either refuses both or neither, and VaR was asked first.
+    let (var, cvar) = historical_var_cvar(&r, confidence).map_err(|source| RiskError::Stats {
+        what: "historical VaR",
+        source,
+    })?;
     Ok(VarReport {
-        var: historical_var(&r, confidence).map_err(|e| stats("historical VaR", e))?,
-        cvar: historical_cvar(&r, confidence).map_err(|e| stats("historical CVaR", e))?,
+        var,
+        cvar,
         days: r.len(),
     })
 }

@@ -12,15 +12,14 @@
 //! Long-only by default (negative trend → 0), because shorting bonds or gold is not the intent.
 
 use crate::params;
-use optifire_core::domain::{Signal, Symbol};
+use optifire_core::domain::{Bar, Signal, Symbol};
 use optifire_core::event::Severity;
 use optifire_core::plugin::{
     Category, Context, Output, Plugin, PluginError, PluginMeta, PluginPlan,
 };
-use optifire_core::Timestamp;
 use optifire_ta::returns::correlation_matrix;
 use serde::Deserialize;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 pub const ID: &str = "alpha_cross_asset_corr";
 
@@ -66,31 +65,47 @@ pub struct CrossAssetCorr {
 }
 
 /// Log returns of `symbols` over the last `window` timestamps common to all of them.
+/// Log returns of each symbol over the last `window` steps between the instants all of them
+/// have a bar at (within a generous lookback), oldest first; `None` with fewer such instants.
 fn aligned_returns(ctx: &Context<'_>, symbols: &[Symbol], window: usize) -> Option<Vec<Vec<f64>>> {
     // Look back generously so missing days in one series still leave `window + 1` common ones.
     let lookback = window * 2 + 10;
-    let maps: Vec<BTreeMap<Timestamp, f64>> = symbols
+    let series: Vec<&[Bar]> = symbols
         .iter()
-        .map(|s| {
-            ctx.market
-                .last_n(s, lookback)
-                .iter()
-                .map(|b| (b.ts, b.close))
-                .collect()
-        })
+        .map(|s| ctx.market.last_n(s, lookback))
         .collect();
-    let mut common: BTreeSet<Timestamp> = maps.first()?.keys().copied().collect();
-    for m in &maps[1..] {
-        common.retain(|t| m.contains_key(t));
+    // The bars are in strictly increasing time order, so the common instants are found by
+    // walking every series forward once (this replaced a map per symbol and a set
+    // intersection, a tenth of the plugin's cost each run, and gives the same closes).
+    let (first, rest) = series.split_first()?;
+    let mut at = vec![0usize; rest.len()];
+    let mut closes: Vec<Vec<f64>> = vec![Vec::with_capacity(first.len()); series.len()];
+    'instants: for b in first.iter() {
+        for (i, s) in at.iter_mut().zip(rest) {
+            while s.get(*i).is_some_and(|x| x.ts < b.ts) {
+                *i += 1;
+            }
+            if s.get(*i).is_none_or(|x| x.ts != b.ts) {
+                continue 'instants;
+            }
+        }
+        closes[0].push(b.close);
+        for ((c, i), s) in closes[1..].iter_mut().zip(&at).zip(rest) {
+            c.push(s[*i].close);
+        }
     }
-    let ts: Vec<Timestamp> = common.into_iter().collect();
-    if ts.len() < window + 1 {
+    if closes[0].len() < window + 1 {
         return None;
     }
-    let ts = &ts[ts.len() - window - 1..];
     Some(
-        maps.iter()
-            .map(|m| ts.windows(2).map(|w| (m[&w[1]] / m[&w[0]]).ln()).collect())
+        closes
+            .iter()
+            .map(|c| {
+                c[c.len() - window - 1..]
+                    .windows(2)
+                    .map(|w| (w[1] / w[0]).ln())
+                    .collect()
+            })
             .collect(),
     )
 }
@@ -281,6 +296,7 @@ mod tests {
     use crate::fe::kalman::FeKalman;
     use optifire_core::domain::{Bar, EquityHistory, Money, Portfolio};
     use optifire_core::plugin::{MarketData, PluginOutput};
+    use optifire_core::Timestamp;
 
     fn bars_from_returns(sym: &str, rets: &[f64]) -> Vec<Bar> {
         let mut p = 100.0;
@@ -390,6 +406,104 @@ mod tests {
             .unwrap();
         assert!((rep["diversification_score"].as_f64().unwrap() - 2.0 / 3.0).abs() < 1e-12);
         assert_eq!(rep["equity_bond_regime"], "negative");
+    }
+
+    /// The returns as first written: a map per symbol and the intersection of their keys.
+    fn aligned_returns_by_maps(
+        ctx: &Context<'_>,
+        symbols: &[Symbol],
+        window: usize,
+    ) -> Option<Vec<Vec<f64>>> {
+        use std::collections::BTreeSet;
+        let lookback = window * 2 + 10;
+        let maps: Vec<BTreeMap<Timestamp, f64>> = symbols
+            .iter()
+            .map(|s| {
+                ctx.market
+                    .last_n(s, lookback)
+                    .iter()
+                    .map(|b| (b.ts, b.close))
+                    .collect()
+            })
+            .collect();
+        let mut common: BTreeSet<Timestamp> = maps.first()?.keys().copied().collect();
+        for m in &maps[1..] {
+            common.retain(|t| m.contains_key(t));
+        }
+        let ts: Vec<Timestamp> = common.into_iter().collect();
+        if ts.len() < window + 1 {
+            return None;
+        }
+        let ts = &ts[ts.len() - window - 1..];
+        Some(
+            maps.iter()
+                .map(|m| ts.windows(2).map(|w| (m[&w[1]] / m[&w[0]]).ln()).collect())
+                .collect(),
+        )
+    }
+
+    /// Series with their own gaps, one trading every day, one starting late: the walk gives
+    /// the maps' returns bit for bit at every instant, and `None` exactly where they do.
+    #[test]
+    fn aligned_returns_match_the_map_intersection() {
+        let series = |sym: &str, days: &mut dyn Iterator<Item = i64>| -> Vec<Bar> {
+            days.map(|d| {
+                let c = 100.0 + ((d * 37 + sym.len() as i64 * 11) % 23) as f64 * 0.7;
+                Bar {
+                    symbol: sym.into(),
+                    ts: Timestamp::from_secs(86_400 * d),
+                    open: c,
+                    high: c,
+                    low: c,
+                    close: c,
+                    volume: 1.0,
+                }
+            })
+            .collect()
+        };
+        let mut md = MarketData::new();
+        md.insert("A".into(), series("A", &mut (1..200).filter(|d| d % 7 < 5)))
+            .unwrap();
+        md.insert("BB".into(), series("BB", &mut (1..200))).unwrap();
+        md.insert(
+            "CCC".into(),
+            series("CCC", &mut (40..200).filter(|d| d % 11 != 3)),
+        )
+        .unwrap();
+        md.insert(
+            "DDDD".into(),
+            series("DDDD", &mut (1..200).filter(|d| d % 13 != 0)),
+        )
+        .unwrap();
+        let pf = Portfolio::new(Money::ZERO);
+        let eq = EquityHistory::new();
+        let sets: [&[&str]; 4] = [
+            &["A", "BB", "CCC", "DDDD"],
+            &["BB", "A"],
+            &["DDDD", "CCC", "BB"],
+            &["A", "ZZ"],
+        ];
+        let mut compared = 0;
+        for day in (1..210).step_by(3) {
+            let ctx = Context::new(Timestamp::from_secs(86_400 * day), &md, &pf, &eq);
+            for syms in sets {
+                let syms: Vec<Symbol> = syms.iter().map(|s| Symbol::new(s)).collect();
+                for window in [3, 10, 30] {
+                    let want = aligned_returns_by_maps(&ctx, &syms, window);
+                    let got = aligned_returns(&ctx, &syms, window);
+                    let bits = |r: &Option<Vec<Vec<f64>>>| {
+                        r.as_ref().map(|v| {
+                            v.iter()
+                                .map(|x| x.iter().map(|f| f.to_bits()).collect::<Vec<_>>())
+                                .collect::<Vec<_>>()
+                        })
+                    };
+                    assert_eq!(bits(&got), bits(&want), "day {day} {syms:?} {window}");
+                    compared += usize::from(want.is_some());
+                }
+            }
+        }
+        assert!(compared > 100, "{compared}");
     }
 
     #[test]

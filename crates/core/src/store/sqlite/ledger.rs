@@ -7,13 +7,22 @@ use crate::store::records::PositionSnapshot;
 use crate::Timestamp;
 use rusqlite::{params, Connection, OptionalExtension};
 
-pub fn snapshot_positions(conn: &Connection, ts: Timestamp, p: &Portfolio) -> StoreResult<()> {
-    conn.prepare_cached("DELETE FROM positions WHERE ts = ?1")
-        .and_then(|mut s| s.execute([ts.0]))
-        .ctx("replace positions snapshot")?;
-    conn.prepare_cached("DELETE FROM position_snapshots WHERE ts = ?1")
-        .and_then(|mut s| s.execute([ts.0]))
-        .ctx("replace position_snapshots row")?;
+/// Writes the snapshot at `ts`, replacing one already there. `replaces`: whether one may be
+/// there (a caller that knows `ts` is new skips the two deletes, which would find nothing).
+pub fn snapshot_positions(
+    conn: &Connection,
+    ts: Timestamp,
+    p: &Portfolio,
+    replaces: bool,
+) -> StoreResult<()> {
+    if replaces {
+        conn.prepare_cached("DELETE FROM positions WHERE ts = ?1")
+            .and_then(|mut s| s.execute([ts.0]))
+            .ctx("replace positions snapshot")?;
+        conn.prepare_cached("DELETE FROM position_snapshots WHERE ts = ?1")
+            .and_then(|mut s| s.execute([ts.0]))
+            .ctx("replace position_snapshots row")?;
+    }
     conn.prepare_cached(
         "INSERT INTO position_snapshots (ts, cash, commissions_paid) VALUES (?1, ?2, ?3)",
     )

@@ -7,6 +7,7 @@ use crate::store::records::{FeatureRecord, SignalRecord};
 use crate::Timestamp;
 use rusqlite::{params, Connection};
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicI64, Ordering};
 
 /// Refuses the whole batch if one bar is invalid, before a transaction starts.
 pub fn check_bars(bars: &[Bar]) -> StoreResult<()> {
@@ -76,7 +77,13 @@ pub fn bars(
     rows.collect::<Result<Vec<_>, _>>().ctx(OP)
 }
 
-pub fn insert_outputs(conn: &Connection, outputs: &[PluginOutput]) -> StoreResult<()> {
+/// Inserts a run's outputs. `ids`: a temporary store's `plugin_outputs` id counter (`None`:
+/// SQLite's AUTOINCREMENT picks the ids), moved past each row inserted.
+pub fn insert_outputs(
+    conn: &Connection,
+    outputs: &[PluginOutput],
+    ids: Option<&AtomicI64>,
+) -> StoreResult<()> {
     let mut signal = conn
         .prepare_cached(
             "INSERT INTO signals (plugin_id, ts, symbol, value) VALUES (?1, ?2, ?3, ?4)
@@ -85,7 +92,8 @@ pub fn insert_outputs(conn: &Connection, outputs: &[PluginOutput]) -> StoreResul
         .ctx("prepare insert into signals")?;
     let mut other = conn
         .prepare_cached(
-            "INSERT INTO plugin_outputs (ts, plugin_id, kind, json) VALUES (?1, ?2, ?3, ?4)",
+            "INSERT INTO plugin_outputs (ts, plugin_id, kind, json, id)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
         )
         .ctx("prepare insert into plugin_outputs")?;
     // Features by (instant, plugin), in the order first seen: one `feature_sets` row each.
@@ -119,9 +127,13 @@ pub fn insert_outputs(conn: &Connection, outputs: &[PluginOutput]) -> StoreResul
             }
             out => {
                 let json = serde_json::to_string(out).ctx("encode plugin output")?;
+                let id = ids.map(|n| n.load(Ordering::Relaxed) + 1);
                 other
-                    .execute(params![po.ts.0, po.plugin_id, out.kind(), json])
+                    .execute(params![po.ts.0, po.plugin_id, out.kind(), json, id])
                     .ctx("insert into plugin_outputs")?;
+                if let (Some(n), Some(id)) = (ids, id) {
+                    n.store(id, Ordering::Relaxed);
+                }
             }
         }
     }

@@ -26,6 +26,7 @@ use crate::Timestamp;
 use rusqlite::{Connection, TransactionBehavior};
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -52,12 +53,88 @@ const TEMPORARY_DROPPED_INDEXES: &str = "
     DROP INDEX events_kind_id;
 ";
 
+/// The three busiest append-only tables of a temporary store, rebuilt without AUTOINCREMENT
+/// (after `TEMPORARY_DROPPED_INDEXES`, which already dropped their secondary indexes).
+/// AUTOINCREMENT reads and rewrites `sqlite_sequence` on every insert; a temporary store gives
+/// the ids itself instead (`RowIds`), the same ids AUTOINCREMENT would give. Columns as in
+/// migration 0001.
+const TEMPORARY_PLAIN_ID_TABLES: &str = "
+    DROP TABLE plugin_outputs;
+    CREATE TABLE plugin_outputs (
+        id        INTEGER PRIMARY KEY,
+        ts        INTEGER NOT NULL,
+        plugin_id TEXT NOT NULL,
+        kind      TEXT NOT NULL,
+        json      TEXT NOT NULL
+    );
+    DROP TABLE plugin_runs;
+    CREATE TABLE plugin_runs (
+        id          INTEGER PRIMARY KEY,
+        plugin_id   TEXT NOT NULL,
+        started_at  INTEGER NOT NULL,
+        cpu_ms      REAL NOT NULL,
+        wall_ms     REAL NOT NULL,
+        mem_bytes   INTEGER,
+        status      TEXT NOT NULL,
+        outputs     INTEGER NOT NULL,
+        message     TEXT,
+        over_budget INTEGER NOT NULL
+    );
+    DROP TABLE events;
+    CREATE TABLE events (
+        id   INTEGER PRIMARY KEY,
+        ts   INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        json TEXT NOT NULL
+    );
+";
+
+/// A temporary store's own row-id counters and snapshot mark. Every write of these tables goes
+/// through the store's one connection under its lock, so a counter is the largest id ever
+/// handed out, which is exactly what AUTOINCREMENT's `sqlite_sequence` holds: ids are the same
+/// and, as with AUTOINCREMENT, never reused after a prune. (Atomics only to keep the store
+/// `Sync`; they are read and written under the connection lock.)
+#[derive(Debug)]
+struct RowIds {
+    events: AtomicI64,
+    plugin_runs: AtomicI64,
+    plugin_outputs: AtomicI64,
+    /// The latest instant `snapshot_positions` has been asked to write: a later instant has no
+    /// rows to replace, so its two deletes are skipped.
+    snapshot_ts: AtomicI64,
+}
+
+impl RowIds {
+    fn new() -> RowIds {
+        RowIds {
+            events: AtomicI64::new(0),
+            plugin_runs: AtomicI64::new(0),
+            plugin_outputs: AtomicI64::new(0),
+            snapshot_ts: AtomicI64::new(i64::MIN),
+        }
+    }
+}
+
+/// Hands out the next id of one counter: `insert` gets it and the counter moves only when the
+/// insert succeeded (AUTOINCREMENT's sequence update rolls back with a failed insert).
+fn with_next_id<T>(
+    counter: &AtomicI64,
+    insert: impl FnOnce(i64) -> StoreResult<T>,
+) -> StoreResult<T> {
+    let id = counter.load(Ordering::Relaxed) + 1;
+    let v = insert(id)?;
+    counter.store(id, Ordering::Relaxed);
+    Ok(v)
+}
+
 pub struct SqliteStore {
     conn: Mutex<Connection>,
     path: Option<PathBuf>,
     /// A temporary store (`open_temporary`): no other connection ever reads it, so a write
     /// inside a batch needs no savepoint of its own (see `write_locked`).
     private: bool,
+    /// A temporary store's id counters (`None`: SQLite's AUTOINCREMENT gives the ids).
+    ids: Option<RowIds>,
 }
 
 impl fmt::Debug for SqliteStore {
@@ -119,7 +196,10 @@ impl SqliteStore {
             // Every read still answers the same, by a scan where an index would have served.
             conn.execute_batch(TEMPORARY_DROPPED_INDEXES)
                 .ctx("drop secondary indexes of a temporary store")?;
+            conn.execute_batch(TEMPORARY_PLAIN_ID_TABLES)
+                .ctx("rebuild append-only tables of a temporary store")?;
         }
+        store.ids = Some(RowIds::new());
         Ok(store)
     }
 
@@ -135,6 +215,7 @@ impl SqliteStore {
             conn: Mutex::new(conn),
             path,
             private: false,
+            ids: None,
         })
     }
 
@@ -314,7 +395,7 @@ impl Store for SqliteStore {
 
     fn insert_outputs(&self, outputs: &[PluginOutput]) -> StoreResult<()> {
         self.write("insert plugin outputs", |tx| {
-            market::insert_outputs(tx, outputs)
+            market::insert_outputs(tx, outputs, self.ids.as_ref().map(|i| &i.plugin_outputs))
         })
     }
 
@@ -393,8 +474,13 @@ impl Store for SqliteStore {
     }
 
     fn snapshot_positions(&self, ts: Timestamp, portfolio: &Portfolio) -> StoreResult<()> {
+        // A temporary store knows when `ts` is later than every snapshot it holds.
+        let replaces = self
+            .ids
+            .as_ref()
+            .is_none_or(|ids| ids.snapshot_ts.fetch_max(ts.0, Ordering::Relaxed) >= ts.0);
         self.write("snapshot positions", |tx| {
-            ledger::snapshot_positions(tx, ts, portfolio)
+            ledger::snapshot_positions(tx, ts, portfolio, replaces)
         })
     }
 
@@ -417,7 +503,13 @@ impl Store for SqliteStore {
     }
 
     fn record_plugin_run(&self, run: &PluginRunRecord) -> StoreResult<i64> {
-        runtime::record_plugin_run(&self.lock(), run)
+        let conn = self.lock();
+        match &self.ids {
+            None => runtime::record_plugin_run(&conn, run, None),
+            Some(ids) => with_next_id(&ids.plugin_runs, |id| {
+                runtime::record_plugin_run(&conn, run, Some(id))
+            }),
+        }
     }
 
     fn plugin_runs(
@@ -448,7 +540,13 @@ impl Store for SqliteStore {
     }
 
     fn append_event(&self, ts: Timestamp, event: &Event) -> StoreResult<i64> {
-        runtime::append_event(&self.lock(), ts, event)
+        let conn = self.lock();
+        match &self.ids {
+            None => runtime::append_event(&conn, ts, event, None),
+            Some(ids) => with_next_id(&ids.events, |id| {
+                runtime::append_event(&conn, ts, event, Some(id))
+            }),
+        }
     }
 
     fn events_after(&self, after_id: i64, limit: usize) -> StoreResult<Vec<(i64, Event)>> {
@@ -532,6 +630,161 @@ mod tests {
     fn equity_rows_in(c: &Connection) -> i64 {
         c.query_row("SELECT count(*) FROM equity", [], |r| r.get(0))
             .unwrap()
+    }
+
+    /// Every row of `table`, columns as text, in id order: what a reader of the table sees.
+    fn dump(s: &SqliteStore, table: &str, cols: &str) -> Vec<String> {
+        let conn = s.lock();
+        let mut st = conn
+            .prepare(&format!("SELECT {cols} FROM {table} ORDER BY 1, 2"))
+            .unwrap();
+        let n = st.column_count();
+        let rows = st
+            .query_map([], |r| {
+                (0..n)
+                    .map(|i| {
+                        r.get::<_, rusqlite::types::Value>(i)
+                            .map(|v| format!("{v:?}"))
+                    })
+                    .collect::<Result<Vec<_>, _>>()
+                    .map(|v| v.join("|"))
+            })
+            .unwrap();
+        rows.collect::<Result<_, _>>().unwrap()
+    }
+
+    /// The temporary store gives its own ids to events, plugin runs and plugin outputs and
+    /// skips the snapshot deletes for new instants: every id and row must be what the
+    /// AUTOINCREMENT schema and the always-replacing snapshot give, prunes included (an id is
+    /// never reused, even when the newest rows were pruned).
+    #[test]
+    fn a_temporary_store_writes_what_an_autoincrement_store_writes() {
+        use crate::domain::{Fill, Money, Price, Quantity, Side};
+        use crate::event::{RiskDecision, RunStatus};
+        use crate::plugin::Output;
+        use rust_decimal_macros::dec;
+
+        let run = |t: i64, status: RunStatus| PluginRunRecord {
+            plugin_id: format!("p{}", t % 3),
+            started_at: Timestamp(t),
+            cpu_ms: 0.25,
+            wall_ms: 1.5,
+            mem_bytes: Some(42),
+            status,
+            outputs: 2,
+            message: None,
+            over_budget: false,
+        };
+        let risk = |t: i64| Event::Risk {
+            ts: Timestamp(t),
+            decision: RiskDecision {
+                symbol: None,
+                approved: t % 2 == 0,
+                rule: "max_var".into(),
+                reason: format!("reason {t}"),
+            },
+        };
+        let outputs = |t: i64| {
+            vec![
+                PluginOutput {
+                    plugin_id: "regime".into(),
+                    ts: Timestamp(t),
+                    output: Output::Regime {
+                        name: "normal".into(),
+                        multiplier: 0.5,
+                    },
+                },
+                PluginOutput {
+                    plugin_id: "regime".into(),
+                    ts: Timestamp(t),
+                    output: Output::Feature {
+                        symbol: "SPY".into(),
+                        name: "x".into(),
+                        value: t as f64,
+                    },
+                },
+                PluginOutput {
+                    plugin_id: "diag".into(),
+                    ts: Timestamp(t),
+                    output: Output::Report {
+                        name: "r".into(),
+                        body: serde_json::json!({ "t": t }),
+                    },
+                },
+            ]
+        };
+        let book = Portfolio::new(Money(dec!(1000)));
+        let buy = |id: &str, sym: &str, t: i64| Fill {
+            fill_id: id.into(),
+            client_order_id: ClientOrderId(id.into()),
+            symbol: sym.into(),
+            side: Side::Buy,
+            qty: Quantity(dec!(2)),
+            price: Price(dec!(10.5)),
+            commission: Money(dec!(0.1)),
+            ts: Timestamp(t),
+        };
+
+        let autoinc = SqliteStore::open_in_memory().unwrap();
+        let temp = SqliteStore::open_temporary(256).unwrap();
+        let mut ids = (Vec::new(), Vec::new());
+        for (k, s) in [&autoinc, &temp].into_iter().enumerate() {
+            let got = if k == 0 { &mut ids.0 } else { &mut ids.1 };
+            let mut p = book.clone();
+            s.begin_batch().unwrap();
+            for t in 1..=6 {
+                got.push(s.append_event(Timestamp(t), &risk(t)).unwrap());
+                got.push(s.record_plugin_run(&run(t, RunStatus::Ok)).unwrap());
+                s.insert_outputs(&outputs(t)).unwrap();
+                if t == 3 {
+                    p.apply_fill(&buy("a", "SPY", t)).unwrap();
+                }
+                s.snapshot_positions(Timestamp(t * 10), &p).unwrap();
+            }
+            s.commit_batch().unwrap();
+            // Every row pruned, the newest included: the next ids still go on from 6.
+            assert_eq!(s.prune_events(Timestamp(100)).unwrap(), 6);
+            assert_eq!(s.prune_plugin_runs(Timestamp(100)).unwrap(), 6);
+            // A snapshot at an old instant and one at the latest replace theirs; a new one
+            // after an out-of-order write is still a plain insert.
+            p.apply_fill(&buy("b", "TLT", 7)).unwrap();
+            s.snapshot_positions(Timestamp(20), &p).unwrap();
+            s.snapshot_positions(Timestamp(60), &p).unwrap();
+            s.snapshot_positions(Timestamp(70), &book).unwrap();
+            for t in 7..=9 {
+                got.push(s.append_event(Timestamp(t), &risk(t)).unwrap());
+                got.push(s.record_plugin_run(&run(t, RunStatus::Skipped)).unwrap());
+                s.insert_outputs(&outputs(t)).unwrap();
+            }
+            assert_eq!(s.prune_events(Timestamp(8)).unwrap(), 1);
+            got.push(s.append_event(Timestamp(10), &risk(10)).unwrap());
+        }
+        assert_eq!(ids.0, ids.1);
+        assert_eq!(*ids.0.last().unwrap(), 10);
+        for (table, cols) in [
+            ("events", "id, ts, kind, json"),
+            (
+                "plugin_runs",
+                "id, plugin_id, started_at, cpu_ms, wall_ms, mem_bytes, status, outputs, \
+                 message, over_budget",
+            ),
+            ("plugin_outputs", "id, ts, plugin_id, kind, json"),
+            ("position_snapshots", "ts, cash, commissions_paid"),
+            ("positions", "ts, symbol, qty, avg_price, realized_pnl"),
+            ("feature_sets", "id, ts, plugin_id, data"),
+        ] {
+            let a = dump(&autoinc, table, cols);
+            assert!(!a.is_empty(), "{table}");
+            assert_eq!(a, dump(&temp, table, cols), "{table}");
+        }
+        assert_eq!(
+            autoinc.events_after(0, 100).unwrap(),
+            temp.events_after(0, 100).unwrap()
+        );
+        assert_eq!(
+            autoinc.latest_position_snapshot().unwrap(),
+            temp.latest_position_snapshot().unwrap()
+        );
     }
 
     /// SQLite's codes: 1 = NORMAL, 2 = FULL.

@@ -8,16 +8,23 @@ use crate::store::records::{ConfigVersion, PluginState};
 use crate::Timestamp;
 use rusqlite::{params, Connection};
 
-pub fn record_plugin_run(conn: &Connection, run: &PluginRunRecord) -> StoreResult<i64> {
+/// Inserts a run record; `id` is the row id a temporary store hands out (`None`: SQLite's
+/// AUTOINCREMENT picks it). Returns the row id.
+pub fn record_plugin_run(
+    conn: &Connection,
+    run: &PluginRunRecord,
+    id: Option<i64>,
+) -> StoreResult<i64> {
     let mem = run
         .mem_bytes
         .map(|m| u64_to_i64("plugin_runs.mem_bytes", m))
         .transpose()?;
     let outputs = u64_to_i64("plugin_runs.outputs", run.outputs as u64)?;
+    // `?10` is the id: NULL lets SQLite choose it, as an INSERT without the column does.
     conn.prepare_cached(
         "INSERT INTO plugin_runs (plugin_id, started_at, cpu_ms, wall_ms, mem_bytes, status,
-                                  outputs, message, over_budget)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                                  outputs, message, over_budget, id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     )
     .and_then(|mut s| {
         s.execute(params![
@@ -30,10 +37,11 @@ pub fn record_plugin_run(conn: &Connection, run: &PluginRunRecord) -> StoreResul
             outputs,
             run.message,
             run.over_budget,
+            id,
         ])
     })
     .ctx("insert into plugin_runs")?;
-    Ok(conn.last_insert_rowid())
+    Ok(id.unwrap_or_else(|| conn.last_insert_rowid()))
 }
 
 pub fn plugin_runs(
@@ -127,12 +135,18 @@ pub fn prune_plugin_runs(conn: &Connection, before: Timestamp) -> StoreResult<us
         .ctx("prune plugin_runs")
 }
 
-pub fn append_event(conn: &Connection, ts: Timestamp, event: &Event) -> StoreResult<i64> {
+/// Appends an event; `id` as in `record_plugin_run`. Returns the row id.
+pub fn append_event(
+    conn: &Connection,
+    ts: Timestamp,
+    event: &Event,
+    id: Option<i64>,
+) -> StoreResult<i64> {
     let json = serde_json::to_string(event).ctx("encode event")?;
-    conn.prepare_cached("INSERT INTO events (ts, kind, json) VALUES (?1, ?2, ?3)")
-        .and_then(|mut s| s.execute(params![ts.0, event.kind(), json]))
+    conn.prepare_cached("INSERT INTO events (ts, kind, json, id) VALUES (?1, ?2, ?3, ?4)")
+        .and_then(|mut s| s.execute(params![ts.0, event.kind(), json, id]))
         .ctx("insert into events")?;
-    Ok(conn.last_insert_rowid())
+    Ok(id.unwrap_or_else(|| conn.last_insert_rowid()))
 }
 
 pub fn events_after(conn: &Connection, after_id: i64, n: usize) -> StoreResult<Vec<(i64, Event)>> {
