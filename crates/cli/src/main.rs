@@ -4,14 +4,14 @@
 mod commands;
 
 use clap::{Parser, Subcommand};
-use optifire_core::plugin::measure::CountingOver;
+use optifire_core::plugin::measure::CountingAlloc;
 use std::io::Write;
 use std::process::ExitCode;
 
-/// Counts heap bytes per thread so the plugin runner can report each run's memory; the heap
-/// itself is mimalloc (a default backtest allocates and frees ~10⁷ small blocks).
+/// Counts heap bytes per thread so the plugin runner can report each run's memory. The heap is
+/// glibc's (see `commands::backtest::keep_freed_memory` for why not mimalloc).
 #[global_allocator]
-static ALLOC: CountingOver<mimalloc::MiMalloc> = CountingOver(mimalloc::MiMalloc);
+static ALLOC: CountingAlloc = CountingAlloc;
 
 #[derive(Parser, Debug)]
 #[command(

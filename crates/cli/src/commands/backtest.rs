@@ -143,6 +143,7 @@ struct Summary<'a> {
 }
 
 pub fn run(a: BacktestArgs, out: &mut dyn Write) -> Result<ExitCode> {
+    keep_freed_memory();
     if a.strategy == Some(StrategyName::SmaCross) && a.engine == EngineChoice::Fast {
         return run_fast(a, out);
     }
@@ -184,6 +185,27 @@ pub fn run(a: BacktestArgs, out: &mut dyn Write) -> Result<ExitCode> {
     };
     print_summary(&a, &summary, elapsed, cpu, out)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Tells glibc's malloc to keep freed memory for reuse: a backtest is one short batch that
+/// builds and drops many vectors of hundreds of KiB (bars, equity points, daily series, chart
+/// bitmaps, file texts). By default each block over 128 KiB is its own `mmap`, returned to
+/// the kernel when freed, so the next one faults in fresh zeroed pages again; the sma_cross
+/// run paid over a millisecond (a tenth of its CPU time) for that. (This measured better than
+/// mimalloc as the heap: the default backtest ran 4% faster on mimalloc, the sma_cross bar loop
+/// 1.6x slower, in-process and whole-process alike.) Up to 32 MiB now come from
+/// the heap, and the heap is not trimmed below 256 MiB of free space: memory is given back at
+/// exit, a few seconds later at most. Only `backtest` asks for this, not the long-running
+/// `run` and `serve`.
+#[allow(unsafe_code)]
+fn keep_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: `mallopt` only sets two of glibc's allocator parameters (it takes the arena lock
+    // itself); no pointer is passed and nothing already allocated changes.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 32 << 20);
+        libc::mallopt(libc::M_TRIM_THRESHOLD, 256 << 20);
+    }
 }
 
 /// `--strategy sma_cross` on the bar loop.

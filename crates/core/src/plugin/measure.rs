@@ -49,8 +49,8 @@ static INSTALLED: AtomicBool = AtomicBool::new(false);
 #[derive(Debug, Default, Clone, Copy)]
 pub struct CountingAlloc;
 
-/// `CountingAlloc` over another allocator than the system's (the CLI's is mimalloc):
-/// `#[global_allocator] static A: CountingOver<MiMalloc> = CountingOver(MiMalloc);`.
+/// `CountingAlloc` over another allocator than the system's, for a binary that brings its own:
+/// `#[global_allocator] static A: CountingOver<MyAlloc> = CountingOver(MyAlloc);`.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct CountingOver<A>(pub A);
 
