@@ -396,13 +396,11 @@ mod tests {
     fn direct_painting_draws_what_plotters_draws() {
         // A random walk over 5,000 days (the size of a 20-year daily backtest) as an equity
         // line, and its drawdown as a filled percent chart.
-        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut rng = fastrand::Rng::with_seed(0x9E37_79B9_7F4A_7C15);
         let mut v = 100_000.0;
         let walk: Vec<(i64, f64)> = (0..5000)
             .map(|i| {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
+                let x = rng.u64(..);
                 v += (x % 2001) as f64 - 1000.0;
                 (788_918_400 + i * DAY, v)
             })
