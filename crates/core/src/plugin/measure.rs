@@ -49,11 +49,6 @@ static INSTALLED: AtomicBool = AtomicBool::new(false);
 #[derive(Debug, Default, Clone, Copy)]
 pub struct CountingAlloc;
 
-/// `CountingAlloc` over another allocator than the system's, for a binary that brings its own:
-/// `#[global_allocator] static A: CountingOver<MyAlloc> = CountingOver(MyAlloc);`.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct CountingOver<A>(pub A);
-
 fn add(n: i64) {
     // `try_with` because TLS may be gone during thread teardown; then the bytes are not counted.
     let _ = LIVE.try_with(|l| {
@@ -67,11 +62,11 @@ fn add(n: i64) {
     });
 }
 
-// SAFETY: every method forwards to the inner allocator with the caller's layout and pointer
-// unchanged; the bookkeeping touches only const-initialised thread-locals and never allocates.
-unsafe impl<A: GlobalAlloc> GlobalAlloc for CountingOver<A> {
+// SAFETY: every method forwards to `System` with the caller's layout and pointer unchanged; the
+// bookkeeping touches only const-initialised thread-locals and never allocates.
+unsafe impl GlobalAlloc for CountingAlloc {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let p = unsafe { self.0.alloc(layout) };
+        let p = unsafe { System.alloc(layout) };
         if !p.is_null() {
             INSTALLED.store(true, Ordering::Relaxed);
             add(layout.size() as i64);
@@ -79,11 +74,11 @@ unsafe impl<A: GlobalAlloc> GlobalAlloc for CountingOver<A> {
         p
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { self.0.dealloc(ptr, layout) };
+        unsafe { System.dealloc(ptr, layout) };
         add(-(layout.size() as i64));
     }
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        let p = unsafe { self.0.alloc_zeroed(layout) };
+        let p = unsafe { System.alloc_zeroed(layout) };
         if !p.is_null() {
             INSTALLED.store(true, Ordering::Relaxed);
             add(layout.size() as i64);
@@ -91,27 +86,11 @@ unsafe impl<A: GlobalAlloc> GlobalAlloc for CountingOver<A> {
         p
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        let p = unsafe { self.0.realloc(ptr, layout, new_size) };
+        let p = unsafe { System.realloc(ptr, layout, new_size) };
         if !p.is_null() {
             add(new_size as i64 - layout.size() as i64);
         }
         p
-    }
-}
-
-// SAFETY: `CountingOver(System)`, which upholds the contract (above).
-unsafe impl GlobalAlloc for CountingAlloc {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        unsafe { CountingOver(System).alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { CountingOver(System).dealloc(ptr, layout) }
-    }
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        unsafe { CountingOver(System).alloc_zeroed(layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        unsafe { CountingOver(System).realloc(ptr, layout, new_size) }
     }
 }
 
@@ -143,38 +122,6 @@ impl MemMark {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// `CountingOver` counts exactly what `CountingAlloc` counts, whatever it wraps.
-    #[test]
-    fn counting_over_another_allocator_counts_like_counting_alloc() {
-        fn live() -> i64 {
-            LIVE.with(|l| l.get())
-        }
-        fn bytes_seen<A: GlobalAlloc>(a: &A) -> [i64; 3] {
-            let small = Layout::from_size_align(1000, 8).unwrap();
-            let big = Layout::from_size_align(3000, 8).unwrap();
-            let start = live();
-            // SAFETY: each pointer comes from `a` with the layout it is handed back with.
-            unsafe {
-                let p = a.alloc(small);
-                assert!(!p.is_null());
-                let after_alloc = live() - start;
-                let p = a.realloc(p, small, big.size());
-                assert!(!p.is_null());
-                let after_realloc = live() - start;
-                a.dealloc(p, big);
-                let z = a.alloc_zeroed(small);
-                assert!(std::slice::from_raw_parts(z, small.size())
-                    .iter()
-                    .all(|b| *b == 0));
-                a.dealloc(z, small);
-                [after_alloc, after_realloc, live() - start]
-            }
-        }
-        let want = bytes_seen(&CountingAlloc);
-        assert_eq!(want, [1000, 3000, 0]);
-        assert_eq!(bytes_seen(&CountingOver(System)), want);
-    }
 
     #[test]
     fn cpu_time_advances_with_work() {

@@ -590,6 +590,34 @@ mod tests {
             .unwrap()
     }
 
+    /// Column name, type, not-null and primary-key flag of every column of `table`.
+    fn columns(s: &SqliteStore, table: &str) -> Vec<(String, String, bool, bool)> {
+        let conn = s.lock();
+        let mut st = conn
+            .prepare(&format!("PRAGMA table_info({table})"))
+            .unwrap();
+        st.query_map([], |r| {
+            Ok((r.get(1)?, r.get(2)?, r.get(3)?, r.get::<_, i64>(5)? > 0))
+        })
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+    }
+
+    /// The temporary store restates three tables of the migrations without AUTOINCREMENT
+    /// (`TEMPORARY_PLAIN_ID_TABLES`); a later migration of those tables must change both, and
+    /// this fails until it does.
+    #[test]
+    fn temporary_plain_id_tables_have_the_migrated_columns() {
+        let file = SqliteStore::open_in_memory().unwrap();
+        let temp = SqliteStore::open_temporary(1024).unwrap();
+        for table in ["events", "plugin_runs", "plugin_outputs"] {
+            let want = columns(&file, table);
+            assert!(!want.is_empty(), "{table}");
+            assert_eq!(columns(&temp, table), want, "{table}");
+        }
+    }
+
     fn equity_rows(s: &SqliteStore) -> i64 {
         s.lock()
             .query_row("SELECT count(*) FROM equity", [], |r| r.get(0))
