@@ -22,14 +22,20 @@ puts every array of TA-Lib's side (inputs and outputs) on transparent huge pages
 Usage (from the repo root):
     python3 -m venv /tmp/talib-venv
     /tmp/talib-venv/bin/pip install -r tools/reference/requirements-talib.txt
-    /tmp/talib-venv/bin/python tools/bench/talib_ratio.py
+    /tmp/talib-venv/bin/python tools/bench/talib_ratio.py [NAME ...]
+
+With NAMEs (e.g. ATR STDDEV), only the kernels whose name starts with one of them are timed
+on both sides (criterion gets them as an exact-name filter), for quicker iteration on a few
+kernels; without, all kernels.
 """
 import csv
 import json
 import os
 import pathlib
 import statistics
+import re
 import subprocess
+import sys
 import time
 
 import numpy as np
@@ -96,13 +102,19 @@ def main():
         "MFI(14)": lambda: talib.MFI(h, l, c, v, 14),
         "WILLR(14)": lambda: talib.WILLR(h, l, c, 14),
     }
+    wanted = sys.argv[1:]
+    if wanted:
+        ta = {k: f for k, f in ta.items() if any(k.startswith(w) for w in wanted)}
+        if not ta:
+            sys.exit(f"no kernel starts with any of {wanted}")
     bench = ["cargo", "bench", "-p", "optifire-ta", "--bench", "kernels"]
     subprocess.run(bench + ["--no-run"], cwd=ROOT, check=True, stderr=subprocess.DEVNULL)
     talib_t = {k: times(f) for k, f in ta.items()}
     env = dict(os.environ, GLIBC_TUNABLES="glibc.malloc.hugetlb=1:"
                                           "glibc.malloc.trim_threshold=1073741824:"
                                           "glibc.malloc.mmap_threshold=1073741824")
-    subprocess.run(bench, cwd=ROOT, check=True, stdout=subprocess.DEVNULL, env=env)
+    only = ["--", "^1M/(" + "|".join(re.escape(k) for k in ta) + ")$"] if wanted else []
+    subprocess.run(bench + only, cwd=ROOT, check=True, stdout=subprocess.DEVNULL, env=env)
     for k, f in ta.items():
         talib_t[k] += times(f)
     target = pathlib.Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
