@@ -105,6 +105,9 @@ fn atr_chunk_body(
     (high, low, prev_close): Bars<'_>,
     out: &mut [f64],
 ) -> f64 {
+    let n = out.len();
+    // Equal lengths up front, so the compiler can drop the per-block bounds checks.
+    let (high, low, prev_close) = (&high[..n], &low[..n], &prev_close[..n]);
     let ranges = |out: &mut [f64], from: usize, to: usize| {
         let bars = high[from..to]
             .iter()
@@ -114,7 +117,6 @@ fn atr_chunk_body(
             *o = true_range_or_nan(h, l, p);
         }
     };
-    let n = out.len();
     let blocks = n / 4;
     let mut v = value;
     if blocks > 0 {
