@@ -22,18 +22,24 @@ puts every array of TA-Lib's side (inputs and outputs) on transparent huge pages
 Usage (from the repo root):
     python3 -m venv /tmp/talib-venv
     /tmp/talib-venv/bin/pip install -r tools/reference/requirements-talib.txt
-    /tmp/talib-venv/bin/python tools/bench/talib_ratio.py [NAME ...]
+    /tmp/talib-venv/bin/python tools/bench/talib_ratio.py [--rounds N] [NAME ...]
 
 With NAMEs (e.g. ATR STDDEV), only the kernels whose name starts with one of them are timed
 on both sides (criterion gets them as an exact-name filter), for quicker iteration on a few
 kernels; without, all kernels.
+
+--rounds N (default 1) runs the criterion bench N times, timing TA-Lib before the first run
+and after each: on a shared machine a neighbour's burst can slow every one of a kernel's 30
+criterion samples (they fall within ~0.1 s) while TA-Lib's calls are spread over two windows a
+run apart, so one round can report a kernel 1.5x slower than it is. With N > 1 both sides get
+N + 1 windows: "best" is the fastest call over all of them and "med" the median of all calls.
 """
 import csv
 import json
 import os
 import pathlib
-import statistics
 import re
+import statistics
 import subprocess
 import sys
 import time
@@ -73,12 +79,12 @@ def times(fn, reps=10):
 
 
 def ours(target, kernel):
-    """Criterion's median and its fastest sample (per iteration), in seconds."""
+    """Criterion's median, its fastest sample and all samples (per iteration), in seconds."""
     d = target / "criterion" / "1M" / kernel / "new"
     est = json.loads((d / "estimates.json").read_text())
     sample = json.loads((d / "sample.json").read_text())
-    fastest = min(t / n for t, n in zip(sample["times"], sample["iters"])) / 1e9
-    return est["median"]["point_estimate"] / 1e9, fastest
+    per_call = [t / n / 1e9 for t, n in zip(sample["times"], sample["iters"])]
+    return est["median"]["point_estimate"] / 1e9, min(per_call), per_call
 
 
 def main():
@@ -102,7 +108,11 @@ def main():
         "MFI(14)": lambda: talib.MFI(h, l, c, v, 14),
         "WILLR(14)": lambda: talib.WILLR(h, l, c, 14),
     }
-    wanted = sys.argv[1:]
+    args = sys.argv[1:]
+    rounds = 1
+    if args[:1] == ["--rounds"]:
+        rounds, args = int(args[1]), args[2:]
+    wanted = args
     if wanted:
         ta = {k: f for k, f in ta.items() if any(k.startswith(w) for w in wanted)}
         if not ta:
@@ -114,15 +124,23 @@ def main():
                                           "glibc.malloc.trim_threshold=1073741824:"
                                           "glibc.malloc.mmap_threshold=1073741824")
     only = ["--", "^1M/(" + "|".join(re.escape(k) for k in ta) + ")$"] if wanted else []
-    subprocess.run(bench + only, cwd=ROOT, check=True, stdout=subprocess.DEVNULL, env=env)
-    for k, f in ta.items():
-        talib_t[k] += times(f)
     target = pathlib.Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
+    runs = {k: [] for k in ta}
+    for _ in range(rounds):
+        subprocess.run(bench + only, cwd=ROOT, check=True, stdout=subprocess.DEVNULL, env=env)
+        for k in ta:
+            runs[k].append(ours(target, k))
+        for k, f in ta.items():
+            talib_t[k] += times(f)
     print(f"{'kernel':<16}{'ours best':>10}{'TA-Lib best':>12}{'ratio':>7}"
           f"{'ours med':>10}{'TA-Lib med':>11}{'ratio':>7}   (ms)")
     worst = 0.0
     for k, t in talib_t.items():
-        med, fastest = ours(target, k)
+        if rounds == 1:
+            med, fastest, _ = runs[k][0]
+        else:
+            calls = [x for _, _, per_call in runs[k] for x in per_call]
+            med, fastest = statistics.median(calls), min(calls)
         t_best, t_med = min(t), statistics.median(t)
         ratio = fastest / t_best
         worst = max(worst, ratio)
