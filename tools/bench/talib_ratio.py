@@ -31,8 +31,10 @@ kernels; without, all kernels.
 --rounds N (default 1) runs the criterion bench N times, timing TA-Lib before the first run
 and after each: on a shared machine a neighbour's burst can slow every one of a kernel's 30
 criterion samples (they fall within ~0.1 s) while TA-Lib's calls are spread over two windows a
-run apart, so one round can report a kernel 1.5x slower than it is. With N > 1 both sides get
-N + 1 windows: "best" is the fastest call over all of them and "med" the median of all calls.
+run apart, so one round can report a kernel 1.5x slower than it is; and each criterion
+process has its inputs on other physical pages, which alone moves ATR by up to ~1.4x. With
+N > 1 both sides get N + 1 windows and TA-Lib fresh copies of its inputs for each of the later
+N: "best" is the fastest call over all of them and "med" the median of all calls.
 """
 import csv
 import json
@@ -87,9 +89,9 @@ def ours(target, kernel):
     return est["median"]["point_estimate"] / 1e9, min(per_call), per_call
 
 
-def main():
-    o, h, l, c, v = load()
-    ta = {
+def talib_calls(h, l, c, v):
+    """The TA-Lib call of each kernel on the given arrays."""
+    return {
         "SMA(30)": lambda: talib.SMA(c, 30),
         "EMA(30)": lambda: talib.EMA(c, 30),
         "WMA(30)": lambda: talib.WMA(c, 30),
@@ -108,6 +110,12 @@ def main():
         "MFI(14)": lambda: talib.MFI(h, l, c, v, 14),
         "WILLR(14)": lambda: talib.WILLR(h, l, c, 14),
     }
+
+
+def main():
+    series = load()
+    o, h, l, c, v = series
+    ta = talib_calls(h, l, c, v)
     args = sys.argv[1:]
     rounds = 1
     if args[:1] == ["--rounds"]:
@@ -126,10 +134,19 @@ def main():
     only = ["--", "^1M/(" + "|".join(re.escape(k) for k in ta) + ")$"] if wanted else []
     target = pathlib.Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
     runs = {k: [] for k in ta}
+    kept = []
     for _ in range(rounds):
         subprocess.run(bench + only, cwd=ROOT, check=True, stdout=subprocess.DEVNULL, env=env)
         for k in ta:
             runs[k].append(ours(target, k))
+        if rounds > 1:
+            # Fresh copies of the inputs (the old ones kept alive, so the copies get other
+            # memory): every criterion run is a new process with its inputs on other physical
+            # pages, which moves memory-bound kernels by up to ~1.4x on this machine, so TA-Lib
+            # gets a new placement per window too.
+            kept.append(series)
+            series = [x.copy() for x in series]
+            ta = {k: f for k, f in talib_calls(*series[1:]).items() if k in runs}
         for k, f in ta.items():
             talib_t[k] += times(f)
     print(f"{'kernel':<16}{'ours best':>10}{'TA-Lib best':>12}{'ratio':>7}"
