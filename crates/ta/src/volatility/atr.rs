@@ -85,8 +85,8 @@ fn atr_chunk<'a>(w: &BlockWeights, value: f64, bars: Bars<'a>, out: &mut [f64]) 
 }
 
 /// How many blocks ahead of the block being smoothed `atr_chunk_body` computes true ranges:
-/// far enough that their stores have left the pipeline when the block reads them back (with 1
-/// or 2 the loop measured slower; 4 and 6 alike).
+/// measured, 1 and 2 were slower (~15% and ~10% in cache), 4, 6, 8 and 12 alike (presumably the
+/// ranges' vector stores must have drained before the block reads them back one by one).
 const RANGES_AHEAD: usize = 4;
 
 /// The smoothed true ranges of one chunk of bars (`prev_close` one bar behind; `true_range`
