@@ -261,69 +261,126 @@ impl ShiftedSums {
     }
 }
 
-/// `ShiftedSums::run::<SUM>` of two series side by side (MFI's positive and negative flows):
-/// the same numbers as two runs, but one loop, so the two sums' dependency chains overlap.
-/// Returns whether every value that entered either series was finite. Built for the CPU at hand
-/// (`crate::simd`): the same numbers either way.
-#[multiversion(targets("x86_64+avx2"))]
-pub(crate) fn run_sums_pair(
-    sums: (&mut ShiftedSums, &mut ShiftedSums),
-    values: (&[f64], &[f64]),
-    len: usize,
-    out: (&mut [f64], &mut [f64]),
-) -> bool {
-    run_sums_pair_body(sums, values, len, out)
+/// Two series' values side by side, `[first, second]` (MFI's positive and negative flows).
+pub(crate) type Pair = [f64; 2];
+
+/// `[a[0] op b[0], a[1] op b[1]]`: the same operation on both lanes of a pair, written so the
+/// compiler packs it into one two-lane instruction (each lane rounds exactly as its scalar
+/// operation would, so the numbers are those of two separate runs).
+#[inline(always)]
+fn lanewise(a: Pair, b: Pair, op: impl Fn(f64, f64) -> f64) -> Pair {
+    [op(a[0], b[0]), op(a[1], b[1])]
 }
 
-/// `run_sums_pair` for the build it is inlined into.
+/// `lanes::sum_dev` of two interleaved series at once: the same four lanes by position,
+/// combined as (0 + 1) + (2 + 3), so each half is bit for bit that series' `sum_dev`.
 #[inline(always)]
-pub(crate) fn run_sums_pair_body(
+fn sum_dev_pairs(w: &[Pair], shift: Pair) -> Pair {
+    let mut acc = [[0.0f64; 2]; 4];
+    let chunks = w.chunks_exact(4);
+    let rest = chunks.remainder();
+    for chunk in chunks {
+        for lane in 0..4 {
+            let d = lanewise(chunk[lane], shift, |x, s| x - s);
+            acc[lane] = lanewise(acc[lane], d, |a, d| a + d);
+        }
+    }
+    for (lane, &x) in rest.iter().enumerate() {
+        let d = lanewise(x, shift, |x, s| x - s);
+        acc[lane] = lanewise(acc[lane], d, |a, d| a + d);
+    }
+    let lo = lanewise(acc[0], acc[1], |a, b| a + b);
+    let hi = lanewise(acc[2], acc[3], |a, b| a + b);
+    lanewise(lo, hi, |a, b| a + b)
+}
+
+/// `ShiftedSums::run::<SUM>` of two series side by side, interleaved (`values[k]` holds both
+/// series' value k, `out[k]` gets both window sums): the same slides, recomputes and reads in
+/// the same order as two runs (or two streaming `Window`s), so the same numbers, but one chain
+/// of two-lane instructions instead of two scalar chains, which halves the instructions per bar
+/// (the loop was bound by issuing them, not by the chains' latency). Returns whether every
+/// value that entered either series was finite. Built for the CPU at hand (`crate::simd`): the
+/// same numbers either way.
+#[multiversion(targets("x86_64+avx2"))]
+pub(crate) fn run_sums_pairs(
     sums: (&mut ShiftedSums, &mut ShiftedSums),
-    values: (&[f64], &[f64]),
+    values: &[Pair],
     len: usize,
-    out: (&mut [f64], &mut [f64]),
+    out: &mut [Pair],
 ) -> bool {
-    let m = out.0.len();
-    if values.0.len() != len + m || values.1.len() != len + m || out.1.len() != m {
+    run_sums_pairs_body(sums, values, len, out)
+}
+
+/// `run_sums_pairs` for the build it is inlined into.
+#[inline(always)]
+pub(crate) fn run_sums_pairs_body(
+    sums: (&mut ShiftedSums, &mut ShiftedSums),
+    values: &[Pair],
+    len: usize,
+    out: &mut [Pair],
+) -> bool {
+    let m = out.len();
+    // The two sums slide and recompute together, so they are as old as each other; if not
+    // (never from `ShiftedSums::new`), the caller's per-bar path runs instead.
+    if values.len() != len + m || sums.0.stale != sums.1.stale {
         return false;
     }
-    let (mut a, mut b) = (*sums.0, *sums.1);
+    let mut shift = [sums.0.shift, sums.1.shift];
+    let mut s1 = [sums.0.s1, sums.1.s1];
+    let mut stale = sums.0.stale;
+    let mut recomputed = false;
+    let n = len as f64;
     let mut finite = true;
     let mut k = 0;
     while k < m {
-        // As in `ShiftedSums::run`: the bars where no recompute is due (the two sums slide and
-        // recompute together, so they are as old as each other; if not, every bar takes the
-        // general step), then the bar where one is.
-        let free = if a.stale == b.stale {
-            (len - 1).saturating_sub(a.stale).min(m - k)
-        } else {
-            0
-        };
-        let end = k + free;
-        let entering = values.0[len + k..len + end]
-            .iter()
-            .zip(&values.1[len + k..len + end]);
-        let leaving = values.0[k..end].iter().zip(&values.1[k..end]);
-        let slots = out.0[k..end].iter_mut().zip(out.1[k..end].iter_mut());
-        for ((oa, ob), ((&xa, &xb), (&olda, &oldb))) in slots.zip(entering.zip(leaving)) {
-            finite &= xa.abs() <= f64::MAX && xb.abs() <= f64::MAX;
-            a.slide::<false, false>(xa, olda);
-            b.slide::<false, false>(xb, oldb);
-            *oa = a.sum_now(len);
-            *ob = b.sum_now(len);
+        // As in `ShiftedSums::run`: the bars where no recompute is due, then the bar where
+        // one is.
+        let end = k + (len - 1).saturating_sub(stale).min(m - k);
+        let slides = values[len + k..len + end].iter().zip(&values[k..end]);
+        for (o, (&x, &old)) in out[k..end].iter_mut().zip(slides) {
+            finite &= x[0].abs() <= f64::MAX && x[1].abs() <= f64::MAX;
+            let a = lanewise(x, shift, |x, s| x - s);
+            let b = lanewise(old, shift, |x, s| x - s);
+            s1 = lanewise(s1, lanewise(a, b, |a, b| a - b), |s, d| s + d);
+            *o = lanewise(s1, shift, |s, sh| s + sh * n);
         }
+        stale += end - k;
         k = end;
         if k < m {
-            let (xa, xb) = (values.0[len + k], values.1[len + k]);
-            finite &= xa.abs() <= f64::MAX && xb.abs() <= f64::MAX;
-            a.slide::<false, false>(xa, values.0[k]);
-            b.slide::<false, false>(xb, values.1[k]);
-            out.0[k] = a.sum(&values.0[k + 1..=k + len]);
-            out.1[k] = b.sum(&values.1[k + 1..=k + len]);
+            let (x, old) = (values[len + k], values[k]);
+            finite &= x[0].abs() <= f64::MAX && x[1].abs() <= f64::MAX;
+            let a = lanewise(x, shift, |x, s| x - s);
+            let b = lanewise(old, shift, |x, s| x - s);
+            s1 = lanewise(s1, lanewise(a, b, |a, b| a - b), |s, d| s + d);
+            stale += 1;
+            if stale >= len {
+                // `ShiftedSums::recompute::<false>` of both windows.
+                let w = &values[k + 1..=k + len];
+                shift = w[len - 1];
+                s1 = sum_dev_pairs(w, shift);
+                stale = 0;
+                recomputed = true;
+            }
+            out[k] = lanewise(s1, shift, |s, sh| s + sh * n);
             k += 1;
         }
     }
-    (*sums.0, *sums.1) = (a, b);
+    for (sums, lane) in [sums.0, sums.1].into_iter().zip(0..) {
+        if recomputed {
+            // What `recompute::<false>` leaves, then the slides since.
+            *sums = ShiftedSums {
+                shift: shift[lane],
+                s1: s1[lane],
+                s2: 0.0,
+                m2: f64::INFINITY,
+                stale,
+            };
+        } else {
+            sums.s1 = s1[lane];
+            sums.shift = shift[lane];
+            sums.stale = stale;
+        }
+    }
     finite
 }
 

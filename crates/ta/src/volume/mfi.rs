@@ -9,7 +9,7 @@
 //! NaN, then it recovers.
 
 use crate::average::output::with_lookback;
-use crate::average::window::{run_sums_pair, within_dead_zone, ShiftedSums, Window};
+use crate::average::window::{run_sums_pairs, within_dead_zone, Pair, ShiftedSums, Window};
 use crate::average::{check_lengths, check_period, TaError};
 use multiversion::multiversion;
 
@@ -120,67 +120,56 @@ pub fn mfi(
 /// The bars of a chunk: high, low, close and volume.
 type Bars<'a> = (&'a [f64], &'a [f64], &'a [f64], &'a [f64]);
 
-/// `run_sums_pair`'s signature: two running sums, two series and two outputs, side by side.
-type SumsFn = fn(
-    (&mut ShiftedSums, &mut ShiftedSums),
-    (&[f64], &[f64]),
-    usize,
-    (&mut [f64], &mut [f64]),
-) -> bool;
+/// `run_sums_pairs`' signature: two running sums of two interleaved series.
+type SumsFn = fn((&mut ShiftedSums, &mut ShiftedSums), &[Pair], usize, &mut [Pair]) -> bool;
 
 /// The loops of a chunk that `mfi` builds for the CPU at hand (`crate::simd`), or in the test
 /// of the builds their baseline bodies.
 struct Loops {
-    flows: fn(Bars<'_>, &mut [f64], &mut [f64], &mut [f64]),
+    flows: fn(Bars<'_>, &mut [f64], &mut [Pair]),
     sums: SumsFn,
-    values: fn(&[f64], &[f64], &mut Vec<f64>),
+    values: fn(&[Pair], &mut Vec<f64>),
 }
 
 const DISPATCHED: Loops = Loops {
     flows: chunk_flows,
-    sums: run_sums_pair,
+    sums: run_sums_pairs,
     values: push_values,
 };
 
 /// `chunk_flows_body` built for the CPU at hand.
 #[multiversion(targets("x86_64+avx2"))]
-fn chunk_flows<'a>(bars: Bars<'a>, typ: &mut [f64], pos: &mut [f64], neg: &mut [f64]) {
-    chunk_flows_body(bars, typ, pos, neg)
+fn chunk_flows<'a>(bars: Bars<'a>, typ: &mut [f64], flow: &mut [Pair]) {
+    chunk_flows_body(bars, typ, flow)
 }
 
-/// The typical prices of a chunk's bars (`typ`, one longer than `pos` and `neg`: the bar before
-/// the chunk first) and the flows of all but the first (`pos`, `neg`), each in a loop of its
-/// own that vectorises.
+/// The typical prices of a chunk's bars (`typ`, one longer than `flow`: the bar before the chunk
+/// first) and the (positive, negative) flows of all but the first (`flow`, interleaved for the
+/// sums' two-lane loop), each in a loop of its own that vectorises.
 #[inline(always)]
-fn chunk_flows_body(
-    (high, low, close, volume): Bars<'_>,
-    typ: &mut [f64],
-    pos: &mut [f64],
-    neg: &mut [f64],
-) {
-    let len = pos.len();
+fn chunk_flows_body((high, low, close, volume): Bars<'_>, typ: &mut [f64], flow: &mut [Pair]) {
+    let len = flow.len();
     let rows = high.iter().zip(low).zip(close);
     for (t, ((&h, &l), &c)) in typ[..=len].iter_mut().zip(rows) {
         *t = typical(h, l, c);
     }
     let now = typ[1..=len].iter().zip(&typ[..len]).zip(&volume[1..=len]);
-    let slots = pos.iter_mut().zip(neg.iter_mut());
-    for ((p, q), ((&t, &prev), &v)) in slots.zip(now) {
-        (*p, *q) = flows(t, prev, v);
+    for (f, ((&t, &prev), &v)) in flow.iter_mut().zip(now) {
+        let (p, q) = flows(t, prev, v);
+        *f = [p, q];
     }
 }
 
 /// `push_values_body` built for the CPU at hand.
 #[multiversion(targets("x86_64+avx2"))]
-fn push_values(pos_sum: &[f64], neg_sum: &[f64], out: &mut Vec<f64>) {
-    push_values_body(pos_sum, neg_sum, out)
+fn push_values(sums: &[Pair], out: &mut Vec<f64>) {
+    push_values_body(sums, out)
 }
 
 /// Appends the MFI of each pair of window sums.
 #[inline(always)]
-fn push_values_body(pos_sum: &[f64], neg_sum: &[f64], out: &mut Vec<f64>) {
-    let sums = pos_sum.iter().zip(neg_sum);
-    out.extend(sums.map(|(&p, &q)| mfi_value(p, q)));
+fn push_values_body(sums: &[Pair], out: &mut Vec<f64>) {
+    out.extend(sums.iter().map(|&[p, q]| mfi_value(p, q)));
 }
 
 /// `mfi` (checked inputs) with the chunk loops given.
@@ -197,10 +186,9 @@ fn mfi_with((high, low, close, volume): Bars<'_>, period: usize, loops: &Loops) 
     // vectorise; only the sums carry a dependency from bar to bar), all in cache.
     const CHUNK: usize = 512;
     // Slots `period..` hold the chunk's flows, the `period` before them the previous ones.
-    let mut pos = vec![0.0; period + CHUNK];
-    let mut neg = vec![0.0; period + CHUNK];
+    let mut flow = vec![[0.0; 2]; period + CHUNK];
     let mut typ = vec![0.0; CHUNK + 1];
-    let (mut pos_sum, mut neg_sum) = (vec![0.0; CHUNK], vec![0.0; CHUNK]);
+    let mut sum = vec![[0.0; 2]; CHUNK];
     let (mut pos_sums, mut neg_sums) = (ShiftedSums::new(period), ShiftedSums::new(period));
     // The window of flows ending at `j` is free of gaps once `j >= clean_from`.
     let mut clean_from = 0;
@@ -216,14 +204,9 @@ fn mfi_with((high, low, close, volume): Bars<'_>, period: usize, loops: &Loops) 
             &close[bars.clone()],
             &volume[bars],
         );
-        (loops.flows)(
-            chunk,
-            &mut typ,
-            &mut pos[period..period + len],
-            &mut neg[period..period + len],
-        );
+        (loops.flows)(chunk, &mut typ, &mut flow[period..period + len]);
         let first = period - 1;
-        let slots = (&pos[..period + len], &neg[..period + len]);
+        let slots = &flow[..period + len];
         // A chunk whose windows are all full and free of gaps (the usual case) takes the sums'
         // batch run; otherwise (or if a flow turns out not to be finite) the per-bar gap
         // bookkeeping. Either way the sums are the same numbers (`ShiftedSums::slide`).
@@ -234,38 +217,39 @@ fn mfi_with((high, low, close, volume): Bars<'_>, period: usize, loops: &Loops) 
                 (&mut pos_sums, &mut neg_sums),
                 slots,
                 period,
-                (&mut pos_sum[..len], &mut neg_sum[..len]),
+                &mut sum[..len],
             );
         if !clean {
             (pos_sums, neg_sums) = kept;
             let state = (clean_from, pos_sums, neg_sums);
-            let sums = (&mut pos_sum[..len], &mut neg_sum[..len]);
-            (clean_from, pos_sums, neg_sums) = window_sums(slots, period, base, state, sums);
+            (clean_from, pos_sums, neg_sums) =
+                window_sums(slots, period, base, state, &mut sum[..len]);
         }
         // Values of the windows ending at flows max(base, period - 1) ..
         let skip = first.saturating_sub(base).min(len);
-        (loops.values)(&pos_sum[skip..len], &neg_sum[skip..len], &mut out);
-        pos.copy_within(len..period + len, 0);
-        neg.copy_within(len..period + len, 0);
+        (loops.values)(&sum[skip..len], &mut out);
+        flow.copy_within(len..period + len, 0);
         base += len;
     }
     out
 }
 
-/// The running window sums of one chunk of flows (`pos`, `neg`: the `period` flows before the
-/// chunk, then its flows, the first being flow `base`): writes the sums of the window ending at
-/// each flow from `period - 1` on to `sums` (NaN for windows with a gap, which `mfi_value`
-/// turns into NaN). The state (gap bookkeeping and the two running sums) comes in and goes out
-/// by value.
+/// The running window sums of one chunk of flows (`flow`: the `period` flows before the chunk,
+/// then its flows, the first being flow `base`): writes the sums of the window ending at each
+/// flow from `period - 1` on to `sums` (NaN for windows with a gap, which `mfi_value` turns
+/// into NaN). The state (gap bookkeeping and the two running sums) comes in and goes out by
+/// value. (The rare path: it takes the two series apart into vectors of their own, as the
+/// recomputes read each window as one slice.)
 fn window_sums(
-    (pos, neg): (&[f64], &[f64]),
+    flow: &[Pair],
     period: usize,
     base: usize,
     (mut clean_from, mut pos_sums, mut neg_sums): (usize, ShiftedSums, ShiftedSums),
-    (pos_sum, neg_sum): (&mut [f64], &mut [f64]),
+    sums: &mut [Pair],
 ) -> (usize, ShiftedSums, ShiftedSums) {
-    let slots = pos_sum.iter_mut().zip(neg_sum.iter_mut()).enumerate();
-    for (k, (ps, ns)) in slots {
+    let pos: Vec<f64> = flow.iter().map(|f| f[0]).collect();
+    let neg: Vec<f64> = flow.iter().map(|f| f[1]).collect();
+    for (k, s) in sums.iter_mut().enumerate() {
         let j = base + k;
         // Flow j sits in slot period + k; its window in slots k + 1 ..= period + k.
         let (x, y) = (pos[period + k], neg[period + k]);
@@ -278,10 +262,10 @@ fn window_sums(
         }
         if j + 1 >= period {
             let w = k + 1..=period + k;
-            (*ps, *ns) = if j < clean_from {
-                (f64::NAN, f64::NAN)
+            *s = if j < clean_from {
+                [f64::NAN; 2]
             } else {
-                (pos_sums.sum(&pos[w.clone()]), neg_sums.sum(&neg[w]))
+                [pos_sums.sum(&pos[w.clone()]), neg_sums.sum(&neg[w])]
             };
         }
     }
@@ -291,13 +275,13 @@ fn window_sums(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::average::window::run_sums_pair_body;
+    use crate::average::window::run_sums_pairs_body;
 
     #[test]
     fn instruction_sets_agree_bit_for_bit() {
         let baseline = Loops {
             flows: chunk_flows_body,
-            sums: run_sums_pair_body,
+            sums: run_sums_pairs_body,
             values: push_values_body,
         };
         for s in crate::simd::real_series() {
