@@ -7,10 +7,15 @@
 //! (TA-Lib's default matype 0) is offered. Windowed: a NaN or infinity makes every output whose
 //! windows contain it NaN, then it recovers.
 
-use super::range::window_ranges;
+use super::range::{
+    double_both, finite_window_extremes, larger, smaller, window_ranges, SegmentExtremes, StepFn,
+};
+use crate::average::ema::zero_or_nan;
+use crate::average::output::with_lookback;
 use crate::average::sma::sma_unchecked;
 use crate::average::window::{within_dead_zone, Window};
 use crate::average::{check_lengths, check_period, Sma, TaError};
+use multiversion::multiversion;
 
 /// TA-Lib 0.8's divisor (highest - lowest) / 100, and whether the range is float noise.
 #[inline(always)]
@@ -115,7 +120,7 @@ pub fn stoch(
     slowk: usize,
     slowd: usize,
 ) -> Result<StochSeries, TaError> {
-    let n = check_lengths(
+    check_lengths(
         "STOCH",
         &[
             ("high", high.len()),
@@ -127,13 +132,73 @@ pub fn stoch(
     check_period("STOCH", "slowk", slowk, 1)?;
     check_period("STOCH", "slowd", slowd, 1)?;
     // The batch twin of `Stoch::update`: fast %K of every window, then the same two SMAs.
-    // Fast %K as long as the series, NaN before the first full window, so that the SMAs'
-    // outputs are the series' own: their windows holding a NaN are NaN and their first clean
-    // window starts their sums afresh, as the SMAs of the full windows' values alone do (same
-    // numbers), and no output is copied into place afterwards.
+    let fast_k = fast_k_series((high, low, close), fastk, &DISPATCHED);
+    let mut k = sma_unchecked(&fast_k, slowk);
+    let d = sma_unchecked(&k, slowd);
     let lookback = fastk - 1 + slowk - 1 + slowd - 1;
-    let mut fast_k = vec![f64::NAN; n];
-    // As in WILLR, the divisor and the dead-zone test change only when an extreme does.
+    // Slow %K is defined from bar `fastk + slowk - 2` on; TA-Lib reports both from `lookback`.
+    for v in k.iter_mut().take(lookback) {
+        *v = f64::NAN;
+    }
+    let out = StochSeries { k, d };
+    Ok(out)
+}
+
+/// The loops of a segment that the fast %K builds for the CPU at hand (`crate::simd`), or in
+/// the test of the builds their baseline bodies.
+struct Loops {
+    step: StepFn,
+    values: fn(SegmentExtremes<'_>, &[f64], &mut Vec<f64>),
+}
+
+const DISPATCHED: Loops = Loops {
+    step: double_both,
+    values: push_fast_k,
+};
+
+/// `push_fast_k_body` built for the CPU at hand.
+#[multiversion(targets("x86_64+avx2"))]
+fn push_fast_k<'a>(x: SegmentExtremes<'a>, close: &[f64], out: &mut Vec<f64>) {
+    push_fast_k_body(x, close, out)
+}
+
+/// Appends the fast %K of a segment's windows (`close` from the first window's last bar on):
+/// `fast_k_value`'s numbers, with the division done for every bar and the flat case a select,
+/// so the loop vectorises; a close that is not finite gives NaN (`zero_or_nan`).
+#[inline(always)]
+fn push_fast_k_body(x: SegmentExtremes<'_>, close: &[f64], out: &mut Vec<f64>) {
+    let ([h0, h1], [l0, l1]) = (x.high, x.low);
+    let rows = h0.iter().zip(h1).zip(l0.iter().zip(l1)).zip(close);
+    out.extend(rows.map(|(((&h0, &h1), (&l0, &l1)), &c)| {
+        let (highest, lowest) = (larger(h0, h1), smaller(l0, l1));
+        let (diff, flat) = fast_k_divisor(highest, lowest);
+        let value = (c - lowest) / diff;
+        (if flat { 0.0 } else { value }) - zero_or_nan(c)
+    }));
+}
+
+/// Fast %K of every bar, NaN before the first full window: as long as the series, so that the
+/// SMAs' outputs are the series' own (their windows holding a NaN are NaN and their first clean
+/// window starts their sums afresh, as the SMAs of the full windows' values alone do: same
+/// numbers), and no output is copied into place afterwards. Highs and lows free of NaN and
+/// infinity (real prices) take the branch-free extremes (`finite_window_extremes`, as WILLR)
+/// and a value loop that vectorises, each slot written once; the first gap sends the whole
+/// series to the gap-aware path (TA-Lib's rescans, `window_ranges`).
+#[inline(always)]
+fn fast_k_series(
+    (high, low, close): (&[f64], &[f64], &[f64]),
+    fastk: usize,
+    loops: &Loops,
+) -> Vec<f64> {
+    let n = close.len();
+    let mut fast_k = with_lookback(n, fastk - 1);
+    let emit = |end: usize, x: SegmentExtremes<'_>| (loops.values)(x, &close[end..], &mut fast_k);
+    if finite_window_extremes(high, low, fastk, emit, loops.step) {
+        return fast_k;
+    }
+    fast_k.truncate(fastk - 1);
+    fast_k.resize(n, f64::NAN);
+    // The divisor and the dead-zone test change only when an extreme does.
     let (mut last_hi, mut last_lo, mut diff, mut flat) = (f64::NAN, f64::NAN, f64::NAN, true);
     let slots = fast_k.get_mut(fastk - 1..).unwrap_or(&mut []);
     window_ranges(high, low, fastk, slots, |i, highest, lowest, gap| {
@@ -151,19 +216,29 @@ pub fn stoch(
             (close - lowest) / diff
         }
     });
-    let mut k = sma_unchecked(&fast_k, slowk);
-    let d = sma_unchecked(&k, slowd);
-    // Slow %K is defined from bar `fastk + slowk - 2` on; TA-Lib reports both from `lookback`.
-    for v in k.iter_mut().take(lookback) {
-        *v = f64::NAN;
-    }
-    let out = StochSeries { k, d };
-    Ok(out)
+    fast_k
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::momentum::range::double_both_body;
+
+    #[test]
+    fn instruction_sets_agree_bit_for_bit() {
+        let baseline = Loops {
+            step: double_both_body,
+            values: push_fast_k_body,
+        };
+        for s in crate::simd::real_series() {
+            let bars = (&s.high[..], &s.low[..], &s.close[..]);
+            for fastk in [1, 5, 14] {
+                let base = fast_k_series(bars, fastk, &baseline);
+                let dispatched = fast_k_series(bars, fastk, &DISPATCHED);
+                crate::simd::assert_bits_eq("STOCH fast %K", &base, &dispatched);
+            }
+        }
+    }
 
     #[test]
     fn unsmoothed_is_fast_k() {
