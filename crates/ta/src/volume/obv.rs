@@ -95,7 +95,7 @@ pub fn obv(close: &[f64], volume: &[f64]) -> Result<Vec<f64>, TaError> {
 }
 
 /// The steps of a chunk, then its totals (`obv_chunk_body`'s signature).
-type ChunkFn = fn(f64, (&[f64], &[f64]), &mut [f64]) -> f64;
+type ChunkFn = fn(f64, (&[f64], &[f64]), &mut Vec<f64>) -> f64;
 
 /// `obv` (equal lengths) with the chunk loop given: `obv_chunk`, or in the test of the builds
 /// the baseline body.
@@ -117,9 +117,7 @@ fn obv_with(close: &[f64], volume: &[f64], chunk_fn: ChunkFn) -> Vec<f64> {
     while i < n {
         let m = CHUNK_SLOTS.min(n - i);
         let chunk = (&close[i - 1..i + m], &volume[i..i + m]);
-        // Zeroing the chunk's slots brings them into cache for the writes that follow.
-        out.resize(i + m, 0.0);
-        base = chunk_fn(base, chunk, &mut out[i..i + m]);
+        base = chunk_fn(base, chunk, &mut out);
         i += m;
     }
     out
@@ -127,22 +125,21 @@ fn obv_with(close: &[f64], volume: &[f64], chunk_fn: ChunkFn) -> Vec<f64> {
 
 /// `obv_chunk_body` built for the CPU at hand (`crate::simd`): the same numbers either way.
 #[multiversion(targets("x86_64+avx2"))]
-fn obv_chunk(base: f64, bars: (&[f64], &[f64]), out: &mut [f64]) -> f64 {
+fn obv_chunk(base: f64, bars: (&[f64], &[f64]), out: &mut Vec<f64>) -> f64 {
     obv_chunk_body(base, bars, out)
 }
 
 /// The totals of one chunk of bars (`close` one longer: the close before the chunk first) from
-/// `base` at a pair boundary; returns the base after the last whole pair. The steps go into the
-/// output slots first, then the totals in place (through a buffer of its own, the chunk took
-/// twice as long).
+/// `base` at a pair boundary; returns the base after the last whole pair. The steps are
+/// appended to the output first (their writes are the slots' first), then turned into the
+/// totals in place (through a buffer of its own, the chunk took twice as long; zeroing the
+/// slots first was a pass of its own).
 #[inline(always)]
-fn obv_chunk_body(mut base: f64, (close, volume): (&[f64], &[f64]), out: &mut [f64]) -> f64 {
-    let m = out.len();
-    let steps = close[1..].iter().zip(&close[..m]).zip(volume);
-    for (o, ((&c, &prev), &v)) in out.iter_mut().zip(steps) {
-        *o = step_or_nan(c, prev, v);
-    }
-    let mut pairs = out.chunks_exact_mut(2);
+fn obv_chunk_body(mut base: f64, (close, volume): (&[f64], &[f64]), out: &mut Vec<f64>) -> f64 {
+    let start = out.len();
+    let steps = close[1..].iter().zip(close).zip(volume);
+    out.extend(steps.map(|((&c, &prev), &v)| step_or_nan(c, prev, v)));
+    let mut pairs = out[start..].chunks_exact_mut(2);
     for o in &mut pairs {
         let (s0, s1) = (o[0], o[1]);
         o[0] = base + s0;
