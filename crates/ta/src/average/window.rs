@@ -623,6 +623,27 @@ mod tests {
     }
 
     #[test]
+    fn pair_sums_are_each_series_own_bit_for_bit() {
+        // Every window length from 1 to 13 (whole lane groups and each remainder), values of
+        // mixed magnitude so that the order of the additions shows in the last bits.
+        let a: Vec<f64> = (0..13)
+            .map(|i| (i as f64 * 0.37).sin() * 1e3 + 0.1)
+            .collect();
+        let b: Vec<f64> = (0..13).map(|i| 1.0 / (i as f64 + 0.3)).collect();
+        for len in 1..=13 {
+            let pairs: Vec<Pair> = a[..len]
+                .iter()
+                .zip(&b[..len])
+                .map(|(&x, &y)| [x, y])
+                .collect();
+            let shift = [a[len - 1], b[len - 1]];
+            let [sa, sb] = sum_dev_pairs(&pairs, shift);
+            assert_eq!(sa.to_bits(), lanes::sum_dev(&a[..len], shift[0]).to_bits());
+            assert_eq!(sb.to_bits(), lanes::sum_dev(&b[..len], shift[1]).to_bits());
+        }
+    }
+
+    #[test]
     fn recompute_repairs_a_large_value_leaving_the_window() {
         // A plain running sum loses the 1.0s added while 1e16 was in the window and ends at 0.0
         // once 1e16 leaves (checked in Python); the sums here are recomputed every 3 bars, so
