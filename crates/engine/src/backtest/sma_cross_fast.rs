@@ -34,7 +34,7 @@ use optifire_core::Timestamp;
 use optifire_venues::sim::matching::round8;
 use optifire_venues::SimExchange;
 use rust_decimal::Decimal;
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 
 /// Why the bar loop could not run.
 #[derive(Debug, thiserror::Error)]
@@ -151,7 +151,10 @@ struct Book {
     portfolio: Portfolio,
     fills: Vec<Fill>,
     closed_trades: Vec<ClosedTrade>,
-    orders: BTreeMap<ClientOrderId, Order>,
+    /// The latest state of each order, in order of first appearance.
+    orders: Vec<Order>,
+    /// Where each client id's order is in `orders`.
+    order_at: HashMap<ClientOrderId, usize>,
     /// Orders sent and not yet final.
     working: usize,
 }
@@ -176,12 +179,19 @@ impl Book {
 
     /// Records the latest state of an order, keeping `working` the count of orders not final.
     fn record(&mut self, order: Order) {
-        let id = order.request.client_order_id.clone();
         let live = !order.status.is_terminal();
-        let was_live = self
-            .orders
-            .insert(id, order)
-            .is_some_and(|old| !old.status.is_terminal());
+        let was_live = match self.order_at.get(&order.request.client_order_id) {
+            Some(&k) => {
+                let old = std::mem::replace(&mut self.orders[k], order);
+                !old.status.is_terminal()
+            }
+            None => {
+                self.order_at
+                    .insert(order.request.client_order_id.clone(), self.orders.len());
+                self.orders.push(order);
+                false
+            }
+        };
         self.working = self.working + usize::from(live) - usize::from(was_live);
     }
 
@@ -310,7 +320,8 @@ pub fn run_sma_cross_on(
         portfolio: Portfolio::new(initial),
         fills: Vec::new(),
         closed_trades: Vec::new(),
-        orders: BTreeMap::new(),
+        orders: Vec::new(),
+        order_at: HashMap::new(),
         working: 0,
     };
     let mut errors: Vec<String> = Vec::new();
@@ -417,7 +428,7 @@ pub fn run_sma_cross_on(
         book.take_updates(t, &mut errors);
     }
 
-    let mut orders: Vec<Order> = std::mem::take(&mut book.orders).into_values().collect();
+    let mut orders: Vec<Order> = std::mem::take(&mut book.orders);
     orders.sort_by(|a, b| {
         (a.request.created_at, &a.request.client_order_id.0)
             .cmp(&(b.request.created_at, &b.request.client_order_id.0))

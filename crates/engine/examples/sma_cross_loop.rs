@@ -1,0 +1,50 @@
+//! Repeats the in-process part of `optifire backtest --strategy sma_cross` (load and validate
+//! the CSV, then the bar loop and its metrics) N times, for profiling it with `perf record`:
+//! one run takes a few milliseconds, too short to sample. Prints the best and median thread
+//! CPU time of each phase.
+//!
+//! `cargo run --release --example sma_cross_loop -- data/long/ORCL.csv 2000`
+
+use optifire_core::config::Config;
+use optifire_core::domain::{Money, Quantity, Symbol};
+use optifire_core::plugin::measure::thread_cpu_ms;
+use optifire_engine::backtest::load_backtest_data;
+use optifire_engine::backtest::sma_cross::SmaCrossRun;
+use optifire_engine::backtest::sma_cross_fast::run_sma_cross_on;
+use rust_decimal::Decimal;
+use std::path::PathBuf;
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let data = PathBuf::from(args.next().unwrap_or_else(|| "data/long/ORCL.csv".into()));
+    let n: usize = args.next().map_or(1000, |s| s.parse().expect("N"));
+    let run = SmaCrossRun {
+        symbol: Symbol::new(&data.file_stem().unwrap().to_string_lossy()),
+        data,
+        size: Quantity(Decimal::from(100)),
+        cash: Money(Decimal::from(100_000)),
+        commission: Decimal::new(1, 3),
+        price_decimals: 6,
+    };
+    let config = Config::default();
+    let (mut load, mut bars) = (Vec::new(), Vec::new());
+    let mut trades = 0;
+    for _ in 0..n {
+        let t0 = thread_cpu_ms();
+        let d = load_backtest_data(&run.data).expect("data");
+        let t1 = thread_cpu_ms();
+        let r = run_sma_cross_on(&d, &run, &config, 10, 30, None, None).expect("run");
+        let t2 = thread_cpu_ms();
+        load.push(t1 - t0);
+        bars.push(t2 - t1);
+        trades = r.closed_trades.len();
+        drop((d, r));
+    }
+    let show = |name: &str, v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        println!("{name}: best {:.3} ms, median {:.3} ms", v[0], v[v.len() / 2]);
+    };
+    show("load", &mut load);
+    show("run", &mut bars);
+    println!("{trades} closed trades");
+}
