@@ -14,6 +14,17 @@ use optifire_engine::backtest::sma_cross_fast::run_sma_cross_on;
 use rust_decimal::Decimal;
 use std::path::PathBuf;
 
+/// Minor page faults of the process so far (Linux; 0 elsewhere).
+fn minor_faults() -> u64 {
+    std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|s| {
+            let after = s.rsplit_once(')')?.1.to_string();
+            after.split_whitespace().nth(7)?.parse().ok()
+        })
+        .unwrap_or(0)
+}
+
 fn main() {
     let mut args = std::env::args().skip(1);
     let data = PathBuf::from(args.next().unwrap_or_else(|| "data/long/ORCL.csv".into()));
@@ -29,12 +40,24 @@ fn main() {
     let config = Config::default();
     let (mut load, mut bars) = (Vec::new(), Vec::new());
     let mut trades = 0;
-    for _ in 0..n {
+    for k in 0..n {
+        let f0 = minor_faults();
         let t0 = thread_cpu_ms();
         let d = load_backtest_data(&run.data).expect("data");
         let t1 = thread_cpu_ms();
+        let f1 = minor_faults();
         let r = run_sma_cross_on(&d, &run, &config, 10, 30, None, None).expect("run");
         let t2 = thread_cpu_ms();
+        let f2 = minor_faults();
+        if k < 3 {
+            println!(
+                "run {k}: load {:.3} ms ({} page faults), run {:.3} ms ({} page faults)",
+                t1 - t0,
+                f1 - f0,
+                t2 - t1,
+                f2 - f1
+            );
+        }
         load.push(t1 - t0);
         bars.push(t2 - t1);
         trades = r.closed_trades.len();
