@@ -136,10 +136,12 @@ pub fn compute(
     // equity as f64 once: the decimal conversion is the costly part, and the returns, the
     // exposure and the mean equity all read it.
     let equities: Vec<f64> = dated.iter().map(|(_, p)| money_f64(p.equity)).collect();
-    let mut values: Vec<f64> = Vec::with_capacity(equities.len() + 1);
-    values.push(initial.to_f64());
-    values.extend_from_slice(&equities);
-    let returns: Vec<f64> = values.windows(2).map(|w| w[1] / w[0] - 1.0).collect();
+    // Each daily equity over the one before it (the starting cash before the first).
+    let returns: Vec<f64> = std::iter::once(initial.to_f64())
+        .chain(equities.iter().copied())
+        .zip(&equities)
+        .map(|(before, now)| now / before - 1.0)
+        .collect();
     let final_equity = Money(
         dated
             .last()
