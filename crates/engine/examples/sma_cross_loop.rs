@@ -73,7 +73,11 @@ fn main() {
     }
     let show = |name: &str, v: &mut Vec<f64>| {
         v.sort_by(f64::total_cmp);
-        println!("{name}: best {:.3} ms, median {:.3} ms", v[0], v[v.len() / 2]);
+        println!(
+            "{name}: best {:.3} ms, median {:.3} ms",
+            v[0],
+            v[v.len() / 2]
+        );
     };
     show("load", &mut load);
     show("run", &mut bars);

@@ -203,7 +203,12 @@ mod tests {
         }
         // The ends of chrono's range.
         let mut memo = KnownAtMemo::new(DailyClose::ExchangeClose);
-        for date in [NaiveDate::MAX, NaiveDate::MIN, d(2024, 3, 10), NaiveDate::MAX] {
+        for date in [
+            NaiveDate::MAX,
+            NaiveDate::MIN,
+            d(2024, 3, 10),
+            NaiveDate::MAX,
+        ] {
             assert_eq!(
                 memo.known_at(date),
                 DailyClose::ExchangeClose.known_at(date)

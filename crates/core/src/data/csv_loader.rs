@@ -270,11 +270,7 @@ fn load_streamed(
         let Ok(text) = std::str::from_utf8(piece) else {
             return Ok(None);
         };
-        let mut records = PlainRecords {
-            text,
-            at: 0,
-            line,
-        };
+        let mut records = PlainRecords { text, at: 0, line };
         let mut fields: Vec<&str> = Vec::with_capacity(16);
         while let Some(n) = records.next_into(&mut fields) {
             match (&header, &mut loading) {
@@ -987,7 +983,9 @@ mod tests {
         ];
         for _ in 0..20_000 {
             let len = rng.usize(0..80);
-            let bytes: Vec<u8> = (0..len).map(|_| alphabet[rng.usize(..alphabet.len())]).collect();
+            let bytes: Vec<u8> = (0..len)
+                .map(|_| alphabet[rng.usize(..alphabet.len())])
+                .collect();
             texts.push(String::from_utf8_lossy(&bytes).into_owned());
         }
         for t in &texts {
@@ -1027,8 +1025,7 @@ mod tests {
 
     /// `plain_text` as first written.
     fn reference_plain_text(bytes: &[u8]) -> Option<&str> {
-        if bytes.starts_with(b"\xEF\xBB\xBF") || bytes.iter().any(|&b| b == b'"' || b == b'\r')
-        {
+        if bytes.starts_with(b"\xEF\xBB\xBF") || bytes.iter().any(|&b| b == b'"' || b == b'\r') {
             return None;
         }
         let text = std::str::from_utf8(bytes).ok()?;
@@ -1043,8 +1040,14 @@ mod tests {
         let alphabet = b"ab,\n\n\r\"  \t1.\xEF\xBB\xBF\xc3\xa9\x85";
         for _ in 0..50_000 {
             let len = rng.usize(0..150);
-            let bytes: Vec<u8> = (0..len).map(|_| alphabet[rng.usize(..alphabet.len())]).collect();
-            assert_eq!(plain_text(&bytes), reference_plain_text(&bytes), "{bytes:?}");
+            let bytes: Vec<u8> = (0..len)
+                .map(|_| alphabet[rng.usize(..alphabet.len())])
+                .collect();
+            assert_eq!(
+                plain_text(&bytes),
+                reference_plain_text(&bytes),
+                "{bytes:?}"
+            );
             // Long clean stretches, one odd byte somewhere.
             let mut long = vec![b'7'; rng.usize(0..300)];
             if !long.is_empty() && rng.bool() {
@@ -1056,14 +1059,29 @@ mod tests {
                 assert_eq!(trim(s), s.trim(), "{s:?}");
             }
         }
-        for s in ["", " ", "a", " a", "a ", "\u{85}a", "a\u{a0}", "\u{3000}x\u{3000}", "é"] {
+        for s in [
+            "",
+            " ",
+            "a",
+            " a",
+            "a ",
+            "\u{85}a",
+            "a\u{a0}",
+            "\u{3000}x\u{3000}",
+            "é",
+        ] {
             assert_eq!(trim(s), s.trim(), "{s:?}");
         }
     }
 
     #[test]
     fn date_text_holds_any_text() {
-        for s in ["", "2024-01-02", "2015-09-23T20:57:42.146", "x".repeat(22).as_str()] {
+        for s in [
+            "",
+            "2024-01-02",
+            "2015-09-23T20:57:42.146",
+            "x".repeat(22).as_str(),
+        ] {
             let t = DateText::from(s);
             assert_eq!(t.as_str(), s);
             assert_eq!(t, DateText::from(s.to_string()));

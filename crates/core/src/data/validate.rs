@@ -134,7 +134,11 @@ fn check_order(
 /// name the values that break the rule.
 fn value_defects(bar: &Bar) -> Vec<(DefectKind, String)> {
     // A valid bar with no zero price has nothing to report (almost every bar: checked first).
-    if bar.is_valid() && [bar.open, bar.high, bar.low, bar.close].iter().all(|&p| p != 0.0) {
+    if bar.is_valid()
+        && [bar.open, bar.high, bar.low, bar.close]
+            .iter()
+            .all(|&p| p != 0.0)
+    {
         return Vec::new();
     }
     all_value_defects(bar)

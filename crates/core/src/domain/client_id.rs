@@ -198,7 +198,11 @@ mod tests {
                 2 => i64::MIN + rng.i64(0..3),
                 _ => rng.i64(0..4_000_000_000) * 1_000_000_000,
             };
-            let seq = if rng.bool() { rng.u64(..) } else { rng.u64(..10_000) };
+            let seq = if rng.bool() {
+                rng.u64(..)
+            } else {
+                rng.u64(..10_000)
+            };
             let qty = Decimal::from_i128_with_scale(
                 i128::from(rng.i64(..)) >> rng.u32(0..60),
                 rng.u32(0..20),
@@ -216,7 +220,14 @@ mod tests {
                 "{cycle:?} {symbol} {qty}"
             );
         }
-        for q in [dec!(0), dec!(-0), dec!(100), dec!(-100), dec!(1.50), dec!(0.000)] {
+        for q in [
+            dec!(0),
+            dec!(-0),
+            dec!(100),
+            dec!(-100),
+            dec!(1.50),
+            dec!(0.000),
+        ] {
             let cycle = CycleId {
                 ts: Timestamp(1),
                 seq: 1,

@@ -544,9 +544,17 @@ mod tests {
             let fast = rng.usize(1..slow);
             let (f, s) = (smas(&closes, fast), smas(&closes, slow));
             let want: Vec<Option<Cross>> = (0..n)
-                .map(|i| (i >= slow).then(|| cross(f[i - 1], s[i - 1], f[i], s[i])).flatten())
+                .map(|i| {
+                    (i >= slow)
+                        .then(|| cross(f[i - 1], s[i - 1], f[i], s[i]))
+                        .flatten()
+                })
                 .collect();
-            assert_eq!(crossings(&closes, fast, slow), want, "{fast} {slow} {closes:?}");
+            assert_eq!(
+                crossings(&closes, fast, slow),
+                want,
+                "{fast} {slow} {closes:?}"
+            );
         }
     }
 
