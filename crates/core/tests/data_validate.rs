@@ -42,7 +42,7 @@ fn daily(symbol: &str, rows: &[Row<'_>]) -> LoadedSeries {
         });
         s.rows.push(RowInfo {
             line: i as u64 + 2,
-            date_text: date.to_string(),
+            date_text: date.into(),
             date: d(date),
         });
     }

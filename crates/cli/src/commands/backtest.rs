@@ -36,7 +36,7 @@ pub enum StrategyName {
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq, ValueEnum)]
 pub enum EngineChoice {
     /// The dedicated bar loop: same loader, exchange, ledger and outputs, no scheduler or
-    /// store; about 100 times faster than backtrader in-process on a 5,000-bar file
+    /// store; over 100 times faster than backtrader in-process on a 5,000-bar file
     /// (tools/compare/last_run.txt has the measured figures).
     #[default]
     Fast,

@@ -4,7 +4,7 @@
 //! that only sees bars with `ts <= now` can never peek at a close that had not happened yet.
 
 use crate::Timestamp;
-use chrono::{NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, TimeZone};
+use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, TimeZone};
 use chrono_tz::America::New_York;
 use chrono_tz::Tz;
 
@@ -37,6 +37,65 @@ impl DailyClose {
     }
 }
 
+/// Days over which New York's UTC offset at 16:00 changes at most once (a test checks this
+/// against the time-zone database for 1800 to 2262: the closest two changes were months apart).
+const SPAN_DAYS: u64 = 28;
+
+/// `DailyClose::known_at` for many dates, asking the time-zone database about twice a month
+/// instead of once a date: when the 16:00 offset is the same on a date and `SPAN_DAYS` later,
+/// it did not change in between (it changes at most once in that span), so every date in
+/// between closes at its UTC midnight plus the same number of seconds. A daily file's rows
+/// are consecutive dates, so most rows fall in the span last worked out.
+#[derive(Clone, Debug)]
+pub(crate) struct KnownAtMemo {
+    rule: DailyClose,
+    /// First and last date (as days since the Unix epoch) of the span, and the close's
+    /// seconds after UTC midnight on each of its dates.
+    span: Option<(i64, i64, i64)>,
+}
+
+/// Days from 0001-01-01 (chrono's day 1) to the Unix epoch.
+const EPOCH_DAYS_FROM_CE: i64 = 719_163;
+
+fn epoch_day(date: NaiveDate) -> i64 {
+    i64::from(date.num_days_from_ce()) - EPOCH_DAYS_FROM_CE
+}
+
+impl KnownAtMemo {
+    pub(crate) fn new(rule: DailyClose) -> Self {
+        KnownAtMemo { rule, span: None }
+    }
+
+    /// Exactly `self.rule.known_at(date)`.
+    pub(crate) fn known_at(&mut self, date: NaiveDate) -> Option<Timestamp> {
+        if self.rule != DailyClose::ExchangeClose {
+            return self.rule.known_at(date);
+        }
+        let day = epoch_day(date);
+        if let Some((first, last, secs)) = self.span {
+            if (first..=last).contains(&day) {
+                return Some(Timestamp::from_secs(day * 86_400 + secs));
+            }
+        }
+        let ts = self.rule.known_at(date)?;
+        let secs_of = |day: i64, ts: Timestamp| ts.0.div_euclid(1_000_000_000) - day * 86_400;
+        let secs = secs_of(day, ts);
+        // Only whole seconds are cached (the close is 16:00:00 local, a whole second).
+        if ts.0.rem_euclid(1_000_000_000) == 0 {
+            let end = date
+                .checked_add_days(chrono::Days::new(SPAN_DAYS))
+                .and_then(|d| Some((d, self.rule.known_at(d)?)));
+            if let Some((end, end_ts)) = end {
+                let end_day = epoch_day(end);
+                if end_ts.0.rem_euclid(1_000_000_000) == 0 && secs_of(end_day, end_ts) == secs {
+                    self.span = Some((day, end_day, secs));
+                }
+            }
+        }
+        Some(ts)
+    }
+}
+
 /// Why a local intraday time could not be turned into an instant.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct NonexistentLocalTime;
@@ -60,6 +119,7 @@ pub(crate) fn intraday_known_at(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::Datelike;
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()
@@ -78,6 +138,82 @@ mod tests {
             DailyClose::ExchangeClose.known_at(d(2023, 5, 25)),
             Some(Timestamp::from_secs(1_684_972_800 + 72_000))
         );
+    }
+
+    /// The 16:00 close's seconds after UTC midnight, by the time-zone database.
+    fn close_secs(date: NaiveDate) -> Option<i64> {
+        let ts = DailyClose::ExchangeClose.known_at(date)?;
+        Some(ts.0.div_euclid(1_000_000_000) - epoch_day(date) * 86_400)
+    }
+
+    #[test]
+    fn the_close_offset_changes_at_most_once_a_span() {
+        // Timestamps end in 2262.
+        let mut day = d(1800, 1, 1);
+        let mut last: Option<(NaiveDate, i64)> = None;
+        let mut changes: Vec<NaiveDate> = Vec::new();
+        while day < d(2262, 1, 1) {
+            let secs = close_secs(day).unwrap();
+            if let Some((_, before)) = last {
+                if before != secs {
+                    changes.push(day);
+                }
+            }
+            last = Some((day, secs));
+            day = day.succ_opt().unwrap();
+        }
+        // New York's DST history, as the database has it, changes the offset many times.
+        assert!(changes.len() > 200, "{}", changes.len());
+        let closest = changes
+            .windows(2)
+            .map(|w| (w[1] - w[0]).num_days())
+            .min()
+            .unwrap();
+        assert!(closest > SPAN_DAYS as i64, "{closest}");
+    }
+
+    #[test]
+    fn memo_gives_the_databases_instants_in_any_order() {
+        let mut dates: Vec<NaiveDate> = Vec::new();
+        let mut day = d(1850, 1, 1);
+        while day < d(2250, 1, 1) {
+            dates.push(day);
+            day = day.succ_opt().unwrap();
+        }
+        // In order (a daily file), backwards, and shuffled; weekdays only (gaps of 3 days).
+        let mut orders = vec![dates.clone()];
+        orders.push(dates.iter().rev().copied().collect());
+        let mut shuffled = dates.clone();
+        fastrand::Rng::with_seed(7).shuffle(&mut shuffled);
+        orders.push(shuffled);
+        orders.push(
+            dates
+                .iter()
+                .copied()
+                .filter(|d| d.weekday().num_days_from_monday() < 5)
+                .collect(),
+        );
+        for rule in [DailyClose::ExchangeClose, DailyClose::UtcDayEnd] {
+            for order in &orders {
+                let mut memo = KnownAtMemo::new(rule);
+                for &date in order {
+                    assert_eq!(memo.known_at(date), rule.known_at(date), "{date}");
+                }
+            }
+        }
+        // The ends of chrono's range.
+        let mut memo = KnownAtMemo::new(DailyClose::ExchangeClose);
+        for date in [
+            NaiveDate::MAX,
+            NaiveDate::MIN,
+            d(2024, 3, 10),
+            NaiveDate::MAX,
+        ] {
+            assert_eq!(
+                memo.known_at(date),
+                DailyClose::ExchangeClose.known_at(date)
+            );
+        }
     }
 
     #[test]

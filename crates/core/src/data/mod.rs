@@ -14,7 +14,7 @@ mod validate;
 
 pub use bar_time::DailyClose;
 pub use csv_loader::{
-    load_csv, load_dir, Frequency, LoadError, LoadOptions, LoadedSeries, RowInfo,
+    load_csv, load_dir, DateText, Frequency, LoadError, LoadOptions, LoadedSeries, RowInfo,
 };
 pub use defect::{Defect, DefectKind};
 pub use layout::Layout;

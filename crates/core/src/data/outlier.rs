@@ -65,9 +65,13 @@ fn median(v: &mut [f64]) -> f64 {
 pub(crate) fn robust_sigma(r: &[f64]) -> f64 {
     let mut v = r.to_vec();
     let med = median(&mut v);
-    let mut dev: Vec<f64> = r.iter().map(|x| (x - med).abs()).collect();
+    // The deviations, in `r`'s order, into the same buffer (one allocation, not two).
+    for (d, x) in v.iter_mut().zip(r) {
+        *d = (x - med).abs();
+    }
+    let dev = &mut v;
     let mean_dev = dev.iter().sum::<f64>() / dev.len().max(1) as f64;
-    let mad = median(&mut dev);
+    let mad = median(dev);
     if mad > 0.0 {
         1.4826 * mad
     } else {
@@ -90,11 +94,18 @@ pub fn find_spikes(closes: &[f64], opts: &OutlierOptions) -> Vec<Spike> {
             }
         })
         .collect();
-    let finite: Vec<f64> = r.iter().copied().filter(|x| x.is_finite()).collect();
+    // Usually every return is finite: then they are the finite ones, no copy needed.
+    let kept: Vec<f64>;
+    let finite: &[f64] = if r.iter().all(|x| x.is_finite()) {
+        &r
+    } else {
+        kept = r.iter().copied().filter(|x| x.is_finite()).collect();
+        &kept
+    };
     if finite.len() < opts.min_returns {
         return Vec::new();
     }
-    let sigma = robust_sigma(&finite);
+    let sigma = robust_sigma(finite);
     if sigma.is_nan() || sigma <= 0.0 {
         return Vec::new();
     }
@@ -130,6 +141,124 @@ pub fn find_spikes(closes: &[f64], opts: &OutlierOptions) -> Vec<Spike> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `robust_sigma` as first written, with a second buffer for the deviations.
+    fn reference_sigma(r: &[f64]) -> f64 {
+        let mut v = r.to_vec();
+        let med = median(&mut v);
+        let mut dev: Vec<f64> = r.iter().map(|x| (x - med).abs()).collect();
+        let mean_dev = dev.iter().sum::<f64>() / dev.len().max(1) as f64;
+        let mad = median(&mut dev);
+        if mad > 0.0 {
+            1.4826 * mad
+        } else {
+            1.2533 * mean_dev
+        }
+    }
+
+    /// `find_spikes` as first written (the finite returns always copied).
+    fn reference_find_spikes(closes: &[f64], opts: &OutlierOptions) -> Vec<Spike> {
+        // r[i] is the return into bar i + 1.
+        let r: Vec<f64> = closes
+            .windows(2)
+            .map(|w| {
+                if w[0] > 0.0 && w[1] > 0.0 {
+                    (w[1] / w[0]).ln()
+                } else {
+                    f64::NAN
+                }
+            })
+            .collect();
+        let finite: Vec<f64> = r.iter().copied().filter(|x| x.is_finite()).collect();
+        if finite.len() < opts.min_returns {
+            return Vec::new();
+        }
+        let sigma = reference_sigma(&finite);
+        if sigma.is_nan() || sigma <= 0.0 {
+            return Vec::new();
+        }
+        let fold = opts.several_fold.ln();
+        let mut out = Vec::new();
+        let mut skip = false;
+        for (i, &x) in r.iter().enumerate() {
+            if std::mem::take(&mut skip) || !x.is_finite() {
+                continue;
+            }
+            let sigmas = x.abs() / sigma;
+            if sigmas <= opts.k {
+                continue;
+            }
+            let reverted = r.get(i + 1).is_some_and(|&next| {
+                next.is_finite()
+                    && next.signum() == -x.signum()
+                    && next.abs() >= opts.reversal * x.abs()
+            });
+            if reverted || x.abs() >= fold {
+                out.push(Spike {
+                    index: i + 1,
+                    log_return: x,
+                    sigmas,
+                    reverted,
+                });
+                skip = reverted;
+            }
+        }
+        out
+    }
+
+    /// `find_spikes`' spread as first written: the finite returns always copied.
+    fn reference_spread(closes: &[f64]) -> Option<f64> {
+        let r: Vec<f64> = closes
+            .windows(2)
+            .map(|w| {
+                if w[0] > 0.0 && w[1] > 0.0 {
+                    (w[1] / w[0]).ln()
+                } else {
+                    f64::NAN
+                }
+            })
+            .collect();
+        let finite: Vec<f64> = r.iter().copied().filter(|x| x.is_finite()).collect();
+        (finite.len() >= 20).then(|| reference_sigma(&finite))
+    }
+
+    #[test]
+    fn one_buffer_sigma_and_no_copy_spikes_are_the_general_ones() {
+        let mut rng = fastrand::Rng::with_seed(41);
+        for case in 0..2000 {
+            let n = rng.usize(0..300);
+            let mut p = 100.0;
+            let closes: Vec<f64> = (0..n)
+                .map(|_| {
+                    p *= 1.0 + (rng.f64() - 0.5) * 0.02;
+                    match (case % 3, rng.usize(..100)) {
+                        (1, 0) => 0.0,
+                        (1, 1) => f64::NAN,
+                        (2, k) if k < 60 => 100.0,
+                        (_, 2) => p * 3.0,
+                        _ => p,
+                    }
+                })
+                .collect();
+            let r: Vec<f64> = closes.iter().map(|c| c / 100.0 - 1.0).collect();
+            assert_eq!(robust_sigma(&r).to_bits(), reference_sigma(&r).to_bits());
+            // The spikes only depend on the spread: same spread, same spikes.
+            if let Some(want) = reference_spread(&closes) {
+                let finite: Vec<f64> = closes
+                    .windows(2)
+                    .filter(|w| w[0] > 0.0 && w[1] > 0.0)
+                    .map(|w| (w[1] / w[0]).ln())
+                    .filter(|x| x.is_finite())
+                    .collect();
+                assert_eq!(robust_sigma(&finite).to_bits(), want.to_bits());
+            }
+            let opts = OutlierOptions::default();
+            assert_eq!(
+                find_spikes(&closes, &opts),
+                reference_find_spikes(&closes, &opts)
+            );
+        }
+    }
 
     /// A calm series: daily moves of up to ±1 %, all different, so the MAD is positive.
     fn calm(n: usize) -> Vec<f64> {

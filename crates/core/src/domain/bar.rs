@@ -67,8 +67,17 @@ impl Bar {
         out
     }
 
+    /// `defects().is_empty()` without building the list: called for every bar the simulated
+    /// exchange and the validator see.
     pub fn is_valid(&self) -> bool {
-        self.defects().is_empty()
+        let (o, h, l, c, v) = (self.open, self.high, self.low, self.close, self.volume);
+        let sound = |x: f64| x.is_finite() && x >= 0.0;
+        sound(o)
+            && sound(h)
+            && sound(l)
+            && sound(c)
+            && sound(v)
+            && !(l > o || l > c || h < o || h < c || l > h)
     }
 
     /// Typical price (H+L+C)/3, used by CCI and MFI.
@@ -90,6 +99,51 @@ mod tests {
             low: l,
             close: c,
             volume: v,
+        }
+    }
+
+    #[test]
+    fn is_valid_is_no_defects() {
+        let specials = [
+            0.0,
+            -0.0,
+            1.0,
+            -1.0,
+            2.5,
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::MIN_POSITIVE,
+            1e300,
+        ];
+        let mut rng = fastrand::Rng::with_seed(11);
+        let pick = |rng: &mut fastrand::Rng| {
+            if rng.bool() {
+                specials[rng.usize(..specials.len())]
+            } else {
+                rng.f64() * 20.0 - 2.0
+            }
+        };
+        for _ in 0..200_000 {
+            let b = bar(
+                pick(&mut rng),
+                pick(&mut rng),
+                pick(&mut rng),
+                pick(&mut rng),
+                pick(&mut rng),
+            );
+            assert_eq!(b.is_valid(), b.defects().is_empty(), "{b:?}");
+        }
+        // Ordered prices around ties.
+        for o in [1.0, 2.0, 3.0] {
+            for h in [1.0, 2.0, 3.0] {
+                for l in [1.0, 2.0, 3.0] {
+                    for c in [1.0, 2.0, 3.0] {
+                        let b = bar(o, h, l, c, 0.0);
+                        assert_eq!(b.is_valid(), b.defects().is_empty(), "{b:?}");
+                    }
+                }
+            }
         }
     }
 

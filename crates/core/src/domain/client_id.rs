@@ -23,31 +23,78 @@ pub fn client_order_id(
     qty: Quantity,
     leg: Leg,
 ) -> ClientOrderId {
-    let key = format!(
-        "{}|{}|{}|{}|{}|{}",
-        cycle.ts.0,
-        cycle.seq,
-        symbol.as_str(),
-        side.as_str(),
-        qty.0.normalize(),
-        leg.as_str()
-    );
+    // Written digit by digit into buffers rather than through four `format!` calls: one id per
+    // order, and the formatting machinery was most of its cost. A test checks the result
+    // against the `format!` version for many inputs.
+    let mut key = String::with_capacity(80);
+    push_int(&mut key, i128::from(cycle.ts.0));
+    key.push('|');
+    push_int(&mut key, i128::from(cycle.seq));
+    key.push('|');
+    key.push_str(symbol.as_str());
+    key.push('|');
+    key.push_str(side.as_str());
+    key.push('|');
+    let q = qty.0.normalize();
+    if q.scale() == 0 {
+        // An integer prints as its mantissa (a negative zero does not survive `normalize`).
+        push_int(&mut key, q.mantissa());
+    } else {
+        use std::fmt::Write as _;
+        let _ = write!(key, "{q}");
+    }
+    key.push('|');
+    key.push_str(leg.as_str());
     let hash = fnv1a64(key.as_bytes()) & 0xffff_ffff;
-    let secs = cycle.ts.0.div_euclid(1_000_000_000);
-    let side_char = match side {
-        Side::Buy => 'b',
-        Side::Sell => 's',
-    };
-    let head = format!("of-{secs}-{}-", cycle.seq);
-    let tail = format!("-{side_char}-{hash:08x}");
-    let room = MAX_CLIENT_ID_LEN.saturating_sub(head.len() + tail.len());
-    let sym: String = symbol
-        .as_str()
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
-        .take(room)
-        .collect();
-    ClientOrderId(format!("{head}{sym}{tail}"))
+
+    let mut id = String::with_capacity(MAX_CLIENT_ID_LEN);
+    id.push_str("of-");
+    push_int(&mut id, i128::from(cycle.ts.0.div_euclid(1_000_000_000)));
+    id.push('-');
+    push_int(&mut id, i128::from(cycle.seq));
+    id.push('-');
+    // `-b-` or `-s-` and eight hex digits follow the symbol.
+    const TAIL: usize = 11;
+    let room = MAX_CLIENT_ID_LEN.saturating_sub(id.len() + TAIL);
+    id.extend(
+        symbol
+            .as_str()
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+            .take(room),
+    );
+    id.push_str(match side {
+        Side::Buy => "-b-",
+        Side::Sell => "-s-",
+    });
+    for shift in (0..8).rev() {
+        let nibble = ((hash >> (shift * 4)) & 0xf) as u8;
+        id.push(char::from(if nibble < 10 {
+            b'0' + nibble
+        } else {
+            b'a' + nibble - 10
+        }));
+    }
+    ClientOrderId(id)
+}
+
+/// Appends `n` in decimal, as `Display` writes it.
+fn push_int(out: &mut String, n: i128) {
+    let mut digits = [0u8; 40];
+    let mut at = digits.len();
+    let mut v = n.unsigned_abs();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    if n < 0 {
+        out.push('-');
+    }
+    out.extend(digits[at..].iter().map(|&d| char::from(d)));
 }
 
 /// FNV-1a, 64-bit (Fowler, Noll, Vo): tiny, stable across Rust versions and platforms, unlike
@@ -94,6 +141,103 @@ mod tests {
             Leg::Adjust,
         );
         assert!(short.0.starts_with("of-1764000000-12345678901-BRK-B-b-"));
+    }
+
+    /// The id as first written, with `format!`.
+    fn reference_id(
+        cycle: CycleId,
+        symbol: &Symbol,
+        side: Side,
+        qty: Quantity,
+        leg: Leg,
+    ) -> ClientOrderId {
+        let key = format!(
+            "{}|{}|{}|{}|{}|{}",
+            cycle.ts.0,
+            cycle.seq,
+            symbol.as_str(),
+            side.as_str(),
+            qty.0.normalize(),
+            leg.as_str()
+        );
+        let hash = fnv1a64(key.as_bytes()) & 0xffff_ffff;
+        let secs = cycle.ts.0.div_euclid(1_000_000_000);
+        let side_char = match side {
+            Side::Buy => 'b',
+            Side::Sell => 's',
+        };
+        let head = format!("of-{secs}-{}-", cycle.seq);
+        let tail = format!("-{side_char}-{hash:08x}");
+        let room = MAX_CLIENT_ID_LEN.saturating_sub(head.len() + tail.len());
+        let sym: String = symbol
+            .as_str()
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+            .take(room)
+            .collect();
+        ClientOrderId(format!("{head}{sym}{tail}"))
+    }
+
+    #[test]
+    fn id_is_the_formatted_one() {
+        use rust_decimal::Decimal;
+        let symbols = [
+            "ORCL",
+            "BRK.B",
+            "BTC-USD",
+            "",
+            "VERYLONGSYMBOL.WITH/ODD^CHARS-AND-MORE-AND-MORE-STILL",
+            "ÉTÉ",
+        ];
+        let legs = [Leg::Open, Leg::Close, Leg::Adjust];
+        let mut rng = fastrand::Rng::with_seed(3);
+        for i in 0..50_000u64 {
+            let ts = match i % 4 {
+                0 => rng.i64(..),
+                1 => rng.i64(-1_000_000_000_000..1_000_000_000_000),
+                2 => i64::MIN + rng.i64(0..3),
+                _ => rng.i64(0..4_000_000_000) * 1_000_000_000,
+            };
+            let seq = if rng.bool() {
+                rng.u64(..)
+            } else {
+                rng.u64(..10_000)
+            };
+            let qty = Decimal::from_i128_with_scale(
+                i128::from(rng.i64(..)) >> rng.u32(0..60),
+                rng.u32(0..20),
+            );
+            let cycle = CycleId {
+                ts: Timestamp(ts),
+                seq,
+            };
+            let symbol = Symbol::new(symbols[rng.usize(..symbols.len())]);
+            let side = if rng.bool() { Side::Buy } else { Side::Sell };
+            let leg = legs[rng.usize(..legs.len())];
+            assert_eq!(
+                client_order_id(cycle, &symbol, side, Quantity(qty), leg),
+                reference_id(cycle, &symbol, side, Quantity(qty), leg),
+                "{cycle:?} {symbol} {qty}"
+            );
+        }
+        for q in [
+            dec!(0),
+            dec!(-0),
+            dec!(100),
+            dec!(-100),
+            dec!(1.50),
+            dec!(0.000),
+        ] {
+            let cycle = CycleId {
+                ts: Timestamp(1),
+                seq: 1,
+            };
+            let s = Symbol::new("X");
+            assert_eq!(
+                client_order_id(cycle, &s, Side::Buy, Quantity(q), Leg::Open),
+                reference_id(cycle, &s, Side::Buy, Quantity(q), Leg::Open)
+            );
+        }
     }
 
     #[test]

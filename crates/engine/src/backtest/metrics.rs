@@ -136,10 +136,12 @@ pub fn compute(
     // equity as f64 once: the decimal conversion is the costly part, and the returns, the
     // exposure and the mean equity all read it.
     let equities: Vec<f64> = dated.iter().map(|(_, p)| money_f64(p.equity)).collect();
-    let values: Vec<f64> = std::iter::once(initial.to_f64())
+    // Each daily equity over the one before it (the starting cash before the first).
+    let returns: Vec<f64> = std::iter::once(initial.to_f64())
         .chain(equities.iter().copied())
+        .zip(&equities)
+        .map(|(before, now)| now / before - 1.0)
         .collect();
-    let returns: Vec<f64> = values.windows(2).map(|w| w[1] / w[0] - 1.0).collect();
     let final_equity = Money(
         dated
             .last()
@@ -165,20 +167,22 @@ pub fn compute(
         .collect();
     let gross_loss: f64 = losses.iter().map(|l| -l).sum();
     let gross_win: f64 = wins.iter().sum();
-    let exposures: Vec<f64> = dated
-        .iter()
-        .zip(&equities)
-        .filter(|((_, p), _)| p.equity.0 > Decimal::ZERO)
-        .map(|((_, p), e)| {
-            // Flat, the exposure is zero whatever its scale: no conversion needed.
-            let g = if p.gross_exposure.0.is_zero() {
-                0.0
-            } else {
-                money_f64(p.gross_exposure)
-            };
-            g / e
-        })
-        .collect();
+    let mut exposures: Vec<f64> = Vec::with_capacity(dated.len());
+    exposures.extend(
+        dated
+            .iter()
+            .zip(&equities)
+            .filter(|((_, p), _)| p.equity.0 > Decimal::ZERO)
+            .map(|((_, p), e)| {
+                // Flat, the exposure is zero whatever its scale: no conversion needed.
+                let g = if p.gross_exposure.0.is_zero() {
+                    0.0
+                } else {
+                    money_f64(p.gross_exposure)
+                };
+                g / e
+            }),
+    );
     let mean_equity = if dated.is_empty() {
         None
     } else {

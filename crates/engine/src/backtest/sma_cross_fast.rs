@@ -34,7 +34,7 @@ use optifire_core::Timestamp;
 use optifire_venues::sim::matching::round8;
 use optifire_venues::SimExchange;
 use rust_decimal::Decimal;
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 
 /// Why the bar loop could not run.
 #[derive(Debug, thiserror::Error)]
@@ -107,18 +107,51 @@ fn plainly_valid(bar: &Bar) -> bool {
     bar.is_valid() && bar.low >= 1.0 && bar.high < 1e15
 }
 
-/// SMA of `window` closes ending at each bar (NaN before the window fills): `mean` on exactly
-/// the slice `SmaCross::decide` takes, so each value has the same bits.
-fn smas(closes: &[f64], window: usize) -> Vec<f64> {
-    (0..closes.len())
-        .map(|i| {
-            if i + 1 >= window {
-                mean(&closes[i + 1 - window..=i])
-            } else {
-                f64::NAN
-            }
-        })
-        .collect()
+/// The crossing at each bar (`None` until the bar before it has both SMAs: slow + 1 bars).
+/// Each SMA is `mean` on exactly the slice `SmaCross::decide` takes, so each value has the same
+/// bits; only the previous bar's pair is kept, not two series of SMAs (less memory to touch).
+fn crossings(closes: &[f64], fast: usize, slow: usize) -> Vec<Option<Cross>> {
+    let sma = |i: usize, window: usize| {
+        if i + 1 >= window {
+            mean(&closes[i + 1 - window..=i])
+        } else {
+            f64::NAN
+        }
+    };
+    let mut out = Vec::with_capacity(closes.len());
+    let mut prev = (f64::NAN, f64::NAN);
+    for i in 0..closes.len() {
+        let now = (sma(i, fast), sma(i, slow));
+        out.push(if i < slow {
+            None
+        } else {
+            cross(prev.0, prev.1, now.0, now.1)
+        });
+        prev = now;
+    }
+    out
+}
+
+/// The instants the engine would run a cycle at: one series' bars (no copy), or the merged
+/// times of several.
+enum Timeline<'a> {
+    Bars(&'a [Bar]),
+    Merged(Vec<Timestamp>),
+}
+
+impl Timeline<'_> {
+    fn len(&self) -> usize {
+        match self {
+            Timeline::Bars(b) => b.len(),
+            Timeline::Merged(t) => t.len(),
+        }
+    }
+    fn at(&self, n: usize) -> Timestamp {
+        match self {
+            Timeline::Bars(b) => b[n].ts,
+            Timeline::Merged(t) => t[n],
+        }
+    }
 }
 
 /// `ledger_price(close)`: the same decimal (value and scale) through the exchange's exact
@@ -151,7 +184,10 @@ struct Book {
     portfolio: Portfolio,
     fills: Vec<Fill>,
     closed_trades: Vec<ClosedTrade>,
-    orders: BTreeMap<ClientOrderId, Order>,
+    /// The latest state of each order, in order of first appearance.
+    orders: Vec<Order>,
+    /// Where each client id's order is in `orders`.
+    order_at: HashMap<ClientOrderId, usize>,
     /// Orders sent and not yet final.
     working: usize,
 }
@@ -176,12 +212,19 @@ impl Book {
 
     /// Records the latest state of an order, keeping `working` the count of orders not final.
     fn record(&mut self, order: Order) {
-        let id = order.request.client_order_id.clone();
         let live = !order.status.is_terminal();
-        let was_live = self
-            .orders
-            .insert(id, order)
-            .is_some_and(|old| !old.status.is_terminal());
+        let was_live = match self.order_at.get(&order.request.client_order_id) {
+            Some(&k) => {
+                let old = std::mem::replace(&mut self.orders[k], order);
+                !old.status.is_terminal()
+            }
+            None => {
+                self.order_at
+                    .insert(order.request.client_order_id.clone(), self.orders.len());
+                self.orders.push(order);
+                false
+            }
+        };
         self.working = self.working + usize::from(live) - usize::from(was_live);
     }
 
@@ -255,11 +298,8 @@ pub fn run_sma_cross_on(
         Some(f) => bars.partition_point(|b| b.ts.ny_date() < f),
         None => 0,
     };
-    let mut timeline: Vec<Timestamp> = if let [one] = &series[..] {
-        one.bars[first_traded(one.bars)..]
-            .iter()
-            .map(|b| b.ts)
-            .collect()
+    let timeline = if let [one] = &series[..] {
+        Timeline::Bars(&one.bars[first_traded(one.bars)..])
     } else {
         let mut t: Vec<Timestamp> = series
             .iter()
@@ -267,12 +307,12 @@ pub fn run_sma_cross_on(
             .collect();
         t.sort_unstable();
         t.dedup();
-        t
+        Timeline::Merged(t)
     };
-    timeline.shrink_to_fit();
-    let Some(&start) = timeline.first() else {
+    if timeline.len() == 0 {
         return Err(BacktestError::EmptyRange { from, to }.into());
-    };
+    }
+    let start = timeline.at(0);
     for s in &mut series {
         s.cursor = s.bars.partition_point(|b| b.ts < start);
     }
@@ -288,35 +328,31 @@ pub fn run_sma_cross_on(
     let max_slippage_bps = config.risk.max_slippage_bps;
     let calendar = NyseCalendar::new();
 
-    // The traded symbol's closes and both SMAs at every bar, computed once.
+    // The traded symbol's crossing at every bar, computed once.
     let ours = series.iter().position(|s| *s.symbol == run.symbol);
-    let (sma_fast, sma_slow) = match ours {
+    let crossing_at = match ours {
         Some(k) => {
             let closes: Vec<f64> = series[k].bars.iter().map(|b| b.close).collect();
-            (smas(&closes, fast), smas(&closes, slow))
+            crossings(&closes, fast, slow)
         }
-        None => (Vec::new(), Vec::new()),
+        None => Vec::new(),
     };
-    // The crossing at bar i, once the bar before it has both SMAs (slow + 1 bars).
-    let crossing = |i: usize| -> Option<Cross> {
-        if i < slow {
-            return None;
-        }
-        cross(sma_fast[i - 1], sma_slow[i - 1], sma_fast[i], sma_slow[i])
-    };
+    let crossing = |i: usize| -> Option<Cross> { crossing_at.get(i).copied().flatten() };
 
     let mut book = Book {
         exchange,
         portfolio: Portfolio::new(initial),
         fills: Vec::new(),
         closed_trades: Vec::new(),
-        orders: BTreeMap::new(),
+        orders: Vec::new(),
+        order_at: HashMap::new(),
         working: 0,
     };
     let mut errors: Vec<String> = Vec::new();
     let mut equity: Vec<EquityPoint> = Vec::with_capacity(timeline.len());
     let mut bars_fed = 0usize;
-    for (n, &t) in timeline.iter().enumerate() {
+    for n in 0..timeline.len() {
+        let t = timeline.at(n);
         let seq = n as u64 + 1;
         // The exchange sees the bars that closed at `t` (see `BacktestRun::step`).
         let mut touched = false;
@@ -417,7 +453,7 @@ pub fn run_sma_cross_on(
         book.take_updates(t, &mut errors);
     }
 
-    let mut orders: Vec<Order> = std::mem::take(&mut book.orders).into_values().collect();
+    let mut orders: Vec<Order> = std::mem::take(&mut book.orders);
     orders.sort_by(|a, b| {
         (a.request.created_at, &a.request.client_order_id.0)
             .cmp(&(b.request.created_at, &b.request.client_order_id.0))
@@ -425,6 +461,9 @@ pub fn run_sma_cross_on(
     if !errors.is_empty() {
         notes.push(format!("{} engine problem(s) during the run", errors.len()));
     }
+    let cycles = timeline.len();
+    // Freed before the metrics allocate theirs, which can then reuse the memory.
+    drop((timeline, crossing_at));
     let metrics = metrics::compute(initial, &equity, &book.fills, &book.closed_trades, notes);
     Ok(SmaCrossResult {
         metrics,
@@ -432,7 +471,7 @@ pub fn run_sma_cross_on(
         fills: book.fills,
         closed_trades: book.closed_trades,
         orders,
-        cycles: timeline.len(),
+        cycles,
         bars: bars_fed,
         errors,
     })
@@ -466,6 +505,55 @@ mod tests {
                 tick.map(|d| d.to_string()),
                 reference.map(|d| d.to_string()),
                 "{close:e} to {dp}"
+            );
+        }
+    }
+
+    /// SMA of `window` closes ending at each bar (NaN before the window fills), the way the
+    /// loop first kept them.
+    fn smas(closes: &[f64], window: usize) -> Vec<f64> {
+        (0..closes.len())
+            .map(|i| {
+                if i + 1 >= window {
+                    mean(&closes[i + 1 - window..=i])
+                } else {
+                    f64::NAN
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn crossings_are_those_of_the_sma_series() {
+        let mut rng = fastrand::Rng::with_seed(29);
+        for case in 0..300 {
+            let n = rng.usize(0..400);
+            // Random walks, some on a coarse grid so the SMAs tie exactly.
+            let mut p = 50.0;
+            let closes: Vec<f64> = (0..n)
+                .map(|_| {
+                    p += if case % 2 == 0 {
+                        rng.f64() - 0.5
+                    } else {
+                        f64::from(rng.i32(-2..=2)) * 0.25
+                    };
+                    p
+                })
+                .collect();
+            let slow = rng.usize(2..40);
+            let fast = rng.usize(1..slow);
+            let (f, s) = (smas(&closes, fast), smas(&closes, slow));
+            let want: Vec<Option<Cross>> = (0..n)
+                .map(|i| {
+                    (i >= slow)
+                        .then(|| cross(f[i - 1], s[i - 1], f[i], s[i]))
+                        .flatten()
+                })
+                .collect();
+            assert_eq!(
+                crossings(&closes, fast, slow),
+                want,
+                "{fast} {slow} {closes:?}"
             );
         }
     }
