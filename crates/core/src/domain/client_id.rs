@@ -78,23 +78,10 @@ pub fn client_order_id(
     ClientOrderId(id)
 }
 
-/// Appends `n` in decimal, as `Display` writes it.
+/// Appends `n` in decimal, as `Display` writes it (itoa: the same digits without the
+/// formatting machinery).
 fn push_int(out: &mut String, n: i128) {
-    let mut digits = [0u8; 40];
-    let mut at = digits.len();
-    let mut v = n.unsigned_abs();
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (v % 10) as u8;
-        v /= 10;
-        if v == 0 {
-            break;
-        }
-    }
-    if n < 0 {
-        out.push('-');
-    }
-    out.extend(digits[at..].iter().map(|&d| char::from(d)));
+    out.push_str(itoa::Buffer::new().format(n));
 }
 
 /// FNV-1a, 64-bit (Fowler, Noll, Vo): tiny, stable across Rust versions and platforms, unlike

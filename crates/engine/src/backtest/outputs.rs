@@ -73,21 +73,10 @@ fn push_digits(out: &mut String, v: u64, width: usize) {
     out.extend(buf[..width].iter().map(|&b| char::from(b)));
 }
 
-/// Appends `v` in decimal as `Display` writes it (no padding), without the formatting
-/// machinery: three of these per equity.csv row.
+/// Appends `v` in decimal as `Display` writes it (no padding), through itoa rather than the
+/// formatting machinery: three of these per equity.csv row.
 fn push_uint(out: &mut String, v: u64) {
-    let mut buf = [0u8; 20];
-    let mut i = buf.len();
-    let mut v = v;
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (v % 10) as u8;
-        v /= 10;
-        if v == 0 {
-            break;
-        }
-    }
-    out.extend(buf[i..].iter().map(|&b| char::from(b)));
+    out.push_str(itoa::Buffer::new().format(v));
 }
 
 /// Appends `YYYY-MM-DD` (chrono's `Display` of the date) without the formatting machinery.
