@@ -129,6 +129,15 @@ pub(crate) struct SegmentExtremes<'a> {
     pub(crate) low: [&'a [f64]; 2],
 }
 
+/// The loops of a segment that WILLR and STOCH's fast %K build for the CPU at hand
+/// (`crate::simd`), or in the test of the builds their baseline bodies: the doubling step, and
+/// the loop that appends each window's value (`close` from the segment's first window's last
+/// bar on).
+pub(crate) struct SegmentLoops {
+    pub(crate) step: StepFn,
+    pub(crate) values: fn(SegmentExtremes<'_>, &[f64], &mut Vec<f64>),
+}
+
 /// One doubling step of the highs and the lows (`double_both_body`'s signature).
 pub(crate) type StepFn = fn(Step<'_>, usize) -> bool;
 

@@ -8,7 +8,8 @@
 //! windows contain it NaN, then it recovers.
 
 use super::range::{
-    double_both, finite_window_extremes, larger, smaller, window_ranges, SegmentExtremes, StepFn,
+    double_both, finite_window_extremes, larger, smaller, window_ranges, SegmentExtremes,
+    SegmentLoops,
 };
 use crate::average::ema::zero_or_nan;
 use crate::average::output::with_lookback;
@@ -144,14 +145,7 @@ pub fn stoch(
     Ok(out)
 }
 
-/// The loops of a segment that the fast %K builds for the CPU at hand (`crate::simd`), or in
-/// the test of the builds their baseline bodies.
-struct Loops {
-    step: StepFn,
-    values: fn(SegmentExtremes<'_>, &[f64], &mut Vec<f64>),
-}
-
-const DISPATCHED: Loops = Loops {
+const DISPATCHED: SegmentLoops = SegmentLoops {
     step: double_both,
     values: push_fast_k,
 };
@@ -188,7 +182,7 @@ fn push_fast_k_body(x: SegmentExtremes<'_>, close: &[f64], out: &mut Vec<f64>) {
 fn fast_k_series(
     (high, low, close): (&[f64], &[f64], &[f64]),
     fastk: usize,
-    loops: &Loops,
+    loops: &SegmentLoops,
 ) -> Vec<f64> {
     let n = close.len();
     let mut fast_k = with_lookback(n, fastk - 1);
@@ -226,7 +220,7 @@ mod tests {
 
     #[test]
     fn instruction_sets_agree_bit_for_bit() {
-        let baseline = Loops {
+        let baseline = SegmentLoops {
             step: double_both_body,
             values: push_fast_k_body,
         };

@@ -5,7 +5,8 @@
 //! A NaN or infinity makes every window containing it NaN.
 
 use super::range::{
-    double_both, finite_window_extremes, larger, smaller, window_ranges, SegmentExtremes, StepFn,
+    double_both, finite_window_extremes, larger, smaller, window_ranges, SegmentExtremes,
+    SegmentLoops,
 };
 use crate::average::ema::zero_or_nan;
 use crate::average::output::with_lookback;
@@ -86,14 +87,7 @@ pub fn willr(high: &[f64], low: &[f64], close: &[f64], period: usize) -> Result<
     Ok(willr_with((high, low, close), period, &DISPATCHED))
 }
 
-/// The loops of a segment that `willr` builds for the CPU at hand (`crate::simd`), or in the
-/// test of the builds their baseline bodies.
-struct Loops {
-    step: StepFn,
-    values: fn(SegmentExtremes<'_>, &[f64], &mut Vec<f64>),
-}
-
-const DISPATCHED: Loops = Loops {
+const DISPATCHED: SegmentLoops = SegmentLoops {
     step: double_both,
     values: push_values,
 };
@@ -119,7 +113,7 @@ fn push_values_body(x: SegmentExtremes<'_>, close: &[f64], out: &mut Vec<f64>) {
 fn willr_with(
     (high, low, close): (&[f64], &[f64], &[f64]),
     period: usize,
-    loops: &Loops,
+    loops: &SegmentLoops,
 ) -> Vec<f64> {
     let n = close.len();
     let mut out = with_lookback(n, period - 1);
@@ -157,7 +151,7 @@ mod tests {
 
     #[test]
     fn instruction_sets_agree_bit_for_bit() {
-        let baseline = Loops {
+        let baseline = SegmentLoops {
             step: double_both_body,
             values: push_values_body,
         };
