@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 use optifire_core::calendar::NyseCalendar;
 use optifire_core::domain::{EquityPoint, Fill, Money};
 use optifire_ta::risk::{
-    annual_volatility, cagr, calmar_ratio, max_drawdown, sharpe_ratio, sortino_ratio,
+    annual_volatility, cagr, calmar_from, max_drawdown, sharpe_ratio, sortino_ratio,
 };
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -154,7 +154,14 @@ pub fn compute(
     } else {
         final_equity.to_f64() / initial.to_f64() - 1.0
     };
-    let mdd = max_drawdown(&returns).ok();
+    let mdd = max_drawdown(&returns);
+    let annual_return = cagr(&returns, ppy);
+    // `calmar_ratio(&returns, ppy)` from the two parts above, each worked out once.
+    let calmar = match (&mdd, &annual_return) {
+        (Ok(m), Ok(r)) => Ok(calmar_from(*r, m.depth)),
+        (Err(e), _) | (_, Err(e)) => Err(e.clone()),
+    };
+    let mdd = mdd.ok();
     let wins: Vec<f64> = closed
         .iter()
         .map(|t| t.pnl.to_f64())
@@ -201,11 +208,11 @@ pub fn compute(
         initial_equity: initial,
         final_equity,
         total_return,
-        cagr: finite(cagr(&returns, ppy)),
+        cagr: finite(annual_return),
         annual_volatility: finite(annual_volatility(&returns, ppy)),
         sharpe: finite(sharpe_ratio(&returns, 0.0, ppy)),
         sortino: finite(sortino_ratio(&returns, 0.0, ppy)),
-        calmar: finite(calmar_ratio(&returns, ppy)),
+        calmar: finite(calmar),
         max_drawdown: mdd.map(|m| 0.0 - m.depth),
         max_drawdown_duration_days: mdd.map(|m| m.duration_bars),
         fills: fills.len(),
@@ -225,6 +232,7 @@ pub fn compute(
 mod tests {
     use super::*;
     use optifire_core::Timestamp;
+    use optifire_ta::risk::calmar_ratio;
     use rust_decimal_macros::dec;
 
     fn pt(day: i64, eq: Decimal) -> EquityPoint {
@@ -266,6 +274,45 @@ mod tests {
         for d in cases {
             let (a, b) = (money_f64(Money(d)), Money(d).to_f64());
             assert_eq!(a.to_bits(), b.to_bits(), "{d:?}");
+        }
+    }
+
+    #[test]
+    fn calmar_is_the_libraries() {
+        // A rising curve (no drawdown: no ratio), a falling one, and a wandering one.
+        for steps in [
+            vec![1.0, 2.0, 3.0, 5.0],
+            vec![-3.0, -1.0, -4.0],
+            vec![4.0, -7.0, 2.5, 9.0, -1.5, -6.0, 3.0, 8.0],
+        ] {
+            // Weekdays only (from Tuesday 2024-01-02), so the ratios use 252 periods a year.
+            let weekdays = [0, 1, 2, 3, 6, 7, 8, 9];
+            let mut eq = dec!(100);
+            let pts: Vec<EquityPoint> = steps
+                .iter()
+                .enumerate()
+                .map(|(day, s)| {
+                    eq += Decimal::try_from(*s).unwrap();
+                    pt(weekdays[day], eq)
+                })
+                .collect();
+            let m = compute(Money(dec!(100)), &pts, &[], &[], vec![]);
+            let mut before = 100.0;
+            let returns: Vec<f64> = pts
+                .iter()
+                .map(|p| {
+                    let now = p.equity.to_f64();
+                    let r = now / before - 1.0;
+                    before = now;
+                    r
+                })
+                .collect();
+            let want = finite(calmar_ratio(&returns, PERIODS_PER_YEAR));
+            assert_eq!(
+                m.calmar.map(f64::to_bits),
+                want.map(f64::to_bits),
+                "{steps:?}"
+            );
         }
     }
 

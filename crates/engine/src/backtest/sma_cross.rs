@@ -81,7 +81,8 @@ pub struct SmaCross {
 
 /// Mean of `xs`, summed left to right (the reference script sums the same way, so both get the
 /// same bits and a crossing decided on a tie cannot differ between them). The bar loop in
-/// `sma_cross_fast` calls this same function on the same windows.
+/// `sma_cross_fast` sums the same windows in the same order, several windows at once
+/// (`window_means`, tested bit for bit against this function).
 pub fn mean(xs: &[f64]) -> f64 {
     let mut s = 0.0;
     for x in xs {

@@ -2,7 +2,7 @@
 //! exchange and ledger as the engine path, without the engine's scheduler, store and plugins.
 //!
 //! What is shared with the engine path rather than re-implemented: the loader and validator
-//! (`load_backtest_data`), the crossing arithmetic (`sma_cross::mean` on the same windows,
+//! (`load_backtest_data`), the crossing arithmetic (`sma_cross::mean`'s sums on the same windows,
 //! `cross`, `order_for`), client order ids (`PlannedOrder::to_request`), the router, the
 //! slippage estimate and `max_slippage_bps` check, the simulated exchange itself (`SimExchange`:
 //! buying-power checks, fill prices on the tick, commissions, order states) and the core
@@ -14,7 +14,7 @@
 
 use super::metrics::{self, Metrics};
 use super::outputs::Report;
-use super::sma_cross::{cross, mean, order_for, Cross, SmaCross, SmaCrossRun};
+use super::sma_cross::{cross, order_for, Cross, SmaCross, SmaCrossRun};
 use super::{load_backtest_data, BacktestData, BacktestError};
 use crate::cycle::{ClosedTrade, EngineError};
 use crate::drivers::setup::session_of;
@@ -107,27 +107,58 @@ fn plainly_valid(bar: &Bar) -> bool {
     bar.is_valid() && bar.low >= 1.0 && bar.high < 1e15
 }
 
-/// The crossing at each bar (`None` until the bar before it has both SMAs: slow + 1 bars).
-/// Each SMA is `mean` on exactly the slice `SmaCross::decide` takes, so each value has the same
-/// bits; only the previous bar's pair is kept, not two series of SMAs (less memory to touch).
-fn crossings(closes: &[f64], fast: usize, slow: usize) -> Vec<Option<Cross>> {
-    let sma = |i: usize, window: usize| {
-        if i + 1 >= window {
-            mean(&closes[i + 1 - window..=i])
-        } else {
-            f64::NAN
+/// Bars whose means `window_means` works out side by side.
+const LANES: usize = 8;
+
+/// `mean(&closes[i + 1 - window..=i])` for the `len <= LANES` bars `i` from `first`, each
+/// summed left to right from zero exactly as `mean` sums it. Summing one window alone waits
+/// on each addition's result; the windows of neighbouring bars are independent chains, so
+/// running several at once keeps the adder busy with the same operations in the same order.
+fn window_means(closes: &[f64], first: usize, len: usize, window: usize) -> [f64; LANES] {
+    let mut sums = [0.0; LANES];
+    let start = first + 1 - window;
+    if len == LANES {
+        let block = &closes[start..first + LANES];
+        for j in 0..window {
+            let xs: &[f64; LANES] = block[j..j + LANES].try_into().expect("LANES values");
+            for (s, x) in sums.iter_mut().zip(xs) {
+                *s += x;
+            }
         }
-    };
-    let mut out = Vec::with_capacity(closes.len());
-    let mut prev = (f64::NAN, f64::NAN);
-    for i in 0..closes.len() {
-        let now = (sma(i, fast), sma(i, slow));
-        out.push(if i < slow {
-            None
-        } else {
-            cross(prev.0, prev.1, now.0, now.1)
-        });
-        prev = now;
+    } else {
+        for (k, s) in sums.iter_mut().enumerate().take(len) {
+            for x in &closes[start + k..start + k + window] {
+                *s += x;
+            }
+        }
+    }
+    sums.map(|s| s / window as f64)
+}
+
+/// The crossing at each bar (`None` until the bar before it has both SMAs: slow + 1 bars).
+/// Each SMA has the bits of `sma_cross::mean` on exactly the slice `SmaCross::decide` takes
+/// (`window_means`); only the previous bar's pair is kept, not two series of SMAs (less memory
+/// to touch).
+fn crossings(closes: &[f64], fast: usize, slow: usize) -> Vec<Option<Cross>> {
+    let n = closes.len();
+    let mut out = vec![None; n];
+    if fast == 0 || slow <= fast {
+        return out;
+    }
+    // Both SMAs exist from bar slow - 1; the first crossing can be at bar slow.
+    let mut prev: Option<(f64, f64)> = None;
+    let mut i = slow - 1;
+    while i < n {
+        let len = (n - i).min(LANES);
+        let f = window_means(closes, i, len, fast);
+        let s = window_means(closes, i, len, slow);
+        for k in 0..len {
+            if let Some((fp, sp)) = prev {
+                out[i + k] = cross(fp, sp, f[k], s[k]);
+            }
+            prev = Some((f[k], s[k]));
+        }
+        i += len;
     }
     out
 }
@@ -480,6 +511,7 @@ pub fn run_sma_cross_on(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::backtest::sma_cross::mean;
     use crate::cycle::ledger_price;
 
     fn check(close: f64) {
@@ -521,6 +553,29 @@ mod tests {
                 }
             })
             .collect()
+    }
+
+    #[test]
+    fn window_means_have_the_bits_of_mean() {
+        let mut rng = fastrand::Rng::with_seed(31);
+        for _ in 0..200 {
+            let n = rng.usize(1..120);
+            // Magnitudes far apart, so the order of the additions shows in the last bits.
+            let closes: Vec<f64> = (0..n)
+                .map(|_| rng.f64() * 10f64.powi(rng.i32(-3..9)))
+                .collect();
+            let window = rng.usize(1..=n);
+            let mut i = window - 1;
+            while i < n {
+                let len = rng.usize(1..=LANES).min(n - i);
+                let got = window_means(&closes, i, len, window);
+                for k in 0..len {
+                    let want = mean(&closes[i + k + 1 - window..=i + k]);
+                    assert_eq!(got[k].to_bits(), want.to_bits(), "{window} {i} {k}");
+                }
+                i += len;
+            }
+        }
     }
 
     #[test]

@@ -10,11 +10,21 @@ use crate::stats::StatsError;
 pub fn calmar_ratio(returns: &[f64], periods_per_year: f64) -> Result<f64, StatsError> {
     let dd = max_drawdown(returns)?.depth;
     let ar = annual_return(returns, periods_per_year)?;
-    if dd >= 0.0 {
-        return Ok(f64::NAN);
+    Ok(calmar_from(ar, dd))
+}
+
+/// The Calmar ratio from an annual return and a maximum drawdown depth (<= 0) already worked
+/// out, for callers that report both and need not compute them twice.
+pub fn calmar_from(annual_return: f64, max_drawdown_depth: f64) -> f64 {
+    if max_drawdown_depth >= 0.0 {
+        return f64::NAN;
     }
-    let c = ar / dd.abs();
-    Ok(if c.is_infinite() { f64::NAN } else { c })
+    let c = annual_return / max_drawdown_depth.abs();
+    if c.is_infinite() {
+        f64::NAN
+    } else {
+        c
+    }
 }
 
 #[cfg(test)]

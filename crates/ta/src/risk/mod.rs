@@ -20,7 +20,7 @@ pub mod sortino;
 
 pub use annual_return::{annual_return, cagr};
 pub use annual_volatility::annual_volatility;
-pub use calmar::calmar_ratio;
+pub use calmar::{calmar_from, calmar_ratio};
 pub use drawdown::{drawdown_from_returns, drawdown_series, max_drawdown, MaxDrawdown};
 pub use historical_var::{historical_cvar, historical_var, historical_var_cvar, quantile_linear};
 pub use kelly::{kelly_continuous, kelly_fraction};

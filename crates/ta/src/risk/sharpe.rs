@@ -6,6 +6,7 @@
 use super::annual_return::check_periods;
 use crate::stats::moments::mean_unchecked;
 use crate::stats::{std_dev, StatsError};
+use std::borrow::Cow;
 
 /// Annualized Sharpe ratio of `returns` (>= 2, finite) over the per-period `risk_free`.
 pub fn sharpe_ratio(
@@ -14,7 +15,7 @@ pub fn sharpe_ratio(
     periods_per_year: f64,
 ) -> Result<f64, StatsError> {
     check_periods(periods_per_year)?;
-    let adj: Vec<f64> = returns.iter().map(|r| r - risk_free).collect();
+    let adj = excess(returns, risk_free);
     let sd = std_dev(&adj, 1)?;
     if sd == 0.0 {
         return Ok(f64::NAN);
@@ -22,9 +23,33 @@ pub fn sharpe_ratio(
     Ok(mean_unchecked(&adj) / sd * periods_per_year.sqrt())
 }
 
+/// `returns - rate`, borrowed when the rate is +0.0: `r - 0.0` is `r` bit for bit for every
+/// number `r` (-0.0 included) and NaN for NaN, so the usual zero rate needs no copy of the
+/// series.
+pub(crate) fn excess(returns: &[f64], rate: f64) -> Cow<'_, [f64]> {
+    if rate == 0.0 && rate.is_sign_positive() {
+        Cow::Borrowed(returns)
+    } else {
+        Cow::Owned(returns.iter().map(|r| r - rate).collect())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn zero_rate_excess_is_the_subtraction() {
+        let xs = [0.0, -0.0, 1.5e-300, -2.25, f64::NAN, f64::INFINITY, 5e-324];
+        for rate in [0.0, -0.0, 1e-3] {
+            let got = excess(&xs, rate);
+            let want: Vec<f64> = xs.iter().map(|r| r - rate).collect();
+            assert_eq!(got.len(), want.len());
+            for (g, w) in got.iter().zip(&want) {
+                assert_eq!(g.to_bits(), w.to_bits(), "{rate}");
+            }
+        }
+    }
 
     #[test]
     fn edges() {

@@ -37,7 +37,7 @@ pub fn sortino_ratio(
     if dr == 0.0 {
         return Ok(f64::NAN);
     }
-    let adj: Vec<f64> = returns.iter().map(|r| r - required_return).collect();
+    let adj = super::sharpe::excess(returns, required_return);
     Ok(mean_unchecked(&adj) * periods_per_year / dr)
 }
 
