@@ -200,14 +200,16 @@ fn equity_point(t: i64) -> EquityPoint {
     }
 }
 
-/// A second `begin_batch` while one is open is refused by SQLite: a real failure, on the
-/// writer thread, of a call that already returned `Ok`.
+/// A transaction opened on the record behind the wrapper's back makes SQLite refuse the
+/// queued `begin_batch`: a real failure, on the writer thread, of a call that already returned
+/// `Ok`.
 #[test]
 fn a_failed_queued_write_fails_every_later_call_and_flush() {
     let (book, record) = (temporary(), temporary());
     let s = WriteBehindStore::new(book.clone(), record.clone()).unwrap();
     s.insert_equity(&equity_point(1)).unwrap();
-    s.begin_batch().unwrap();
+    s.flush().unwrap();
+    record.begin_batch().unwrap();
     s.insert_equity(&equity_point(2)).unwrap();
     // Queued, so accepted for now.
     s.begin_batch().unwrap();
@@ -221,7 +223,7 @@ fn a_failed_queued_write_fails_every_later_call_and_flush() {
         other => panic!("unexpected {other:?}"),
     }
     assert!(err.to_string().contains("begin write batch"), "{err}");
-    // Every later call, queued or not, write or read, reports it.
+    // Every later call, queued or not, write or read, record or order book, reports it.
     for r in [
         s.insert_equity(&equity_point(4)).map(|_| ()),
         s.push_event(Timestamp(4), &risk(4)),
@@ -229,15 +231,13 @@ fn a_failed_queued_write_fails_every_later_call_and_flush() {
         s.equity(Timestamp::MIN, Timestamp::MAX).map(|_| ()),
         s.journal_intent(&request("late", 4)),
         s.insert_fill(&fill("late", 4)).map(|_| ()),
+        s.orders(None, 10).map(|_| ()),
         s.flush(),
     ] {
-        assert!(
-            matches!(r, Err(StoreError::WriteBehind { .. })),
-            "{r:?}"
-        );
+        assert!(matches!(r, Err(StoreError::WriteBehind { .. })), "{r:?}");
     }
     // Nothing after the failure ran: no order was journaled, and the point queued after the
-    // failed write is not stored (the writes before it are, in the still open batch).
+    // failed write is not stored (the ones before it are).
     drop(s);
     let rows: Vec<i64> = record
         .equity(Timestamp::MIN, Timestamp::MAX)
@@ -251,8 +251,9 @@ fn a_failed_queued_write_fails_every_later_call_and_flush() {
 
 #[test]
 fn the_failure_counts_the_writes_it_kept_from_running() {
-    let s = WriteBehindStore::new(temporary(), temporary()).unwrap();
-    s.begin_batch().unwrap();
+    let record = temporary();
+    let s = WriteBehindStore::new(temporary(), record.clone()).unwrap();
+    record.begin_batch().unwrap();
     s.begin_batch().unwrap();
     for t in 0..5 {
         s.insert_equity(&equity_point(t)).unwrap();

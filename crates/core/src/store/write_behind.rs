@@ -195,6 +195,12 @@ impl WriteBehindStore {
         })
     }
 
+    /// The store the writer writes the run record to. Writing to it directly bypasses the
+    /// queue's order; a test does, to make a queued write fail for real.
+    pub fn record_store(&self) -> &Arc<dyn Store> {
+        &self.record
+    }
+
     /// Waits until every write queued so far is stored; the first failed write's error if any
     /// failed (now or earlier).
     pub fn flush(&self) -> StoreResult<()> {
@@ -280,13 +286,13 @@ impl WriteBehindStore {
     }
 
     /// The record once everything queued before is stored.
-    fn record(&self) -> StoreResult<&dyn Store> {
+    fn record_now(&self) -> StoreResult<&dyn Store> {
         self.flush()?;
         Ok(self.record.as_ref())
     }
 
     /// The order book (no wait: nothing queued writes it).
-    fn book(&self) -> StoreResult<&dyn Store> {
+    fn book_now(&self) -> StoreResult<&dyn Store> {
         self.check()?;
         Ok(self.book.as_ref())
     }
@@ -383,10 +389,10 @@ impl Store for WriteBehindStore {
     }
 
     fn insert_bars(&self, bars: &[Bar]) -> StoreResult<usize> {
-        self.record()?.insert_bars(bars)
+        self.record_now()?.insert_bars(bars)
     }
     fn bars(&self, symbol: &Symbol, from: Timestamp, to: Timestamp) -> StoreResult<Vec<Bar>> {
-        self.record()?.bars(symbol, from, to)
+        self.record_now()?.bars(symbol, from, to)
     }
 
     fn insert_outputs(&self, outputs: &[PluginOutput]) -> StoreResult<()> {
@@ -399,7 +405,7 @@ impl Store for WriteBehindStore {
         from: Timestamp,
         to: Timestamp,
     ) -> StoreResult<Vec<FeatureRecord>> {
-        self.record()?.features(symbol, name, from, to)
+        self.record_now()?.features(symbol, name, from, to)
     }
     fn signals(
         &self,
@@ -407,7 +413,7 @@ impl Store for WriteBehindStore {
         from: Timestamp,
         to: Timestamp,
     ) -> StoreResult<Vec<SignalRecord>> {
-        self.record()?.signals(plugin_id, from, to)
+        self.record_now()?.signals(plugin_id, from, to)
     }
     fn plugin_outputs(
         &self,
@@ -415,11 +421,11 @@ impl Store for WriteBehindStore {
         from: Timestamp,
         to: Timestamp,
     ) -> StoreResult<Vec<PluginOutput>> {
-        self.record()?.plugin_outputs(plugin_id, from, to)
+        self.record_now()?.plugin_outputs(plugin_id, from, to)
     }
 
     fn journal_intent(&self, request: &OrderRequest) -> StoreResult<()> {
-        self.book()?.journal_intent(request)
+        self.book_now()?.journal_intent(request)
     }
     fn journal_append(
         &self,
@@ -428,30 +434,30 @@ impl Store for WriteBehindStore {
         action: JournalAction,
         payload: &serde_json::Value,
     ) -> StoreResult<i64> {
-        self.book()?
+        self.book_now()?
             .journal_append(ts, client_order_id, action, payload)
     }
     fn journal(&self, client_order_id: &ClientOrderId) -> StoreResult<Vec<JournalEntry>> {
-        self.book()?.journal(client_order_id)
+        self.book_now()?.journal(client_order_id)
     }
     fn upsert_order(&self, order: &Order) -> StoreResult<()> {
-        self.book()?.upsert_order(order)
+        self.book_now()?.upsert_order(order)
     }
     fn order(&self, client_order_id: &ClientOrderId) -> StoreResult<Option<Order>> {
-        self.book()?.order(client_order_id)
+        self.book_now()?.order(client_order_id)
     }
     fn orders(&self, status: Option<OrderStatus>, limit: usize) -> StoreResult<Vec<Order>> {
-        self.book()?.orders(status, limit)
+        self.book_now()?.orders(status, limit)
     }
     fn open_orders(&self) -> StoreResult<Vec<Order>> {
-        self.book()?.open_orders()
+        self.book_now()?.open_orders()
     }
 
     fn insert_fill(&self, fill: &Fill) -> StoreResult<bool> {
-        self.book()?.insert_fill(fill)
+        self.book_now()?.insert_fill(fill)
     }
     fn fills(&self, from: Timestamp, to: Timestamp) -> StoreResult<Vec<Fill>> {
-        self.book()?.fills(from, to)
+        self.book_now()?.fills(from, to)
     }
     fn snapshot_positions(&self, ts: Timestamp, portfolio: &Portfolio) -> StoreResult<()> {
         // What a snapshot stores (cash, commissions, positions), without the book's set of
@@ -463,20 +469,20 @@ impl Store for WriteBehindStore {
         self.queue(Job::Positions(ts, book))
     }
     fn latest_positions(&self) -> StoreResult<Vec<Position>> {
-        self.record()?.latest_positions()
+        self.record_now()?.latest_positions()
     }
     fn latest_position_snapshot(&self) -> StoreResult<Option<PositionSnapshot>> {
-        self.record()?.latest_position_snapshot()
+        self.record_now()?.latest_position_snapshot()
     }
     fn insert_equity(&self, point: &EquityPoint) -> StoreResult<()> {
         self.queue(Job::Equity(*point))
     }
     fn equity(&self, from: Timestamp, to: Timestamp) -> StoreResult<Vec<EquityPoint>> {
-        self.record()?.equity(from, to)
+        self.record_now()?.equity(from, to)
     }
 
     fn record_plugin_run(&self, run: &PluginRunRecord) -> StoreResult<i64> {
-        self.record()?.record_plugin_run(run)
+        self.record_now()?.record_plugin_run(run)
     }
     fn push_plugin_run(&self, run: &PluginRunRecord) -> StoreResult<()> {
         self.queue(Job::PluginRun(run.clone()))
@@ -486,7 +492,7 @@ impl Store for WriteBehindStore {
         plugin_id: Option<&str>,
         limit: usize,
     ) -> StoreResult<Vec<PluginRunRecord>> {
-        self.record()?.plugin_runs(plugin_id, limit)
+        self.record_now()?.plugin_runs(plugin_id, limit)
     }
     fn set_plugin_state(
         &self,
@@ -505,23 +511,23 @@ impl Store for WriteBehindStore {
         })
     }
     fn plugin_states(&self) -> StoreResult<Vec<PluginState>> {
-        self.record()?.plugin_states()
+        self.record_now()?.plugin_states()
     }
     fn prune_plugin_runs(&self, before: Timestamp) -> StoreResult<usize> {
-        self.record()?.prune_plugin_runs(before)
+        self.record_now()?.prune_plugin_runs(before)
     }
 
     fn append_event(&self, ts: Timestamp, event: &Event) -> StoreResult<i64> {
-        self.record()?.append_event(ts, event)
+        self.record_now()?.append_event(ts, event)
     }
     fn push_event(&self, ts: Timestamp, event: &Event) -> StoreResult<()> {
         self.queue(Job::Event(ts, event.clone()))
     }
     fn events_after(&self, after_id: i64, limit: usize) -> StoreResult<Vec<(i64, Event)>> {
-        self.record()?.events_after(after_id, limit)
+        self.record_now()?.events_after(after_id, limit)
     }
     fn prune_events(&self, before: Timestamp) -> StoreResult<usize> {
-        self.record()?.prune_events(before)
+        self.record_now()?.prune_events(before)
     }
 
     fn save_config_version(
@@ -531,17 +537,17 @@ impl Store for WriteBehindStore {
         features_text: &str,
         summary: &str,
     ) -> StoreResult<i64> {
-        self.record()?
+        self.record_now()?
             .save_config_version(ts, config_text, features_text, summary)
     }
     fn config_versions(&self, limit: usize) -> StoreResult<Vec<ConfigVersion>> {
-        self.record()?.config_versions(limit)
+        self.record_now()?.config_versions(limit)
     }
     fn config_version(&self, version: i64) -> StoreResult<Option<ConfigVersion>> {
-        self.record()?.config_version(version)
+        self.record_now()?.config_version(version)
     }
     fn prune_config_versions(&self, keep: usize) -> StoreResult<usize> {
-        self.record()?.prune_config_versions(keep)
+        self.record_now()?.prune_config_versions(keep)
     }
 }
 

@@ -492,8 +492,9 @@ mod tests {
     #[test]
     fn a_store_write_failing_on_the_writer_thread_fails_the_backtest() {
         let mut run = BacktestRun::new(january_2025()).unwrap();
-        // A batch opened behind the run's back: SQLite refuses the run's own `begin_batch`.
-        run.store.begin_batch().unwrap();
+        // A transaction opened on the run record behind the writer's back: SQLite refuses
+        // the run's own `begin_batch` there, on the writer thread.
+        run.writer.record_store().begin_batch().unwrap();
         while run.step().is_some() {}
         assert!(!run.errors.is_empty());
         match run.finish() {
