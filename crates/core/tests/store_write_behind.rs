@@ -145,7 +145,10 @@ fn drive(s: &dyn Store) -> Vec<String> {
         }
         if t == 20 {
             // Ids handed out by the id-returning calls continue the pushed ones.
-            answers.push(format!("event id {}", s.append_event(Timestamp(t), &risk(t)).unwrap()));
+            answers.push(format!(
+                "event id {}",
+                s.append_event(Timestamp(t), &risk(t)).unwrap()
+            ));
             answers.push(format!("run id {}", s.record_plugin_run(&run(t)).unwrap()));
         }
     }
@@ -153,7 +156,10 @@ fn drive(s: &dyn Store) -> Vec<String> {
     let all = (Timestamp::MIN, Timestamp::MAX);
     answers.push(format!("{:?}", s.events_after(0, 1000).unwrap()));
     answers.push(format!("{:?}", s.plugin_runs(None, 1000).unwrap()));
-    answers.push(format!("{:?}", s.plugin_outputs(None, all.0, all.1).unwrap()));
+    answers.push(format!(
+        "{:?}",
+        s.plugin_outputs(None, all.0, all.1).unwrap()
+    ));
     answers.push(format!("{:?}", s.signals(None, all.0, all.1).unwrap()));
     answers.push(format!(
         "{:?}",
@@ -273,7 +279,10 @@ fn dropping_the_store_stores_what_is_queued() {
         s.insert_equity(&equity_point(t)).unwrap();
     }
     drop(s);
-    assert_eq!(record.equity(Timestamp::MIN, Timestamp::MAX).unwrap().len(), 3);
+    assert_eq!(
+        record.equity(Timestamp::MIN, Timestamp::MAX).unwrap().len(),
+        3
+    );
 }
 
 #[test]

@@ -311,9 +311,11 @@ impl BacktestRun {
         // own while the engine goes on; the order book stays on this thread. The stores are
         // private and the record's writes keep their order, so the record and every output
         // are the same (see `WriteBehindStore`).
-        let writer = Arc::new(WriteBehindStore::new(temporary()?, temporary()?).map_err(|e| {
-            BacktestError::Store(format!("cannot start the store writer thread: {e}"))
-        })?);
+        let writer = Arc::new(
+            WriteBehindStore::new(temporary()?, temporary()?).map_err(|e| {
+                BacktestError::Store(format!("cannot start the store writer thread: {e}"))
+            })?,
+        );
         let store: Arc<dyn Store> = writer.clone();
         let clock = SimulatedClock::new(start);
         let bars_by_symbol: BTreeMap<_, Vec<_>> = market

@@ -845,10 +845,18 @@ mod tests {
         let payload = serde_json::json!({ "x": 1 });
         // The foreign key to `orders` refuses the row.
         let refused = s.journal_append(Timestamp(2), &ghost, JournalAction::Ack, &payload);
-        assert!(matches!(refused, Err(StoreError::Sqlite { .. })), "{refused:?}");
+        assert!(
+            matches!(refused, Err(StoreError::Sqlite { .. })),
+            "{refused:?}"
+        );
         assert!(batch_open(&s.lock()));
         let seq = s
-            .journal_append(Timestamp(3), &req.client_order_id, JournalAction::Ack, &payload)
+            .journal_append(
+                Timestamp(3),
+                &req.client_order_id,
+                JournalAction::Ack,
+                &payload,
+            )
             .unwrap();
         s.commit_batch().unwrap();
         assert_eq!(seq, 2);
@@ -859,7 +867,10 @@ mod tests {
             .into_iter()
             .map(|e| (e.seq, e.action))
             .collect();
-        assert_eq!(rows, vec![(1, JournalAction::Intent), (2, JournalAction::Ack)]);
+        assert_eq!(
+            rows,
+            vec![(1, JournalAction::Intent), (2, JournalAction::Ack)]
+        );
     }
 
     /// SQLite's codes: 1 = NORMAL, 2 = FULL.
