@@ -11,6 +11,7 @@ mod error;
 mod migrations;
 mod records;
 mod sqlite;
+mod write_behind;
 
 pub use error::{StoreError, StoreResult};
 pub use migrations::{Migration, MIGRATIONS};
@@ -19,6 +20,7 @@ pub use records::{
     SignalRecord,
 };
 pub use sqlite::SqliteStore;
+pub use write_behind::WriteBehindStore;
 
 use crate::domain::{
     Bar, ClientOrderId, EquityPoint, Fill, Order, OrderRequest, OrderStatus, Portfolio, Position,
@@ -127,6 +129,11 @@ pub trait Store: Send + Sync + fmt::Debug {
 
     /// Returns the run's id.
     fn record_plugin_run(&self, run: &PluginRunRecord) -> StoreResult<i64>;
+    /// `record_plugin_run` for a caller that does not need the id, which lets a store queue the
+    /// write (`WriteBehindStore`); an error may then surface from a later call instead.
+    fn push_plugin_run(&self, run: &PluginRunRecord) -> StoreResult<()> {
+        self.record_plugin_run(run).map(|_| ())
+    }
     /// Newest first (by start time, then id), at most `limit`.
     fn plugin_runs(
         &self,
@@ -150,6 +157,11 @@ pub trait Store: Send + Sync + fmt::Debug {
 
     /// Returns the event's id, the cursor for `events_after`.
     fn append_event(&self, ts: Timestamp, event: &Event) -> StoreResult<i64>;
+    /// `append_event` for a caller that does not need the id, which lets a store queue the
+    /// write (`WriteBehindStore`); an error may then surface from a later call instead.
+    fn push_event(&self, ts: Timestamp, event: &Event) -> StoreResult<()> {
+        self.append_event(ts, event).map(|_| ())
+    }
     /// Events with id > `after_id`, ascending, at most `limit`: page by passing the last id.
     fn events_after(&self, after_id: i64, limit: usize) -> StoreResult<Vec<(i64, Event)>>;
     /// Retention: deletes events stamped before `before`; ids are never reused, so a client's
