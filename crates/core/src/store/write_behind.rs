@@ -28,10 +28,10 @@ use super::{
 };
 use crate::domain::{
     Bar, ClientOrderId, EquityPoint, Fill, Order, OrderRequest, OrderStatus, Portfolio, Position,
-    Symbol,
+    Signal, Symbol,
 };
-use crate::event::{Event, PluginRunRecord};
-use crate::plugin::PluginOutput;
+use crate::event::{Event, PluginRunRecord, RunStatus};
+use crate::plugin::{Output, PluginOutput};
 use crate::Timestamp;
 use std::collections::VecDeque;
 use std::fmt;
@@ -40,78 +40,347 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread::JoinHandle;
 
-/// One queued write, as data: the writer runs it by reference and hands it back, so its memory
-/// is freed on the thread that allocated it. (glibc's allocator locks the owning thread's
-/// arena to free a block another thread allocated; with every queued write freed across
-/// threads, the two threads spent more time waiting on that lock than the writer saved.)
-enum Job {
-    BeginBatch,
-    CommitBatch,
-    Outputs(Vec<PluginOutput>),
-    PluginRun(PluginRunRecord),
-    Event(Timestamp, Event),
-    PluginState {
-        plugin_id: String,
-        disabled: bool,
-        reason: Option<String>,
-        breaches: u32,
-        ts: Timestamp,
-    },
-    Equity(EquityPoint),
-    Positions(Timestamp, Portfolio),
+/// What each queued write is, as the first byte of its record on a `Tape`.
+mod tag {
+    pub const BEGIN_BATCH: u8 = 0;
+    pub const COMMIT_BATCH: u8 = 1;
+    pub const OUTPUTS: u8 = 2;
+    pub const PLUGIN_RUN: u8 = 3;
+    pub const EVENT: u8 = 4;
+    pub const PLUGIN_STATE: u8 = 5;
+    pub const EQUITY: u8 = 6;
+    pub const POSITIONS: u8 = 7;
     /// A write that panics, for the test that the writer survives one.
     #[cfg(test)]
-    Panic,
+    pub const PANIC: u8 = 8;
+
+    /// Each output of an `OUTPUTS` record starts with one of these.
+    pub const SIGNAL: u8 = 0;
+    pub const FEATURE: u8 = 1;
+    /// An output kept as it is, in `Tape::outputs`.
+    pub const KEPT: u8 = 2;
 }
 
-impl Job {
-    /// What the write does, for its error.
-    fn op(&self) -> &'static str {
-        match self {
-            Job::BeginBatch => "begin write batch",
-            Job::CommitBatch => "commit write batch",
-            Job::Outputs(_) => "insert plugin outputs",
-            Job::PluginRun(_) => "record plugin run",
-            Job::Event(..) => "append event",
-            Job::PluginState { .. } => "set plugin state",
-            Job::Equity(_) => "insert equity point",
-            Job::Positions(..) => "snapshot positions",
-            #[cfg(test)]
-            Job::Panic => "probe",
+/// Queued writes, encoded: the plain fields (numbers, and the texts of run records, signals and
+/// features, which are most of a backtest's rows) are copied into one byte buffer; what holds
+/// a JSON tree (events, the rarer plugin outputs) or a map (a position book) is kept as the
+/// value, taken in order by the records that refer to it.
+///
+/// Why not queue the values themselves: a cloned output or run record is a few small heap
+/// blocks, each allocated on the engine's thread and freed after the writer used it; cloning
+/// and freeing them took the engine thread about as long as the SQL the writer took off it.
+/// Copying the same bytes into a buffer that is reused costs no allocation at all. (The
+/// writer rebuilds each value on its own thread, where it has time to spare.) The kept values
+/// are freed on the engine's thread too, when the tape comes back to it empty: glibc's
+/// allocator locks the owning thread's arena to free a block another thread allocated, and
+/// with every queued value freed across threads the two threads spent more time waiting on
+/// that lock than the writer saved.
+#[derive(Default)]
+struct Tape {
+    bytes: Vec<u8>,
+    /// Writes on the tape.
+    jobs: usize,
+    events: Vec<(Timestamp, Event)>,
+    outputs: Vec<PluginOutput>,
+    equity: Vec<EquityPoint>,
+    books: Vec<(Timestamp, Portfolio)>,
+}
+
+impl Tape {
+    /// Empty, keeping the byte buffer's capacity for reuse.
+    fn clear(&mut self) {
+        self.bytes.clear();
+        self.jobs = 0;
+        self.events.clear();
+        self.outputs.clear();
+        self.equity.clear();
+        self.books.clear();
+    }
+
+    fn u8(&mut self, v: u8) {
+        self.bytes.push(v);
+    }
+    fn i64(&mut self, v: i64) {
+        self.bytes.extend_from_slice(&v.to_le_bytes());
+    }
+    fn u64(&mut self, v: u64) {
+        self.bytes.extend_from_slice(&v.to_le_bytes());
+    }
+    fn f64(&mut self, v: f64) {
+        self.bytes.extend_from_slice(&v.to_le_bytes());
+    }
+    fn str(&mut self, s: &str) {
+        self.u64(s.len() as u64);
+        self.bytes.extend_from_slice(s.as_bytes());
+    }
+    fn opt_str(&mut self, s: Option<&str>) {
+        match s {
+            None => self.u8(0),
+            Some(s) => {
+                self.u8(1);
+                self.str(s);
+            }
         }
     }
 
-    fn run(&self, s: &dyn Store) -> StoreResult<()> {
-        match self {
-            Job::BeginBatch => s.begin_batch(),
-            Job::CommitBatch => s.commit_batch(),
-            Job::Outputs(o) => s.insert_outputs(o),
-            Job::PluginRun(r) => s.push_plugin_run(r),
-            Job::Event(ts, e) => s.push_event(*ts, e),
-            Job::PluginState {
-                plugin_id,
-                disabled,
-                reason,
-                breaches,
-                ts,
-            } => s.set_plugin_state(plugin_id, *disabled, reason.as_deref(), *breaches, *ts),
-            Job::Equity(p) => s.insert_equity(p),
-            Job::Positions(ts, p) => s.snapshot_positions(*ts, p),
+    fn outputs(&mut self, outputs: &[PluginOutput]) {
+        self.u8(tag::OUTPUTS);
+        self.u64(outputs.len() as u64);
+        for po in outputs {
+            match &po.output {
+                Output::Signal { symbol, value } => {
+                    self.u8(tag::SIGNAL);
+                    self.i64(po.ts.0);
+                    self.str(&po.plugin_id);
+                    self.str(symbol.as_str());
+                    self.f64(value.value());
+                }
+                Output::Feature {
+                    symbol,
+                    name,
+                    value,
+                } => {
+                    self.u8(tag::FEATURE);
+                    self.i64(po.ts.0);
+                    self.str(&po.plugin_id);
+                    self.str(symbol.as_str());
+                    self.str(name);
+                    self.f64(*value);
+                }
+                _ => {
+                    self.u8(tag::KEPT);
+                    self.outputs.push(po.clone());
+                }
+            }
+        }
+    }
+
+    fn plugin_run(&mut self, r: &PluginRunRecord) {
+        self.u8(tag::PLUGIN_RUN);
+        self.str(&r.plugin_id);
+        self.i64(r.started_at.0);
+        self.f64(r.cpu_ms);
+        self.f64(r.wall_ms);
+        match r.mem_bytes {
+            None => self.u8(0),
+            Some(m) => {
+                self.u8(1);
+                self.u64(m);
+            }
+        }
+        self.u8(match r.status {
+            RunStatus::Ok => 0,
+            RunStatus::Error => 1,
+            RunStatus::Panicked => 2,
+            RunStatus::Skipped => 3,
+        });
+        self.u64(r.outputs as u64);
+        self.opt_str(r.message.as_deref());
+        self.u8(u8::from(r.over_budget));
+    }
+}
+
+/// Reads a tape's records back, in order, on the writer's thread.
+struct Reader<'t> {
+    bytes: &'t [u8],
+    events: std::slice::Iter<'t, (Timestamp, Event)>,
+    outputs: std::slice::Iter<'t, PluginOutput>,
+    equity: std::slice::Iter<'t, EquityPoint>,
+    books: std::slice::Iter<'t, (Timestamp, Portfolio)>,
+}
+
+/// A tape that does not read back as it was written: a bug of this module, reported as a
+/// failed write like any other.
+fn garbled() -> StoreError {
+    StoreError::Corrupt {
+        table: "(write-behind queue)",
+        column: "record",
+        value: "a record that does not decode".into(),
+        expected: "a record as the engine thread wrote it",
+    }
+}
+
+impl<'t> Reader<'t> {
+    fn new(t: &'t Tape) -> Reader<'t> {
+        Reader {
+            bytes: &t.bytes,
+            events: t.events.iter(),
+            outputs: t.outputs.iter(),
+            equity: t.equity.iter(),
+            books: t.books.iter(),
+        }
+    }
+
+    fn take(&mut self, n: usize) -> StoreResult<&'t [u8]> {
+        if self.bytes.len() < n {
+            return Err(garbled());
+        }
+        let (head, rest) = self.bytes.split_at(n);
+        self.bytes = rest;
+        Ok(head)
+    }
+    fn u8(&mut self) -> StoreResult<u8> {
+        Ok(self.take(1)?[0])
+    }
+    fn word(&mut self) -> StoreResult<[u8; 8]> {
+        self.take(8)?.try_into().map_err(|_| garbled())
+    }
+    fn i64(&mut self) -> StoreResult<i64> {
+        Ok(i64::from_le_bytes(self.word()?))
+    }
+    fn u64(&mut self) -> StoreResult<u64> {
+        Ok(u64::from_le_bytes(self.word()?))
+    }
+    fn usize(&mut self) -> StoreResult<usize> {
+        usize::try_from(self.u64()?).map_err(|_| garbled())
+    }
+    fn f64(&mut self) -> StoreResult<f64> {
+        Ok(f64::from_le_bytes(self.word()?))
+    }
+    fn str(&mut self) -> StoreResult<&'t str> {
+        let n = self.usize()?;
+        std::str::from_utf8(self.take(n)?).map_err(|_| garbled())
+    }
+    fn opt_str(&mut self) -> StoreResult<Option<&'t str>> {
+        match self.u8()? {
+            0 => Ok(None),
+            _ => self.str().map(Some),
+        }
+    }
+    fn kept<T>(it: &mut std::slice::Iter<'t, T>) -> StoreResult<&'t T> {
+        it.next().ok_or_else(garbled)
+    }
+
+    /// What the next write does, for its error; `None` at the end of the tape.
+    fn next_op(&self) -> Option<&'static str> {
+        Some(match *self.bytes.first()? {
+            tag::BEGIN_BATCH => "begin write batch",
+            tag::COMMIT_BATCH => "commit write batch",
+            tag::OUTPUTS => "insert plugin outputs",
+            tag::PLUGIN_RUN => "record plugin run",
+            tag::EVENT => "append event",
+            tag::PLUGIN_STATE => "set plugin state",
+            tag::EQUITY => "insert equity point",
+            tag::POSITIONS => "snapshot positions",
             #[cfg(test)]
-            Job::Panic => panic!("boom"),
+            tag::PANIC => "probe",
+            _ => "decode queued write",
+        })
+    }
+
+    /// Runs the next write. `scratch`: a buffer for outputs rebuilt from the tape.
+    fn run_next(&mut self, s: &dyn Store, scratch: &mut Vec<PluginOutput>) -> StoreResult<()> {
+        match self.u8()? {
+            tag::BEGIN_BATCH => s.begin_batch(),
+            tag::COMMIT_BATCH => s.commit_batch(),
+            tag::OUTPUTS => {
+                scratch.clear();
+                let n = self.usize()?;
+                for _ in 0..n {
+                    let po = match self.u8()? {
+                        tag::SIGNAL => {
+                            let ts = Timestamp(self.i64()?);
+                            let plugin_id = self.str()?.to_string();
+                            let symbol = Symbol::new(self.str()?);
+                            let value = Signal::new(self.f64()?).ok_or_else(garbled)?;
+                            PluginOutput {
+                                plugin_id,
+                                ts,
+                                output: Output::Signal { symbol, value },
+                            }
+                        }
+                        tag::FEATURE => {
+                            let ts = Timestamp(self.i64()?);
+                            let plugin_id = self.str()?.to_string();
+                            let symbol = Symbol::new(self.str()?);
+                            let name = self.str()?.to_string();
+                            let value = self.f64()?;
+                            PluginOutput {
+                                plugin_id,
+                                ts,
+                                output: Output::Feature {
+                                    symbol,
+                                    name,
+                                    value,
+                                },
+                            }
+                        }
+                        tag::KEPT => Self::kept(&mut self.outputs)?.clone(),
+                        _ => return Err(garbled()),
+                    };
+                    scratch.push(po);
+                }
+                let r = s.insert_outputs(scratch);
+                // Freed here, on the thread that allocated them.
+                scratch.clear();
+                r
+            }
+            tag::PLUGIN_RUN => {
+                let plugin_id = self.str()?.to_string();
+                let started_at = Timestamp(self.i64()?);
+                let cpu_ms = self.f64()?;
+                let wall_ms = self.f64()?;
+                let mem_bytes = match self.u8()? {
+                    0 => None,
+                    _ => Some(self.u64()?),
+                };
+                let status = match self.u8()? {
+                    0 => RunStatus::Ok,
+                    1 => RunStatus::Error,
+                    2 => RunStatus::Panicked,
+                    3 => RunStatus::Skipped,
+                    _ => return Err(garbled()),
+                };
+                let outputs = self.usize()?;
+                let message = self.opt_str()?.map(str::to_string);
+                let over_budget = self.u8()? != 0;
+                s.push_plugin_run(&PluginRunRecord {
+                    plugin_id,
+                    started_at,
+                    cpu_ms,
+                    wall_ms,
+                    mem_bytes,
+                    status,
+                    outputs,
+                    message,
+                    over_budget,
+                })
+            }
+            tag::EVENT => {
+                let (ts, e) = Self::kept(&mut self.events)?;
+                s.push_event(*ts, e)
+            }
+            tag::PLUGIN_STATE => {
+                let plugin_id = self.str()?;
+                let disabled = self.u8()? != 0;
+                let reason = self.opt_str()?;
+                let breaches = u32::try_from(self.u64()?).map_err(|_| garbled())?;
+                let ts = Timestamp(self.i64()?);
+                s.set_plugin_state(plugin_id, disabled, reason, breaches, ts)
+            }
+            tag::EQUITY => s.insert_equity(Self::kept(&mut self.equity)?),
+            tag::POSITIONS => {
+                let (ts, book) = Self::kept(&mut self.books)?;
+                s.snapshot_positions(*ts, book)
+            }
+            #[cfg(test)]
+            tag::PANIC => panic!("boom"),
+            _ => Err(garbled()),
         }
     }
 }
 
 #[derive(Default)]
 struct State {
-    /// Chunks of jobs handed over, oldest first.
-    queue: VecDeque<Vec<Job>>,
-    /// Chunks the writer is done with, for the caller to free.
-    done: Vec<Vec<Job>>,
-    /// Jobs in `queue`.
+    /// Tapes handed over, oldest first.
+    queue: VecDeque<Tape>,
+    /// Tapes the writer is done with, for the caller to empty and reuse.
+    done: Vec<Tape>,
+    /// Writes in `queue`.
     queued: usize,
-    /// The writer is running jobs it took from `queue`.
+    /// Bytes of the tapes in `queue`.
+    queued_bytes: usize,
+    /// The writer is running writes it took from `queue`.
     busy: bool,
     /// The writer sleeps until there is work.
     writer_asleep: bool,
@@ -134,8 +403,8 @@ struct Shared {
 }
 
 impl Shared {
-    /// Jobs never run under this lock, so a poisoned lock only means a panic between two plain
-    /// field updates: the state is still consistent.
+    /// Writes never run under this lock, so a poisoned lock only means a panic between two
+    /// plain field updates: the state is still consistent.
     fn lock(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -143,19 +412,33 @@ impl Shared {
 
 /// Writes the caller collects before it hands them to the writer at once. Waking a sleeping
 /// thread costs this machine's kernel about as much as storing a few rows, so a hand-over per
-/// write (or per few) cost more CPU than the writer took off the engine.
+/// write (or per few) cost more CPU than the writer took off the engine. (A default backtest
+/// queues about 40 writes a cycle.)
 const HAND_OVER: usize = 128;
+/// ... or this many bytes of them, whichever comes first.
+const HAND_OVER_BYTES: usize = 64 * 1024;
 
-/// Handed-over writes the writer may fall behind by before the caller waits for it: bounds
-/// the queue's memory should the writer ever be the slower thread.
+/// Handed-over writes (and their bytes) the writer may fall behind by before the caller waits
+/// for it: bounds the queue's memory should the writer ever be the slower thread.
 const MAX_BACKLOG: usize = 16 * 1024;
+const MAX_BACKLOG_BYTES: usize = 8 << 20;
+
+/// Emptied tapes kept for reuse: the writer holds one or two at a time.
+const SPARE_TAPES: usize = 4;
+
+/// The caller's side: the tape being filled and emptied ones to fill next.
+#[derive(Default)]
+struct Pending {
+    tape: Tape,
+    spare: Vec<Tape>,
+}
 
 /// See the module doc.
 pub struct WriteBehindStore {
     book: Arc<dyn Store>,
     record: Arc<dyn Store>,
     /// Writes queued but not handed over yet.
-    pending: Mutex<Vec<Job>>,
+    pending: Mutex<Pending>,
     shared: Arc<Shared>,
     writer: Option<JoinHandle<()>>,
 }
@@ -189,7 +472,7 @@ impl WriteBehindStore {
         Ok(WriteBehindStore {
             book,
             record,
-            pending: Mutex::new(Vec::with_capacity(HAND_OVER)),
+            pending: Mutex::new(Pending::default()),
             shared,
             writer: Some(writer),
         })
@@ -204,8 +487,10 @@ impl WriteBehindStore {
     /// Waits until every write queued so far is stored; the first failed write's error if any
     /// failed (now or earlier).
     pub fn flush(&self) -> StoreResult<()> {
-        let jobs = std::mem::take(&mut *self.pending());
-        let mut st = self.hand_over(jobs);
+        let mut st = {
+            let mut p = self.pending();
+            self.hand_over(&mut p)
+        };
         loop {
             if let Some(f) = &st.failed {
                 return Err(failure(f));
@@ -217,7 +502,7 @@ impl WriteBehindStore {
         }
     }
 
-    fn pending(&self) -> MutexGuard<'_, Vec<Job>> {
+    fn pending(&self) -> MutexGuard<'_, Pending> {
         self.pending.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
@@ -233,30 +518,41 @@ impl WriteBehindStore {
             .unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Gives `jobs` to the writer (after a failure they are not run, only counted) and
-    /// returns the state, locked.
-    fn hand_over(&self, jobs: Vec<Job>) -> MutexGuard<'_, State> {
+    /// Gives the tape being filled to the writer (after a failure its writes are not run, only
+    /// counted), takes an empty one in its place, and returns the state, locked.
+    fn hand_over(&self, p: &mut Pending) -> MutexGuard<'_, State> {
         let mut st = self.shared.lock();
         if !st.done.is_empty() {
-            // Freed here, on the thread that allocated them, with the lock released meanwhile.
+            // Emptied here, on the thread that allocated the kept values, with the lock
+            // released meanwhile.
             let done = std::mem::take(&mut st.done);
             drop(st);
-            drop(done);
+            for mut t in done {
+                if p.spare.len() < SPARE_TAPES {
+                    t.clear();
+                    p.spare.push(t);
+                }
+            }
             st = self.shared.lock();
         }
-        if jobs.is_empty() {
+        if p.tape.jobs == 0 {
             return st;
         }
+        let next = p.spare.pop().unwrap_or_default();
+        let tape = std::mem::replace(&mut p.tape, next);
         if let Some(f) = &mut st.failed {
-            f.2 += jobs.len();
+            f.2 += tape.jobs;
             return st;
         }
-        st.queued += jobs.len();
-        st.queue.push_back(jobs);
+        st.queued += tape.jobs;
+        st.queued_bytes += tape.bytes.len();
+        st.queue.push_back(tape);
         if st.writer_asleep {
             self.shared.work.notify_one();
         }
-        while st.queued > MAX_BACKLOG && st.failed.is_none() {
+        while (st.queued > MAX_BACKLOG || st.queued_bytes > MAX_BACKLOG_BYTES)
+            && st.failed.is_none()
+        {
             st = self.wait_for_writer(st);
         }
         st
@@ -272,15 +568,14 @@ impl WriteBehindStore {
         Ok(())
     }
 
-    /// Queues a write of the record.
-    fn queue(&self, job: Job) -> StoreResult<()> {
+    /// Queues a write of the record: `write` puts it on the tape.
+    fn queue(&self, write: impl FnOnce(&mut Tape)) -> StoreResult<()> {
         self.check()?;
-        let mut pending = self.pending();
-        pending.push(job);
-        if pending.len() >= HAND_OVER {
-            let jobs = std::mem::replace(&mut *pending, Vec::with_capacity(HAND_OVER));
-            drop(pending);
-            drop(self.hand_over(jobs));
+        let mut p = self.pending();
+        write(&mut p.tape);
+        p.tape.jobs += 1;
+        if p.tape.jobs >= HAND_OVER || p.tape.bytes.len() >= HAND_OVER_BYTES {
+            drop(self.hand_over(&mut p));
         }
         Ok(())
     }
@@ -306,7 +601,29 @@ fn failure(f: &(&'static str, String, usize)) -> StoreError {
     }
 }
 
+/// Runs one tape's writes in order; on the first that fails: (operation, error, writes of the
+/// tape left unrun).
+fn run_tape(
+    tape: &Tape,
+    store: &dyn Store,
+    scratch: &mut Vec<PluginOutput>,
+) -> Option<(&'static str, String, usize)> {
+    let mut r = Reader::new(tape);
+    for i in 0..tape.jobs {
+        let op = r.next_op().unwrap_or("decode queued write");
+        let why = match catch_unwind(AssertUnwindSafe(|| r.run_next(store, scratch))) {
+            Ok(Ok(())) => continue,
+            Ok(Err(e)) => e.to_string(),
+            Err(_) => "the write panicked".to_string(),
+        };
+        scratch.clear();
+        return Some((op, why, tape.jobs - i - 1));
+    }
+    None
+}
+
 fn writer_loop(store: &dyn Store, shared: &Shared) {
+    let mut scratch = Vec::new();
     let mut st = shared.lock();
     loop {
         if st.queue.is_empty() {
@@ -322,36 +639,32 @@ fn writer_loop(store: &dyn Store, shared: &Shared) {
             st.writer_asleep = false;
             continue;
         }
-        let mut chunks = std::mem::take(&mut st.queue);
+        let mut tapes = std::mem::take(&mut st.queue);
         st.queued = 0;
+        st.queued_bytes = 0;
         st.busy = true;
         drop(st);
-        let mut failed = None;
+        let mut failed: Option<(&'static str, String)> = None;
         let mut skipped = 0;
-        for chunk in &chunks {
+        for tape in &tapes {
             if failed.is_some() {
-                skipped += chunk.len();
+                skipped += tape.jobs;
                 continue;
             }
-            for (i, job) in chunk.iter().enumerate() {
-                let why = match catch_unwind(AssertUnwindSafe(|| job.run(store))) {
-                    Ok(Ok(())) => continue,
-                    Ok(Err(e)) => e.to_string(),
-                    Err(_) => "the write panicked".to_string(),
-                };
-                failed = Some((job.op(), why));
-                skipped += chunk.len() - i - 1;
-                break;
+            if let Some((op, why, rest)) = run_tape(tape, store, &mut scratch) {
+                failed = Some((op, why));
+                skipped += rest;
             }
         }
         st = shared.lock();
         st.busy = false;
-        st.done.extend(chunks.drain(..));
+        st.done.extend(tapes.drain(..));
         if let Some((op, why)) = failed {
             let dropped = skipped + st.queued;
             let rest = std::mem::take(&mut st.queue);
             st.done.extend(rest);
             st.queued = 0;
+            st.queued_bytes = 0;
             tracing::error!(op, dropped, "queued store write failed: {why}");
             st.failed = Some((op, why, dropped));
             shared.failed.store(true, Ordering::Release);
@@ -363,9 +676,9 @@ impl Drop for WriteBehindStore {
     /// Stores what is still queued, then ends the writer. An error found here has no caller to
     /// go to (callers that need it call `flush` first); it is logged.
     fn drop(&mut self) {
-        let jobs = std::mem::take(&mut *self.pending());
         {
-            let mut st = self.hand_over(jobs);
+            let mut p = self.pending();
+            let mut st = self.hand_over(&mut p);
             st.closed = true;
             self.shared.work.notify_one();
         }
@@ -380,11 +693,11 @@ impl Drop for WriteBehindStore {
 
 impl Store for WriteBehindStore {
     fn begin_batch(&self) -> StoreResult<()> {
-        self.queue(Job::BeginBatch)?;
+        self.queue(|t| t.u8(tag::BEGIN_BATCH))?;
         self.book.begin_batch()
     }
     fn commit_batch(&self) -> StoreResult<()> {
-        self.queue(Job::CommitBatch)?;
+        self.queue(|t| t.u8(tag::COMMIT_BATCH))?;
         self.book.commit_batch()
     }
 
@@ -396,7 +709,7 @@ impl Store for WriteBehindStore {
     }
 
     fn insert_outputs(&self, outputs: &[PluginOutput]) -> StoreResult<()> {
-        self.queue(Job::Outputs(outputs.to_vec()))
+        self.queue(|t| t.outputs(outputs))
     }
     fn features(
         &self,
@@ -466,7 +779,10 @@ impl Store for WriteBehindStore {
         let mut book = Portfolio::new(portfolio.cash);
         book.positions = portfolio.positions.clone();
         book.commissions_paid = portfolio.commissions_paid;
-        self.queue(Job::Positions(ts, book))
+        self.queue(|t| {
+            t.u8(tag::POSITIONS);
+            t.books.push((ts, book));
+        })
     }
     fn latest_positions(&self) -> StoreResult<Vec<Position>> {
         self.record_now()?.latest_positions()
@@ -475,7 +791,10 @@ impl Store for WriteBehindStore {
         self.record_now()?.latest_position_snapshot()
     }
     fn insert_equity(&self, point: &EquityPoint) -> StoreResult<()> {
-        self.queue(Job::Equity(*point))
+        self.queue(|t| {
+            t.u8(tag::EQUITY);
+            t.equity.push(*point);
+        })
     }
     fn equity(&self, from: Timestamp, to: Timestamp) -> StoreResult<Vec<EquityPoint>> {
         self.record_now()?.equity(from, to)
@@ -485,7 +804,7 @@ impl Store for WriteBehindStore {
         self.record_now()?.record_plugin_run(run)
     }
     fn push_plugin_run(&self, run: &PluginRunRecord) -> StoreResult<()> {
-        self.queue(Job::PluginRun(run.clone()))
+        self.queue(|t| t.plugin_run(run))
     }
     fn plugin_runs(
         &self,
@@ -502,12 +821,13 @@ impl Store for WriteBehindStore {
         breaches: u32,
         ts: Timestamp,
     ) -> StoreResult<()> {
-        self.queue(Job::PluginState {
-            plugin_id: plugin_id.to_string(),
-            disabled,
-            reason: reason.map(str::to_string),
-            breaches,
-            ts,
+        self.queue(|t| {
+            t.u8(tag::PLUGIN_STATE);
+            t.str(plugin_id);
+            t.u8(u8::from(disabled));
+            t.opt_str(reason);
+            t.u64(u64::from(breaches));
+            t.i64(ts.0);
         })
     }
     fn plugin_states(&self) -> StoreResult<Vec<PluginState>> {
@@ -521,7 +841,10 @@ impl Store for WriteBehindStore {
         self.record_now()?.append_event(ts, event)
     }
     fn push_event(&self, ts: Timestamp, event: &Event) -> StoreResult<()> {
-        self.queue(Job::Event(ts, event.clone()))
+        self.queue(|t| {
+            t.u8(tag::EVENT);
+            t.events.push((ts, event.clone()));
+        })
     }
     fn events_after(&self, after_id: i64, limit: usize) -> StoreResult<Vec<(i64, Event)>> {
         self.record_now()?.events_after(after_id, limit)
@@ -565,7 +888,7 @@ mod tests {
             Arc::new(SqliteStore::open_temporary(64).unwrap()),
         )
         .unwrap();
-        s.queue(Job::Panic).unwrap();
+        s.queue(|t| t.u8(tag::PANIC)).unwrap();
         match s.flush() {
             Err(StoreError::WriteBehind { op, message, .. }) => {
                 assert_eq!(op, "probe");
