@@ -25,17 +25,24 @@ fn request(id: &str, ts: i64) -> OrderRequest {
     }
 }
 
+/// Every field of a run record varies, so each one's trip through the queue is compared.
 fn run(t: i64) -> PluginRunRecord {
     PluginRunRecord {
         plugin_id: format!("p{}", t % 3),
         started_at: Timestamp(t),
-        cpu_ms: 0.25,
+        cpu_ms: 0.25 + t as f64 / 7.0,
         wall_ms: 1.5,
-        mem_bytes: Some(42),
-        status: RunStatus::Ok,
-        outputs: 2,
-        message: None,
-        over_budget: false,
+        mem_bytes: (t % 3 != 0).then_some(42 + t as u64),
+        status: [
+            RunStatus::Ok,
+            RunStatus::Error,
+            RunStatus::Panicked,
+            RunStatus::Skipped,
+        ][(t % 4) as usize]
+            .clone(),
+        outputs: t as usize,
+        message: (t % 2 == 0).then(|| format!("note {t} \u{e9}")),
+        over_budget: t % 5 == 0,
     }
 }
 
@@ -64,6 +71,51 @@ fn outputs(t: i64) -> Vec<PluginOutput> {
             output: Output::Signal {
                 symbol: "SPY".into(),
                 value: optifire_core::domain::Signal::new(0.25).unwrap(),
+            },
+        },
+        // A second feature of the same run and a repeated one (the stored set keeps its first
+        // place and last value), a signal on another symbol, and the kinds kept as values.
+        PluginOutput {
+            plugin_id: "fe".into(),
+            ts: Timestamp(t),
+            output: Output::Feature {
+                symbol: "QQQ".into(),
+                name: "y".into(),
+                value: -1.0 / t as f64,
+            },
+        },
+        PluginOutput {
+            plugin_id: "fe".into(),
+            ts: Timestamp(t),
+            output: Output::Feature {
+                symbol: "SPY".into(),
+                name: "x".into(),
+                value: t as f64 * 0.5,
+            },
+        },
+        PluginOutput {
+            plugin_id: "sig".into(),
+            ts: Timestamp(t),
+            output: Output::Signal {
+                symbol: "QQQ".into(),
+                value: optifire_core::domain::Signal::new(-(t as f64) / 41.0).unwrap(),
+            },
+        },
+        PluginOutput {
+            plugin_id: "rep".into(),
+            ts: Timestamp(t),
+            output: Output::Report {
+                name: "r".into(),
+                body: serde_json::json!({ "t": t, "s": "x\"y" }),
+            },
+        },
+        PluginOutput {
+            plugin_id: "ex".into(),
+            ts: Timestamp(t),
+            output: Output::ExposureMultiplier {
+                symbol: Some("SPY".into()),
+                multiplier: 0.75,
+                reason: "why".into(),
             },
         },
     ]
@@ -104,6 +156,8 @@ fn drive(s: &dyn Store) -> Vec<String> {
         s.insert_outputs(&outputs(t)).unwrap();
         s.push_event(Timestamp(t), &risk(t)).unwrap();
         s.set_plugin_state("p1", t % 5 == 0, Some("why"), 1, Timestamp(t))
+            .unwrap();
+        s.set_plugin_state("p2", false, None, t as u32, Timestamp(t))
             .unwrap();
         if t % 4 == 0 {
             let req = request(&format!("o{t}"), t);
@@ -164,6 +218,10 @@ fn drive(s: &dyn Store) -> Vec<String> {
     answers.push(format!(
         "{:?}",
         s.features(&"SPY".into(), "x", all.0, all.1).unwrap()
+    ));
+    answers.push(format!(
+        "{:?}",
+        s.features(&"QQQ".into(), "y", all.0, all.1).unwrap()
     ));
     answers.push(format!("{:?}", s.plugin_states().unwrap()));
     answers.push(format!("{:?}", s.orders(None, 1000).unwrap()));

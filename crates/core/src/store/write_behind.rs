@@ -22,17 +22,19 @@
 //! Meant for private, temporary stores: the queue gives no durability of its own, so a file
 //! store that trades real money must not be wrapped.
 
+use super::error::Context;
 use super::{
-    ConfigVersion, FeatureRecord, JournalAction, JournalEntry, PluginState, PositionSnapshot,
-    SignalRecord, Store, StoreError, StoreResult,
+    ConfigVersion, FeatureRecord, JournalAction, JournalEntry, OutputRow, PluginState,
+    PositionSnapshot, SignalRecord, Store, StoreError, StoreResult,
 };
 use crate::domain::{
     Bar, ClientOrderId, EquityPoint, Fill, Order, OrderRequest, OrderStatus, Portfolio, Position,
-    Signal, Symbol,
+    Symbol,
 };
 use crate::event::{Event, PluginRunRecord, RunStatus};
 use crate::plugin::{Output, PluginOutput};
 use crate::Timestamp;
+use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::fmt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -57,21 +59,23 @@ mod tag {
     /// Each output of an `OUTPUTS` record starts with one of these.
     pub const SIGNAL: u8 = 0;
     pub const FEATURE: u8 = 1;
-    /// An output kept as it is, in `Tape::outputs`.
-    pub const KEPT: u8 = 2;
+    /// Any other kind: its kind and JSON text.
+    pub const OTHER: u8 = 2;
 }
 
-/// Queued writes, encoded: the plain fields (numbers, and the texts of run records, signals and
-/// features, which are most of a backtest's rows) are copied into one byte buffer; what holds
-/// a JSON tree (events, the rarer plugin outputs) or a map (a position book) is kept as the
-/// value, taken in order by the records that refer to it.
+/// Queued writes, encoded in the form the store keeps them: numbers and texts copied into one
+/// byte buffer, events and the plugin outputs that are neither signals nor features as their
+/// JSON text (which is what the store keeps of them). Only a position book, a map, is kept as
+/// the value, taken in order by the records that refer to it (and equity points, plain
+/// numbers).
 ///
-/// Why not queue the values themselves: a cloned output or run record is a few small heap
-/// blocks, each allocated on the engine's thread and freed after the writer used it; cloning
-/// and freeing them took the engine thread about as long as the SQL the writer took off it.
-/// Copying the same bytes into a buffer that is reused costs no allocation at all. (The
-/// writer rebuilds each value on its own thread, where it has time to spare.) The kept values
-/// are freed on the engine's thread too, when the tape comes back to it empty: glibc's
+/// Why not queue the values themselves: a cloned output, event or run record is a few small
+/// heap blocks (a JSON tree, many), each allocated on the engine's thread and freed after the
+/// writer used it; cloning and freeing them took the engine thread about as long as the SQL
+/// the writer took off it. Copying the fields into a buffer that is reused costs no
+/// allocation, and the JSON text is written once either way. The writer stores the rows
+/// straight from the buffer (`Store::insert_output_rows`, `Store::push_event_json`). The kept
+/// books are freed on the engine's thread, when the tape comes back to it empty: glibc's
 /// allocator locks the owning thread's arena to free a block another thread allocated, and
 /// with every queued value freed across threads the two threads spent more time waiting on
 /// that lock than the writer saved.
@@ -80,8 +84,6 @@ struct Tape {
     bytes: Vec<u8>,
     /// Writes on the tape.
     jobs: usize,
-    events: Vec<(Timestamp, Event)>,
-    outputs: Vec<PluginOutput>,
     equity: Vec<EquityPoint>,
     books: Vec<(Timestamp, Portfolio)>,
 }
@@ -91,8 +93,6 @@ impl Tape {
     fn clear(&mut self) {
         self.bytes.clear();
         self.jobs = 0;
-        self.events.clear();
-        self.outputs.clear();
         self.equity.clear();
         self.books.clear();
     }
@@ -113,6 +113,15 @@ impl Tape {
         self.u64(s.len() as u64);
         self.bytes.extend_from_slice(s.as_bytes());
     }
+    /// `value` as `serde_json` writes it, as a text of the tape.
+    fn json<T: serde::Serialize + ?Sized>(&mut self, value: &T) -> StoreResult<()> {
+        let at = self.bytes.len();
+        self.u64(0);
+        serde_json::to_writer(&mut self.bytes, value).ctx("encode queued write")?;
+        let len = (self.bytes.len() - at - 8) as u64;
+        self.bytes[at..at + 8].copy_from_slice(&len.to_le_bytes());
+        Ok(())
+    }
     fn opt_str(&mut self, s: Option<&str>) {
         match s {
             None => self.u8(0),
@@ -123,7 +132,7 @@ impl Tape {
         }
     }
 
-    fn outputs(&mut self, outputs: &[PluginOutput]) {
+    fn outputs(&mut self, outputs: &[PluginOutput]) -> StoreResult<()> {
         self.u8(tag::OUTPUTS);
         self.u64(outputs.len() as u64);
         for po in outputs {
@@ -147,12 +156,23 @@ impl Tape {
                     self.str(name);
                     self.f64(*value);
                 }
-                _ => {
-                    self.u8(tag::KEPT);
-                    self.outputs.push(po.clone());
+                out => {
+                    self.u8(tag::OTHER);
+                    self.i64(po.ts.0);
+                    self.str(&po.plugin_id);
+                    self.str(out.kind());
+                    self.json(out)?;
                 }
             }
         }
+        Ok(())
+    }
+
+    fn event(&mut self, ts: Timestamp, e: &Event) -> StoreResult<()> {
+        self.u8(tag::EVENT);
+        self.i64(ts.0);
+        self.str(e.kind());
+        self.json(e)
     }
 
     fn plugin_run(&mut self, r: &PluginRunRecord) {
@@ -183,8 +203,6 @@ impl Tape {
 /// Reads a tape's records back, in order, on the writer's thread.
 struct Reader<'t> {
     bytes: &'t [u8],
-    events: std::slice::Iter<'t, (Timestamp, Event)>,
-    outputs: std::slice::Iter<'t, PluginOutput>,
     equity: std::slice::Iter<'t, EquityPoint>,
     books: std::slice::Iter<'t, (Timestamp, Portfolio)>,
 }
@@ -204,8 +222,6 @@ impl<'t> Reader<'t> {
     fn new(t: &'t Tape) -> Reader<'t> {
         Reader {
             bytes: &t.bytes,
-            events: t.events.iter(),
-            outputs: t.outputs.iter(),
             equity: t.equity.iter(),
             books: t.books.iter(),
         }
@@ -268,52 +284,39 @@ impl<'t> Reader<'t> {
         })
     }
 
-    /// Runs the next write. `scratch`: a buffer for outputs rebuilt from the tape.
-    fn run_next(&mut self, s: &dyn Store, scratch: &mut Vec<PluginOutput>) -> StoreResult<()> {
+    /// Runs the next write.
+    fn run_next(&mut self, s: &dyn Store) -> StoreResult<()> {
         match self.u8()? {
             tag::BEGIN_BATCH => s.begin_batch(),
             tag::COMMIT_BATCH => s.commit_batch(),
             tag::OUTPUTS => {
-                scratch.clear();
                 let n = self.usize()?;
+                let mut rows = Vec::with_capacity(n.min(4096));
                 for _ in 0..n {
-                    let po = match self.u8()? {
-                        tag::SIGNAL => {
-                            let ts = Timestamp(self.i64()?);
-                            let plugin_id = self.str()?.to_string();
-                            let symbol = Symbol::new(self.str()?);
-                            let value = Signal::new(self.f64()?).ok_or_else(garbled)?;
-                            PluginOutput {
-                                plugin_id,
-                                ts,
-                                output: Output::Signal { symbol, value },
-                            }
-                        }
-                        tag::FEATURE => {
-                            let ts = Timestamp(self.i64()?);
-                            let plugin_id = self.str()?.to_string();
-                            let symbol = Symbol::new(self.str()?);
-                            let name = self.str()?.to_string();
-                            let value = self.f64()?;
-                            PluginOutput {
-                                plugin_id,
-                                ts,
-                                output: Output::Feature {
-                                    symbol,
-                                    name,
-                                    value,
-                                },
-                            }
-                        }
-                        tag::KEPT => Self::kept(&mut self.outputs)?.clone(),
+                    rows.push(match self.u8()? {
+                        tag::SIGNAL => OutputRow::Signal {
+                            ts: Timestamp(self.i64()?),
+                            plugin_id: self.str()?,
+                            symbol: self.str()?,
+                            value: self.f64()?,
+                        },
+                        tag::FEATURE => OutputRow::Feature {
+                            ts: Timestamp(self.i64()?),
+                            plugin_id: self.str()?,
+                            symbol: self.str()?,
+                            name: self.str()?,
+                            value: self.f64()?,
+                        },
+                        tag::OTHER => OutputRow::Other {
+                            ts: Timestamp(self.i64()?),
+                            plugin_id: self.str()?,
+                            kind: self.str()?,
+                            json: Cow::Borrowed(self.str()?),
+                        },
                         _ => return Err(garbled()),
-                    };
-                    scratch.push(po);
+                    });
                 }
-                let r = s.insert_outputs(scratch);
-                // Freed here, on the thread that allocated them.
-                scratch.clear();
-                r
+                s.insert_output_rows(&rows)
             }
             tag::PLUGIN_RUN => {
                 let plugin_id = self.str()?.to_string();
@@ -347,8 +350,9 @@ impl<'t> Reader<'t> {
                 })
             }
             tag::EVENT => {
-                let (ts, e) = Self::kept(&mut self.events)?;
-                s.push_event(*ts, e)
+                let ts = Timestamp(self.i64()?);
+                let kind = self.str()?;
+                s.push_event_json(ts, kind, self.str()?)
             }
             tag::PLUGIN_STATE => {
                 let plugin_id = self.str()?;
@@ -569,10 +573,15 @@ impl WriteBehindStore {
     }
 
     /// Queues a write of the record: `write` puts it on the tape.
-    fn queue(&self, write: impl FnOnce(&mut Tape)) -> StoreResult<()> {
+    /// A write that fails to encode is refused here, and leaves nothing on the tape.
+    fn queue(&self, write: impl FnOnce(&mut Tape) -> StoreResult<()>) -> StoreResult<()> {
         self.check()?;
         let mut p = self.pending();
-        write(&mut p.tape);
+        let at = p.tape.bytes.len();
+        if let Err(e) = write(&mut p.tape) {
+            p.tape.bytes.truncate(at);
+            return Err(e);
+        }
         p.tape.jobs += 1;
         if p.tape.jobs >= HAND_OVER || p.tape.bytes.len() >= HAND_OVER_BYTES {
             drop(self.hand_over(&mut p));
@@ -603,27 +612,21 @@ fn failure(f: &(&'static str, String, usize)) -> StoreError {
 
 /// Runs one tape's writes in order; on the first that fails: (operation, error, writes of the
 /// tape left unrun).
-fn run_tape(
-    tape: &Tape,
-    store: &dyn Store,
-    scratch: &mut Vec<PluginOutput>,
-) -> Option<(&'static str, String, usize)> {
+fn run_tape(tape: &Tape, store: &dyn Store) -> Option<(&'static str, String, usize)> {
     let mut r = Reader::new(tape);
     for i in 0..tape.jobs {
         let op = r.next_op().unwrap_or("decode queued write");
-        let why = match catch_unwind(AssertUnwindSafe(|| r.run_next(store, scratch))) {
+        let why = match catch_unwind(AssertUnwindSafe(|| r.run_next(store))) {
             Ok(Ok(())) => continue,
             Ok(Err(e)) => e.to_string(),
             Err(_) => "the write panicked".to_string(),
         };
-        scratch.clear();
         return Some((op, why, tape.jobs - i - 1));
     }
     None
 }
 
 fn writer_loop(store: &dyn Store, shared: &Shared) {
-    let mut scratch = Vec::new();
     let mut st = shared.lock();
     loop {
         if st.queue.is_empty() {
@@ -651,7 +654,7 @@ fn writer_loop(store: &dyn Store, shared: &Shared) {
                 skipped += tape.jobs;
                 continue;
             }
-            if let Some((op, why, rest)) = run_tape(tape, store, &mut scratch) {
+            if let Some((op, why, rest)) = run_tape(tape, store) {
                 failed = Some((op, why));
                 skipped += rest;
             }
@@ -693,11 +696,17 @@ impl Drop for WriteBehindStore {
 
 impl Store for WriteBehindStore {
     fn begin_batch(&self) -> StoreResult<()> {
-        self.queue(|t| t.u8(tag::BEGIN_BATCH))?;
+        self.queue(|t| {
+            t.u8(tag::BEGIN_BATCH);
+            Ok(())
+        })?;
         self.book.begin_batch()
     }
     fn commit_batch(&self) -> StoreResult<()> {
-        self.queue(|t| t.u8(tag::COMMIT_BATCH))?;
+        self.queue(|t| {
+            t.u8(tag::COMMIT_BATCH);
+            Ok(())
+        })?;
         self.book.commit_batch()
     }
 
@@ -782,6 +791,7 @@ impl Store for WriteBehindStore {
         self.queue(|t| {
             t.u8(tag::POSITIONS);
             t.books.push((ts, book));
+            Ok(())
         })
     }
     fn latest_positions(&self) -> StoreResult<Vec<Position>> {
@@ -794,6 +804,7 @@ impl Store for WriteBehindStore {
         self.queue(|t| {
             t.u8(tag::EQUITY);
             t.equity.push(*point);
+            Ok(())
         })
     }
     fn equity(&self, from: Timestamp, to: Timestamp) -> StoreResult<Vec<EquityPoint>> {
@@ -804,7 +815,10 @@ impl Store for WriteBehindStore {
         self.record_now()?.record_plugin_run(run)
     }
     fn push_plugin_run(&self, run: &PluginRunRecord) -> StoreResult<()> {
-        self.queue(|t| t.plugin_run(run))
+        self.queue(|t| {
+            t.plugin_run(run);
+            Ok(())
+        })
     }
     fn plugin_runs(
         &self,
@@ -828,6 +842,7 @@ impl Store for WriteBehindStore {
             t.opt_str(reason);
             t.u64(u64::from(breaches));
             t.i64(ts.0);
+            Ok(())
         })
     }
     fn plugin_states(&self) -> StoreResult<Vec<PluginState>> {
@@ -841,10 +856,7 @@ impl Store for WriteBehindStore {
         self.record_now()?.append_event(ts, event)
     }
     fn push_event(&self, ts: Timestamp, event: &Event) -> StoreResult<()> {
-        self.queue(|t| {
-            t.u8(tag::EVENT);
-            t.events.push((ts, event.clone()));
-        })
+        self.queue(|t| t.event(ts, event))
     }
     fn events_after(&self, after_id: i64, limit: usize) -> StoreResult<Vec<(i64, Event)>> {
         self.record_now()?.events_after(after_id, limit)
@@ -888,7 +900,11 @@ mod tests {
             Arc::new(SqliteStore::open_temporary(64).unwrap()),
         )
         .unwrap();
-        s.queue(|t| t.u8(tag::PANIC)).unwrap();
+        s.queue(|t| {
+            t.u8(tag::PANIC);
+            Ok(())
+        })
+        .unwrap();
         match s.flush() {
             Err(StoreError::WriteBehind { op, message, .. }) => {
                 assert_eq!(op, "probe");

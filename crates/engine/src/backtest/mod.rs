@@ -106,10 +106,10 @@ pub struct BacktestSpec {
     pub process: Option<Arc<dyn ProcessProbe>>,
     /// Write the run record (plugin runs and outputs, events, equity and position snapshots)
     /// on a thread of its own (`WriteBehindStore`), the order book staying on the engine's.
-    /// Same outputs and record either way. It takes about a fifth of the engine thread's CPU
-    /// off it but adds about a tenth to the process's total (copies handed to the writer), so
-    /// it can only gain wall time when a second core is free. Off by default: on the shared
-    /// two-core build machine the default backtest measured 1.06x wall and 1.14x CPU with it.
+    /// Same outputs and record either way (a test compares them). It takes the record's SQL
+    /// off the engine's thread, at the cost of encoding each write onto a buffer for the
+    /// writer, so it gains wall time when a second core is free and loses a little when none
+    /// is. On by default (`optifire backtest --store-writer-thread false` turns it off).
     pub store_writer_thread: bool,
 }
 
@@ -148,7 +148,7 @@ impl BacktestSpec {
                 ..EngineOptions::default()
             },
             process: Some(Arc::new(ProcFsProbe::default())),
-            store_writer_thread: false,
+            store_writer_thread: true,
         }
     }
 }

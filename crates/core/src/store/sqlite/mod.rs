@@ -12,8 +12,8 @@ mod runtime;
 use super::error::{Context, StoreError, StoreResult};
 use super::migrations;
 use super::records::{
-    ConfigVersion, FeatureRecord, JournalAction, JournalEntry, PluginState, PositionSnapshot,
-    SignalRecord,
+    ConfigVersion, FeatureRecord, JournalAction, JournalEntry, OutputRow, PluginState,
+    PositionSnapshot, SignalRecord,
 };
 use super::Store;
 use crate::domain::{
@@ -404,6 +404,15 @@ impl Store for SqliteStore {
             market::insert_outputs(tx, outputs, self.ids.as_ref().map(|i| &i.plugin_outputs))
         })
     }
+    fn insert_output_rows(&self, rows: &[OutputRow<'_>]) -> StoreResult<()> {
+        self.write("insert plugin outputs", |tx| {
+            market::insert_output_rows(
+                tx,
+                rows.iter().map(|r| Ok(r.reborrow())),
+                self.ids.as_ref().map(|i| &i.plugin_outputs),
+            )
+        })
+    }
 
     fn features(
         &self,
@@ -554,6 +563,17 @@ impl Store for SqliteStore {
                 runtime::append_event(&conn, ts, event, Some(id))
             }),
         }
+    }
+
+    fn push_event_json(&self, ts: Timestamp, kind: &str, json: &str) -> StoreResult<()> {
+        let conn = self.lock();
+        match &self.ids {
+            None => runtime::append_event_json(&conn, ts, kind, json, None),
+            Some(ids) => with_next_id(&ids.events, |id| {
+                runtime::append_event_json(&conn, ts, kind, json, Some(id))
+            }),
+        }
+        .map(|_| ())
     }
 
     fn events_after(&self, after_id: i64, limit: usize) -> StoreResult<Vec<(i64, Event)>> {
