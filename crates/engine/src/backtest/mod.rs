@@ -542,6 +542,15 @@ mod tests {
             format!("{:?}", s.events_after(0, usize::MAX / 2).unwrap()),
             format!("{:?}", s.plugin_outputs(None, all.0, all.1).unwrap()),
             format!("{:?}", s.signals(None, all.0, all.1).unwrap()),
+            // Features are stored packed per run: read back a few series.
+            format!(
+                "{:?}",
+                ["AAPL", "SPY"]
+                    .iter()
+                    .flat_map(|sym| ["kalman_level", "kalman_slope"].map(|n| (*sym, n)))
+                    .map(|(sym, n)| s.features(&sym.into(), n, all.0, all.1).unwrap())
+                    .collect::<Vec<_>>()
+            ),
             format!("{:?}", s.equity(all.0, all.1).unwrap()),
             format!("{:?}", s.latest_position_snapshot().unwrap()),
             format!("{:?}", s.fills(all.0, all.1).unwrap()),
@@ -570,6 +579,8 @@ mod tests {
     fn the_writer_thread_changes_no_output_and_no_record() {
         let a = everything(true);
         let b = everything(false);
+        // The features read back are there to compare.
+        assert!(a[8].contains("kalman_level"), "{}", a[8]);
         for (x, y) in a.iter().zip(&b) {
             assert_eq!(x, y);
         }
