@@ -94,6 +94,12 @@ pub struct BacktestArgs {
     /// to a file, so outputs stay deterministic.
     #[arg(long)]
     timing: bool,
+    /// `true` or `false`: write the run's record (plugin runs and outputs, events, equity and
+    /// position snapshots) to its private store on a second thread while the engine goes on
+    /// (default: the engine's default, see `BacktestSpec::store_writer_thread`). The same
+    /// files either way.
+    #[arg(long, value_name = "BOOL")]
+    store_writer_thread: Option<bool>,
 }
 
 fn decimal(name: &str, s: &str) -> Result<Decimal> {
@@ -163,9 +169,13 @@ pub fn run(a: BacktestArgs, out: &mut dyn Write) -> Result<ExitCode> {
     };
     spec.from = a.from;
     spec.to = a.to;
+    if let Some(on) = a.store_writer_thread {
+        spec.store_writer_thread = on;
+    }
     let pb = super::backtest_progress::bar(0, "backtest");
     let started = optifire_core::plugin::measure::monotonic_secs();
-    let started_cpu = optifire_core::plugin::measure::thread_cpu_ms();
+    // The process's CPU: the store writer thread's work counts too.
+    let started_cpu = optifire_core::plugin::measure::process_cpu_ms();
     let result = run_backtest_with_progress(spec, &mut |done, total| {
         if done == 1 {
             pb.set_length(total as u64);
@@ -173,7 +183,7 @@ pub fn run(a: BacktestArgs, out: &mut dyn Write) -> Result<ExitCode> {
         pb.set_position(done as u64);
     });
     let elapsed = optifire_core::plugin::measure::monotonic_secs() - started;
-    let cpu = (optifire_core::plugin::measure::thread_cpu_ms() - started_cpu) / 1e3;
+    let cpu = (optifire_core::plugin::measure::process_cpu_ms() - started_cpu) / 1e3;
     pb.finish_and_clear();
     let result = result.context("backtest failed")?;
     write_outputs(&result, &a.out)?;

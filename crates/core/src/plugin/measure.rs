@@ -24,6 +24,22 @@ pub fn thread_cpu_ms() -> f64 {
     ts.tv_sec as f64 * 1e3 + ts.tv_nsec as f64 / 1e6
 }
 
+/// CPU time consumed by the whole process (every thread), in milliseconds: for a run whose
+/// work is split over threads (a backtest's store writer), where `thread_cpu_ms` would miss
+/// part of it.
+pub fn process_cpu_ms() -> f64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: as above.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut ts) };
+    if rc != 0 {
+        return f64::NAN;
+    }
+    ts.tv_sec as f64 * 1e3 + ts.tv_nsec as f64 / 1e6
+}
+
 /// Monotonic seconds (not wall time): for durations only, never for decisions.
 pub fn monotonic_secs() -> f64 {
     let mut ts = libc::timespec {

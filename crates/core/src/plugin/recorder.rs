@@ -21,7 +21,7 @@ pub fn record_run(
 ) -> StoreResult<()> {
     let rec = &report.record;
     let ts = rec.started_at;
-    store.record_plugin_run(rec)?;
+    store.push_plugin_run(rec)?;
     if !report.outputs.is_empty() {
         store.insert_outputs(&report.outputs)?;
     }
@@ -52,7 +52,7 @@ pub fn record_run(
                     severity: *severity,
                     message: message.clone(),
                 };
-                store.append_event(ts, &e)?;
+                store.push_event(ts, &e)?;
                 Some(e)
             }
             Output::Health {
@@ -64,7 +64,7 @@ pub fn record_run(
                     severity: *severity,
                     message: message.clone(),
                 };
-                store.append_event(ts, &e)?;
+                store.push_event(ts, &e)?;
                 Some(e)
             }
             _ => None,
@@ -81,7 +81,7 @@ pub fn record_run(
             severity: Severity::Critical,
             message: format!("plugin {} disabled: {reason}", rec.plugin_id),
         };
-        store.append_event(ts, &e)?;
+        store.push_event(ts, &e)?;
         bus.publish(e);
     }
     bus.publish(Event::PluginRun(rec.clone()));

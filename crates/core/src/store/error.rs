@@ -53,6 +53,14 @@ pub enum StoreError {
     },
     #[error("{what} value {value} does not fit the store's 64-bit integer column")]
     OutOfRange { what: &'static str, value: u64 },
+    /// A write queued by `WriteBehindStore` failed: every later call reports it, so it cannot
+    /// go unnoticed. `dropped` writes queued after it were not run.
+    #[error("an earlier queued write failed to {op}: {message} ({dropped} later queued write(s) not run)")]
+    WriteBehind {
+        op: &'static str,
+        message: String,
+        dropped: usize,
+    },
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;

@@ -11,14 +11,16 @@ mod error;
 mod migrations;
 mod records;
 mod sqlite;
+mod write_behind;
 
 pub use error::{StoreError, StoreResult};
 pub use migrations::{Migration, MIGRATIONS};
 pub use records::{
-    ConfigVersion, FeatureRecord, JournalAction, JournalEntry, PluginState, PositionSnapshot,
-    SignalRecord,
+    ConfigVersion, FeatureRecord, JournalAction, JournalEntry, OutputRow, PluginState,
+    PositionSnapshot, SignalRecord,
 };
 pub use sqlite::SqliteStore;
+pub use write_behind::WriteBehindStore;
 
 use crate::domain::{
     Bar, ClientOrderId, EquityPoint, Fill, Order, OrderRequest, OrderStatus, Portfolio, Position,
@@ -27,6 +29,7 @@ use crate::domain::{
 use crate::event::{Event, PluginRunRecord};
 use crate::plugin::PluginOutput;
 use crate::Timestamp;
+use error::Context;
 use std::fmt;
 
 /// Persistence for the engine, the server and the CLI. Object-safe: callers hold an
@@ -60,6 +63,14 @@ pub trait Store: Send + Sync + fmt::Debug {
     /// Stores outputs in one transaction: signals and features in their own tables (a rerun at
     /// the same time replaces), every other kind as JSON in `plugin_outputs`.
     fn insert_outputs(&self, outputs: &[PluginOutput]) -> StoreResult<()>;
+    /// `insert_outputs` of outputs already in their stored form: the same rows.
+    fn insert_output_rows(&self, rows: &[OutputRow<'_>]) -> StoreResult<()> {
+        let outputs = rows
+            .iter()
+            .map(OutputRow::to_output)
+            .collect::<StoreResult<Vec<_>>>()?;
+        self.insert_outputs(&outputs)
+    }
     fn features(
         &self,
         symbol: &Symbol,
@@ -127,6 +138,11 @@ pub trait Store: Send + Sync + fmt::Debug {
 
     /// Returns the run's id.
     fn record_plugin_run(&self, run: &PluginRunRecord) -> StoreResult<i64>;
+    /// `record_plugin_run` for a caller that does not need the id, which lets a store queue the
+    /// write (`WriteBehindStore`); an error may then surface from a later call instead.
+    fn push_plugin_run(&self, run: &PluginRunRecord) -> StoreResult<()> {
+        self.record_plugin_run(run).map(|_| ())
+    }
     /// Newest first (by start time, then id), at most `limit`.
     fn plugin_runs(
         &self,
@@ -150,6 +166,18 @@ pub trait Store: Send + Sync + fmt::Debug {
 
     /// Returns the event's id, the cursor for `events_after`.
     fn append_event(&self, ts: Timestamp, event: &Event) -> StoreResult<i64>;
+    /// `append_event` for a caller that does not need the id, which lets a store queue the
+    /// write (`WriteBehindStore`); an error may then surface from a later call instead.
+    fn push_event(&self, ts: Timestamp, event: &Event) -> StoreResult<()> {
+        self.append_event(ts, event).map(|_| ())
+    }
+    /// `push_event` of an event already encoded: `kind` is `Event::kind`, `json` the event as
+    /// `serde_json` writes it (the stored form).
+    fn push_event_json(&self, ts: Timestamp, kind: &str, json: &str) -> StoreResult<()> {
+        let event: Event = serde_json::from_str(json).ctx("decode event")?;
+        debug_assert_eq!(event.kind(), kind);
+        self.push_event(ts, &event)
+    }
     /// Events with id > `after_id`, ascending, at most `limit`: page by passing the last id.
     fn events_after(&self, after_id: i64, limit: usize) -> StoreResult<Vec<(i64, Event)>>;
     /// Retention: deletes events stamped before `before`; ids are never reused, so a client's

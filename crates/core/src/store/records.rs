@@ -1,9 +1,163 @@
 //! Rows the store returns that have no domain type of their own: stored features and signals,
 //! journal entries, plugin state, config versions and position snapshots.
 
-use crate::domain::{ClientOrderId, Money, Position, Symbol};
+use crate::domain::{ClientOrderId, Money, Position, Signal, Symbol};
+use crate::plugin::{Output, PluginOutput};
+use crate::store::error::{Context, StoreError, StoreResult};
 use crate::Timestamp;
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
+
+/// A plugin output in the form the store keeps it: a signal's or a feature's fields, or any
+/// other kind as its kind and JSON text. `insert_outputs` writes each output through this form,
+/// so a caller that already holds it (`WriteBehindStore`, which encodes outputs on the engine's
+/// thread and stores them on its writer's) stores exactly the same rows.
+#[derive(Clone, Debug, PartialEq)]
+pub enum OutputRow<'a> {
+    Signal {
+        ts: Timestamp,
+        plugin_id: &'a str,
+        symbol: &'a str,
+        value: f64,
+    },
+    Feature {
+        ts: Timestamp,
+        plugin_id: &'a str,
+        symbol: &'a str,
+        name: &'a str,
+        value: f64,
+    },
+    Other {
+        ts: Timestamp,
+        plugin_id: &'a str,
+        kind: &'a str,
+        json: Cow<'a, str>,
+    },
+}
+
+impl<'a> OutputRow<'a> {
+    /// The stored form of `po`; any kind but a signal or a feature is encoded as JSON here.
+    pub fn of(po: &'a PluginOutput) -> StoreResult<OutputRow<'a>> {
+        let (ts, plugin_id) = (po.ts, po.plugin_id.as_str());
+        Ok(match &po.output {
+            Output::Signal { symbol, value } => OutputRow::Signal {
+                ts,
+                plugin_id,
+                symbol: symbol.as_str(),
+                value: value.value(),
+            },
+            Output::Feature {
+                symbol,
+                name,
+                value,
+            } => OutputRow::Feature {
+                ts,
+                plugin_id,
+                symbol: symbol.as_str(),
+                name,
+                value: *value,
+            },
+            out => OutputRow::Other {
+                ts,
+                plugin_id,
+                kind: out.kind(),
+                json: Cow::Owned(serde_json::to_string(out).ctx("encode plugin output")?),
+            },
+        })
+    }
+
+    /// The same row, borrowing this one's JSON text.
+    pub fn reborrow(&self) -> OutputRow<'_> {
+        match self {
+            OutputRow::Signal {
+                ts,
+                plugin_id,
+                symbol,
+                value,
+            } => OutputRow::Signal {
+                ts: *ts,
+                plugin_id,
+                symbol,
+                value: *value,
+            },
+            OutputRow::Feature {
+                ts,
+                plugin_id,
+                symbol,
+                name,
+                value,
+            } => OutputRow::Feature {
+                ts: *ts,
+                plugin_id,
+                symbol,
+                name,
+                value: *value,
+            },
+            OutputRow::Other {
+                ts,
+                plugin_id,
+                kind,
+                json,
+            } => OutputRow::Other {
+                ts: *ts,
+                plugin_id,
+                kind,
+                json: Cow::Borrowed(json),
+            },
+        }
+    }
+
+    /// The output back, for a store that keeps outputs in another form.
+    pub fn to_output(&self) -> StoreResult<PluginOutput> {
+        let (ts, plugin_id, output) = match self {
+            OutputRow::Signal {
+                ts,
+                plugin_id,
+                symbol,
+                value,
+            } => {
+                let value = Signal::new(*value).ok_or_else(|| StoreError::Corrupt {
+                    table: "signals",
+                    column: "value",
+                    value: value.to_string(),
+                    expected: "signal in [-1, 1]",
+                })?;
+                let symbol = Symbol::new(symbol);
+                (ts, plugin_id, Output::Signal { symbol, value })
+            }
+            OutputRow::Feature {
+                ts,
+                plugin_id,
+                symbol,
+                name,
+                value,
+            } => (
+                ts,
+                plugin_id,
+                Output::Feature {
+                    symbol: Symbol::new(symbol),
+                    name: name.to_string(),
+                    value: *value,
+                },
+            ),
+            OutputRow::Other {
+                ts,
+                plugin_id,
+                json,
+                ..
+            } => (
+                ts,
+                plugin_id,
+                serde_json::from_str(json).ctx("decode plugin output")?,
+            ),
+        };
+        Ok(PluginOutput {
+            plugin_id: plugin_id.to_string(),
+            ts: *ts,
+            output,
+        })
+    }
+}
 
 /// One stored feature value. `value` is NaN when the plugin produced NaN.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -43,7 +43,7 @@ use optifire_core::config::{CommissionKind, Config, Features, FillRule};
 use optifire_core::data::Frequency;
 use optifire_core::domain::{EquityPoint, Fill, Money, Order};
 use optifire_core::plugin::{ProcessProbe, Registry, RunnerPolicy};
-use optifire_core::store::{SqliteStore, Store};
+use optifire_core::store::{SqliteStore, Store, WriteBehindStore};
 use optifire_core::Timestamp;
 use optifire_plugins::infra::procfs::ProcFsProbe;
 use optifire_venues::sim::CommissionModel;
@@ -104,6 +104,13 @@ pub struct BacktestSpec {
     /// What `infra_psutil_health` reads: this process, via /proc, by default. Its readings go
     /// to the store only and never into a decision, so outputs stay deterministic.
     pub process: Option<Arc<dyn ProcessProbe>>,
+    /// Write the run record (plugin runs and outputs, events, equity and position snapshots)
+    /// on a thread of its own (`WriteBehindStore`), the order book staying on the engine's.
+    /// Same outputs and record either way (a test compares them). It takes the record's SQL
+    /// off the engine's thread, at the cost of encoding each write onto a buffer for the
+    /// writer, so it gains wall time when a second core is free and loses a little when none
+    /// is. On by default (`optifire backtest --store-writer-thread false` turns it off).
+    pub store_writer_thread: bool,
 }
 
 impl std::fmt::Debug for BacktestSpec {
@@ -141,6 +148,7 @@ impl BacktestSpec {
                 ..EngineOptions::default()
             },
             process: Some(Arc::new(ProcFsProbe::default())),
+            store_writer_thread: true,
         }
     }
 }
@@ -226,6 +234,9 @@ pub struct BacktestRun {
     engine: Engine,
     shared: SharedSim,
     store: Arc<dyn Store>,
+    /// `store` when it writes on its own thread, for `flush`: a queued write's failure must
+    /// fail the run.
+    writer: Option<Arc<WriteBehindStore>>,
     clock: SimulatedClock,
     calendar: NyseCalendar,
     frequency: BTreeMap<optifire_core::domain::Symbol, Frequency>,
@@ -275,6 +286,7 @@ impl BacktestRun {
             strategy,
             options,
             process,
+            store_writer_thread,
         } = spec;
         let replay = load_replay(&data, from, to)?;
         let mut notes = replay.notes.clone();
@@ -299,10 +311,24 @@ impl BacktestRun {
             SimExchange::new(sim_cfg).map_err(|e| BacktestError::Sim(e.to_string()))?,
         ));
         let shared = SharedSim(exchange);
-        let store: Arc<dyn Store> = Arc::new(
-            SqliteStore::open_temporary(STORE_CACHE_KIB)
-                .map_err(|e| BacktestError::Store(e.to_string()))?,
-        );
+        let temporary = || -> Result<Arc<dyn Store>, BacktestError> {
+            Ok(Arc::new(
+                SqliteStore::open_temporary(STORE_CACHE_KIB)
+                    .map_err(|e| BacktestError::Store(e.to_string()))?,
+            ))
+        };
+        // With `store_writer_thread`, the run record's writes run on a thread of their
+        // own while the engine goes on; the order book stays on this thread. The stores are
+        // private and the record's writes keep their order, so the record and every output
+        // are the same (see `WriteBehindStore`).
+        let (store, writer): (Arc<dyn Store>, _) = if store_writer_thread {
+            let writer = Arc::new(WriteBehindStore::new(temporary()?, temporary()?).map_err(
+                |e| BacktestError::Store(format!("cannot start the store writer thread: {e}")),
+            )?);
+            (writer.clone(), Some(writer))
+        } else {
+            (temporary()?, None)
+        };
         let clock = SimulatedClock::new(start);
         let bars_by_symbol: BTreeMap<_, Vec<_>> = market
             .symbols()
@@ -331,6 +357,7 @@ impl BacktestRun {
             engine,
             shared,
             store,
+            writer,
             clock,
             calendar: NyseCalendar::new(),
             frequency: replay.frequency,
@@ -414,6 +441,7 @@ impl BacktestRun {
         let BacktestRun {
             engine,
             store,
+            writer,
             timeline,
             bars_fed,
             initial,
@@ -424,6 +452,10 @@ impl BacktestRun {
         } = self;
         if let Some(e) = fatal {
             return Err(e);
+        }
+        // Every queued write stored, or the run fails: its record would be incomplete.
+        if let Some(w) = &writer {
+            w.flush().map_err(|e| BacktestError::Store(e.to_string()))?;
         }
         let mut orders = store
             .orders(None, usize::MAX / 2)
@@ -451,5 +483,121 @@ impl BacktestRun {
             errors,
             store,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use optifire_core::config::ConfigSet;
+
+    fn january_2025() -> BacktestSpec {
+        let registry = optifire_plugins::registry();
+        let set = ConfigSet::embedded(&registry).unwrap();
+        let data = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../data/sample");
+        let mut spec = BacktestSpec::new(set.config, set.features, registry, data);
+        spec.from = NaiveDate::from_ymd_opt(2025, 1, 2);
+        spec.to = NaiveDate::from_ymd_opt(2025, 1, 31);
+        spec
+    }
+
+    /// The store's writes run on the writer thread, after the calls that queued them returned
+    /// `Ok`: one that fails there must still fail the backtest, not vanish.
+    #[test]
+    fn a_store_write_failing_on_the_writer_thread_fails_the_backtest() {
+        let mut spec = january_2025();
+        spec.store_writer_thread = true;
+        let mut run = BacktestRun::new(spec).unwrap();
+        // A transaction opened on the run record behind the writer's back: SQLite refuses
+        // the run's own `begin_batch` there, on the writer thread.
+        run.writer
+            .as_ref()
+            .unwrap()
+            .record_store()
+            .begin_batch()
+            .unwrap();
+        while run.step().is_some() {}
+        assert!(!run.errors.is_empty());
+        match run.finish() {
+            Err(BacktestError::Store(m)) => assert!(m.contains("begin write batch"), "{m}"),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    /// Everything a run gives back, and its whole record, as text.
+    fn everything(writer_thread: bool) -> Vec<String> {
+        let mut spec = january_2025();
+        spec.store_writer_thread = writer_thread;
+        // Process health readings (memory, threads) differ between any two runs.
+        spec.process = None;
+        let r = run_backtest(spec).unwrap();
+        assert!(!r.fills.is_empty());
+        let (all, s) = ((Timestamp::MIN, Timestamp::MAX), &r.store);
+        vec![
+            format!("{:?}", r.metrics),
+            format!("{:?}", r.equity),
+            format!("{:?}", r.fills),
+            format!("{:?}", r.orders),
+            format!("{:?}", r.errors),
+            format!("{:?}", s.events_after(0, usize::MAX / 2).unwrap()),
+            format!("{:?}", s.plugin_outputs(None, all.0, all.1).unwrap()),
+            format!("{:?}", s.signals(None, all.0, all.1).unwrap()),
+            // Features are stored packed per run: read back a few series.
+            format!(
+                "{:?}",
+                ["AAPL", "SPY"]
+                    .iter()
+                    .flat_map(|sym| ["kalman_level", "kalman_slope"].map(|n| (*sym, n)))
+                    .map(|(sym, n)| s.features(&sym.into(), n, all.0, all.1).unwrap())
+                    .collect::<Vec<_>>()
+            ),
+            format!("{:?}", s.equity(all.0, all.1).unwrap()),
+            format!("{:?}", s.latest_position_snapshot().unwrap()),
+            format!("{:?}", s.fills(all.0, all.1).unwrap()),
+            format!("{:?}", s.plugin_states().unwrap()),
+            format!(
+                "{:?}",
+                r.orders
+                    .iter()
+                    .map(|o| s.journal(&o.request.client_order_id).unwrap())
+                    .collect::<Vec<_>>()
+            ),
+            // Run records carry measured CPU and wall times: compare what is not measured.
+            format!(
+                "{:?}",
+                s.plugin_runs(None, usize::MAX / 2)
+                    .unwrap()
+                    .iter()
+                    .map(|r| (&r.plugin_id, r.started_at, &r.status, r.outputs))
+                    .collect::<Vec<_>>()
+            ),
+        ]
+    }
+
+    /// The writer thread changes where the record is written, never what.
+    #[test]
+    fn the_writer_thread_changes_no_output_and_no_record() {
+        let a = everything(true);
+        let b = everything(false);
+        // The features read back are there to compare.
+        assert!(a[8].contains("kalman_level"), "{}", a[8]);
+        for (x, y) in a.iter().zip(&b) {
+            assert_eq!(x, y);
+        }
+    }
+
+    #[test]
+    fn a_clean_run_flushes_its_record_before_it_returns() {
+        let mut spec = january_2025();
+        spec.store_writer_thread = true;
+        let mut run = BacktestRun::new(spec).unwrap();
+        while run.step().is_some() {}
+        assert_eq!(run.errors, Vec::<String>::new());
+        let r = run.finish().unwrap();
+        assert!(r.cycles > 10, "{}", r.cycles);
+        // Every cycle's equity point is in the store, the last one queued included.
+        let stored = r.store.equity(Timestamp::MIN, Timestamp::MAX).unwrap();
+        assert_eq!(stored, r.equity);
+        assert!(!r.store.plugin_runs(None, 10).unwrap().is_empty());
     }
 }

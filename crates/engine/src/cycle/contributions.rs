@@ -24,7 +24,7 @@ impl Engine {
                 })
                 .collect(),
         };
-        if let Err(e) = self.store.append_event(now, &event) {
+        if let Err(e) = self.store.push_event(now, &event) {
             rep.errors.push(format!("store contributions: {e}"));
         }
         self.bus.publish(event);

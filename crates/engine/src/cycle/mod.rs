@@ -689,7 +689,7 @@ impl Engine {
             ts: now,
             decision: decision.clone(),
         };
-        if let Err(err) = self.store.append_event(now, &e) {
+        if let Err(err) = self.store.push_event(now, &e) {
             rep.errors.push(format!("store risk decision: {err}"));
         }
         self.bus.publish(e);
@@ -717,7 +717,7 @@ impl Engine {
                         self.closed_trades.push(t);
                     }
                     let e = Event::Fill(f.clone());
-                    if let Err(err) = self.store.append_event(now, &e) {
+                    if let Err(err) = self.store.push_event(now, &e) {
                         rep.errors.push(format!("store fill event: {err}"));
                     }
                     self.bus.publish(e);
@@ -738,7 +738,7 @@ impl Engine {
                         severity: Severity::Critical,
                         message: msg.clone(),
                     };
-                    if let Err(err) = self.store.append_event(now, &ev) {
+                    if let Err(err) = self.store.push_event(now, &ev) {
                         rep.errors.push(format!("store alert: {err}"));
                     }
                     self.bus.publish(ev);

@@ -1,9 +1,9 @@
 //! Bars and plugin outputs: the high-volume analytics tables, written in batches.
 
 use crate::domain::{Bar, Symbol};
-use crate::plugin::{Output, PluginOutput};
+use crate::plugin::PluginOutput;
 use crate::store::error::{Context, StoreError, StoreResult};
-use crate::store::records::{FeatureRecord, SignalRecord};
+use crate::store::records::{FeatureRecord, OutputRow, SignalRecord};
 use crate::Timestamp;
 use rusqlite::{params, Connection};
 use std::collections::BTreeMap;
@@ -84,6 +84,16 @@ pub fn insert_outputs(
     outputs: &[PluginOutput],
     ids: Option<&AtomicI64>,
 ) -> StoreResult<()> {
+    insert_output_rows(conn, outputs.iter().map(OutputRow::of), ids)
+}
+
+/// `insert_outputs` of outputs in their stored form, as the rows come (a row that cannot be
+/// formed fails the call where it comes).
+pub fn insert_output_rows<'a>(
+    conn: &Connection,
+    rows: impl Iterator<Item = StoreResult<OutputRow<'a>>>,
+    ids: Option<&AtomicI64>,
+) -> StoreResult<()> {
     let mut signal = conn
         .prepare_cached(
             "INSERT INTO signals (plugin_id, ts, symbol, value) VALUES (?1, ?2, ?3, ?4)
@@ -98,38 +108,44 @@ pub fn insert_outputs(
         .ctx("prepare insert into plugin_outputs")?;
     // Features by (instant, plugin), in the order first seen: one `feature_sets` row each.
     let mut sets: Vec<(Timestamp, &str, FeatureSet<'_>)> = Vec::new();
-    for po in outputs {
-        match &po.output {
-            Output::Signal { symbol, value } => {
+    for row in rows {
+        match row? {
+            OutputRow::Signal {
+                ts,
+                plugin_id,
+                symbol,
+                value,
+            } => {
                 signal
-                    .execute(params![
-                        po.plugin_id,
-                        po.ts.0,
-                        symbol.as_str(),
-                        value.value()
-                    ])
+                    .execute(params![plugin_id, ts.0, symbol, value])
                     .ctx("insert into signals")?;
             }
-            Output::Feature {
+            OutputRow::Feature {
+                ts,
+                plugin_id,
                 symbol,
                 name,
                 value,
             } => {
-                let key = (po.ts, po.plugin_id.as_str());
+                let key = (ts, plugin_id);
                 let set = match sets.iter().position(|(t, p, _)| (*t, *p) == key) {
                     Some(i) => &mut sets[i].2,
                     None => {
-                        sets.push((po.ts, &po.plugin_id, FeatureSet::default()));
+                        sets.push((ts, plugin_id, FeatureSet::default()));
                         &mut sets.last_mut().expect("just pushed").2
                     }
                 };
-                set.put(symbol.as_str(), name, *value);
+                set.put(symbol, name, value);
             }
-            out => {
-                let json = serde_json::to_string(out).ctx("encode plugin output")?;
+            OutputRow::Other {
+                ts,
+                plugin_id,
+                kind,
+                json,
+            } => {
                 let id = ids.map(|n| n.load(Ordering::Relaxed) + 1);
                 other
-                    .execute(params![po.ts.0, po.plugin_id, out.kind(), json, id])
+                    .execute(params![ts.0, plugin_id, kind, json.as_ref(), id])
                     .ctx("insert into plugin_outputs")?;
                 if let (Some(n), Some(id)) = (ids, id) {
                     n.store(id, Ordering::Relaxed);

@@ -12,8 +12,8 @@ mod runtime;
 use super::error::{Context, StoreError, StoreResult};
 use super::migrations;
 use super::records::{
-    ConfigVersion, FeatureRecord, JournalAction, JournalEntry, PluginState, PositionSnapshot,
-    SignalRecord,
+    ConfigVersion, FeatureRecord, JournalAction, JournalEntry, OutputRow, PluginState,
+    PositionSnapshot, SignalRecord,
 };
 use super::Store;
 use crate::domain::{
@@ -288,15 +288,21 @@ impl SqliteStore {
     /// WAL at commit), then returns to NORMAL for the cheaper writes. While a batch is open,
     /// the batch so far is committed before `f` (and synced with it) and a new batch
     /// transaction begins after: a batch never delays a journal row's durability.
+    ///
+    /// `one_statement`: `f` runs a single SQL statement, which SQLite undoes on its own when it
+    /// fails, so a private store's batch gives it no savepoint (see `write`): a failed journal
+    /// row leaves nothing behind either way. Every other store keeps the savepoint.
     fn write_durable<T>(
         &self,
         op: &'static str,
+        one_statement: bool,
         f: impl FnOnce(&Connection) -> StoreResult<T>,
     ) -> StoreResult<T> {
         // An in-memory database (backtests) has nothing to sync: two pragma round trips per
         // journaled order were 5% of a default backtest's CPU.
         if self.path.is_none() {
-            return Self::write_locked(&mut self.lock(), true, op, f);
+            let savepoint = !(self.private && one_statement);
+            return Self::write_locked(&mut self.lock(), savepoint, op, f);
         }
         let mut conn = self.lock();
         // The safety level cannot change inside a transaction: the batch so far is committed
@@ -398,6 +404,15 @@ impl Store for SqliteStore {
             market::insert_outputs(tx, outputs, self.ids.as_ref().map(|i| &i.plugin_outputs))
         })
     }
+    fn insert_output_rows(&self, rows: &[OutputRow<'_>]) -> StoreResult<()> {
+        self.write("insert plugin outputs", |tx| {
+            market::insert_output_rows(
+                tx,
+                rows.iter().map(|r| Ok(r.reborrow())),
+                self.ids.as_ref().map(|i| &i.plugin_outputs),
+            )
+        })
+    }
 
     fn features(
         &self,
@@ -428,7 +443,7 @@ impl Store for SqliteStore {
     }
 
     fn journal_intent(&self, request: &OrderRequest) -> StoreResult<()> {
-        self.write_durable("journal order intent", |tx| {
+        self.write_durable("journal order intent", false, |tx| {
             orders::journal_intent(tx, request)
         })
     }
@@ -440,7 +455,8 @@ impl Store for SqliteStore {
         action: JournalAction,
         payload: &serde_json::Value,
     ) -> StoreResult<i64> {
-        self.write_durable("append order journal", |tx| {
+        // One INSERT (the payload is encoded before it): see `write_durable`.
+        self.write_durable("append order journal", true, |tx| {
             orders::journal_append(tx, ts, client_order_id, action, payload)
         })
     }
@@ -547,6 +563,17 @@ impl Store for SqliteStore {
                 runtime::append_event(&conn, ts, event, Some(id))
             }),
         }
+    }
+
+    fn push_event_json(&self, ts: Timestamp, kind: &str, json: &str) -> StoreResult<()> {
+        let conn = self.lock();
+        match &self.ids {
+            None => runtime::append_event_json(&conn, ts, kind, json, None),
+            Some(ids) => with_next_id(&ids.events, |id| {
+                runtime::append_event_json(&conn, ts, kind, json, Some(id))
+            }),
+        }
+        .map(|_| ())
     }
 
     fn events_after(&self, after_id: i64, limit: usize) -> StoreResult<Vec<(i64, Event)>> {
@@ -815,6 +842,57 @@ mod tests {
         );
     }
 
+    /// A private store journals without a savepoint: a journal row SQLite refuses inside a
+    /// batch must still leave nothing behind, and the batch's earlier rows and the batch itself
+    /// must stay.
+    #[test]
+    fn a_refused_journal_row_in_a_private_batch_leaves_nothing_behind() {
+        use crate::domain::{OrderType, Quantity, Side, TimeInForce};
+        use rust_decimal_macros::dec;
+        let s = SqliteStore::open_temporary(256).unwrap();
+        let req = OrderRequest {
+            client_order_id: ClientOrderId("o-1".into()),
+            symbol: "SPY".into(),
+            side: Side::Buy,
+            qty: Quantity(dec!(2)),
+            order_type: OrderType::Market,
+            tif: TimeInForce::Day,
+            created_at: Timestamp(1),
+        };
+        s.begin_batch().unwrap();
+        s.journal_intent(&req).unwrap();
+        let ghost = ClientOrderId("never-journaled".into());
+        let payload = serde_json::json!({ "x": 1 });
+        // The foreign key to `orders` refuses the row.
+        let refused = s.journal_append(Timestamp(2), &ghost, JournalAction::Ack, &payload);
+        assert!(
+            matches!(refused, Err(StoreError::Sqlite { .. })),
+            "{refused:?}"
+        );
+        assert!(batch_open(&s.lock()));
+        let seq = s
+            .journal_append(
+                Timestamp(3),
+                &req.client_order_id,
+                JournalAction::Ack,
+                &payload,
+            )
+            .unwrap();
+        s.commit_batch().unwrap();
+        assert_eq!(seq, 2);
+        assert!(s.journal(&ghost).unwrap().is_empty());
+        let rows: Vec<_> = s
+            .journal(&req.client_order_id)
+            .unwrap()
+            .into_iter()
+            .map(|e| (e.seq, e.action))
+            .collect();
+        assert_eq!(
+            rows,
+            vec![(1, JournalAction::Intent), (2, JournalAction::Ack)]
+        );
+    }
+
     /// SQLite's codes: 1 = NORMAL, 2 = FULL.
     #[test]
     fn durable_writes_sync_fully_then_return_to_normal() {
@@ -822,7 +900,7 @@ mod tests {
         let s = SqliteStore::open(dir.path().join("sync.db")).unwrap();
         assert_eq!(sync_level(&s), 1);
         let inside = s
-            .write_durable("probe", |tx| {
+            .write_durable("probe", false, |tx| {
                 tx.query_row("PRAGMA synchronous", [], |r| r.get::<_, i64>(0))
                     .ctx("probe")
             })
@@ -830,7 +908,7 @@ mod tests {
         assert_eq!(inside, 2);
         assert_eq!(sync_level(&s), 1);
         // A failed durable write restores NORMAL too.
-        let failed = s.write_durable("probe", |_| -> StoreResult<()> {
+        let failed = s.write_durable("probe", false, |_| -> StoreResult<()> {
             Err(StoreError::NotWal("probe".into()))
         });
         assert!(failed.is_err());
@@ -838,7 +916,7 @@ mod tests {
         // Inside a batch too, and the batch is open again afterwards.
         s.begin_batch().unwrap();
         let inside = s
-            .write_durable("probe", |tx| {
+            .write_durable("probe", false, |tx| {
                 tx.query_row("PRAGMA synchronous", [], |r| r.get::<_, i64>(0))
                     .ctx("probe")
             })

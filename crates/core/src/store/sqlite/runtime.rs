@@ -143,8 +143,19 @@ pub fn append_event(
     id: Option<i64>,
 ) -> StoreResult<i64> {
     let json = serde_json::to_string(event).ctx("encode event")?;
+    append_event_json(conn, ts, event.kind(), &json, id)
+}
+
+/// `append_event` of an event already encoded (`kind`: `Event::kind`).
+pub fn append_event_json(
+    conn: &Connection,
+    ts: Timestamp,
+    kind: &str,
+    json: &str,
+    id: Option<i64>,
+) -> StoreResult<i64> {
     conn.prepare_cached("INSERT INTO events (ts, kind, json, id) VALUES (?1, ?2, ?3, ?4)")
-        .and_then(|mut s| s.execute(params![ts.0, event.kind(), json, id]))
+        .and_then(|mut s| s.execute(params![ts.0, kind, json, id]))
         .ctx("insert into events")?;
     Ok(id.unwrap_or_else(|| conn.last_insert_rowid()))
 }
