@@ -243,17 +243,8 @@ impl RiskEngine {
             let m = controls.multiplier(s);
             if m != 1.0 && *x != 0.0 {
                 let reasons: Vec<String> = controls
-                    .global
-                    .multiplier_reasons
-                    .iter()
-                    .chain(
-                        controls
-                            .symbols
-                            .get(s)
-                            .into_iter()
-                            .flat_map(|c| &c.multiplier_reasons),
-                    )
-                    .cloned()
+                    .multiplier_reasons(s)
+                    .map(ToString::to_string)
                     .collect();
                 log.refuse(
                     Some(s),
