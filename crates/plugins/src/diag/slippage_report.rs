@@ -112,11 +112,15 @@ struct SortedGroup {
     /// each group's oldest first): summed in that order they give the bits `GroupSummary::of`
     /// gives, without looking every fill's symbol up in a map at every run.
     costs: VecDeque<f64>,
+    /// `summary()` as JSON, kept until the group changes: most runs change a few symbols'
+    /// groups, and rebuilding every symbol's JSON at every run was most of the plugin's time.
+    json: Option<serde_json::Value>,
 }
 
 impl SortedGroup {
     /// Adds the newest fill of the history.
     fn add(&mut self, f: &FillSlippage) {
+        self.json = None;
         self.fills += 1;
         self.costs.push_back(f.excess_cost);
         for (col, get) in self.columns.iter_mut().zip(COLUMNS) {
@@ -129,6 +133,7 @@ impl SortedGroup {
 
     /// Removes the oldest fill of the history.
     fn remove(&mut self, f: &FillSlippage) {
+        self.json = None;
         self.fills -= 1;
         self.costs.pop_front();
         for (col, get) in self.columns.iter_mut().zip(COLUMNS) {
@@ -181,11 +186,21 @@ impl Cumulative {
 
     /// The same value as `summarize(history.iter())` (`history` being the fills added and not
     /// yet removed, in order).
-    fn summarize(&self) -> serde_json::Value {
-        let by_symbol: BTreeMap<&str, GroupSummary> = self
+    fn summarize(&mut self) -> serde_json::Value {
+        let by_symbol: serde_json::Map<String, serde_json::Value> = self
             .by_symbol
-            .iter()
-            .map(|(s, g)| (s.as_str(), g.summary()))
+            .iter_mut()
+            .map(|(s, g)| {
+                let json = match &g.json {
+                    Some(j) => j.clone(),
+                    None => {
+                        let j = serde_json::json!(g.summary());
+                        g.json = Some(j.clone());
+                        j
+                    }
+                };
+                (s.to_string(), json)
+            })
             .collect();
         serde_json::json!({
             "overall": self.overall.summary(),
@@ -548,20 +563,30 @@ mod tests {
     /// on the expectation (a −0.0 excess cost for sells), several symbols, some without bars.
     #[test]
     fn cumulative_summary_matches_summarize_of_the_history() {
+        // A short window over three symbols (every group changes at most runs), then a longer
+        // one over ten (most groups keep their JSON from the run before).
+        for (history, symbols) in [(5, 3), (12, 10)] {
+            cumulative_matches(history, symbols);
+        }
+    }
+
+    fn cumulative_matches(history: usize, symbols: usize) {
+        let names = ["A", "B", "C", "D", "E", "F", "G", "H", "I", "J"];
         let mut md = MarketData::new();
         md.insert("A".into(), vec![bar("A", 1, 10.0), bar("A", 2, 10.01)])
             .unwrap();
         let pf = Portfolio::new(Money::ZERO);
         let eq = EquityHistory::new();
         let mut p = SlippageReport::default();
-        p.configure(&serde_json::json!({"history": 5})).unwrap();
+        p.configure(&serde_json::json!({ "history": history }))
+            .unwrap();
         let prices = ["10.01", "10.0", "9.99", "10.02", "10.0", "10.01", "9.98"];
         let mut n = 0;
         for run in 0..40 {
             let fills: Vec<ExecutedFill> = (0..1 + run % 3)
                 .map(|k| {
                     n += 1;
-                    let sym = ["A", "B", "C"][(n * 7 + k) % 3];
+                    let sym = names[(n * 7 + k) % symbols];
                     let side = if n % 2 == 0 { Side::Buy } else { Side::Sell };
                     let px = prices[(n * 5) % prices.len()];
                     fill(&format!("f{n}"), sym, side, "3", px, Some((10.0, 0.0)))
@@ -578,7 +603,7 @@ mod tests {
             assert_eq!(
                 body["cumulative"].to_string(),
                 want.to_string(),
-                "run {run}"
+                "history {history}, {symbols} symbols, run {run}"
             );
         }
     }
