@@ -112,15 +112,11 @@ struct SortedGroup {
     /// each group's oldest first): summed in that order they give the bits `GroupSummary::of`
     /// gives, without looking every fill's symbol up in a map at every run.
     costs: VecDeque<f64>,
-    /// `summary()` as JSON, kept until the group changes: most runs change a few symbols'
-    /// groups, and rebuilding every symbol's JSON at every run was most of the plugin's time.
-    json: Option<serde_json::Value>,
 }
 
 impl SortedGroup {
     /// Adds the newest fill of the history.
     fn add(&mut self, f: &FillSlippage) {
-        self.json = None;
         self.fills += 1;
         self.costs.push_back(f.excess_cost);
         for (col, get) in self.columns.iter_mut().zip(COLUMNS) {
@@ -133,7 +129,6 @@ impl SortedGroup {
 
     /// Removes the oldest fill of the history.
     fn remove(&mut self, f: &FillSlippage) {
-        self.json = None;
         self.fills -= 1;
         self.costs.pop_front();
         for (col, get) in self.columns.iter_mut().zip(COLUMNS) {
@@ -186,21 +181,11 @@ impl Cumulative {
 
     /// The same value as `summarize(history.iter())` (`history` being the fills added and not
     /// yet removed, in order).
-    fn summarize(&mut self) -> serde_json::Value {
-        let by_symbol: serde_json::Map<String, serde_json::Value> = self
+    fn summarize(&self) -> serde_json::Value {
+        let by_symbol: BTreeMap<&str, GroupSummary> = self
             .by_symbol
-            .iter_mut()
-            .map(|(s, g)| {
-                let json = match &g.json {
-                    Some(j) => j.clone(),
-                    None => {
-                        let j = serde_json::json!(g.summary());
-                        g.json = Some(j.clone());
-                        j
-                    }
-                };
-                (s.to_string(), json)
-            })
+            .iter()
+            .map(|(s, g)| (s.as_str(), g.summary()))
             .collect();
         serde_json::json!({
             "overall": self.overall.summary(),
@@ -563,8 +548,8 @@ mod tests {
     /// on the expectation (a −0.0 excess cost for sells), several symbols, some without bars.
     #[test]
     fn cumulative_summary_matches_summarize_of_the_history() {
-        // A short window over three symbols (every group changes at most runs), then a longer
-        // one over ten (most groups keep their JSON from the run before).
+        // A short window over three symbols, then a longer one over ten (groups that keep
+        // their fills between runs).
         for (history, symbols) in [(5, 3), (12, 10)] {
             cumulative_matches(history, symbols);
         }
