@@ -11,6 +11,7 @@ pub mod config;
 pub mod data;
 pub mod domain;
 pub mod event;
+pub mod fixed;
 pub mod plugin;
 pub mod schedule;
 pub mod store;

@@ -6,6 +6,7 @@
 
 use optifire_core::domain::{OrderRequest, Symbol};
 use optifire_core::event::RiskDecision;
+use optifire_core::fixed::Fixed;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -78,8 +79,8 @@ impl DecisionLog {
 }
 
 /// A weight for reason strings: four decimals, enough for basis points of equity.
-pub(crate) fn fw(x: f64) -> String {
-    format!("{x:.4}")
+pub(crate) fn fw(x: f64) -> Fixed {
+    Fixed(x, 4)
 }
 
 /// A fraction as a percentage for reason strings.
@@ -88,6 +89,6 @@ pub(crate) fn pct(x: f64) -> String {
     if (p - p.round()).abs() < 1e-9 {
         format!("{}%", p.round())
     } else {
-        format!("{p:.2}%")
+        format!("{}%", Fixed(p, 2))
     }
 }

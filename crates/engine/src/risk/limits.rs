@@ -4,6 +4,7 @@
 
 use super::decision::{fw, pct, DecisionLog};
 use optifire_core::domain::Symbol;
+use optifire_core::fixed::Fixed;
 use std::collections::BTreeMap;
 
 /// Caps every |weight| at `cap`.
@@ -38,10 +39,10 @@ pub(crate) fn cap_gross(w: &mut BTreeMap<Symbol, f64>, cap: f64, log: &mut Decis
             None,
             "max_exposure_total",
             format!(
-                "gross exposure {} scaled to {} (x{:.6}, limit {} of equity)",
+                "gross exposure {} scaled to {} (x{}, limit {} of equity)",
                 fw(gross),
                 fw(cap),
-                k,
+                Fixed(k, 6),
                 pct(cap)
             ),
         );

@@ -57,6 +57,7 @@ use book::{current_book, Book};
 use decision::{fw, pct, DecisionLog};
 use optifire_core::config::RiskConfig;
 use optifire_core::domain::{OrderRequest, Symbol};
+use optifire_core::fixed::Fixed;
 use optifire_core::Timestamp;
 use plugins::PluginControls;
 use std::collections::{BTreeMap, BTreeSet};
@@ -243,17 +244,8 @@ impl RiskEngine {
             let m = controls.multiplier(s);
             if m != 1.0 && *x != 0.0 {
                 let reasons: Vec<String> = controls
-                    .global
-                    .multiplier_reasons
-                    .iter()
-                    .chain(
-                        controls
-                            .symbols
-                            .get(s)
-                            .into_iter()
-                            .flat_map(|c| &c.multiplier_reasons),
-                    )
-                    .cloned()
+                    .multiplier_reasons(s)
+                    .map(ToString::to_string)
                     .collect();
                 log.refuse(
                     Some(s),
@@ -360,8 +352,13 @@ impl RiskEngine {
                         None,
                         "kelly",
                         format!(
-                            "targets x{m:.6}: clamp({} x Kelly(p {}, b {}), {}, {})",
-                            cfg.kelly_fraction, k.win_rate, k.payoff, cfg.kelly_min, cfg.kelly_max
+                            "targets x{}: clamp({} x Kelly(p {}, b {}), {}, {})",
+                            Fixed(m, 6),
+                            cfg.kelly_fraction,
+                            k.win_rate,
+                            k.payoff,
+                            cfg.kelly_min,
+                            cfg.kelly_max
                         ),
                     );
                 }
@@ -386,8 +383,9 @@ impl RiskEngine {
                         Some(b),
                         "beta_hedge",
                         format!(
-                            "portfolio beta {beta:.4} to {b} exceeds +-{}: {b} target {} -> {} \
+                            "portfolio beta {} to {b} exceeds +-{}: {b} target {} -> {} \
                              to bring beta to 0",
+                            Fixed(beta, 4),
                             cfg.beta_hedge_threshold,
                             fw(old),
                             fw(new)
@@ -402,7 +400,8 @@ impl RiskEngine {
                         None,
                         "beta_hedge",
                         format!(
-                            "portfolio beta {beta:.4} to {b} within +-{}: no hedge",
+                            "portfolio beta {} to {b} within +-{}: no hedge",
+                            Fixed(beta, 4),
                             cfg.beta_hedge_threshold
                         ),
                     );
@@ -437,13 +436,14 @@ impl RiskEngine {
                         None,
                         "max_var",
                         format!(
-                            "VaR({c}, {} d) {:.6} over the limit {}: targets x{k:.6}; \
-                             CVaR {:.6} -> {:.6}",
+                            "VaR({c}, {} d) {} over the limit {}: targets x{}; \
+                             CVaR {} -> {}",
                             rep.days,
-                            rep.var,
+                            Fixed(rep.var, 6),
                             pct(cfg.max_var_pct),
-                            rep.cvar,
-                            rep.cvar * k
+                            Fixed(k, 6),
+                            Fixed(rep.cvar, 6),
+                            Fixed(rep.cvar * k, 6)
                         ),
                     );
                 } else {
@@ -451,12 +451,12 @@ impl RiskEngine {
                         None,
                         "max_var",
                         format!(
-                            "VaR({c}, {} d) {:.6} within the limit {}; CVaR {:.6}",
+                            "VaR({c}, {} d) {} within the limit {}; CVaR {}",
                             rep.days,
                             // + 0.0 turns the -0 of a riskless book into 0 for display.
-                            rep.var + 0.0,
+                            Fixed(rep.var + 0.0, 6),
                             pct(cfg.max_var_pct),
-                            rep.cvar + 0.0
+                            Fixed(rep.cvar + 0.0, 6)
                         ),
                     );
                 }
@@ -494,11 +494,13 @@ fn scale_for_drawdown(
         None,
         "drawdown",
         format!(
-            "drawdown {} between soft {} and hard {}: targets x{m:.6} = ({hard} - {dd:.6}) / \
+            "drawdown {} between soft {} and hard {}: targets x{} = ({hard} - {}) / \
              ({hard} - {soft})",
             pct(dd),
             pct(soft),
-            pct(hard)
+            pct(hard),
+            Fixed(m, 6),
+            Fixed(dd, 6)
         ),
     );
 }

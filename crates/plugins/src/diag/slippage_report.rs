@@ -108,11 +108,17 @@ const COLUMNS: [fn(&FillSlippage) -> Option<f64>; 4] = [
 struct SortedGroup {
     fills: usize,
     columns: [Vec<f64>; 4],
+    /// The group's excess costs in history order (fills leave the history from its front, so
+    /// each group's oldest first): summed in that order they give the bits `GroupSummary::of`
+    /// gives, without looking every fill's symbol up in a map at every run.
+    costs: VecDeque<f64>,
 }
 
 impl SortedGroup {
+    /// Adds the newest fill of the history.
     fn add(&mut self, f: &FillSlippage) {
         self.fills += 1;
+        self.costs.push_back(f.excess_cost);
         for (col, get) in self.columns.iter_mut().zip(COLUMNS) {
             if let Some(v) = get(f).filter(|v| v.is_finite()) {
                 let i = col.partition_point(|x| x.total_cmp(&v).is_lt());
@@ -121,8 +127,10 @@ impl SortedGroup {
         }
     }
 
+    /// Removes the oldest fill of the history.
     fn remove(&mut self, f: &FillSlippage) {
         self.fills -= 1;
+        self.costs.pop_front();
         for (col, get) in self.columns.iter_mut().zip(COLUMNS) {
             if let Some(v) = get(f).filter(|v| v.is_finite()) {
                 let i = col.partition_point(|x| x.total_cmp(&v).is_lt());
@@ -133,10 +141,10 @@ impl SortedGroup {
         }
     }
 
-    /// `GroupSummary::of` of the group's fills, whose excess costs (summed in history order,
-    /// as `of` sums them) are given.
-    fn summary(&self, excess_cost: f64) -> GroupSummary {
+    /// `GroupSummary::of` of the group's fills.
+    fn summary(&self) -> GroupSummary {
         let [realized, expected, excess, execution] = &self.columns;
+        let excess_cost = self.costs.iter().sum();
         GroupSummary {
             fills: self.fills,
             realized_bps: Summary::of_sorted(realized),
@@ -171,26 +179,16 @@ impl Cumulative {
         }
     }
 
-    /// The same value as `summarize(history.iter())`.
-    fn summarize(&self, history: &VecDeque<FillSlippage>) -> serde_json::Value {
-        let overall_cost: f64 = history.iter().map(|x| x.excess_cost).sum();
-        // Each symbol's costs added in history order from the value `sum` starts from (a
-        // signed zero), so every total has the bits `GroupSummary::of` gives it.
-        let start: f64 = std::iter::empty::<f64>().sum();
-        let mut costs: BTreeMap<&str, f64> = BTreeMap::new();
-        for f in history {
-            *costs.entry(f.symbol.as_str()).or_insert(start) += f.excess_cost;
-        }
+    /// The same value as `summarize(history.iter())` (`history` being the fills added and not
+    /// yet removed, in order).
+    fn summarize(&self) -> serde_json::Value {
         let by_symbol: BTreeMap<&str, GroupSummary> = self
             .by_symbol
             .iter()
-            .map(|(s, g)| {
-                let cost = costs.get(s.as_str()).copied().unwrap_or(0.0);
-                (s.as_str(), g.summary(cost))
-            })
+            .map(|(s, g)| (s.as_str(), g.summary()))
             .collect();
         serde_json::json!({
-            "overall": self.overall.summary(overall_cost),
+            "overall": self.overall.summary(),
             "by_symbol": by_symbol,
         })
     }
@@ -344,7 +342,7 @@ impl Plugin for SlippageReport {
                 "fills": measured,
                 "without_expectation": unmeasured,
                 "window": summarize(measured.iter()),
-                "cumulative": self.cumulative.summarize(&self.history),
+                "cumulative": self.cumulative.summarize(),
             }),
         }])
     }
@@ -550,20 +548,30 @@ mod tests {
     /// on the expectation (a −0.0 excess cost for sells), several symbols, some without bars.
     #[test]
     fn cumulative_summary_matches_summarize_of_the_history() {
+        // A short window over three symbols, then a longer one over ten (groups that keep
+        // their fills between runs).
+        for (history, symbols) in [(5, 3), (12, 10)] {
+            cumulative_matches(history, symbols);
+        }
+    }
+
+    fn cumulative_matches(history: usize, symbols: usize) {
+        let names = ["A", "B", "C", "D", "E", "F", "G", "H", "I", "J"];
         let mut md = MarketData::new();
         md.insert("A".into(), vec![bar("A", 1, 10.0), bar("A", 2, 10.01)])
             .unwrap();
         let pf = Portfolio::new(Money::ZERO);
         let eq = EquityHistory::new();
         let mut p = SlippageReport::default();
-        p.configure(&serde_json::json!({"history": 5})).unwrap();
+        p.configure(&serde_json::json!({ "history": history }))
+            .unwrap();
         let prices = ["10.01", "10.0", "9.99", "10.02", "10.0", "10.01", "9.98"];
         let mut n = 0;
         for run in 0..40 {
             let fills: Vec<ExecutedFill> = (0..1 + run % 3)
                 .map(|k| {
                     n += 1;
-                    let sym = ["A", "B", "C"][(n * 7 + k) % 3];
+                    let sym = names[(n * 7 + k) % symbols];
                     let side = if n % 2 == 0 { Side::Buy } else { Side::Sell };
                     let px = prices[(n * 5) % prices.len()];
                     fill(&format!("f{n}"), sym, side, "3", px, Some((10.0, 0.0)))
@@ -580,7 +588,7 @@ mod tests {
             assert_eq!(
                 body["cumulative"].to_string(),
                 want.to_string(),
-                "run {run}"
+                "history {history}, {symbols} symbols, run {run}"
             );
         }
     }

@@ -6,6 +6,7 @@
 
 use crate::params;
 use optifire_core::event::Severity;
+use optifire_core::fixed::Fixed;
 use optifire_core::plugin::{
     Category, Context, Output, Plugin, PluginError, PluginMeta, PluginPlan, ProcessSample,
 };
@@ -57,12 +58,15 @@ impl PsutilHealth {
         let mut check = |name: &str, value: f64, max: f64, unit: &str| {
             if value > max {
                 worst = Severity::Critical;
-                notes.push(format!("{name} {value:.1}{unit} > {max}{unit}"));
+                notes.push(format!("{name} {}{unit} > {max}{unit}", Fixed(value, 1)));
             } else if value > max * p.warn_fraction {
                 if worst == Severity::Info {
                     worst = Severity::Warning;
                 }
-                notes.push(format!("{name} {value:.1}{unit} near limit {max}{unit}"));
+                notes.push(format!(
+                    "{name} {}{unit} near limit {max}{unit}",
+                    Fixed(value, 1)
+                ));
             }
         };
         check("rss", rss_mb, p.rss_mb_max, " MB");
@@ -132,9 +136,10 @@ impl Plugin for PsutilHealth {
         });
         let message = if notes.is_empty() {
             format!(
-                "ok: rss {rss_mb:.1} MB, cpu {}, threads {}, fds {}",
+                "ok: rss {} MB, cpu {}, threads {}, fds {}",
+                Fixed(rss_mb, 1),
                 cpu_pct
-                    .map(|c| format!("{c:.1}%"))
+                    .map(|c| format!("{}%", Fixed(c, 1)))
                     .unwrap_or_else(|| "n/a (first sample)".into()),
                 s.threads,
                 s.open_fds

@@ -6,6 +6,7 @@
 
 use crate::params;
 use optifire_core::domain::{AssetClass, Instrument, Symbol};
+use optifire_core::fixed::Fixed;
 use optifire_core::plugin::{
     Category, Context, Output, Plugin, PluginError, PluginMeta, PluginPlan,
 };
@@ -134,9 +135,10 @@ impl Plugin for VolTarget {
                 symbol: Some(sym.clone()),
                 multiplier: m,
                 reason: format!(
-                    "{sym}: realized vol {:.1}% vs target {:.1}% → ×{m:.3}",
-                    vol * 100.0,
-                    self.params.target_vol * 100.0
+                    "{sym}: realized vol {}% vs target {}% → ×{}",
+                    Fixed(vol * 100.0, 1),
+                    Fixed(self.params.target_vol * 100.0, 1),
+                    Fixed(m, 3)
                 ),
             });
         }
