@@ -131,6 +131,25 @@ fn kernels(c: &mut Criterion<ThreadCpuTime>) {
         x.iter(|| momentum::willr(black_box(h), l, cl, 14))
     });
     g.finish();
+    report_pages();
+}
+
+/// Prints how much of this process's memory sat on transparent huge pages (Linux only), for
+/// tools/bench/talib_ratio.py, which checks that both sides ran under the same page policy:
+/// with THP in `madvise` mode NumPy puts TA-Lib's arrays on 2 MB pages and glibc's malloc puts
+/// ours on 4 KB pages unless told otherwise, and TLB misses then differ between the sides.
+fn report_pages() {
+    use std::io::Write;
+    let Ok(rollup) = std::fs::read_to_string("/proc/self/smaps_rollup") else {
+        return;
+    };
+    let mut stdout = std::io::stdout().lock();
+    for line in rollup.lines() {
+        if line.starts_with("Rss:") || line.starts_with("AnonHugePages:") {
+            // A closed stdout only loses the report.
+            let _ = writeln!(stdout, "pages {line}");
+        }
+    }
 }
 
 criterion_group! {
