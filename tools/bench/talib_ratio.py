@@ -25,13 +25,18 @@ side). So:
     which makes glibc madvise its heap the same way: both sides on 2 MB pages where the kernel
     can supply them.
 The output states each side's AnonHugePages (from /proc/self/smaps_rollup; the bench prints
-its own), so a mismatch shows. Either way the criterion run also gets GLIBC_TUNABLES that keep
-freed buffers of up to 1 GiB in the heap: with glibc's defaults, a kernel whose outputs and
-temporaries together pass the trim threshold (MACD, BBANDS, STOCH, MFI: several 8 MB vectors)
-hands them back to the OS on every call and faults them in again on the next, so the figure
-would be page faults, not the kernel (NumPy's side faults nothing per call either: glibc's
-dynamic thresholds keep its 8 MB outputs in the heap; both checked with the page-fault
-counters). Each call on both sides allocates its outputs and frees them inside the timing.
+its own), so a mismatch shows.
+
+Heap: both sides run under the same GLIBC_TUNABLES (this script re-executes itself with them,
+as glibc reads them at start-up, and passes them to the criterion run), which keep freed
+buffers of up to 1 GiB in the heap. With glibc's defaults, a call whose outputs and temporaries
+together pass the trim threshold hands them back to the OS on return and faults them in again
+on the next call: TA-Lib's BBANDS, MACD and STOCH took ~5,800 page faults a call that way on
+4 KB pages (BBANDS 22 ms instead of 6, MACD 19 instead of 2.5), and so would our multi-output
+kernels. Until 2026-11-26 only the criterion side got these tunables, which flattered those
+three ratios by 2-7x. The output states page faults per call on both sides (ours: the bench's
+faults after loading its input, over all its calls). Each call on both sides allocates its
+outputs and frees them inside the timing.
 
 Usage (from the repo root):
     python3 -m venv /tmp/talib-venv
@@ -57,6 +62,7 @@ import json
 import os
 import pathlib
 import re
+import resource
 import statistics
 import subprocess
 import sys
@@ -75,24 +81,35 @@ N = 1_000_000
 PR_SET_THP_DISABLE = 41
 
 
+KEEP_HEAP = "glibc.malloc.trim_threshold=1073741824:glibc.malloc.mmap_threshold=1073741824"
+TUNABLES = {"4k": KEEP_HEAP, "2m": "glibc.malloc.hugetlb=1:" + KEEP_HEAP}
+
+
 def set_pages(pages):
     """Puts this process (and, inherited, the criterion runs it starts) under the page policy;
-    must run before NumPy allocates the inputs. Returns the GLIBC_TUNABLES of the criterion run."""
-    keep_heap = "glibc.malloc.trim_threshold=1073741824:glibc.malloc.mmap_threshold=1073741824"
+    must run before NumPy allocates the inputs."""
     if pages == "4k":
         libc = ctypes.CDLL(None, use_errno=True)
         if libc.prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0) != 0:
             sys.exit(f"prctl(PR_SET_THP_DISABLE) failed: errno {ctypes.get_errno()}")
         _set_madvise_hugepage(False)
-        return keep_heap
-    _set_madvise_hugepage(True)
-    return "glibc.malloc.hugetlb=1:" + keep_heap
+    else:
+        _set_madvise_hugepage(True)
+
+
+def minor_faults():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
 
 
 def huge_kb(text):
     """AnonHugePages and Rss (kB) of a smaps_rollup text, or of the bench's `pages` lines."""
     get = lambda key: int(re.search(key + r":\s+(\d+) kB", text).group(1))
     return get("AnonHugePages"), get("Rss")
+
+
+def bench_faults(text):
+    """Page faults the criterion run took after loading its input (its `pages` line)."""
+    return int(re.search(r"pages faults after loading: (\d+)", text).group(1))
 
 
 def load():
@@ -165,7 +182,12 @@ def main():
             if pages not in ("4k", "2m"):
                 sys.exit("--pages takes 4k or 2m")
         args = args[2:]
-    tunables = set_pages(pages)
+    if os.environ.get("GLIBC_TUNABLES") != TUNABLES[pages]:
+        # glibc reads its tunables at start-up: run again under them, so TA-Lib's calls see
+        # the same heap policy as the criterion run.
+        env = dict(os.environ, GLIBC_TUNABLES=TUNABLES[pages])
+        os.execve(sys.executable, [sys.executable, *sys.argv], env)
+    set_pages(pages)
     series = load()
     ta = talib_calls(*series[1:])
     wanted = args
@@ -175,12 +197,14 @@ def main():
             sys.exit(f"no kernel starts with any of {wanted}")
     bench = ["cargo", "bench", "-p", "optifire-ta", "--bench", "kernels"]
     subprocess.run(bench + ["--no-run"], cwd=ROOT, check=True, stderr=subprocess.DEVNULL)
-    env = dict(os.environ, GLIBC_TUNABLES=tunables)
+    env = dict(os.environ, GLIBC_TUNABLES=TUNABLES[pages])
     target = pathlib.Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
     runs = {k: [] for k in ta}
     talib_t = {k: [] for k in ta}
     round_ratios = {k: [] for k in ta}
     ours_pages = []
+    ours_faults = {k: 0 for k in ta}
+    talib_faults = {k: 0 for k in ta}
     kept = []
     for r in range(rounds):
         if r > 0:
@@ -191,13 +215,19 @@ def main():
             series = [x.copy() for x in series]
             ta = {k: f for k, f in talib_calls(*series[1:]).items() if k in runs}
         for k, f in ta.items():
+            faults = minor_faults()
             window = times(f)
+            faults = minor_faults() - faults
             only = ["--", "^1M/" + re.escape(k) + "$"]
             out = subprocess.run(bench + only, cwd=ROOT, check=True, stdout=subprocess.PIPE,
                                  stderr=subprocess.DEVNULL, env=env, text=True).stdout
             ours_pages.append(huge_kb(out))
+            ours_faults[k] = max(ours_faults[k], bench_faults(out))
             runs[k].append(ours(target, k))
+            faults -= minor_faults()
             window += times(f)
+            faults += minor_faults()
+            talib_faults[k] = max(talib_faults[k], faults / len(window))
             talib_t[k] += window
             round_ratios[k].append(runs[k][-1][1] / min(window))
     ta_pages = huge_kb(pathlib.Path("/proc/self/smaps_rollup").read_text())
@@ -205,6 +235,11 @@ def main():
           f"resident on huge pages; ours (criterion) "
           f"{min(p[0] for p in ours_pages) // 1024}-{max(p[0] for p in ours_pages) // 1024} MB "
           f"of {max(p[1] for p in ours_pages) // 1024} MB")
+    worst_ta = max(talib_faults, key=talib_faults.get)
+    worst_ours = max(ours_faults, key=ours_faults.get)
+    print(f"page faults: TA-Lib at most {talib_faults[worst_ta]:.1f} a call ({worst_ta}); ours at "
+          f"most {ours_faults[worst_ours]} in a whole criterion run after loading, 30+ calls "
+          f"({worst_ours}); heap: GLIBC_TUNABLES={TUNABLES[pages]} on both sides")
     print(f"{'kernel':<16}{'ours best':>10}{'TA-Lib best':>12}{'ratio':>7}"
           f"{'ours med':>10}{'TA-Lib med':>11}{'ratio':>7}{'rounds':>12}   (ms)")
     worst = 0.0
