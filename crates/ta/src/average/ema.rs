@@ -78,9 +78,16 @@ pub(crate) fn block_deviations(x: &[f64]) -> (f64, [f64; 4]) {
 }
 
 /// The batch twin of feeding `inputs` to an `Ema` whose value is `start` at a block boundary:
-/// writes each output (non-finite as NaN) to `out` (as long as `inputs`).
-pub(crate) fn ema_blocks(inputs: &[f64], start: f64, k: f64, out: &mut [f64]) {
-    ema_blocks_from(inputs, start, &block_weights(k), out);
+/// appends each output (non-finite as NaN) to `out`, in chunks as `ema` (MACD's signal line).
+pub(crate) fn ema_extend(inputs: &[f64], start: f64, k: f64, out: &mut Vec<f64>) {
+    let w = block_weights(k);
+    let mut buf = [0.0; CHUNK_SLOTS];
+    let mut v = start;
+    for chunk in inputs.chunks(CHUNK_SLOTS) {
+        let buf = &mut buf[..chunk.len()];
+        v = ema_chunk(chunk, v, &w, buf);
+        out.extend(buf.iter().copied());
+    }
 }
 
 /// `ema_blocks` with the weights given; returns the value after the last whole block.

@@ -7,10 +7,13 @@
 //! TA-Lib. Recursive: a NaN or infinity makes every later value NaN until `reset`.
 
 use crate::average::ema::{
-    block_deviations, block_value, block_weights, ema_blocks, ema_k, finite_or_nan, seed_mean,
+    block_deviations, block_value, block_weights, ema_extend, ema_k, finite_or_nan, seed_mean,
+    BlockWeights,
 };
+use crate::average::output::{with_lookback, CHUNK_SLOTS};
 use crate::average::window::Window;
 use crate::average::{check_period, Ema, TaError};
+use multiversion::multiversion;
 
 /// One MACD reading.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -126,56 +129,43 @@ pub fn macd(
     let (fast, slow) = (m.fast_period, m.slow_period);
     let n = prices.len();
     let lookback = m.lookback();
-    let mut macd = vec![f64::NAN; n];
-    let mut signal_line = vec![f64::NAN; n];
-    if n > lookback {
-        // The batch twin of `Macd::update`: the same seeds and the same EMA blocks, one EMA at a
-        // time.
-        let slow_seed = seed_mean(&prices[..slow]);
-        let fast_seed = seed_mean(&prices[slow - fast..slow]);
-        macd[slow - 1] = finite_or_nan(fast_seed - finite_or_nan(slow_seed));
-        // Fast and slow EMA blocks side by side (both start at bar `slow`), straight into the
-        // MACD line: the same values `Ema::update` gives, without temporaries.
-        let (cf, cs) = (block_weights(ema_k(fast)), block_weights(ema_k(slow)));
-        let (mut vf, mut vs) = (fast_seed, slow_seed);
-        let line = |f: f64, s: f64| finite_or_nan(finite_or_nan(f) - finite_or_nan(s));
-        let mut chunks = prices[slow..].chunks_exact(4);
-        let mut outs = macd[slow..].chunks_exact_mut(4);
-        for (x, o) in (&mut chunks).zip(&mut outs) {
-            // Both EMAs take the same deviations (from the block's first price).
-            let (r, d) = block_deviations(x);
-            for (j, oj) in o.iter_mut().take(3).enumerate() {
-                *oj = line(
-                    block_value(j + 1, &d, r, vf, &cf),
-                    block_value(j + 1, &d, r, vs, &cs),
-                );
-            }
-            vf = block_value(4, &d, r, vf, &cf);
-            vs = block_value(4, &d, r, vs, &cs);
-            o[3] = line(vf, vs);
-        }
-        let rest = chunks.remainder();
-        let r = rest.first().copied().unwrap_or(0.0);
-        let mut d = [0.0; 4];
-        for (j, (&x, o)) in rest.iter().zip(outs.into_remainder()).enumerate() {
-            d[j] = x - r;
-            *o = line(
-                block_value(j + 1, &d, r, vf, &cf),
-                block_value(j + 1, &d, r, vs, &cs),
-            );
-        }
-        // Signal seed: the first `signal` MACD values, summed left to right from 0.0.
-        let signal_seed = seed_mean(&macd[slow - 1..=lookback]);
-        signal_line[lookback] = finite_or_nan(signal_seed);
-        ema_blocks(
-            &macd[lookback + 1..],
-            signal_seed,
-            ema_k(signal),
-            &mut signal_line[lookback + 1..],
-        );
-        for v in &mut macd[slow - 1..lookback] {
-            *v = f64::NAN;
-        }
+    if n <= lookback {
+        return Ok(MacdSeries {
+            macd: vec![f64::NAN; n],
+            signal: vec![f64::NAN; n],
+            hist: vec![f64::NAN; n],
+        });
+    }
+    // The batch twin of `Macd::update`: the same seeds and the same EMA blocks. Each output is
+    // appended a chunk at a time (no NaN fill of whole vectors first).
+    let slow_seed = seed_mean(&prices[..slow]);
+    let fast_seed = seed_mean(&prices[slow - fast..slow]);
+    let mut macd = with_lookback(n, slow - 1);
+    macd.push(finite_or_nan(fast_seed - finite_or_nan(slow_seed)));
+    // Fast and slow EMA blocks side by side (both start at bar `slow`), straight into the MACD
+    // line, in chunks of whole blocks: the same values `Ema::update` gives.
+    let w = (block_weights(ema_k(fast)), block_weights(ema_k(slow)));
+    let mut v = (fast_seed, slow_seed);
+    let mut start = slow;
+    while start < n {
+        let end = (start + CHUNK_SLOTS).min(n);
+        // Zeroing the chunk's slots brings them into cache for the writes that follow.
+        macd.resize(end, 0.0);
+        v = line_chunk(&w, v, &prices[start..end], &mut macd[start..end]);
+        start = end;
+    }
+    // Signal seed: the first `signal` MACD values, summed left to right from 0.0.
+    let signal_seed = seed_mean(&macd[slow - 1..=lookback]);
+    let mut signal_line = with_lookback(n, lookback);
+    signal_line.push(finite_or_nan(signal_seed));
+    ema_extend(
+        &macd[lookback + 1..],
+        signal_seed,
+        ema_k(signal),
+        &mut signal_line,
+    );
+    for v in &mut macd[slow - 1..lookback] {
+        *v = f64::NAN;
     }
     let hist = macd
         .iter()
@@ -189,9 +179,97 @@ pub fn macd(
     })
 }
 
+/// `line_chunk_body` built for the CPU at hand (`crate::simd`): the same numbers either way.
+/// Kept out of line and free of calls, so the two running values stay in registers.
+#[multiversion(targets("x86_64+avx2"))]
+fn line_chunk(
+    w: &(BlockWeights, BlockWeights),
+    v: (f64, f64),
+    prices: &[f64],
+    out: &mut [f64],
+) -> (f64, f64) {
+    line_chunk_body(w, v, prices, out)
+}
+
+/// The MACD line over one chunk of at most `CHUNK_SLOTS` prices starting at a block boundary,
+/// from the fast and slow EMAs `v` before it (weights `w`); returns both after the last whole
+/// block. First the two recursions alone, through each block's last value (two independent
+/// chains, so their latencies overlap), keeping every block's last values; then each block's
+/// first three values from the values before it, a loop without a dependency from block to
+/// block (computing all four in the recursion's loop, as before, put the first three on the
+/// chain's critical path: the MACD took twice TA-Lib's time).
+#[inline(always)]
+fn line_chunk_body(
+    (cf, cs): &(BlockWeights, BlockWeights),
+    v: (f64, f64),
+    prices: &[f64],
+    out: &mut [f64],
+) -> (f64, f64) {
+    debug_assert!(
+        prices.len() <= CHUNK_SLOTS,
+        "a chunk of at most CHUNK_SLOTS prices"
+    );
+    let line = |f: f64, s: f64| finite_or_nan(finite_or_nan(f) - finite_or_nan(s));
+    let out = &mut out[..prices.len()];
+    let mut ends = [(0.0, 0.0); CHUNK_SLOTS / 4];
+    let (mut vf, mut vs) = v;
+    for (x, e) in prices.chunks_exact(4).zip(&mut ends) {
+        let (r, d) = block_deviations(x);
+        vf = block_value(4, &d, r, vf, cf);
+        vs = block_value(4, &d, r, vs, cs);
+        *e = (vf, vs);
+    }
+    let (mut bf, mut bs) = v;
+    let blocks = prices.chunks_exact(4).zip(out.chunks_exact_mut(4));
+    for ((x, o), &(ef, es)) in blocks.zip(&ends) {
+        // Both EMAs take the same deviations (from the block's first price).
+        let (r, d) = block_deviations(x);
+        for (j, oj) in o.iter_mut().take(3).enumerate() {
+            *oj = line(
+                block_value(j + 1, &d, r, bf, cf),
+                block_value(j + 1, &d, r, bs, cs),
+            );
+        }
+        o[3] = line(ef, es);
+        (bf, bs) = (ef, es);
+    }
+    let rest = prices.chunks_exact(4).remainder();
+    let r = rest.first().copied().unwrap_or(0.0);
+    let mut d = [0.0; 4];
+    for (j, (&x, o)) in rest
+        .iter()
+        .zip(out.chunks_exact_mut(4).into_remainder())
+        .enumerate()
+    {
+        d[j] = x - r;
+        *o = line(
+            block_value(j + 1, &d, r, vf, cf),
+            block_value(j + 1, &d, r, vs, cs),
+        );
+    }
+    (vf, vs)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn instruction_sets_agree_bit_for_bit() {
+        for s in crate::simd::real_series() {
+            let w = (block_weights(ema_k(12)), block_weights(ema_k(26)));
+            let (mut base, mut dispatched) = (vec![0.0; 128], vec![0.0; 128]);
+            let mut v = (s.close[0], s.close[1]);
+            for chunk in s.close.chunks(125) {
+                let a = line_chunk_body(&w, v, chunk, &mut base);
+                let b = line_chunk(&w, v, chunk, &mut dispatched);
+                crate::simd::assert_bits_eq("MACD line", &base, &dispatched);
+                assert_eq!(a.0.to_bits(), b.0.to_bits());
+                assert_eq!(a.1.to_bits(), b.1.to_bits());
+                v = a;
+            }
+        }
+    }
 
     #[test]
     fn fast_ema_is_seeded_at_the_slow_ema_first_bar() {
