@@ -77,19 +77,6 @@ pub(crate) fn block_deviations(x: &[f64]) -> (f64, [f64; 4]) {
     (r, [0.0, x[1] - r, x[2] - r, x[3] - r])
 }
 
-/// The batch twin of feeding `inputs` to an `Ema` whose value is `start` at a block boundary:
-/// appends each output (non-finite as NaN) to `out`, in chunks as `ema` (MACD's signal line).
-pub(crate) fn ema_extend(inputs: &[f64], start: f64, k: f64, out: &mut Vec<f64>) {
-    let w = block_weights(k);
-    let mut buf = [0.0; CHUNK_SLOTS];
-    let mut v = start;
-    for chunk in inputs.chunks(CHUNK_SLOTS) {
-        let buf = &mut buf[..chunk.len()];
-        v = ema_chunk(chunk, v, &w, buf);
-        out.extend(buf.iter().copied());
-    }
-}
-
 /// `ema_blocks` with the weights given; returns the value after the last whole block.
 #[inline(always)]
 fn ema_blocks_from(inputs: &[f64], start: f64, w: &BlockWeights, out: &mut [f64]) -> f64 {

@@ -7,8 +7,7 @@
 //! TA-Lib. Recursive: a NaN or infinity makes every later value NaN until `reset`.
 
 use crate::average::ema::{
-    block_deviations, block_value, block_weights, ema_extend, ema_k, finite_or_nan, seed_mean,
-    BlockWeights,
+    block_deviations, block_value, block_weights, ema_k, finite_or_nan, seed_mean, BlockWeights,
 };
 use crate::average::output::{with_lookback, CHUNK_SLOTS};
 use crate::average::window::Window;
@@ -136,42 +135,71 @@ pub fn macd(
             hist: vec![f64::NAN; n],
         });
     }
-    // The batch twin of `Macd::update`: the same seeds and the same EMA blocks. Each output is
-    // appended a chunk at a time (no NaN fill of whole vectors first).
+    // The batch twin of `Macd::update`: the same seeds and the same EMA blocks. The line goes
+    // a chunk of whole blocks at a time; the signal EMA follows one chunk behind, over line
+    // values already written, in the same loop as the line's two recursions, so all three
+    // chains' latencies overlap (in a pass of its own the signal cost as much as the line).
+    // Each output is written once, a chunk at a time (no NaN fill of whole vectors first).
     let slow_seed = seed_mean(&prices[..slow]);
     let fast_seed = seed_mean(&prices[slow - fast..slow]);
     let mut macd = with_lookback(n, slow - 1);
     macd.push(finite_or_nan(fast_seed - finite_or_nan(slow_seed)));
-    // Fast and slow EMA blocks side by side (both start at bar `slow`), straight into the MACD
-    // line, in chunks of whole blocks: the same values `Ema::update` gives.
-    let w = (block_weights(ema_k(fast)), block_weights(ema_k(slow)));
-    let mut v = (fast_seed, slow_seed);
+    let mut signal_line = with_lookback(n, lookback);
+    let mut hist = with_lookback(n, lookback);
+    let w = Weights {
+        fast: block_weights(ema_k(fast)),
+        slow: block_weights(ema_k(slow)),
+        signal: block_weights(ema_k(signal)),
+    };
+    let mut state = State {
+        fast: fast_seed,
+        slow: slow_seed,
+        signal: f64::NAN,
+    };
+    // The next line value the signal EMA reads (after its seed, at `lookback`).
+    let mut next = lookback + 1;
     let mut start = slow;
-    while start < n {
+    while start < n || next < n {
+        // The line's chunk, and the signal's: whole blocks of the line values written before
+        // this chunk (all that remain once the line is done), at most a chunk of them.
         let end = (start + CHUNK_SLOTS).min(n);
+        let sig_end = if signal_line.len() <= lookback {
+            // Not seeded yet.
+            next
+        } else if start < n {
+            next + ((start - next) / 4 * 4).min(CHUNK_SLOTS)
+        } else {
+            (next + CHUNK_SLOTS).min(n)
+        };
         // Zeroing the chunk's slots brings them into cache for the writes that follow.
         macd.resize(end, 0.0);
-        v = line_chunk(&w, v, &prices[start..end], &mut macd[start..end]);
+        // (Empty until seeded, when `next` may lie past the line written so far.)
+        let sig = if sig_end > next { next..sig_end } else { 0..0 };
+        signal_line.resize(signal_line.len().max(sig.end), 0.0);
+        hist.resize(hist.len().max(sig.end), 0.0);
+        let (done, line_out) = macd.split_at_mut(start);
+        state = macd_chunk(
+            &w,
+            state,
+            &prices[start..end],
+            line_out,
+            &done[sig.clone()],
+            &mut signal_line[sig.clone()],
+            &mut hist[sig.clone()],
+        );
         start = end;
+        next = sig_end;
+        if signal_line.len() == lookback && macd.len() > lookback {
+            // The signal's seed: the first `signal` MACD values, summed left to right from 0.0.
+            let seed = seed_mean(&macd[slow - 1..=lookback]);
+            state.signal = seed;
+            signal_line.push(finite_or_nan(seed));
+            hist.push(macd[lookback] - finite_or_nan(seed));
+        }
     }
-    // Signal seed: the first `signal` MACD values, summed left to right from 0.0.
-    let signal_seed = seed_mean(&macd[slow - 1..=lookback]);
-    let mut signal_line = with_lookback(n, lookback);
-    signal_line.push(finite_or_nan(signal_seed));
-    ema_extend(
-        &macd[lookback + 1..],
-        signal_seed,
-        ema_k(signal),
-        &mut signal_line,
-    );
     for v in &mut macd[slow - 1..lookback] {
         *v = f64::NAN;
     }
-    let hist = macd
-        .iter()
-        .zip(&signal_line)
-        .map(|(&m, &s)| m - s)
-        .collect();
     Ok(MacdSeries {
         macd,
         signal: signal_line,
@@ -179,58 +207,122 @@ pub fn macd(
     })
 }
 
-/// `line_chunk_body` built for the CPU at hand (`crate::simd`): the same numbers either way.
-/// Kept out of line and free of calls, so the two running values stay in registers.
-#[multiversion(targets("x86_64+avx2"))]
-fn line_chunk(
-    w: &(BlockWeights, BlockWeights),
-    v: (f64, f64),
-    prices: &[f64],
-    out: &mut [f64],
-) -> (f64, f64) {
-    line_chunk_body(w, v, prices, out)
+/// The block weights of the three EMAs.
+struct Weights {
+    fast: BlockWeights,
+    slow: BlockWeights,
+    signal: BlockWeights,
 }
 
-/// The MACD line over one chunk of at most `CHUNK_SLOTS` prices starting at a block boundary,
-/// from the fast and slow EMAs `v` before it (weights `w`); returns both after the last whole
-/// block. First the two recursions alone, through each block's last value (two independent
-/// chains, so their latencies overlap), keeping every block's last values; then each block's
-/// first three values from the values before it, a loop without a dependency from block to
-/// block (computing all four in the recursion's loop, as before, put the first three on the
-/// chain's critical path: the MACD took twice TA-Lib's time).
+/// The three EMAs' values after the last whole block each has taken.
+#[derive(Debug, Clone, Copy)]
+struct State {
+    fast: f64,
+    slow: f64,
+    signal: f64,
+}
+
+/// The value after a whole block `x` of an EMA whose value before it is `v` (weights `w`).
 #[inline(always)]
-fn line_chunk_body(
-    (cf, cs): &(BlockWeights, BlockWeights),
-    v: (f64, f64),
+fn block_end(x: &[f64], v: f64, w: &BlockWeights) -> f64 {
+    let (r, d) = block_deviations(x);
+    block_value(4, &d, r, v, w)
+}
+
+/// A MACD line value from the fast and slow EMAs, NaN unless finite.
+#[inline(always)]
+fn line_value(f: f64, s: f64) -> f64 {
+    finite_or_nan(finite_or_nan(f) - finite_or_nan(s))
+}
+
+/// `macd_chunk_body` built for the CPU at hand (`crate::simd`): the same numbers either way.
+/// Kept out of line and free of calls, so the three running values stay in registers.
+#[multiversion(targets("x86_64+avx2"))]
+fn macd_chunk(
+    w: &Weights,
+    v: State,
     prices: &[f64],
-    out: &mut [f64],
-) -> (f64, f64) {
+    line_out: &mut [f64],
+    line_in: &[f64],
+    signal_out: &mut [f64],
+    hist_out: &mut [f64],
+) -> State {
+    macd_chunk_body(w, v, prices, line_out, line_in, signal_out, hist_out)
+}
+
+/// One step of the batch MACD, from the EMAs `v` before it (weights `w`): the MACD line of a
+/// chunk of at most `CHUNK_SLOTS` prices starting at a block boundary of the line (into
+/// `line_out`), and the signal EMA of the line values `line_in` (written by earlier steps,
+/// starting at a block boundary of the signal; whole blocks unless the last) with the
+/// histogram. Returns the EMAs after their last whole blocks.
+///
+/// First the three recursions alone, through each block's last value (three independent
+/// chains, so their latencies overlap), keeping every block's last values; then each block's
+/// first three values from the values before it, loops without a dependency from block to
+/// block (computing all four in the recursion's loop put the first three on the chain's
+/// critical path: the MACD took twice TA-Lib's time).
+#[inline(always)]
+fn macd_chunk_body(
+    w: &Weights,
+    v: State,
+    prices: &[f64],
+    line_out: &mut [f64],
+    line_in: &[f64],
+    signal_out: &mut [f64],
+    hist_out: &mut [f64],
+) -> State {
     debug_assert!(
-        prices.len() <= CHUNK_SLOTS,
-        "a chunk of at most CHUNK_SLOTS prices"
+        prices.len() <= CHUNK_SLOTS && line_in.len() <= CHUNK_SLOTS,
+        "chunks of at most CHUNK_SLOTS values"
     );
-    let line = |f: f64, s: f64| finite_or_nan(finite_or_nan(f) - finite_or_nan(s));
-    let out = &mut out[..prices.len()];
-    let mut ends = [(0.0, 0.0); CHUNK_SLOTS / 4];
-    let (mut vf, mut vs) = v;
-    for (x, e) in prices.chunks_exact(4).zip(&mut ends) {
-        let (r, d) = block_deviations(x);
-        vf = block_value(4, &d, r, vf, cf);
-        vs = block_value(4, &d, r, vs, cs);
+    let (cf, cs, cg) = (&w.fast, &w.slow, &w.signal);
+    let line_out = &mut line_out[..prices.len()];
+    let (signal_out, hist_out) = (
+        &mut signal_out[..line_in.len()],
+        &mut hist_out[..line_in.len()],
+    );
+    let mut line_ends = [(0.0, 0.0); CHUNK_SLOTS / 4];
+    let mut signal_ends = [0.0; CHUNK_SLOTS / 4];
+    let State {
+        fast: mut vf,
+        slow: mut vs,
+        signal: mut vg,
+    } = v;
+    let both = (prices.len() / 4).min(line_in.len() / 4);
+    // `take` on both sides: a zip that ran out on one side would drop the other's next block.
+    let mut line_blocks = prices.chunks_exact(4).zip(line_ends.iter_mut());
+    let mut signal_blocks = line_in.chunks_exact(4).zip(signal_ends.iter_mut());
+    let pairs = line_blocks
+        .by_ref()
+        .take(both)
+        .zip(signal_blocks.by_ref().take(both));
+    for ((x, e), (y, g)) in pairs {
+        (vf, vs) = (block_end(x, vf, cf), block_end(x, vs, cs));
+        *e = (vf, vs);
+        vg = block_end(y, vg, cg);
+        *g = vg;
+    }
+    for (x, e) in line_blocks {
+        (vf, vs) = (block_end(x, vf, cf), block_end(x, vs, cs));
         *e = (vf, vs);
     }
-    let (mut bf, mut bs) = v;
-    let blocks = prices.chunks_exact(4).zip(out.chunks_exact_mut(4));
-    for ((x, o), &(ef, es)) in blocks.zip(&ends) {
+    for (y, g) in signal_blocks {
+        vg = block_end(y, vg, cg);
+        *g = vg;
+    }
+
+    let (mut bf, mut bs) = (v.fast, v.slow);
+    let blocks = prices.chunks_exact(4).zip(line_out.chunks_exact_mut(4));
+    for ((x, o), &(ef, es)) in blocks.zip(&line_ends) {
         // Both EMAs take the same deviations (from the block's first price).
         let (r, d) = block_deviations(x);
         for (j, oj) in o.iter_mut().take(3).enumerate() {
-            *oj = line(
+            *oj = line_value(
                 block_value(j + 1, &d, r, bf, cf),
                 block_value(j + 1, &d, r, bs, cs),
             );
         }
-        o[3] = line(ef, es);
+        o[3] = line_value(ef, es);
         (bf, bs) = (ef, es);
     }
     let rest = prices.chunks_exact(4).remainder();
@@ -238,16 +330,47 @@ fn line_chunk_body(
     let mut d = [0.0; 4];
     for (j, (&x, o)) in rest
         .iter()
-        .zip(out.chunks_exact_mut(4).into_remainder())
+        .zip(line_out.chunks_exact_mut(4).into_remainder())
         .enumerate()
     {
         d[j] = x - r;
-        *o = line(
+        *o = line_value(
             block_value(j + 1, &d, r, vf, cf),
             block_value(j + 1, &d, r, vs, cs),
         );
     }
-    (vf, vs)
+
+    let mut before = v.signal;
+    let blocks = line_in.chunks_exact(4).zip(signal_out.chunks_exact_mut(4));
+    for (((x, o), h), &e) in blocks.zip(hist_out.chunks_exact_mut(4)).zip(&signal_ends) {
+        let (r, d) = block_deviations(x);
+        for j in 0..3 {
+            o[j] = finite_or_nan(block_value(j + 1, &d, r, before, cg));
+        }
+        o[3] = finite_or_nan(e);
+        for j in 0..4 {
+            h[j] = x[j] - o[j];
+        }
+        before = e;
+    }
+    let rest = line_in.chunks_exact(4).remainder();
+    let r = rest.first().copied().unwrap_or(0.0);
+    let mut d = [0.0; 4];
+    let outs = signal_out
+        .chunks_exact_mut(4)
+        .into_remainder()
+        .iter_mut()
+        .zip(hist_out.chunks_exact_mut(4).into_remainder());
+    for (j, (&x, (o, h))) in rest.iter().zip(outs).enumerate() {
+        d[j] = x - r;
+        *o = finite_or_nan(block_value(j + 1, &d, r, vg, cg));
+        *h = x - *o;
+    }
+    State {
+        fast: vf,
+        slow: vs,
+        signal: vg,
+    }
 }
 
 #[cfg(test)]
