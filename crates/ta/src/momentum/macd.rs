@@ -125,15 +125,25 @@ pub fn macd(
     signal: usize,
 ) -> Result<MacdSeries, TaError> {
     let m = Macd::new(fast, slow, signal)?;
-    let (fast, slow) = (m.fast_period, m.slow_period);
+    Ok(macd_with(prices, &m, macd_chunk))
+}
+
+/// One step of the batch MACD (`macd_chunk_body`'s signature).
+type ChunkFn = fn(&Weights, State, &[f64], &mut [f64], &[f64], &mut [f64], &mut [f64]) -> State;
+
+/// `macd` with the periods of `m` and the loop of a step given: `macd_chunk`, or in the test of
+/// the builds the baseline body.
+#[inline(always)]
+fn macd_with(prices: &[f64], m: &Macd, chunk_fn: ChunkFn) -> MacdSeries {
+    let (fast, slow, signal) = (m.fast_period, m.slow_period, m.signal_period);
     let n = prices.len();
     let lookback = m.lookback();
     if n <= lookback {
-        return Ok(MacdSeries {
+        return MacdSeries {
             macd: vec![f64::NAN; n],
             signal: vec![f64::NAN; n],
             hist: vec![f64::NAN; n],
-        });
+        };
     }
     // The batch twin of `Macd::update`: the same seeds and the same EMA blocks. The line goes
     // a chunk of whole blocks at a time; the signal EMA follows one chunk behind, over line
@@ -159,7 +169,8 @@ pub fn macd(
     // The next line value the signal EMA reads (after its seed, at `lookback`).
     let mut next = lookback + 1;
     let mut start = slow;
-    while start < n || next < n {
+    // (Until seeded too: with `signal` 1 and `n` = `slow` the seed is the only signal value.)
+    while start < n || next < n || signal_line.len() <= lookback {
         // The line's chunk, and the signal's: whole blocks of the line values written before
         // this chunk (all that remain once the line is done), at most a chunk of them.
         let end = (start + CHUNK_SLOTS).min(n);
@@ -178,7 +189,7 @@ pub fn macd(
         signal_line.resize(signal_line.len().max(sig.end), 0.0);
         hist.resize(hist.len().max(sig.end), 0.0);
         let (done, line_out) = macd.split_at_mut(start);
-        state = macd_chunk(
+        state = chunk_fn(
             &w,
             state,
             &prices[start..end],
@@ -200,11 +211,11 @@ pub fn macd(
     for v in &mut macd[slow - 1..lookback] {
         *v = f64::NAN;
     }
-    Ok(MacdSeries {
+    MacdSeries {
         macd,
         signal: signal_line,
         hist,
-    })
+    }
 }
 
 /// The block weights of the three EMAs.
@@ -229,10 +240,13 @@ fn block_end(x: &[f64], v: f64, w: &BlockWeights) -> f64 {
     block_value(4, &d, r, v, w)
 }
 
-/// A MACD line value from the fast and slow EMAs, NaN unless finite.
+/// A MACD line value from the fast and slow EMAs, NaN unless finite: the streaming form's
+/// `finite_or_nan(f) - finite_or_nan(s)` mapped to NaN unless finite, in one mapping (a
+/// non-finite EMA makes the difference non-finite too, so the two give the same value for every
+/// input, NaN for NaN: only the sign bit of a NaN may differ, which nothing reads).
 #[inline(always)]
 fn line_value(f: f64, s: f64) -> f64 {
-    finite_or_nan(finite_or_nan(f) - finite_or_nan(s))
+    finite_or_nan(f - s)
 }
 
 /// `macd_chunk_body` built for the CPU at hand (`crate::simd`): the same numbers either way.
@@ -344,8 +358,8 @@ fn macd_chunk_body(
     let blocks = line_in.chunks_exact(4).zip(signal_out.chunks_exact_mut(4));
     for (((x, o), h), &e) in blocks.zip(hist_out.chunks_exact_mut(4)).zip(&signal_ends) {
         let (r, d) = block_deviations(x);
-        for j in 0..3 {
-            o[j] = finite_or_nan(block_value(j + 1, &d, r, before, cg));
+        for (j, oj) in o.iter_mut().take(3).enumerate() {
+            *oj = finite_or_nan(block_value(j + 1, &d, r, before, cg));
         }
         o[3] = finite_or_nan(e);
         for j in 0..4 {
@@ -380,16 +394,13 @@ mod tests {
     #[test]
     fn instruction_sets_agree_bit_for_bit() {
         for s in crate::simd::real_series() {
-            let w = (block_weights(ema_k(12)), block_weights(ema_k(26)));
-            let (mut base, mut dispatched) = (vec![0.0; 128], vec![0.0; 128]);
-            let mut v = (s.close[0], s.close[1]);
-            for chunk in s.close.chunks(125) {
-                let a = line_chunk_body(&w, v, chunk, &mut base);
-                let b = line_chunk(&w, v, chunk, &mut dispatched);
-                crate::simd::assert_bits_eq("MACD line", &base, &dispatched);
-                assert_eq!(a.0.to_bits(), b.0.to_bits());
-                assert_eq!(a.1.to_bits(), b.1.to_bits());
-                v = a;
+            for (fast, slow, signal) in [(12, 26, 9), (3, 6, 4), (5, 35, 200)] {
+                let m = Macd::new(fast, slow, signal).unwrap();
+                let base = macd_with(&s.close, &m, macd_chunk_body);
+                let dispatched = macd_with(&s.close, &m, macd_chunk);
+                crate::simd::assert_bits_eq("MACD line", &base.macd, &dispatched.macd);
+                crate::simd::assert_bits_eq("MACD signal", &base.signal, &dispatched.signal);
+                crate::simd::assert_bits_eq("MACD hist", &base.hist, &dispatched.hist);
             }
         }
     }
@@ -403,6 +414,35 @@ mod tests {
         assert!((out.macd[2] - (3.0 - 7.0 / 3.0)).abs() < 1e-15);
         assert_eq!(out.signal[2], out.macd[2]);
         assert_eq!(out.hist[2], 0.0);
+    }
+
+    #[test]
+    fn batch_is_streaming_on_every_short_length() {
+        // Every length around the lookback and the first chunks, so the signal's seed falls
+        // before, in and after each of the line's first chunks.
+        let prices: Vec<f64> = (0..300).map(|i| 100.0 + (i as f64 * 0.7).sin()).collect();
+        for (fast, slow, signal) in [(2, 3, 1), (2, 2, 1), (3, 6, 4), (12, 26, 9), (5, 9, 140)] {
+            for n in (0..60).chain(150..170).chain([300]) {
+                let batch = macd(&prices[..n], fast, slow, signal).unwrap();
+                let mut m = Macd::new(fast, slow, signal).unwrap();
+                for (i, &p) in prices[..n].iter().enumerate() {
+                    let (l, s, h) = match m.update(p) {
+                        Some(o) => (o.macd, o.signal, o.hist),
+                        None => (f64::NAN, f64::NAN, f64::NAN),
+                    };
+                    let same =
+                        |a: f64, b: f64| a.to_bits() == b.to_bits() || a.is_nan() && b.is_nan();
+                    assert!(same(batch.macd[i], l), "{fast} {slow} {signal} n {n} i {i}");
+                    assert!(
+                        same(batch.signal[i], s),
+                        "{fast} {slow} {signal} n {n} i {i}"
+                    );
+                    assert!(same(batch.hist[i], h), "{fast} {slow} {signal} n {n} i {i}");
+                }
+                assert_eq!(batch.macd.len(), n);
+                assert_eq!((batch.signal.len(), batch.hist.len()), (n, n));
+            }
+        }
     }
 
     #[test]
