@@ -85,6 +85,7 @@ fn load() -> Bars {
 
 fn kernels(c: &mut Criterion<ThreadCpuTime>) {
     let b = load();
+    let faults_after_load = minor_faults();
     let (h, l, cl, v) = (&b.high[..], &b.low[..], &b.close[..], &b.volume[..]);
     let _ = &b.open;
     let mut g = c.benchmark_group("1M");
@@ -131,6 +132,44 @@ fn kernels(c: &mut Criterion<ThreadCpuTime>) {
         x.iter(|| momentum::willr(black_box(h), l, cl, 14))
     });
     g.finish();
+    report_pages(faults_after_load);
+}
+
+/// This process's minor page faults so far (Linux; 0 elsewhere): field 10 of /proc/self/stat,
+/// the 8th after the command name's closing parenthesis.
+fn minor_faults() -> u64 {
+    std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|s| {
+            let rest = s.rsplit_once(')')?.1.to_owned();
+            rest.split_whitespace().nth(7)?.parse().ok()
+        })
+        .unwrap_or(0)
+}
+
+/// Prints how much of this process's memory sat on transparent huge pages (Linux only) and the
+/// page faults taken by all the calls, for tools/bench/talib_ratio.py, which checks that both
+/// sides ran under the same page policy: with THP in `madvise` mode NumPy puts TA-Lib's arrays
+/// on 2 MB pages and glibc's malloc puts ours on 4 KB pages unless told otherwise, and TLB
+/// misses then differ between the sides; and a heap that returns freed outputs to the OS
+/// faults them in again on every call.
+fn report_pages(faults_after_load: u64) {
+    use std::io::Write;
+    let Ok(rollup) = std::fs::read_to_string("/proc/self/smaps_rollup") else {
+        return;
+    };
+    let mut stdout = std::io::stdout().lock();
+    // A closed stdout only loses the report.
+    let _ = writeln!(
+        stdout,
+        "pages faults after loading: {}",
+        minor_faults() - faults_after_load
+    );
+    for line in rollup.lines() {
+        if line.starts_with("Rss:") || line.starts_with("AnonHugePages:") {
+            let _ = writeln!(stdout, "pages {line}");
+        }
+    }
 }
 
 criterion_group! {

@@ -240,3 +240,45 @@ fn streaming_equals_batch_on_long_series_with_gaps() {
     bars.volume[1800] = f64::NAN;
     check_all(&bars);
 }
+
+/// Windows that turn (nearly) flat between two recomputes, where the variance's error guard
+/// refuses the running sums and recomputes (~2,300 times here, at each of the 16 positions of
+/// the batch form's blocks of bars): a high-priced spike leaving a flat stretch, noise of a
+/// millionth of a cent, exact repeats. STDDEV and BBANDS, short and long windows.
+#[test]
+fn streaming_equals_batch_where_windows_turn_nearly_flat() {
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let mut close = Vec::new();
+    let mut x = 100.0;
+    for i in 0..20_000usize {
+        x = match (i / 37) % 5 {
+            0 => x + next() - 0.5,
+            1 => x,
+            2 => x + (next() - 0.5) * 1e-8,
+            3 if i % 37 == 11 => 1e7,
+            3 => 100.0 + (next() - 0.5) * 1e-6,
+            _ => x * (1.0 + (next() - 0.5) * 1e-12),
+        };
+        close.push(x);
+    }
+    let n = close.len();
+    for period in [2, 5, 17, 30] {
+        let s = stream!(Stddev::new(period, 1.5).unwrap(), n, |s, i| s
+            .update(close[i]));
+        assert_same("STDDEV", &stddev(&close, period, 1.5).unwrap(), &s);
+        let s = stream!(Bbands::new(period, 2.0, 1.5).unwrap(), n, |s, i| s
+            .update(close[i]));
+        let batch = bbands(&close, period, 2.0, 1.5).unwrap();
+        assert_same(
+            "BBANDS lower",
+            &batch.lower,
+            &s.iter().map(|o| o.map(|o| o.lower)).collect::<Vec<_>>(),
+        );
+    }
+}

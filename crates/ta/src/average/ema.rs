@@ -77,12 +77,6 @@ pub(crate) fn block_deviations(x: &[f64]) -> (f64, [f64; 4]) {
     (r, [0.0, x[1] - r, x[2] - r, x[3] - r])
 }
 
-/// The batch twin of feeding `inputs` to an `Ema` whose value is `start` at a block boundary:
-/// writes each output (non-finite as NaN) to `out` (as long as `inputs`).
-pub(crate) fn ema_blocks(inputs: &[f64], start: f64, k: f64, out: &mut [f64]) {
-    ema_blocks_from(inputs, start, &block_weights(k), out);
-}
-
 /// `ema_blocks` with the weights given; returns the value after the last whole block.
 #[inline(always)]
 fn ema_blocks_from(inputs: &[f64], start: f64, w: &BlockWeights, out: &mut [f64]) -> f64 {
