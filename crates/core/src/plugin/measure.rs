@@ -12,28 +12,24 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 /// CPU time consumed by the calling thread, in milliseconds.
 pub fn thread_cpu_ms() -> f64 {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: `ts` is a valid, writable timespec; the clock id is a constant the kernel knows.
-    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
-    if rc != 0 {
-        return f64::NAN;
-    }
-    ts.tv_sec as f64 * 1e3 + ts.tv_nsec as f64 / 1e6
+    cpu_clock_ms(libc::CLOCK_THREAD_CPUTIME_ID)
 }
 
 /// CPU time consumed by the whole process (every thread), in milliseconds: for a run whose
 /// work is split over threads (a backtest's store writer), where `thread_cpu_ms` would miss
 /// part of it.
 pub fn process_cpu_ms() -> f64 {
+    cpu_clock_ms(libc::CLOCK_PROCESS_CPUTIME_ID)
+}
+
+/// One of the kernel's CPU-time clocks in milliseconds; NaN if the kernel refuses it.
+fn cpu_clock_ms(clock: libc::clockid_t) -> f64 {
     let mut ts = libc::timespec {
         tv_sec: 0,
         tv_nsec: 0,
     };
-    // SAFETY: as above.
-    let rc = unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut ts) };
+    // SAFETY: `ts` is a valid, writable timespec; the clock id is one of the constants above.
+    let rc = unsafe { libc::clock_gettime(clock, &mut ts) };
     if rc != 0 {
         return f64::NAN;
     }
@@ -46,7 +42,7 @@ pub fn monotonic_secs() -> f64 {
         tv_sec: 0,
         tv_nsec: 0,
     };
-    // SAFETY: as above.
+    // SAFETY: `ts` is a valid, writable timespec; CLOCK_MONOTONIC is a constant the kernel knows.
     let rc = unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
     if rc != 0 {
         return f64::NAN;
