@@ -2,12 +2,13 @@
 //! never waits for the batch's commit, and that a refused write inside a batch leaves the rest
 //! of the batch intact.
 
-use optifire_core::domain::{
-    ClientOrderId, EquityPoint, Money, OrderRequest, OrderType, Quantity, Side, TimeInForce,
-};
+mod store_support;
+
+use optifire_core::domain::{EquityPoint, Money};
 use optifire_core::store::{JournalAction, SqliteStore, Store, StoreError};
 use optifire_core::Timestamp;
 use rust_decimal_macros::dec;
+use store_support::request;
 
 fn point(ts: i64, equity: Money) -> EquityPoint {
     EquityPoint {
@@ -15,18 +16,6 @@ fn point(ts: i64, equity: Money) -> EquityPoint {
         equity,
         cash: equity,
         gross_exposure: Money::ZERO,
-    }
-}
-
-fn request(id: &str, ts: i64) -> OrderRequest {
-    OrderRequest {
-        client_order_id: ClientOrderId(id.into()),
-        symbol: "SPY".into(),
-        side: Side::Buy,
-        qty: Quantity(dec!(2)),
-        order_type: OrderType::Market,
-        tif: TimeInForce::Day,
-        created_at: Timestamp(ts),
     }
 }
 

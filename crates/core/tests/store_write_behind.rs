@@ -2,9 +2,10 @@
 //! by call, reads see every earlier write, and a failed queued write is reported by every later
 //! call, never lost.
 
+mod store_support;
+
 use optifire_core::domain::{
-    ClientOrderId, EquityPoint, Fill, Money, Order, OrderRequest, OrderStatus, OrderType,
-    Portfolio, Price, Quantity, Side, TimeInForce,
+    ClientOrderId, EquityPoint, Fill, Money, Order, OrderStatus, Portfolio, Price, Quantity, Side,
 };
 use optifire_core::event::{Event, PluginRunRecord, RiskDecision, RunStatus, Severity};
 use optifire_core::plugin::{Output, PluginOutput};
@@ -12,18 +13,7 @@ use optifire_core::store::{JournalAction, SqliteStore, Store, StoreError, WriteB
 use optifire_core::Timestamp;
 use rust_decimal_macros::dec;
 use std::sync::Arc;
-
-fn request(id: &str, ts: i64) -> OrderRequest {
-    OrderRequest {
-        client_order_id: ClientOrderId(id.into()),
-        symbol: "SPY".into(),
-        side: Side::Buy,
-        qty: Quantity(dec!(2)),
-        order_type: OrderType::Market,
-        tif: TimeInForce::Day,
-        created_at: Timestamp(ts),
-    }
-}
+use store_support::request;
 
 /// Every field of a run record varies, so each one's trip through the queue is compared.
 fn run(t: i64) -> PluginRunRecord {
