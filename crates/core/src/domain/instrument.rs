@@ -5,9 +5,36 @@ use std::fmt;
 use std::sync::Arc;
 
 /// A ticker such as `SPY` or `BTC-USD`. Cheap to clone (shared string).
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Symbol(Arc<str>);
+
+// Compared as text, like the derived impls, but two clones of one symbol (the common case: a
+// bar's symbol against its series', an order's against the bar's) answer from the pointer
+// without reading the text. Equal pointers mean equal text, so this agrees with `Hash`.
+impl PartialEq for Symbol {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0) || self.0 == other.0
+    }
+}
+
+impl Eq for Symbol {}
+
+impl Ord for Symbol {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        if Arc::ptr_eq(&self.0, &other.0) {
+            std::cmp::Ordering::Equal
+        } else {
+            self.0.cmp(&other.0)
+        }
+    }
+}
+
+impl PartialOrd for Symbol {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
 
 impl Symbol {
     pub fn new(s: &str) -> Self {
@@ -96,5 +123,25 @@ mod tests {
         assert_eq!(btc.asset_class, AssetClass::Crypto);
         assert!(!btc.follows_exchange_calendar());
         assert!(Instrument::infer(&"SPY".into()).shortable);
+    }
+
+    /// Symbols order and compare as their text, whether they share one allocation or not.
+    #[test]
+    fn symbols_compare_as_their_text() {
+        let names = [
+            "", "A", "AA", "AAPL", "BRK.B", "BTC-USD", "SPY", "SPYG", "^VIX",
+        ];
+        for a in names {
+            for b in names {
+                let (x, y) = (Symbol::new(a), Symbol::new(b));
+                let want = x.as_str().cmp(y.as_str());
+                assert_eq!(x.cmp(&y), want, "{a} vs {b}");
+                assert_eq!(x.partial_cmp(&y), Some(want), "{a} vs {b}");
+                assert_eq!(x == y, a == b, "{a} vs {b}");
+                let shared = x.clone();
+                assert_eq!(x.cmp(&shared), std::cmp::Ordering::Equal);
+                assert_eq!(x, shared);
+            }
+        }
     }
 }

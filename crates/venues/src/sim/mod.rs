@@ -67,7 +67,7 @@ use optifire_core::venue::{Account, Broker, BrokerError, VenueUpdate};
 use optifire_core::Timestamp;
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// What the driver knows about the bar it passes to `on_bar`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -143,9 +143,14 @@ pub struct SimExchange {
     config: SimConfig,
     instruments: BTreeMap<Symbol, Instrument>,
     account: SimAccount,
-    orders: BTreeMap<ClientOrderId, SimOrder>,
-    /// Working orders in submission order.
-    working: Vec<ClientOrderId>,
+    /// Every accepted order, in submission order. Orders are addressed by their position here:
+    /// a bar's matching asks about its working orders a dozen times, and looking a text id up
+    /// in a map each time was most of the cost of handing a bar over.
+    orders: Vec<SimOrder>,
+    /// Where each client id's order is in `orders` (looked up, never iterated).
+    order_at: HashMap<ClientOrderId, usize>,
+    /// Working orders (positions in `orders`) in submission order.
+    working: Vec<usize>,
     updates: Vec<VenueUpdate>,
     /// The last bar's `ts` per symbol.
     last_bar: BTreeMap<Symbol, Timestamp>,
@@ -162,7 +167,8 @@ impl SimExchange {
             account: SimAccount::new(config.starting_cash),
             config,
             instruments: BTreeMap::new(),
-            orders: BTreeMap::new(),
+            orders: Vec::new(),
+            order_at: HashMap::new(),
             working: Vec::new(),
             updates: Vec::new(),
             last_bar: BTreeMap::new(),
@@ -218,69 +224,59 @@ impl SimExchange {
                 });
             }
         };
-        if let Some(&last) = self.last_bar.get(&bar.symbol) {
-            if bar.ts <= last {
+        match self.last_bar.get_mut(&bar.symbol) {
+            Some(last) if bar.ts <= *last => {
                 return Err(SimError::OutOfOrder {
                     symbol: bar.symbol.clone(),
                     ts: bar.ts,
-                    last,
+                    last: *last,
                 });
             }
+            Some(last) => *last = bar.ts,
+            None => {
+                self.last_bar.insert(bar.symbol.clone(), bar.ts);
+            }
         }
-        self.last_bar.insert(bar.symbol.clone(), bar.ts);
         self.now = self.now.max(bar.ts);
         self.account.set_mark(&bar.symbol, Price(px.close));
         let mut available = self.volume_cap(bar);
-        let eligible: Vec<ClientOrderId> = self
+        let eligible: Vec<usize> = self
             .working
             .iter()
-            .filter(|id| {
-                self.orders.get(*id).is_some_and(|o| {
-                    o.order.request.symbol == bar.symbol && o.order.request.created_at < bar.ts
-                })
+            .copied()
+            .filter(|&k| {
+                let req = &self.orders[k].order.request;
+                req.symbol == bar.symbol && req.created_at < bar.ts
             })
-            .cloned()
             .collect();
 
-        for id in &eligible {
-            let Some(so) = self.orders.get_mut(id) else {
-                continue;
-            };
+        for &k in &eligible {
+            let so = &mut self.orders[k];
             if so.on_close() {
                 continue;
             }
             let req = &so.order.request;
             let m = match_bar(&req.order_type, req.side, so.triggered, &px);
             so.triggered = m.triggered;
-            self.execute(id, m.execution, bar, &mut available)?;
-            self.finish_immediate(id);
+            self.execute(k, m.execution, bar, &mut available)?;
+            self.finish_immediate(k);
         }
 
         if session.is_session_close {
-            for id in &eligible {
-                let Some(so) = self.orders.get(id) else {
-                    continue;
-                };
+            for &k in &eligible {
+                let so = &self.orders[k];
                 if !so.on_close() || so.order.status.is_terminal() {
                     continue;
                 }
                 let req = &so.order.request;
                 let execution = match_close(&req.order_type, req.side, &px);
-                self.execute(id, execution, bar, &mut available)?;
-                self.end(
-                    id,
-                    OrderStatus::Expired,
-                    "not filled in the closing auction",
-                );
+                self.execute(k, execution, bar, &mut available)?;
+                self.end(k, OrderStatus::Expired, "not filled in the closing auction");
             }
-            for id in &eligible {
-                if self
-                    .orders
-                    .get(id)
-                    .is_some_and(|o| o.order.request.tif == TimeInForce::Day)
-                {
+            for &k in &eligible {
+                if self.orders[k].order.request.tif == TimeInForce::Day {
                     self.end(
-                        id,
+                        k,
                         OrderStatus::Expired,
                         "day order expired at the session close",
                     );
@@ -295,19 +291,18 @@ impl SimExchange {
     /// session ended without a closing bar for some symbol (halt, missing data).
     pub fn end_of_session(&mut self, ts: Timestamp) {
         self.now = self.now.max(ts);
-        let day: Vec<ClientOrderId> = self
+        let day: Vec<usize> = self
             .working
             .iter()
-            .filter(|id| {
-                self.orders.get(*id).is_some_and(|o| {
-                    o.order.request.tif == TimeInForce::Day && o.order.request.created_at < ts
-                })
+            .copied()
+            .filter(|&k| {
+                let req = &self.orders[k].order.request;
+                req.tif == TimeInForce::Day && req.created_at < ts
             })
-            .cloned()
             .collect();
-        for id in &day {
+        for &k in &day {
             self.end(
-                id,
+                k,
                 OrderStatus::Expired,
                 "day order expired at the session close",
             );
@@ -332,14 +327,15 @@ impl SimExchange {
     /// Fills as much of the order as the execution, the volume cap and FOK allow.
     fn execute(
         &mut self,
-        id: &ClientOrderId,
+        k: usize,
         execution: Option<Execution>,
         bar: &Bar,
         available: &mut Option<Decimal>,
     ) -> Result<(), SimError> {
-        let (Some(execution), Some(so)) = (execution, self.orders.get(id)) else {
+        let Some(execution) = execution else {
             return Ok(());
         };
+        let so = &self.orders[k];
         let remaining = so.order.remaining_qty().0;
         let mut qty = available.map_or(remaining, |a| a.min(remaining));
         if so.order.request.tif == TimeInForce::Fok && qty < remaining {
@@ -362,20 +358,19 @@ impl SimExchange {
         if let Some(a) = available.as_mut() {
             *a -= qty;
         }
-        self.fill(id, Quantity(qty), price, bar.ts)
+        self.fill(k, Quantity(qty), price, bar.ts)
     }
 
     fn fill(
         &mut self,
-        id: &ClientOrderId,
+        k: usize,
         qty: Quantity,
         price: Price,
         ts: Timestamp,
     ) -> Result<(), SimError> {
-        let Some(so) = self.orders.get(id) else {
-            return Ok(());
-        };
+        let so = &self.orders[k];
         let req = &so.order.request;
+        let id = &req.client_order_id;
         let before = (so.order.filled_qty, so.executed_value);
         let after = (before.0 + qty, before.1 + qty * price);
         let fill = Fill {
@@ -393,9 +388,7 @@ impl SimExchange {
             ts,
         };
         self.account.apply_fill(&fill)?;
-        let Some(so) = self.orders.get_mut(id) else {
-            return Ok(());
-        };
+        let so = &mut self.orders[k];
         so.fills += 1;
         so.executed_value = after.1;
         so.order.filled_qty = after.0;
@@ -413,13 +406,13 @@ impl SimExchange {
     }
 
     /// IOC and FOK live for one bar: cancel what is left after it.
-    fn finish_immediate(&mut self, id: &ClientOrderId) {
-        match self.orders.get(id).map(|o| o.order.request.tif) {
-            Some(TimeInForce::Ioc) => {
-                self.end(id, OrderStatus::Canceled, "ioc: unfilled quantity canceled")
+    fn finish_immediate(&mut self, k: usize) {
+        match self.orders[k].order.request.tif {
+            TimeInForce::Ioc => {
+                self.end(k, OrderStatus::Canceled, "ioc: unfilled quantity canceled")
             }
-            Some(TimeInForce::Fok) => self.end(
-                id,
+            TimeInForce::Fok => self.end(
+                k,
                 OrderStatus::Canceled,
                 "fok: the whole quantity could not fill on the first bar",
             ),
@@ -428,11 +421,9 @@ impl SimExchange {
     }
 
     /// Moves a still-working order to a terminal state with a reason and reports it.
-    fn end(&mut self, id: &ClientOrderId, status: OrderStatus, reason: &str) {
+    fn end(&mut self, k: usize, status: OrderStatus, reason: &str) {
         let now = self.now;
-        let Some(so) = self.orders.get_mut(id) else {
-            return;
-        };
+        let so = &mut self.orders[k];
         if so.order.status.is_terminal() {
             return;
         }
@@ -451,18 +442,14 @@ impl SimExchange {
 
     fn prune_working(&mut self) {
         let orders = &self.orders;
-        self.working.retain(|id| {
-            orders
-                .get(id)
-                .is_some_and(|o| !o.order.status.is_terminal())
-        });
+        self.working
+            .retain(|&k| !orders[k].order.status.is_terminal());
     }
 
     fn reserved(&self) -> Decimal {
         self.working
             .iter()
-            .filter_map(|id| self.orders.get(id))
-            .map(SimOrder::reserved)
+            .map(|&k| self.orders[k].reserved())
             .sum()
     }
 
@@ -527,7 +514,7 @@ impl SimExchange {
         let same_side_open: Decimal = self
             .working
             .iter()
-            .filter_map(|id| self.orders.get(id))
+            .map(|&k| &self.orders[k])
             .filter(|o| o.order.request.symbol == *sym && o.order.request.side == req.side)
             .map(|o| o.order.remaining_qty().0 * Decimal::from(o.order.request.side.sign()))
             .sum();
@@ -582,7 +569,7 @@ impl SimExchange {
 
 impl Broker for SimExchange {
     fn submit(&mut self, req: OrderRequest) -> Result<Order, BrokerError> {
-        if self.orders.contains_key(&req.client_order_id) {
+        if self.order_at.contains_key(&req.client_order_id) {
             return Err(BrokerError::DuplicateClientOrderId);
         }
         let (opening_qty, reserve_price) = self
@@ -593,51 +580,43 @@ impl Broker for SimExchange {
         let mut order = Order::new(req);
         order.broker_order_id = Some(format!("sim-{}", self.submitted));
         order.status = OrderStatus::New;
-        let id = order.request.client_order_id.clone();
-        self.orders.insert(
-            id.clone(),
-            SimOrder {
-                order: order.clone(),
-                fills: 0,
-                triggered: false,
-                executed_value: Money::ZERO,
-                opening_qty,
-                reserve_price,
-            },
-        );
-        self.working.push(id);
+        let k = self.orders.len();
+        self.order_at
+            .insert(order.request.client_order_id.clone(), k);
+        self.orders.push(SimOrder {
+            order: order.clone(),
+            fills: 0,
+            triggered: false,
+            executed_value: Money::ZERO,
+            opening_qty,
+            reserve_price,
+        });
+        self.working.push(k);
         self.updates.push(VenueUpdate::Order(order.clone()));
         Ok(order)
     }
 
     fn cancel(&mut self, id: &ClientOrderId) -> Result<Order, BrokerError> {
-        let status = self
-            .orders
-            .get(id)
-            .map(|o| o.order.status)
-            .ok_or(BrokerError::UnknownOrder)?;
+        let k = *self.order_at.get(id).ok_or(BrokerError::UnknownOrder)?;
+        let status = self.orders[k].order.status;
         if status.is_terminal() {
             return Err(BrokerError::Rejected {
                 reason: format!("order {id} is already {}", status.as_str()),
             });
         }
-        self.end(id, OrderStatus::Canceled, "canceled by client");
+        self.end(k, OrderStatus::Canceled, "canceled by client");
         self.prune_working();
-        self.orders
-            .get(id)
-            .map(|o| o.order.clone())
-            .ok_or(BrokerError::UnknownOrder)
+        Ok(self.orders[k].order.clone())
     }
 
     fn order(&self, id: &ClientOrderId) -> Option<Order> {
-        self.orders.get(id).map(|o| o.order.clone())
+        self.order_at.get(id).map(|&k| self.orders[k].order.clone())
     }
 
     fn open_orders(&self) -> Vec<Order> {
         self.working
             .iter()
-            .filter_map(|id| self.orders.get(id))
-            .map(|o| o.order.clone())
+            .map(|&k| self.orders[k].order.clone())
             .collect()
     }
 
