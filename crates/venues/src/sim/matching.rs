@@ -20,20 +20,55 @@ pub fn to_tick(v: f64, price_decimals: u32) -> Option<Decimal> {
     // Round to 8 decimals first so 412.34499999999997 (the f64 nearest 412.345) becomes 412.345
     // before the rounding to the tick.
     let d = round8(v)?;
-    Some(d.round_dp_with_strategy(price_decimals, RoundingStrategy::MidpointAwayFromZero))
+    Some(round_half_away(d, price_decimals))
 }
 
-/// `Decimal::from_f64_retain(v)?.round_dp(8)`, the same decimal (value and scale), without the
-/// general float to decimal conversion for prices of 1e-3 to 1e9 (the conversion is the costly
-/// part of handing a bar to the exchange or marking a position). Such a `v` is `mant / 2^k`
-/// exactly; with `mant` odd, a `k` of at most 8 means `v` has exactly `k` decimals, which the
-/// conversion keeps and the rounding leaves alone; otherwise the conversion keeps more than 8
-/// decimals (it is exact to ~28 significant digits) and rounding to 8, half to even, is rounding
-/// the exact `v * 1e8`, done here in integers. Within a millionth of a unit of a half, and
-/// outside the range, the general path decides.
+/// `d.round_dp_with_strategy(dp, MidpointAwayFromZero)`, the same decimal (value and scale), in
+/// 64-bit integers when the mantissa fits (every price `round8` makes): the library's general
+/// rounding was the costly part of putting a bar's four prices on the tick. A scale of at most
+/// `dp` is left as it is, as the library leaves it.
+pub fn round_half_away(d: Decimal, dp: u32) -> Decimal {
+    let scale = d.scale();
+    if scale <= dp {
+        return d;
+    }
+    let general = || d.round_dp_with_strategy(dp, RoundingStrategy::MidpointAwayFromZero);
+    let Ok(m) = u64::try_from(d.mantissa().unsigned_abs()) else {
+        return general();
+    };
+    if scale - dp > 19 {
+        return general();
+    }
+    let p = 10u64.pow(scale - dp);
+    let (q, r) = (m / p, m % p);
+    // r >= p / 2 rounded up, in integers: 2r >= p without overflowing (p <= 10^19 < 2^64).
+    let q = if r >= p - r { q + 1 } else { q };
+    let signed = if d.is_sign_negative() {
+        -i128::from(q)
+    } else {
+        i128::from(q)
+    };
+    Decimal::from_i128_with_scale(signed, dp)
+}
+
+/// `Decimal::from_f64_retain(v)?.round_dp(8)`, the same decimal (value and scale): `round_f64`
+/// to 8 decimals, the grid prices are kept on.
 pub fn round8(v: f64) -> Option<Decimal> {
-    let general = |v: f64| Decimal::from_f64_retain(v).map(|d| d.round_dp(8));
-    if !(1e-3..1e9).contains(&v) {
+    round_f64(v, 8)
+}
+
+/// `Decimal::from_f64_retain(v)?.round_dp(dp)` for `dp` of at most 8, the same decimal (value
+/// and scale), without the general float to decimal conversion for values of 1e-3 to 1e9 (the
+/// conversion is the costly part of handing a bar to the exchange, marking a position or
+/// pricing slippage). Such a `v` is `mant / 2^k` exactly; with `mant` odd, a `k` of at most `dp`
+/// means `v` has exactly `k` decimals, which the conversion keeps and the rounding leaves
+/// alone; otherwise the conversion keeps more than `dp` decimals (it is exact to ~28
+/// significant digits) and rounding to `dp`, half to even, is rounding the exact
+/// `v * 10^dp`, done here in integers. Within a millionth of a unit of a half, and outside the
+/// range, the general path decides.
+pub fn round_f64(v: f64, dp: u32) -> Option<Decimal> {
+    let general = |v: f64| Decimal::from_f64_retain(v).map(|d| d.round_dp(dp));
+    if !(1e-3..1e9).contains(&v) || dp > 8 {
         return general(v);
     }
     let bits = v.to_bits();
@@ -44,11 +79,11 @@ pub fn round8(v: f64) -> Option<Decimal> {
     let tz = mant.trailing_zeros().min(k as u32);
     mant >>= tz;
     k -= tz as i32;
-    if k <= 8 {
+    if k <= dp as i32 {
         let m = i128::from(mant) * 5i128.pow(k as u32);
         return Some(Decimal::from_i128_with_scale(m, k as u32));
     }
-    let num = u128::from(mant) * 100_000_000;
+    let num = u128::from(mant) * u128::from(10u64.pow(dp));
     let q = num >> k;
     let r = num & ((1u128 << k) - 1);
     let half = 1u128 << (k - 1);
@@ -56,7 +91,7 @@ pub fn round8(v: f64) -> Option<Decimal> {
         return general(v);
     }
     let m = if r > half { q + 1 } else { q };
-    Some(Decimal::from_i128_with_scale(m as i128, 8))
+    Some(Decimal::from_i128_with_scale(m as i128, dp))
 }
 
 impl BarPrices {
@@ -222,6 +257,57 @@ mod tests {
         OrderType::StopLimit {
             stop: Price(s),
             limit: Price(l),
+        }
+    }
+
+    /// The shortcuts give the library's decimal, value and scale, on prices of every size,
+    /// exact ties and values a hair either side of a half.
+    #[test]
+    fn fast_roundings_are_the_library_ones() {
+        let mut rng = fastrand::Rng::with_seed(0x5EED_0F_71C5);
+        let mut values: Vec<f64> = vec![
+            0.0,
+            -0.0,
+            1e-3,
+            0.00099999,
+            1e9,
+            999_999_999.99,
+            0.5,
+            2.5,
+            412.345,
+            99.994999,
+            2.179012,
+            0.125,
+            1.000000005,
+            1.000000015,
+            17.123456785,
+            -3.75,
+            -412.345,
+        ];
+        for _ in 0..20_000 {
+            let e: i32 = rng.i32(-4..10);
+            let x: f64 = rng.f64() * 10f64.powi(e);
+            // Some on a decimal grid (ties of the next rounding), some arbitrary.
+            let dp: i32 = rng.i32(0..11);
+            let grid = (x * 10f64.powi(dp)).round() / 10f64.powi(dp);
+            values.push(x);
+            values.push(grid);
+            values.push(-grid);
+            values.push(f64::from_bits(grid.to_bits() + 1));
+            values.push(f64::from_bits(grid.to_bits().saturating_sub(1)));
+        }
+        let text = |d: Option<Decimal>| d.map(|d| d.to_string());
+        for &v in &values {
+            let exact = Decimal::from_f64_retain(v);
+            for dp in 0..=9 {
+                let want = exact.map(|d| d.round_dp(dp));
+                assert_eq!(text(round_f64(v, dp)), text(want), "{v:e} to {dp}");
+                let tick = exact.map(|d| {
+                    d.round_dp(8)
+                        .round_dp_with_strategy(dp, RoundingStrategy::MidpointAwayFromZero)
+                });
+                assert_eq!(text(to_tick(v, dp)), text(tick), "{v:e} tick {dp}");
+            }
         }
     }
 

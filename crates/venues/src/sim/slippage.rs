@@ -74,9 +74,7 @@ impl SlippageModel {
                 };
                 let impact = impact_coef * participation.sqrt() * 10_000.0;
                 // Six decimals of a basis point move a $1,000 price by 1e-7: far below a tick.
-                let impact = Decimal::from_f64_retain(impact)
-                    .unwrap_or(Decimal::ZERO)
-                    .round_dp(6);
+                let impact = super::matching::round_f64(impact, 6).unwrap_or(Decimal::ZERO);
                 half_spread_bps + impact
             }
         }
