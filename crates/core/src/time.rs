@@ -47,23 +47,30 @@ impl Timestamp {
     /// cannot matter: from 1900 to 2200 New York is 5 or 4 hours behind UTC, and both give the
     /// same date unless the UTC time of day is between 04:00 and 05:00.
     pub fn ny_date(self) -> NaiveDate {
+        if let Some(d) = self.ny_day_number().and_then(|n| {
+            // Days from 0001-01-01 (chrono's day 1) to the Unix epoch: 719_163.
+            i32::try_from(n + 719_163)
+                .ok()
+                .and_then(NaiveDate::from_num_days_from_ce_opt)
+        }) {
+            return d;
+        }
+        self.to_new_york().date_naive()
+    }
+
+    /// Days from 1970-01-01 to `ny_date()`, when it is known without the time-zone database
+    /// (1900 to 2200, outside 04:00-05:00 UTC; see `ny_date`); `None` otherwise. Two instants
+    /// with day numbers are on New York dates that many days apart.
+    pub fn ny_day_number(self) -> Option<i64> {
         const FROM: i64 = -2_208_988_800; // 1900-01-01T00:00:00Z
         const UNTIL: i64 = 7_258_118_400; // 2200-01-01T00:00:00Z
         let secs = self.0.div_euclid(NANOS_PER_SEC);
-        if (FROM..UNTIL).contains(&secs) {
-            let est = (secs - 5 * 3600).div_euclid(86_400);
-            let edt = (secs - 4 * 3600).div_euclid(86_400);
-            if est == edt {
-                // Days from 0001-01-01 (chrono's day 1) to the Unix epoch: 719_163.
-                if let Some(d) = i32::try_from(est + 719_163)
-                    .ok()
-                    .and_then(NaiveDate::from_num_days_from_ce_opt)
-                {
-                    return d;
-                }
-            }
+        if !(FROM..UNTIL).contains(&secs) {
+            return None;
         }
-        self.to_new_york().date_naive()
+        let est = (secs - 5 * 3600).div_euclid(86_400);
+        let edt = (secs - 4 * 3600).div_euclid(86_400);
+        (est == edt).then_some(est)
     }
     pub fn plus_secs(self, s: i64) -> Self {
         Timestamp(self.0.saturating_add(s.saturating_mul(NANOS_PER_SEC)))

@@ -75,7 +75,8 @@ pub fn money_f64(m: Money) -> f64 {
     if frac == 0.0 {
         return if neg { -integral } else { integral };
     }
-    let round_to = 10f64.powi(scale as i32);
+    // 10^scale is exact in f64 for scale <= 22: the value `powi` gives, without its loop.
+    let round_to = POW10[scale as usize];
     let rounded = ((integral + frac) * round_to).round() / round_to;
     if neg {
         -rounded
@@ -83,6 +84,12 @@ pub fn money_f64(m: Money) -> f64 {
         rounded
     }
 }
+
+/// Powers of ten exactly representable as f64 (10^0 to 10^19, the scales `money_f64` reads).
+const POW10: [f64; 20] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18, 1e19,
+];
 
 /// A finite result, with -0.0 written as 0.0 (an empty f64 sum is -0.0).
 fn finite(r: Result<f64, optifire_ta::stats::StatsError>) -> Option<f64> {
@@ -102,8 +109,20 @@ pub fn daily_points(points: &[EquityPoint]) -> Vec<&EquityPoint> {
 /// once: the time-zone conversion is the costly part).
 pub fn dated_daily_points(points: &[EquityPoint]) -> Vec<(NaiveDate, &EquityPoint)> {
     let mut out: Vec<(NaiveDate, &EquityPoint)> = Vec::with_capacity(points.len());
+    // The New York day number of the previous point and its date: the next point's date is
+    // that date moved by the difference (a day-of-year step within the year), not a fresh
+    // conversion from a day count.
+    let mut prev: Option<(i64, NaiveDate)> = None;
     for p in points {
-        let d = p.ts.ny_date();
+        let day = p.ts.ny_day_number();
+        let d = match (prev, day) {
+            (Some((n, date)), Some(m)) if m >= n => u64::try_from(m - n)
+                .ok()
+                .and_then(|k| date.checked_add_days(chrono::Days::new(k)))
+                .unwrap_or_else(|| p.ts.ny_date()),
+            _ => p.ts.ny_date(),
+        };
+        prev = day.map(|m| (m, d));
         match out.last_mut() {
             Some(last) if last.0 == d => last.1 = p,
             _ => out.push((d, p)),
@@ -242,6 +261,53 @@ mod tests {
             equity: Money(eq),
             cash: Money(eq),
             gross_exposure: Money::ZERO,
+        }
+    }
+
+    /// Stepping from the previous point's date gives each point's own New York date: dates
+    /// around daylight-saving changes, the hour when the time-zone database decides, year
+    /// ends, leap days, gaps of years and points out of order.
+    #[test]
+    fn dated_points_have_their_own_dates() {
+        use optifire_core::Timestamp;
+        let mut rng = fastrand::Rng::with_seed(11);
+        let mut ts: Vec<i64> = Vec::new();
+        let mut t = -2_300_000_000i64; // 1897, before the day-number range
+        while t < 7_400_000_000 {
+            ts.push(t);
+            t += match rng.u8(..) {
+                0..=199 => 86_400 + rng.i64(-7_200..7_200),
+                200..=239 => rng.i64(0..4 * 86_400),
+                240..=249 => rng.i64(0..400 * 86_400),
+                _ => -rng.i64(0..3 * 86_400),
+            };
+        }
+        // Every hour across two DST changes and a year end.
+        for base in [1_710_028_800i64, 1_730_592_000, 1_704_024_000] {
+            ts.extend((0..72).map(|h| base + h * 3_600));
+        }
+        let points: Vec<EquityPoint> = ts
+            .iter()
+            .map(|&s| EquityPoint {
+                ts: Timestamp(s * 1_000_000_000),
+                equity: Money::ZERO,
+                cash: Money::ZERO,
+                gross_exposure: Money::ZERO,
+            })
+            .collect();
+        let mut want: Vec<(NaiveDate, &EquityPoint)> = Vec::new();
+        for p in &points {
+            let d = p.ts.ny_date();
+            match want.last_mut() {
+                Some(last) if last.0 == d => last.1 = p,
+                _ => want.push((d, p)),
+            }
+        }
+        let got = dated_daily_points(&points);
+        assert_eq!(got.len(), want.len());
+        for (g, w) in got.iter().zip(&want) {
+            assert_eq!(g.0, w.0);
+            assert!(std::ptr::eq(g.1, w.1));
         }
     }
 
