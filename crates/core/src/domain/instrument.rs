@@ -5,13 +5,14 @@ use std::fmt;
 use std::sync::Arc;
 
 /// A ticker such as `SPY` or `BTC-USD`. Cheap to clone (shared string).
-#[derive(Clone, Debug, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Symbol(Arc<str>);
 
 // Compared as text, like the derived impls, but two clones of one symbol (the common case: a
 // bar's symbol against its series', an order's against the bar's) answer from the pointer
-// without reading the text. Equal pointers mean equal text, so this agrees with `Hash`.
+// without reading the text. Equal pointers mean equal text, so this agrees with `Hash` (the
+// text's hash).
 impl PartialEq for Symbol {
     fn eq(&self, other: &Self) -> bool {
         Arc::ptr_eq(&self.0, &other.0) || self.0 == other.0
@@ -19,6 +20,13 @@ impl PartialEq for Symbol {
 }
 
 impl Eq for Symbol {}
+
+/// The text's hash, as the derived impl gave.
+impl std::hash::Hash for Symbol {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.0.hash(state);
+    }
+}
 
 impl Ord for Symbol {
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
