@@ -3,12 +3,14 @@
 //! The crate is compiled for baseline x86-64 (SSE2), so its loops vectorise two lanes wide. The
 //! hottest loops are also built with AVX2 (`multiversion`) and the build the CPU supports is
 //! picked at run time. Only the instruction set changes, never the arithmetic: Rust neither
-//! contracts a multiplication and an addition into an FMA (and FMA is not enabled) nor
-//! reorders floating-point operations, and every operation used is correctly rounded by IEEE
-//! 754 whatever the instructions, so both builds give the same bits on every machine (a
-//! backtest run on one machine and replayed on another must agree). Each dispatched loop's unit
-//! test checks that on the real fixture series, calling the baseline body and the dispatched
-//! function side by side.
+//! contracts a multiplication and an addition into an FMA nor reorders floating-point
+//! operations, and every operation used is correctly rounded by IEEE 754 whatever the
+//! instructions, so both builds give the same bits on every machine (a backtest run on one
+//! machine and replayed on another must agree). MACD's loop asks for fused multiply-adds
+//! explicitly (`f64::mul_add`, one rounding): its build is for AVX2 with FMA, and elsewhere the
+//! same fused operation comes from libm's `fma`, correctly rounded too, so the bits again
+//! agree. Each dispatched loop's unit test checks that on the real fixture series, calling the
+//! baseline body and the dispatched function side by side.
 
 /// The real fixture bars (SPY and ORCL daily), each played forwards then backwards to 20,000
 /// bars as in the benches, so the loops see long runs, every chunk boundary and real prices.

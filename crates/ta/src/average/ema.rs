@@ -146,8 +146,8 @@ impl Ema {
         Ok(Self::new_unchecked(period))
     }
 
-    /// Used by MACD, whose signal period may be 1.
-    pub(crate) fn new_unchecked(period: usize) -> Self {
+    /// A fresh EMA of a checked period.
+    fn new_unchecked(period: usize) -> Self {
         Self {
             period,
             seen: 0,
@@ -158,15 +158,6 @@ impl Ema {
             block: [0.0; 4],
             in_block: 0,
         }
-    }
-
-    /// Starts the recursion from an externally computed seed (MACD's fast EMA, which TA-Lib
-    /// seeds at the slow EMA's first bar).
-    pub(crate) fn seeded(period: usize, seed: f64) -> Self {
-        let mut e = Self::new_unchecked(period);
-        e.seen = period;
-        e.value = seed;
-        e
     }
 
     /// Feeds one value; the average once `period` values have been seen.
