@@ -35,11 +35,11 @@ use crate::domain::{
     Bar, ClientOrderId, EquityPoint, Fill, Order, OrderRequest, OrderStatus, Portfolio, Position,
     Symbol,
 };
-use std::collections::HashMap;
 use crate::event::{Event, PluginRunRecord, RunStatus};
 use crate::plugin::{Output, PluginOutput};
 use crate::Timestamp;
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::collections::VecDeque;
 use std::fmt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -477,7 +477,10 @@ impl<'t> Reader<'t> {
                     Err(index_drift(
                         "fills",
                         "fill_id",
-                        format!("{} (already stored; the caller was answered new)", fill.fill_id),
+                        format!(
+                            "{} (already stored; the caller was answered new)",
+                            fill.fill_id
+                        ),
                     ))
                 }
             }
@@ -1022,7 +1025,12 @@ impl Store for WriteBehindStore {
         Ok(())
     }
     fn order(&self, client_order_id: &ClientOrderId) -> StoreResult<Option<Order>> {
-        Ok(self.book_side()?.index.orders.get(&client_order_id.0).cloned())
+        Ok(self
+            .book_side()?
+            .index
+            .orders
+            .get(&client_order_id.0)
+            .cloned())
     }
     fn orders(&self, status: Option<OrderStatus>, limit: usize) -> StoreResult<Vec<Order>> {
         Ok(self.book_side()?.index.orders(status, limit))
