@@ -235,7 +235,7 @@ pub fn write_report_with(
     // list per fill was ~1% of a default backtest's CPU.
     let mut trade_of: HashMap<&str, &ClosedTrade> =
         HashMap::with_capacity(result.closed_trades.len());
-    for t in &result.closed_trades {
+    for t in result.closed_trades {
         trade_of.entry(t.fill_id.as_str()).or_insert(t);
     }
     for f in result.fills {
