@@ -5,7 +5,8 @@
 mod store_support;
 
 use optifire_core::domain::{
-    ClientOrderId, EquityPoint, Fill, Money, Order, OrderStatus, Portfolio, Price, Quantity, Side,
+    ClientOrderId, EquityPoint, Fill, Money, Order, OrderStatus, OrderType, Portfolio, Price,
+    Quantity, Side,
 };
 use optifire_core::event::{Event, PluginRunRecord, RiskDecision, RunStatus, Severity};
 use optifire_core::plugin::{Output, PluginOutput};
@@ -150,7 +151,16 @@ fn drive(s: &dyn Store) -> Vec<String> {
         s.set_plugin_state("p2", false, None, t as u32, Timestamp(t))
             .unwrap();
         if t % 4 == 0 {
-            let req = request(&format!("o{t}"), t);
+            let mut req = request(&format!("o{t}"), t);
+            if t % 8 == 0 {
+                // Other order types, quantities with a scale, and a symbol as deserializing
+                // keeps it (the store reads it back upper-cased).
+                req.order_type = OrderType::Limit {
+                    limit: Price(dec!(10.50)),
+                };
+                req.qty = Quantity(dec!(2.500));
+                req.symbol = serde_json::from_str("\" spy\"").unwrap();
+            }
             s.journal_intent(&req).unwrap();
             // Journaling twice is refused, whatever the queue held.
             let again = s.journal_intent(&req);
@@ -173,7 +183,29 @@ fn drive(s: &dyn Store) -> Vec<String> {
             let f = fill(&req.client_order_id.0, t);
             answers.push(format!("{:?}", s.insert_fill(&f).unwrap()));
             answers.push(format!("{:?}", s.insert_fill(&f).unwrap()));
+            // The same fill id with other content is a conflict.
+            let mut other = f.clone();
+            other.price = Price(dec!(10.6));
+            answers.push(format!("{:?}", s.insert_fill(&other)));
             book.apply_fill(&f).unwrap();
+            if t % 12 == 0 {
+                let mut done = order.clone();
+                done.status = OrderStatus::Filled;
+                done.filled_qty = Quantity(dec!(2));
+                done.avg_fill_price = Some(Price(dec!(10.5)));
+                done.broker_order_id = Some(format!("b{t}"));
+                done.reason = Some("filled".into());
+                done.updated_at = Timestamp(t + 1);
+                // The request part of a stored order stays as stored.
+                done.request.qty = Quantity(dec!(99));
+                s.upsert_order(&done).unwrap();
+                answers.push(format!("{:?}", s.order(&req.client_order_id).unwrap()));
+            }
+            answers.push(format!("{:?}", s.open_orders().unwrap()));
+            answers.push(format!(
+                "{:?}",
+                s.orders(Some(OrderStatus::Accepted), 2).unwrap()
+            ));
         }
         s.insert_equity(&EquityPoint {
             ts: Timestamp(t),
@@ -222,6 +254,27 @@ fn drive(s: &dyn Store) -> Vec<String> {
         "{:?}",
         s.journal(&ClientOrderId("o8".into())).unwrap()
     ));
+    // A journal row for an order never journaled is refused, and the journal goes on.
+    let ghost = s.journal_append(
+        Timestamp(99),
+        &ClientOrderId("ghost".into()),
+        JournalAction::Ack,
+        &serde_json::json!({}),
+    );
+    answers.push(format!("{}", ghost.is_err()));
+    let seq = s
+        .journal_append(
+            Timestamp(99),
+            &ClientOrderId("o8".into()),
+            JournalAction::Canceled,
+            &serde_json::json!({ "last": true }),
+        )
+        .unwrap();
+    answers.push(format!("seq {seq}"));
+    answers.push(format!(
+        "{:?}",
+        s.journal(&ClientOrderId("o8".into())).unwrap()
+    ));
     answers
 }
 
@@ -239,6 +292,70 @@ fn queued_writes_give_the_rows_and_answers_of_direct_writes() {
     let memory = || -> Arc<dyn Store> { Arc::new(SqliteStore::open_in_memory().unwrap()) };
     let queued = WriteBehindStore::new(memory(), memory()).unwrap();
     assert_eq!(drive(&queued), want);
+}
+
+/// The order book's index starts from what the book store already holds: its orders are
+/// duplicates, its fills known, and journal rows continue its sequence.
+#[test]
+fn the_order_book_index_starts_from_the_stored_book() {
+    let book = temporary();
+    let req = request("old", 1);
+    book.journal_intent(&req).unwrap();
+    let seq = book
+        .journal_append(
+            Timestamp(1),
+            &req.client_order_id,
+            JournalAction::Ack,
+            &serde_json::json!({}),
+        )
+        .unwrap();
+    let f = fill("old", 1);
+    assert!(book.insert_fill(&f).unwrap());
+    let s = WriteBehindStore::new(book.clone(), temporary()).unwrap();
+    assert!(matches!(
+        s.journal_intent(&req),
+        Err(StoreError::DuplicateOrder(_))
+    ));
+    assert!(!s.insert_fill(&f).unwrap());
+    assert_eq!(
+        s.order(&req.client_order_id).unwrap(),
+        book.order(&req.client_order_id).unwrap()
+    );
+    let next = s
+        .journal_append(
+            Timestamp(2),
+            &req.client_order_id,
+            JournalAction::Canceled,
+            &serde_json::json!({}),
+        )
+        .unwrap();
+    assert_eq!(next, seq + 1);
+    s.flush().unwrap();
+    assert_eq!(book.journal(&req.client_order_id).unwrap().len(), 3);
+}
+
+/// A row written to the book store behind the wrapper's back makes the store answer a queued
+/// write otherwise than the index answered its caller: that write fails, and so does every
+/// later call.
+#[test]
+fn a_store_answering_otherwise_than_the_index_fails_the_write() {
+    let book = temporary();
+    let s = WriteBehindStore::new(book.clone(), temporary()).unwrap();
+    let f = fill("x", 1);
+    assert!(book.insert_fill(&f).unwrap());
+    // The index does not know it: "new", and queued.
+    assert!(s.insert_fill(&f).unwrap());
+    match s.flush() {
+        Err(StoreError::WriteBehind { op, message, .. }) => {
+            assert_eq!(op, "insert fill");
+            assert!(message.contains("f-x"), "{message}");
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+    assert!(matches!(
+        s.order(&ClientOrderId("x".into())),
+        Err(StoreError::WriteBehind { .. })
+    ));
 }
 
 fn temporary() -> Arc<dyn Store> {

@@ -21,11 +21,19 @@ pub fn record_run(
 ) -> StoreResult<()> {
     let rec = &report.record;
     let ts = rec.started_at;
+    // Events only a subscriber would get are not even built without one (a backtest has
+    // none): a run's events were ~2% of its CPU. Publishing reaches only those subscribed when
+    // it happens anyway, so one subscribing meanwhile misses what it would have missed a moment
+    // later.
+    let live = bus.subscriber_count() > 0;
     store.push_plugin_run(rec)?;
     if !report.outputs.is_empty() {
         store.insert_outputs(&report.outputs)?;
     }
     for o in &report.outputs {
+        if !live && matches!(o.output, Output::Signal { .. } | Output::Feature { .. }) {
+            continue;
+        }
         let source = o.plugin_id.clone();
         let event = match &o.output {
             Output::Signal { symbol, value } => Some(Event::Signal {
@@ -69,7 +77,7 @@ pub fn record_run(
             }
             _ => None,
         };
-        if let Some(e) = event {
+        if let Some(e) = event.filter(|_| live) {
             bus.publish(e);
         }
     }
@@ -84,6 +92,8 @@ pub fn record_run(
         store.push_event(ts, &e)?;
         bus.publish(e);
     }
-    bus.publish(Event::PluginRun(rec.clone()));
+    if live {
+        bus.publish(Event::PluginRun(rec.clone()));
+    }
     Ok(())
 }

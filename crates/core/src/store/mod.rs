@@ -107,6 +107,25 @@ pub trait Store: Send + Sync + fmt::Debug {
         action: JournalAction,
         payload: &serde_json::Value,
     ) -> StoreResult<i64>;
+    /// `journal_append` of a payload already encoded: `payload` is the JSON text
+    /// `serde_json::to_string` gives of it (the stored form), so a store that queues the write
+    /// (`WriteBehindStore`) hands the writer text instead of a copy of the value.
+    fn journal_append_json(
+        &self,
+        ts: Timestamp,
+        client_order_id: &str,
+        action: JournalAction,
+        payload: &str,
+    ) -> StoreResult<i64> {
+        let payload: serde_json::Value =
+            serde_json::from_str(payload).ctx("decode journal payload")?;
+        self.journal_append(
+            ts,
+            &ClientOrderId(client_order_id.to_string()),
+            action,
+            &payload,
+        )
+    }
     /// The journal of one order in sequence order.
     fn journal(&self, client_order_id: &ClientOrderId) -> StoreResult<Vec<JournalEntry>>;
     /// Inserts an order or updates its state (broker id, status, fills, reason, updated_at);

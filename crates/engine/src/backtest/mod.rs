@@ -104,9 +104,10 @@ pub struct BacktestSpec {
     /// What `infra_psutil_health` reads: this process, via /proc, by default. Its readings go
     /// to the store only and never into a decision, so outputs stay deterministic.
     pub process: Option<Arc<dyn ProcessProbe>>,
-    /// Write the run record (plugin runs and outputs, events, equity and position snapshots)
-    /// on a thread of its own (`WriteBehindStore`), the order book staying on the engine's.
-    /// Same outputs and record either way (a test compares them). It takes the record's SQL
+    /// Write the store (the run record: plugin runs and outputs, events, equity and position
+    /// snapshots; and the order book: orders, journal, fills) on a thread of its own
+    /// (`WriteBehindStore`, which answers the order book's calls from an index it keeps).
+    /// Same outputs and record either way (a test compares them). It takes the store's SQL
     /// off the engine's thread, at the cost of encoding each write onto a buffer for the
     /// writer, so it gains wall time when a second core is free and loses a little when none
     /// is. On by default (`optifire backtest --store-writer-thread false` turns it off).
@@ -317,10 +318,9 @@ impl BacktestRun {
                     .map_err(|e| BacktestError::Store(e.to_string()))?,
             ))
         };
-        // With `store_writer_thread`, the run record's writes run on a thread of their
-        // own while the engine goes on; the order book stays on this thread. The stores are
-        // private and the record's writes keep their order, so the record and every output
-        // are the same (see `WriteBehindStore`).
+        // With `store_writer_thread`, the store's writes run on a thread of their own while
+        // the engine goes on. The stores are private and the writes keep their order, so the
+        // record and every output are the same (see `WriteBehindStore`).
         let (store, writer): (Arc<dyn Store>, _) = if store_writer_thread {
             let writer = Arc::new(WriteBehindStore::new(temporary()?, temporary()?).map_err(
                 |e| BacktestError::Store(format!("cannot start the store writer thread: {e}")),

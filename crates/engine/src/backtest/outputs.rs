@@ -14,6 +14,7 @@ use optifire_charts::ChartError;
 use optifire_core::domain::{EquityPoint, Fill, Order};
 use optifire_core::Timestamp;
 use rust_decimal::Decimal;
+use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -230,11 +231,16 @@ pub fn write_report_with(
         "fill_id",
     ])
     .map_err(csv_err(&p))?;
+    // Each fill's closed trade (the first with its fill id), by a map: a search of the whole
+    // list per fill was ~1% of a default backtest's CPU.
+    let mut trade_of: HashMap<&str, &ClosedTrade> =
+        HashMap::with_capacity(result.closed_trades.len());
+    for t in result.closed_trades {
+        trade_of.entry(t.fill_id.as_str()).or_insert(t);
+    }
     for f in result.fills {
-        let pnl = result
-            .closed_trades
-            .iter()
-            .find(|t| t.fill_id == f.fill_id)
+        let pnl = trade_of
+            .get(f.fill_id.as_str())
             .map_or_else(String::new, |t| t.pnl.to_string());
         w.write_record([
             ts(f.ts),

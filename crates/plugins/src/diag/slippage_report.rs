@@ -336,14 +336,20 @@ impl Plugin for SlippageReport {
                 self.cumulative.remove(&f);
             }
         }
+        // The object `json!` builds from these four, built by hand: `json!` converts each
+        // value with `to_value`, which copies the two summaries (already JSON values) node by
+        // node and then drops them, a quarter of this plugin's CPU. Moved in, they are the same
+        // value. (Inserted in `json!`'s order, in case the map ever keeps insertion order.)
+        let fills = serde_json::to_value(&measured)
+            .map_err(|e| PluginError::Failed(format!("encode fills: {e}")))?;
+        let mut body = serde_json::Map::new();
+        body.insert("fills".into(), fills);
+        body.insert("without_expectation".into(), unmeasured.into());
+        body.insert("window".into(), summarize(measured.iter()));
+        body.insert("cumulative".into(), self.cumulative.summarize());
         Ok(vec![Output::Report {
             name: "slippage".into(),
-            body: serde_json::json!({
-                "fills": measured,
-                "without_expectation": unmeasured,
-                "window": summarize(measured.iter()),
-                "cumulative": self.cumulative.summarize(),
-            }),
+            body: serde_json::Value::Object(body),
         }])
     }
 }
@@ -590,6 +596,19 @@ mod tests {
                 want.to_string(),
                 "history {history}, {symbols} symbols, run {run}"
             );
+            // The whole body is the object `json!` gives of its parts.
+            let measured: Vec<FillSlippage> = fills
+                .iter()
+                .filter_map(|f| measure(f, &ctx.market))
+                .collect();
+            let whole = serde_json::json!({
+                "fills": measured,
+                "without_expectation": fills.len() - measured.len(),
+                "window": summarize(measured.iter()),
+                "cumulative": want,
+            });
+            assert_eq!(*body, whole);
+            assert_eq!(body.to_string(), whole.to_string());
         }
     }
 }

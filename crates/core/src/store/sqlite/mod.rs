@@ -461,6 +461,18 @@ impl Store for SqliteStore {
         })
     }
 
+    fn journal_append_json(
+        &self,
+        ts: Timestamp,
+        client_order_id: &str,
+        action: JournalAction,
+        payload: &str,
+    ) -> StoreResult<i64> {
+        self.write_durable("append order journal", true, |tx| {
+            orders::journal_append_text(tx, ts, client_order_id, action, payload)
+        })
+    }
+
     fn journal(&self, client_order_id: &ClientOrderId) -> StoreResult<Vec<JournalEntry>> {
         orders::journal(&self.lock(), client_order_id)
     }

@@ -41,13 +41,24 @@ pub fn journal_append(
     action: JournalAction,
     payload: &serde_json::Value,
 ) -> StoreResult<i64> {
+    let payload = serde_json::to_string(payload).ctx("encode journal payload")?;
+    journal_append_text(conn, ts, &client_order_id.0, action, &payload)
+}
+
+/// `journal_append` of a payload already encoded as JSON text.
+pub fn journal_append_text(
+    conn: &Connection,
+    ts: Timestamp,
+    client_order_id: &str,
+    action: JournalAction,
+    payload: &str,
+) -> StoreResult<i64> {
     const OP: &str = "insert into order_journal";
     let action = enum_text(&action, "action")?;
-    let payload = serde_json::to_string(payload).ctx("encode journal payload")?;
     conn.prepare_cached(
         "INSERT INTO order_journal (ts, client_order_id, action, payload) VALUES (?1, ?2, ?3, ?4)",
     )
-    .and_then(|mut s| s.execute(params![ts.0, client_order_id.0, action, payload]))
+    .and_then(|mut s| s.execute(params![ts.0, client_order_id, action, payload]))
     .ctx(OP)?;
     Ok(conn.last_insert_rowid())
 }
