@@ -108,27 +108,64 @@ pub fn daily_points(points: &[EquityPoint]) -> Vec<&EquityPoint> {
 /// The last point of each New York date, with that date (each point's date is worked out
 /// once: the time-zone conversion is the costly part).
 pub fn dated_daily_points(points: &[EquityPoint]) -> Vec<(NaiveDate, &EquityPoint)> {
-    let mut out: Vec<(NaiveDate, &EquityPoint)> = Vec::with_capacity(points.len());
-    // The New York day number of the previous point and its date: the next point's date is
-    // that date moved by the difference (a day-of-year step within the year), not a fresh
-    // conversion from a day count.
-    let mut prev: Option<(i64, NaiveDate)> = None;
-    for p in points {
+    let mut out = Vec::with_capacity(points.len());
+    out.extend(DailyPoints::new(points));
+    out
+}
+
+/// `dated_daily_points` one day at a time, so `compute` can read each day as it is found
+/// instead of keeping a list as long as the curve.
+#[derive(Debug)]
+pub struct DailyPoints<'a> {
+    points: std::slice::Iter<'a, EquityPoint>,
+    /// The New York day number of the previous point and its date: the next point's date is
+    /// that date moved by the difference (a day-of-year step within the year), not a fresh
+    /// conversion from a day count.
+    prev: Option<(i64, NaiveDate)>,
+    /// The day being gathered: its date and its latest point so far.
+    open: Option<(NaiveDate, &'a EquityPoint)>,
+}
+
+impl<'a> DailyPoints<'a> {
+    pub fn new(points: &'a [EquityPoint]) -> Self {
+        DailyPoints {
+            points: points.iter(),
+            prev: None,
+            open: None,
+        }
+    }
+
+    fn date_of(&mut self, p: &EquityPoint) -> NaiveDate {
         let day = p.ts.ny_day_number();
-        let d = match (prev, day) {
+        let d = match (self.prev, day) {
             (Some((n, date)), Some(m)) if m >= n => u64::try_from(m - n)
                 .ok()
                 .and_then(|k| date.checked_add_days(chrono::Days::new(k)))
                 .unwrap_or_else(|| p.ts.ny_date()),
             _ => p.ts.ny_date(),
         };
-        prev = day.map(|m| (m, d));
-        match out.last_mut() {
-            Some(last) if last.0 == d => last.1 = p,
-            _ => out.push((d, p)),
-        }
+        self.prev = day.map(|m| (m, d));
+        d
     }
-    out
+}
+
+impl<'a> Iterator for DailyPoints<'a> {
+    type Item = (NaiveDate, &'a EquityPoint);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        while let Some(p) = self.points.next() {
+            let d = self.date_of(p);
+            match &mut self.open {
+                Some(open) if open.0 == d => open.1 = p,
+                open => {
+                    if let Some(done) = open.replace((d, p)) {
+                        return Some(done);
+                    }
+                }
+            }
+        }
+        self.open.take()
+    }
 }
 
 /// Computes the metrics. `initial` is the starting cash (the equity before the first point).
@@ -139,10 +176,41 @@ pub fn compute(
     closed: &[ClosedTrade],
     notes: Vec<String>,
 ) -> Metrics {
-    let dated = dated_daily_points(points);
     let nyse = NyseCalendar::new();
     let mut notes = notes;
-    let ppy = if dated.iter().all(|(d, _)| nyse.is_trading_day(*d)) {
+    // One pass over the days, keeping only the returns (the risk kernels take a slice): the
+    // dates, the equities and the exposures are each read once as the day is found, not kept
+    // in lists as long as the curve (memory to fault in and walk again). The sums are the
+    // same left-to-right additions from -0.0 that `Iterator::sum` makes, so the same bits.
+    let mut returns: Vec<f64> = Vec::with_capacity(points.len());
+    let mut before = initial.to_f64();
+    let (mut days, mut all_sessions) = (0usize, true);
+    let (mut first, mut last): (Option<NaiveDate>, Option<(NaiveDate, &EquityPoint)>) =
+        (None, None);
+    let (mut equity_sum, mut exposure_sum, mut exposed) = (-0.0f64, -0.0f64, 0usize);
+    for (d, p) in DailyPoints::new(points) {
+        days += 1;
+        first.get_or_insert(d);
+        last = Some((d, p));
+        all_sessions = all_sessions && nyse.is_trading_day(d);
+        // Each daily equity as f64 once: the decimal conversion is the costly part, and the
+        // returns, the exposure and the mean equity all read it.
+        let e = money_f64(p.equity);
+        returns.push(e / before - 1.0);
+        before = e;
+        equity_sum += e;
+        if p.equity.0 > Decimal::ZERO {
+            // Flat, the exposure is zero whatever its scale: no conversion needed.
+            let g = if p.gross_exposure.0.is_zero() {
+                0.0
+            } else {
+                money_f64(p.gross_exposure)
+            };
+            exposure_sum += g / e;
+            exposed += 1;
+        }
+    }
+    let ppy = if all_sessions {
         PERIODS_PER_YEAR
     } else {
         notes.push(format!(
@@ -151,23 +219,7 @@ pub fn compute(
         ));
         CALENDAR_DAYS_PER_YEAR
     };
-    // The daily points are read where they are (`dated` borrows them). Each daily
-    // equity as f64 once: the decimal conversion is the costly part, and the returns, the
-    // exposure and the mean equity all read it.
-    let equities: Vec<f64> = dated.iter().map(|(_, p)| money_f64(p.equity)).collect();
-    // Each daily equity over the one before it (the starting cash before the first).
-    let returns: Vec<f64> = std::iter::once(initial.to_f64())
-        .chain(equities.iter().copied())
-        .zip(&equities)
-        .map(|(before, now)| now / before - 1.0)
-        .collect();
-    let final_equity = Money(
-        dated
-            .last()
-            .map_or(initial, |(_, p)| p.equity)
-            .0
-            .normalize(),
-    );
+    let final_equity = Money(last.map_or(initial, |(_, p)| p.equity).0.normalize());
     let total_return = if initial.0.is_zero() {
         f64::NAN
     } else {
@@ -193,37 +245,13 @@ pub fn compute(
         .collect();
     let gross_loss: f64 = losses.iter().map(|l| -l).sum();
     let gross_win: f64 = wins.iter().sum();
-    let mut exposures: Vec<f64> = Vec::with_capacity(dated.len());
-    exposures.extend(
-        dated
-            .iter()
-            .zip(&equities)
-            .filter(|((_, p), _)| p.equity.0 > Decimal::ZERO)
-            .map(|((_, p), e)| {
-                // Flat, the exposure is zero whatever its scale: no conversion needed.
-                let g = if p.gross_exposure.0.is_zero() {
-                    0.0
-                } else {
-                    money_f64(p.gross_exposure)
-                };
-                g / e
-            }),
-    );
-    let mean_equity = if dated.is_empty() {
-        None
-    } else {
-        Some(equities.iter().sum::<f64>() / dated.len() as f64)
-    };
+    let mean_equity = (days > 0).then(|| equity_sum / days as f64);
     let traded: f64 = fills.iter().map(|f| f.notional().to_f64().abs()).sum();
     let commissions = fills.iter().fold(Money::ZERO, |a, f| a + f.commission);
     Metrics {
-        start: dated
-            .first()
-            .map_or_else(String::new, |(d, _)| d.to_string()),
-        end: dated
-            .last()
-            .map_or_else(String::new, |(d, _)| d.to_string()),
-        days: dated.len(),
+        start: first.map_or_else(String::new, |d| d.to_string()),
+        end: last.map_or_else(String::new, |(d, _)| d.to_string()),
+        days,
         initial_equity: initial,
         final_equity,
         total_return,
@@ -238,8 +266,7 @@ pub fn compute(
         trades: closed.len(),
         win_rate: (!closed.is_empty()).then(|| wins.len() as f64 / closed.len() as f64),
         profit_factor: (gross_loss > 0.0).then(|| gross_win / gross_loss),
-        exposure: (!exposures.is_empty())
-            .then(|| exposures.iter().sum::<f64>() / exposures.len() as f64 + 0.0),
+        exposure: (exposed > 0).then(|| exposure_sum / exposed as f64 + 0.0),
         turnover: mean_equity.filter(|m| *m > 0.0).map(|m| traded / m + 0.0),
         commissions,
         plugin_runs: BTreeMap::new(),
@@ -394,5 +421,165 @@ mod tests {
         assert_eq!(m.days, 3);
         assert_eq!(m.win_rate, None);
         assert_eq!(m.profit_factor, None);
+    }
+
+    /// The metrics as they were computed before the one-pass `compute`: every daily point,
+    /// equity and exposure in a list first. The one-pass version must give the same bits.
+    fn compute_with_lists(
+        initial: Money,
+        points: &[EquityPoint],
+        fills: &[Fill],
+        closed: &[ClosedTrade],
+        notes: Vec<String>,
+    ) -> Metrics {
+        let dated = dated_daily_points(points);
+        let nyse = NyseCalendar::new();
+        let mut notes = notes;
+        let ppy = if dated.iter().all(|(d, _)| nyse.is_trading_day(*d)) {
+            PERIODS_PER_YEAR
+        } else {
+            notes.push(format!(
+                "the equity curve has points on days NYSE is closed (crypto): ratios annualized \
+                 with {CALENDAR_DAYS_PER_YEAR} periods a year"
+            ));
+            CALENDAR_DAYS_PER_YEAR
+        };
+        // The daily points are read where they are (`dated` borrows them). Each daily
+        // equity as f64 once: the decimal conversion is the costly part, and the returns, the
+        // exposure and the mean equity all read it.
+        let equities: Vec<f64> = dated.iter().map(|(_, p)| money_f64(p.equity)).collect();
+        // Each daily equity over the one before it (the starting cash before the first).
+        let returns: Vec<f64> = std::iter::once(initial.to_f64())
+            .chain(equities.iter().copied())
+            .zip(&equities)
+            .map(|(before, now)| now / before - 1.0)
+            .collect();
+        let final_equity = Money(
+            dated
+                .last()
+                .map_or(initial, |(_, p)| p.equity)
+                .0
+                .normalize(),
+        );
+        let total_return = if initial.0.is_zero() {
+            f64::NAN
+        } else {
+            final_equity.to_f64() / initial.to_f64() - 1.0
+        };
+        let mdd = max_drawdown(&returns);
+        let annual_return = cagr(&returns, ppy);
+        // `calmar_ratio(&returns, ppy)` from the two parts above, each worked out once.
+        let calmar = match (&mdd, &annual_return) {
+            (Ok(m), Ok(r)) => Ok(calmar_from(*r, m.depth)),
+            (Err(e), _) | (_, Err(e)) => Err(e.clone()),
+        };
+        let mdd = mdd.ok();
+        let wins: Vec<f64> = closed
+            .iter()
+            .map(|t| t.pnl.to_f64())
+            .filter(|p| *p > 0.0)
+            .collect();
+        let losses: Vec<f64> = closed
+            .iter()
+            .map(|t| t.pnl.to_f64())
+            .filter(|p| *p < 0.0)
+            .collect();
+        let gross_loss: f64 = losses.iter().map(|l| -l).sum();
+        let gross_win: f64 = wins.iter().sum();
+        let mut exposures: Vec<f64> = Vec::with_capacity(dated.len());
+        exposures.extend(
+            dated
+                .iter()
+                .zip(&equities)
+                .filter(|((_, p), _)| p.equity.0 > Decimal::ZERO)
+                .map(|((_, p), e)| {
+                    // Flat, the exposure is zero whatever its scale: no conversion needed.
+                    let g = if p.gross_exposure.0.is_zero() {
+                        0.0
+                    } else {
+                        money_f64(p.gross_exposure)
+                    };
+                    g / e
+                }),
+        );
+        let mean_equity = if dated.is_empty() {
+            None
+        } else {
+            Some(equities.iter().sum::<f64>() / dated.len() as f64)
+        };
+        let traded: f64 = fills.iter().map(|f| f.notional().to_f64().abs()).sum();
+        let commissions = fills.iter().fold(Money::ZERO, |a, f| a + f.commission);
+        Metrics {
+            start: dated
+                .first()
+                .map_or_else(String::new, |(d, _)| d.to_string()),
+            end: dated
+                .last()
+                .map_or_else(String::new, |(d, _)| d.to_string()),
+            days: dated.len(),
+            initial_equity: initial,
+            final_equity,
+            total_return,
+            cagr: finite(annual_return),
+            annual_volatility: finite(annual_volatility(&returns, ppy)),
+            sharpe: finite(sharpe_ratio(&returns, 0.0, ppy)),
+            sortino: finite(sortino_ratio(&returns, 0.0, ppy)),
+            calmar: finite(calmar),
+            max_drawdown: mdd.map(|m| 0.0 - m.depth),
+            max_drawdown_duration_days: mdd.map(|m| m.duration_bars),
+            fills: fills.len(),
+            trades: closed.len(),
+            win_rate: (!closed.is_empty()).then(|| wins.len() as f64 / closed.len() as f64),
+            profit_factor: (gross_loss > 0.0).then(|| gross_win / gross_loss),
+            exposure: (!exposures.is_empty())
+                .then(|| exposures.iter().sum::<f64>() / exposures.len() as f64 + 0.0),
+            turnover: mean_equity.filter(|m| *m > 0.0).map(|m| traded / m + 0.0),
+            commissions,
+            plugin_runs: BTreeMap::new(),
+            notes,
+        }
+    }
+
+    #[test]
+    fn one_pass_metrics_are_those_of_the_lists() {
+        let mut rng = fastrand::Rng::with_seed(0x5EED_0F_3E7);
+        for case in 0..400 {
+            let n = rng.usize(0..300);
+            let mut t = 1_704_229_200i64 + rng.i64(-400..400) * 86_400;
+            let mut eq = Decimal::from(rng.i64(1..1_000_000));
+            let points: Vec<EquityPoint> = (0..n)
+                .map(|_| {
+                    // Days, weekends (a crypto-like curve), several points a day, gaps.
+                    t += match rng.u8(..) {
+                        0..=179 => 86_400,
+                        180..=219 => rng.i64(0..3 * 3_600),
+                        220..=239 => rng.i64(1..10) * 86_400,
+                        _ => rng.i64(0..86_400),
+                    };
+                    if case % 7 != 0 {
+                        // Equity of mixed scales, sometimes zero or negative.
+                        eq += Decimal::new(rng.i64(-5_000_000..5_000_000), rng.u32(0..9));
+                        if rng.u8(..) < 3 {
+                            eq = Decimal::new(0, rng.u32(0..4));
+                        }
+                    }
+                    let gross = match rng.u8(..) {
+                        0..=99 => Decimal::new(0, rng.u32(0..6)),
+                        _ => Decimal::new(rng.i64(0..1_000_000_000), rng.u32(0..10)),
+                    };
+                    EquityPoint {
+                        ts: Timestamp::from_secs(t),
+                        equity: Money(eq),
+                        cash: Money(eq),
+                        gross_exposure: Money(gross),
+                    }
+                })
+                .collect();
+            let initial = Money(Decimal::new(rng.i64(0..10_000_000), rng.u32(0..3)));
+            let closed: Vec<ClosedTrade> = Vec::new();
+            let a = compute(initial, &points, &[], &closed, vec!["x".into()]);
+            let b = compute_with_lists(initial, &points, &[], &closed, vec!["x".into()]);
+            assert_eq!(format!("{a:?}"), format!("{b:?}"), "case {case}");
+        }
     }
 }
