@@ -6,6 +6,7 @@
 
 use super::bar_time::{intraday_known_at, DailyClose, KnownAtMemo};
 use super::defect::{Defect, DefectKind};
+use super::fast_row::{plain_number, FastDaily, FastRow};
 use super::layout::{detect, parse_local_datetime, parse_time, Columns, Layout};
 use crate::domain::{AssetClass, Bar, Instrument, Symbol};
 use crate::Timestamp;
@@ -272,28 +273,31 @@ fn load_streamed(
         };
         let mut records = PlainRecords { text, at: 0, line };
         let mut fields: Vec<&str> = Vec::with_capacity(16);
-        while let Some(n) = records.next_into(&mut fields) {
-            match (&header, &mut loading) {
-                (None, _) => header = Some(ByteRecord::from(fields.clone())),
-                (Some(h), None) => {
-                    let Ok(cols) = detect(h, Some(&ByteRecord::from(fields.clone()))) else {
-                        return Ok(None);
-                    };
-                    let series = new_series(path, file.to_string(), cols, opts, len, h);
-                    let parser = RowParser::new(cols, series.frequency, opts.intraday_tz);
-                    loading = Some((series, parser));
-                }
-                (Some(_), Some(_)) => {}
-            }
-            if let Some((series, parser)) = &mut loading {
-                series.push_row(
-                    parser,
-                    &PlainRow {
-                        fields: &fields,
-                        line: n,
-                    },
-                );
-            }
+        // The header, then the first record (which settles the layout).
+        while loading.is_none() {
+            let Some(n) = records.next_into(&mut fields) else {
+                break;
+            };
+            let Some(h) = &header else {
+                header = Some(ByteRecord::from(fields.clone()));
+                continue;
+            };
+            let Ok(cols) = detect(h, Some(&ByteRecord::from(fields.clone()))) else {
+                return Ok(None);
+            };
+            let mut series = new_series(path, file.to_string(), cols, opts, len, h);
+            let parser = RowParser::new(cols, series.frequency, opts.intraday_tz);
+            series.push_row(
+                &parser,
+                &PlainRow {
+                    fields: &fields,
+                    line: n,
+                },
+            );
+            loading = Some((series, parser));
+        }
+        if let Some((series, parser)) = &mut loading {
+            series.push_records(parser, &mut records, &mut fields);
         }
         line = records.line;
         if eof {
@@ -365,6 +369,14 @@ impl<'a> PlainRecords<'a> {
             at: 0,
             line: 0,
         }
+    }
+
+    /// Moves past the record whose line feed (or the text's end) is at `end`, a non-empty line
+    /// starting at the current offset; its line number.
+    fn skip_line(&mut self, end: usize) -> u64 {
+        self.line += 1;
+        self.at = end + 1;
+        self.line
     }
 
     /// The next record's line number, its fields in `fields` (cleared first).
@@ -440,13 +452,13 @@ fn load_plain(
         return Err(LoadError::Empty { file });
     }
     let header = ByteRecord::from(fields.clone());
-    let mut first = records.next_into(&mut fields);
+    let first = records.next_into(&mut fields);
     let first_record = first.map(|_| ByteRecord::from(fields.clone()));
     let cols = detect(&header, first_record.as_ref())
         .map_err(|column| missing_column(&file, &header, column))?;
     let mut out = new_series(path, file, cols, opts, text.len(), &header);
     let parser = RowParser::new(cols, out.frequency, opts.intraday_tz);
-    while let Some(line) = first {
+    if let Some(line) = first {
         out.push_row(
             &parser,
             &PlainRow {
@@ -454,7 +466,7 @@ fn load_plain(
                 line,
             },
         );
-        first = records.next_into(&mut fields);
+        out.push_records(&parser, &mut records, &mut fields);
     }
     Ok(out)
 }
@@ -633,6 +645,8 @@ struct RowParser {
     tz: Tz,
     /// Daily close instants, asking the time-zone database about once a month.
     known_at: std::cell::RefCell<KnownAtMemo>,
+    /// The one-pass reader of plain daily rows, for daily files.
+    fast: Option<FastDaily>,
 }
 
 /// A parsed row: session date, instant known, and open, high, low, close, volume.
@@ -643,6 +657,52 @@ struct Parsed {
 }
 
 impl LoadedSeries {
+    /// Every remaining record of `records`: in one pass over its bytes when the row is a plain
+    /// daily one (`FastDaily`), else split into `fields` and parsed the general way.
+    fn push_records<'a>(
+        &mut self,
+        parser: &RowParser,
+        records: &mut PlainRecords<'a>,
+        fields: &mut Vec<&'a str>,
+    ) {
+        let text = records.text;
+        loop {
+            if let Some(fast) = &parser.fast {
+                if let Some(row) = fast.parse(text.as_bytes(), records.at) {
+                    let known = parser.known_at.borrow_mut().known_at_day(row.date, row.day);
+                    if let Some(ts) = known {
+                        let line = records.skip_line(row.end);
+                        self.push_fast(text, line, ts, &row);
+                        continue;
+                    }
+                }
+            }
+            let Some(line) = records.next_into(fields) else {
+                break;
+            };
+            self.push_row(parser, &PlainRow { fields, line });
+        }
+    }
+
+    /// The bar and row of a row `FastDaily` read: what `push_row` makes of it.
+    fn push_fast(&mut self, text: &str, line: u64, ts: Timestamp, row: &FastRow) {
+        let [open, high, low, close, volume] = row.ohlcv;
+        self.bars.push(Bar {
+            symbol: self.symbol.clone(),
+            ts,
+            open,
+            high,
+            low,
+            close,
+            volume,
+        });
+        self.rows.push(RowInfo {
+            line,
+            date_text: DateText::from(text.get(row.date_at..row.date_at + 10).unwrap_or("?")),
+            date: row.date,
+        });
+    }
+
     fn push_row(&mut self, parser: &RowParser, record: &impl Fields) {
         let line = record.line();
         match parser.parse(record) {
@@ -710,42 +770,10 @@ fn parse_date(s: &str) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(y, m, d)
 }
 
-/// Powers of ten exactly representable as f64.
-const POW10: [f64; 23] = [
-    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
-    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
-];
-
-/// `digits` or `digits.digits` as f64, the value `str::parse` gives, for the common case: at
-/// most 2^53 without the point and at most 22 decimals, so the integer and the power of ten
-/// are both exact and one division rounds correctly (the fast path of every correct parser).
-/// `None` for anything else (signs, exponents, long mantissas), left to `str::parse`.
+/// `digits` or `digits.digits` as f64, the value `str::parse` gives, for the common case
+/// (`plain_number`'s); `None` for anything else, left to `str::parse`.
 fn plain_decimal(t: &str) -> Option<f64> {
-    let b = t.as_bytes();
-    let mut mantissa: u64 = 0;
-    let mut digits = 0usize;
-    let mut decimals: Option<usize> = None;
-    for &c in b {
-        match c {
-            b'0'..=b'9' => {
-                digits += 1;
-                if digits > 19 {
-                    return None;
-                }
-                mantissa = mantissa * 10 + u64::from(c - b'0');
-                if let Some(d) = decimals.as_mut() {
-                    *d += 1;
-                }
-            }
-            b'.' if decimals.is_none() && digits > 0 => decimals = Some(0),
-            _ => return None,
-        }
-    }
-    let decimals = decimals.unwrap_or(0);
-    if digits == 0 || decimals == 0 && b.last() == Some(&b'.') || mantissa > 1 << 53 {
-        return None;
-    }
-    POW10.get(decimals).map(|p| mantissa as f64 / p)
+    plain_number(t.as_bytes(), 0).and_then(|(v, end)| (end == t.len()).then_some(v))
 }
 
 impl RowParser {
@@ -759,6 +787,10 @@ impl RowParser {
             frequency,
             tz,
             known_at: std::cell::RefCell::new(KnownAtMemo::new(rule)),
+            fast: match frequency {
+                Frequency::Daily(_) => FastDaily::new(&cols),
+                Frequency::Intraday { .. } => None,
+            },
         }
     }
 
@@ -1163,6 +1195,178 @@ mod tests {
                 && !t.is_empty()
                 && t.starts_with("Date,Open,High");
             assert_eq!(streamed.is_some(), plainest, "{}", &t[..t.len().min(80)]);
+        }
+    }
+
+    /// `text` loaded by hand (the fast path where rows allow, if it qualifies as plain) and
+    /// streamed from a file, both against the csv reader's load (the general parser only).
+    fn check_against_general(text: &[u8], path: &Path) {
+        let opts = LoadOptions::default();
+        let file = path.display().to_string();
+        let general = load_records(path, file.clone(), text, &opts);
+        let same = |got: Result<LoadedSeries, LoadError>, how: &str| match (&got, &general) {
+            (Ok(a), Ok(b)) => {
+                assert_eq!(a.bars.len(), b.bars.len(), "{how} {file}");
+                for (x, y) in a.bars.iter().zip(&b.bars) {
+                    // Bit for bit (`==` would take 0.0 for -0.0).
+                    let bits =
+                        |b: &Bar| [b.open, b.high, b.low, b.close, b.volume].map(f64::to_bits);
+                    assert_eq!((x.ts, bits(x)), (y.ts, bits(y)), "{how} {file}");
+                }
+                assert_eq!(a, b, "{how} {file}");
+            }
+            (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "{how}"),
+            (a, b) => panic!("{how} {file}: {a:?} vs {b:?}"),
+        };
+        if let Some(plain) = plain_text(text) {
+            same(load_plain(path, file.clone(), plain, &opts), "plain");
+        }
+        std::fs::write(path, text).unwrap();
+        let mut f = std::fs::File::open(path).unwrap();
+        if let Some(streamed) = load_streamed(path, &file, &mut f, text.len(), &opts).unwrap() {
+            same(Ok(streamed), "streamed");
+        }
+    }
+
+    #[test]
+    fn fast_rows_load_as_the_general_parser_reads_them() {
+        let dir = tempfile::tempdir().unwrap();
+        // Every shared data file, under its own name (the symbol decides the close rule).
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut todo = vec![root.join("../../data"), root.join("tests/data")];
+        let mut files = 0;
+        while let Some(p) = todo.pop() {
+            if p.is_dir() {
+                for e in std::fs::read_dir(&p).unwrap() {
+                    todo.push(e.unwrap().path());
+                }
+            } else if p.extension().is_some_and(|e| e == "csv") {
+                let bytes = std::fs::read(&p).unwrap();
+                check_against_general(&bytes, &dir.path().join(p.file_name().unwrap()));
+                files += 1;
+            }
+        }
+        assert!(files > 20, "{files}");
+        // Generated rows: mostly plain, some with one odd field, a bad date or a field too
+        // many or too few.
+        let header = "Date,Open,High,Low,Close,Adj Close,Volume";
+        let odd_fields = [
+            "",
+            " ",
+            "1 ",
+            " 1",
+            "-1",
+            "+1",
+            "1e5",
+            "1E-3",
+            "5.",
+            ".5",
+            "1.2.3",
+            "0",
+            "-0",
+            "0.0",
+            "00012.500",
+            "9007199254740992",
+            "9007199254740993",
+            "9007199254740991.5",
+            "4503599627370496.5",
+            "12345678901234567890",
+            "1234567890123456789",
+            "0.1234567890123456789",
+            "1.00000000000000000001",
+            "99999999999999999999",
+            "inf",
+            "NaN",
+            "1e400",
+            "x",
+            "\u{e9}",
+            "1;5",
+            "0x10",
+            "1_000",
+            "\t1",
+        ];
+        let odd_dates = [
+            "2024-02-29",
+            "2023-02-29",
+            "2024-2-29",
+            "2024/02/29",
+            "+024-02-29",
+            " 2024-01-02",
+            "2024-01-02 ",
+            "2024-00-10",
+            "2024-13-01",
+            "2024-01-00",
+            "2024-01-32",
+            "2024-04-31",
+            "1900-02-29",
+            "2000-02-29",
+            "2100-02-29",
+            "0000-01-01",
+            "9999-12-31",
+            "2262-04-11",
+            "2262-04-12",
+            "1677-09-21",
+            "1677-09-20",
+            "1969-12-31",
+            "1970-01-01",
+            "",
+            "2024-01-02T10:00:00",
+            "2024-03-10",
+            "2024-11-03",
+            "20240102",
+            "2024-01-0a",
+        ];
+        let mut rng = fastrand::Rng::with_seed(0x5EED_F457);
+        for case in 0..60 {
+            let mut t = String::from(header);
+            let mut day = NaiveDate::from_ymd_opt(1900 + rng.i32(0..300), 1, 1).unwrap();
+            for i in 0..rng.usize(1..400) {
+                t.push('\n');
+                let bits = rng.u32(1..54);
+                let p = rng.u64(..1 << bits) as f64 / 10f64.powi(rng.i32(0..9));
+                let volume_bits = rng.u32(1..60);
+                let mut f: Vec<String> = vec![
+                    day.to_string(),
+                    format!("{p}"),
+                    format!("{:.6}", p * 1.01),
+                    format!("{:.6}", p * 0.99),
+                    format!("{p:.3}"),
+                    format!("{:.4}", p / 3.0),
+                    format!("{}", rng.u64(..1 << volume_bits)),
+                ];
+                match rng.usize(..8) {
+                    0 => {
+                        let at = rng.usize(..7);
+                        f[at] = odd_fields[rng.usize(..odd_fields.len())].into();
+                    }
+                    1 => f[0] = odd_dates[rng.usize(..odd_dates.len())].into(),
+                    2 if i % 5 == 0 => {
+                        if rng.bool() {
+                            f.pop();
+                        } else {
+                            f.push("7".into());
+                        }
+                    }
+                    _ => {}
+                }
+                t.push_str(&f.join(","));
+                day = day + chrono::Days::new(rng.u64(1..4));
+            }
+            if case % 2 == 0 {
+                t.push('\n');
+            }
+            check_against_general(t.as_bytes(), &dir.path().join("SPY.csv"));
+            check_against_general(t.as_bytes(), &dir.path().join("BTC-USD.csv"));
+        }
+        // Other column orders and counts, and a file with a header alone.
+        for text in [
+            "Volume,Close,Low,High,Open,Date\n100,1.5,1,2,1.25,2024-01-02\n7,1.5,1,2,1.25,2024-01-03",
+            "Date,Open,High,Low,Close,Volume\n2024-01-02,1,2,0.5,1.5,100\n2024-01-03,1,2,0.5,1.5,",
+            "Date,Open,High,Low,Close,Volume,Extra\n2024-01-02,1,2,0.5,1.5,100,\n2024-01-03,1,2,0.5,1.5,100,x,y",
+            "x,Date,Open,High,Low,Close,Volume\n,2024-01-02,1,2,0.5,1.5,100\n",
+            "Date,Open,High,Low,Close,Volume\n",
+        ] {
+            check_against_general(text.as_bytes(), &dir.path().join("SPY.csv"));
         }
     }
 
