@@ -55,14 +55,104 @@ pub enum Frequency {
 }
 
 /// Where a bar came from, so every later defect can name its line and date as written.
-#[derive(Clone, Debug, PartialEq, Eq)]
+///
+/// Every bar has one, so it is kept to 16 bytes (a 40-byte one was a quarter of a daily
+/// load's page faults): the line and the date inline, and the text as written only when it
+/// is not simply the date's ISO form (which a daily row's always is) or the line needs more
+/// than 32 bits. One value has one form, so the derived equality compares what is meant.
+#[derive(Clone, PartialEq, Eq)]
 pub struct RowInfo {
+    /// The line, unless `odd` holds it (then 0).
+    line: u32,
+    date: NaiveDate,
+    odd: Option<Box<OddRow>>,
+}
+
+/// What a `RowInfo` holds apart: the text, and the line with it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct OddRow {
+    line: u64,
+    text: DateText,
+}
+
+impl RowInfo {
+    /// The row at 1-based `line` (the header is line 1), its date (or date and time) as
+    /// written and the calendar date written in it (the session date of a daily bar).
+    pub fn new(line: u64, date_text: &str, date: NaiveDate) -> Self {
+        match u32::try_from(line) {
+            Ok(short) if iso_text(date).is_some_and(|t| t == date_text) => {
+                RowInfo::iso(short, date)
+            }
+            _ => RowInfo {
+                line: 0,
+                date,
+                odd: Some(Box::new(OddRow {
+                    line,
+                    text: DateText::from(date_text),
+                })),
+            },
+        }
+    }
+
+    /// A row whose text is `date` in ISO form.
+    fn iso(line: u32, date: NaiveDate) -> Self {
+        RowInfo {
+            line,
+            date,
+            odd: None,
+        }
+    }
+
     /// 1-based line in the file (the header is line 1).
-    pub line: u64,
-    /// The date, or date and time, as written in the row.
-    pub date_text: DateText,
+    pub fn line(&self) -> u64 {
+        self.odd.as_ref().map_or(u64::from(self.line), |o| o.line)
+    }
+
     /// The calendar date written in the row (the session date of a daily bar).
-    pub date: NaiveDate,
+    pub fn date(&self) -> NaiveDate {
+        self.date
+    }
+
+    /// The date, or date and time, as written in the row.
+    pub fn date_text(&self) -> DateText {
+        match &self.odd {
+            Some(o) => o.text.clone(),
+            // `new` only leaves the text out when this renders it.
+            None => iso_text(self.date).unwrap_or_default(),
+        }
+    }
+}
+
+impl std::fmt::Debug for RowInfo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RowInfo")
+            .field("line", &self.line())
+            .field("date_text", &self.date_text())
+            .field("date", &self.date)
+            .finish()
+    }
+}
+
+/// `date` as `YYYY-MM-DD` (chrono's `%Y-%m-%d` for years 0 to 9999), written digit by digit;
+/// `None` for other years, which chrono writes with a sign or more digits.
+fn iso_text(date: NaiveDate) -> Option<DateText> {
+    use chrono::Datelike as _;
+    let year = u32::try_from(date.year()).ok().filter(|y| *y <= 9999)?;
+    let mut bytes = [0u8; INLINE];
+    let digit = |v: u32| b'0' + (v % 10) as u8;
+    bytes[..10].copy_from_slice(&[
+        digit(year / 1000),
+        digit(year / 100),
+        digit(year / 10),
+        digit(year),
+        b'-',
+        digit(date.month() / 10),
+        digit(date.month()),
+        b'-',
+        digit(date.day() / 10),
+        digit(date.day()),
+    ]);
+    Some(DateText(TextRepr::Inline { len: 10, bytes }))
 }
 
 /// Inline room of `DateText`: a date (10 bytes) or a date and time to the second (19).
@@ -71,13 +161,22 @@ const INLINE: usize = 22;
 /// A row's date (and time) as written: text of up to 22 bytes held inline, longer text on the
 /// heap. Every row keeps one for later defect reports, and a heap string per row (an
 /// allocation, a copy, a free) was a tenth of the loader's time on a daily file.
-#[derive(Clone)]
+#[derive(Clone, Default)]
 pub struct DateText(TextRepr);
 
 #[derive(Clone)]
 enum TextRepr {
     Inline { len: u8, bytes: [u8; INLINE] },
     Heap(Box<str>),
+}
+
+impl Default for TextRepr {
+    fn default() -> Self {
+        TextRepr::Inline {
+            len: 0,
+            bytes: [0; INLINE],
+        }
+    }
 }
 
 impl DateText {
@@ -696,10 +795,14 @@ impl LoadedSeries {
             close,
             volume,
         });
-        self.rows.push(RowInfo {
-            line,
-            date_text: DateText::from(text.get(row.date_at..row.date_at + 10).unwrap_or("?")),
-            date: row.date,
+        // The text is the date's ISO form: `iso_date` read exactly that.
+        self.rows.push(match u32::try_from(line) {
+            Ok(short) => RowInfo::iso(short, row.date),
+            Err(_) => RowInfo::new(
+                line,
+                text.get(row.date_at..row.date_at + 10).unwrap_or("?"),
+                row.date,
+            ),
         });
     }
 
@@ -717,11 +820,8 @@ impl LoadedSeries {
                     close,
                     volume,
                 });
-                self.rows.push(RowInfo {
-                    line,
-                    date_text: parser.date_text(record),
-                    date: p.date,
-                });
+                self.rows
+                    .push(RowInfo::new(line, &parser.date_text(record), p.date));
             }
             Err(reason) => self.parse_defects.push(Defect {
                 file: self.file.clone(),
@@ -1368,6 +1468,46 @@ mod tests {
         ] {
             check_against_general(text.as_bytes(), &dir.path().join("SPY.csv"));
         }
+    }
+
+    #[test]
+    fn row_info_keeps_any_line_and_text() {
+        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap();
+        assert_eq!(std::mem::size_of::<RowInfo>(), 16);
+        let cases = [
+            (2, "2024-01-02", d(2024, 1, 2)),
+            (u64::from(u32::MAX), "2024-01-02", d(2024, 1, 2)),
+            (u64::from(u32::MAX) + 1, "2024-01-02", d(2024, 1, 2)),
+            (u64::MAX, "0000-01-01", d(0, 1, 1)),
+            (7, "2024-01-02 09:01:00", d(2024, 1, 2)),
+            (7, "2015-09-23T20:57:42.146123456+02:00", d(2015, 9, 23)),
+            (7, "2024-01-03", d(2024, 1, 2)),
+            (7, "?", d(2024, 1, 2)),
+            (7, "", d(2024, 1, 2)),
+            (7, "+10000-01-01", d(10000, 1, 1)),
+            (7, "-0001-12-31", d(-1, 12, 31)),
+            (7, "9999-12-31", d(9999, 12, 31)),
+        ];
+        for (line, text, date) in cases {
+            let r = RowInfo::new(line, text, date);
+            assert_eq!(
+                (r.line(), r.date_text().as_str(), r.date()),
+                (line, text, date)
+            );
+            assert_eq!(r, r.clone());
+            assert_eq!(
+                format!("{r:?}"),
+                format!("RowInfo {{ line: {line}, date_text: {text:?}, date: {date:?} }}")
+            );
+        }
+        // The ISO form as chrono writes it, for every date of years 0 to 9999.
+        let mut day = d(0, 1, 1);
+        while day <= d(9999, 12, 31) {
+            let want = day.format("%Y-%m-%d").to_string();
+            assert_eq!(iso_text(day).unwrap().as_str(), want);
+            day = day.succ_opt().unwrap();
+        }
+        assert!(iso_text(d(10000, 1, 1)).is_none() && iso_text(d(-1, 1, 1)).is_none());
     }
 
     #[test]
