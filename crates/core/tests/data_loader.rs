@@ -35,10 +35,10 @@ fn yahoo_daily_close_first_order_reads_by_name() {
     // 2021-01-04 16:00 EST = 21:00 UTC = 1_609_794_000.
     assert_eq!(b.ts, Timestamp::from_secs(1_609_794_000));
     assert_eq!(
-        (s.rows[0].line, s.rows[0].date_text.as_str()),
+        (s.rows[0].line(), s.rows[0].date_text().as_str()),
         (2, "2021-01-04")
     );
-    assert_eq!(s.rows[4].line, 6);
+    assert_eq!(s.rows[4].line(), 6);
 }
 
 #[test]
@@ -87,7 +87,7 @@ fn minute_file_with_unnamed_time_field() {
         (3602.0, 3603.0, 3597.0, 3599.0, 5699.0)
     );
     assert_eq!(b.ts, Timestamp::from_secs(1_136_192_520));
-    assert_eq!(s.rows[0].date_text, "2006-01-02 09:01:00");
+    assert_eq!(s.rows[0].date_text(), "2006-01-02 09:01:00");
 
     // The same rows read as Central European time: 09:01 CET = 08:01 UTC, known 08:02 UTC.
     let opts = LoadOptions {
@@ -137,9 +137,9 @@ fn header_case_and_order_do_not_matter_and_symbol_can_be_given() {
 #[test]
 fn bad_rows_become_defects_and_the_rest_loads() {
     let s = load_csv(&excerpt("bad_rows.csv"), &LoadOptions::default()).unwrap();
-    let kept: Vec<&str> = s.rows.iter().map(|r| r.date_text.as_str()).collect();
+    let kept: Vec<String> = s.rows.iter().map(|r| r.date_text().to_string()).collect();
     assert_eq!(kept, ["2024-01-02", "2024-01-11"]);
-    assert_eq!(s.rows[1].line, 9);
+    assert_eq!(s.rows[1].line(), 9);
     let got: Vec<(Option<u64>, &str, &str)> = s
         .parse_defects
         .iter()
@@ -239,7 +239,7 @@ fn explicit_offsets_name_the_instant_whatever_the_zone_option() {
     assert_eq!(s.bars[1].ts, Timestamp::from_secs(1_443_041_863));
     // In Tokyo that instant is already 2015-09-24.
     assert_eq!(
-        s.rows[0].date,
+        s.rows[0].date(),
         chrono::NaiveDate::from_ymd_opt(2015, 9, 24).unwrap()
     );
 }

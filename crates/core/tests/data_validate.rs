@@ -40,11 +40,7 @@ fn daily(symbol: &str, rows: &[Row<'_>]) -> LoadedSeries {
             close,
             volume,
         });
-        s.rows.push(RowInfo {
-            line: i as u64 + 2,
-            date_text: date.into(),
-            date: d(date),
-        });
+        s.rows.push(RowInfo::new(i as u64 + 2, date, d(date)));
     }
     s
 }

@@ -59,7 +59,7 @@ pub fn run(input: &Path, features: &str, output: &Path) -> Result<ExitCode> {
     let mut digits = zmij::Buffer::new();
     for (i, row) in series.rows.iter().enumerate() {
         line.clear();
-        line.extend_from_slice(row.date_text.as_bytes());
+        line.extend_from_slice(row.date_text().as_bytes());
         for (_, values) in &columns {
             line.push(b',');
             // An undefined value is an empty field.

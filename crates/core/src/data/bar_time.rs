@@ -57,7 +57,7 @@ pub(crate) struct KnownAtMemo {
 /// Days from 0001-01-01 (chrono's day 1) to the Unix epoch.
 const EPOCH_DAYS_FROM_CE: i64 = 719_163;
 
-fn epoch_day(date: NaiveDate) -> i64 {
+pub(crate) fn epoch_day(date: NaiveDate) -> i64 {
     i64::from(date.num_days_from_ce()) - EPOCH_DAYS_FROM_CE
 }
 
@@ -71,7 +71,15 @@ impl KnownAtMemo {
         if self.rule != DailyClose::ExchangeClose {
             return self.rule.known_at(date);
         }
-        let day = epoch_day(date);
+        self.known_at_day(date, epoch_day(date))
+    }
+
+    /// `known_at(date)` when the caller already has `date` as days since the Unix epoch
+    /// (`day`), sparing chrono's day count.
+    pub(crate) fn known_at_day(&mut self, date: NaiveDate, day: i64) -> Option<Timestamp> {
+        if self.rule != DailyClose::ExchangeClose {
+            return self.rule.known_at(date);
+        }
         if let Some((first, last, secs)) = self.span {
             if (first..=last).contains(&day) {
                 return Some(Timestamp::from_secs(day * 86_400 + secs));

@@ -6,6 +6,7 @@
 
 use super::bar_time::{intraday_known_at, DailyClose, KnownAtMemo};
 use super::defect::{Defect, DefectKind};
+use super::fast_row::{plain_number, FastDaily, FastRow};
 use super::layout::{detect, parse_local_datetime, parse_time, Columns, Layout};
 use crate::domain::{AssetClass, Bar, Instrument, Symbol};
 use crate::Timestamp;
@@ -54,14 +55,104 @@ pub enum Frequency {
 }
 
 /// Where a bar came from, so every later defect can name its line and date as written.
-#[derive(Clone, Debug, PartialEq, Eq)]
+///
+/// Every bar has one, so it is kept to 16 bytes (a 40-byte one was a quarter of a daily
+/// load's page faults): the line and the date inline, and the text as written only when it
+/// is not simply the date's ISO form (which a daily row's always is) or the line needs more
+/// than 32 bits. One value has one form, so the derived equality compares what is meant.
+#[derive(Clone, PartialEq, Eq)]
 pub struct RowInfo {
+    /// The line, unless `odd` holds it (then 0).
+    line: u32,
+    date: NaiveDate,
+    odd: Option<Box<OddRow>>,
+}
+
+/// What a `RowInfo` holds apart: the text, and the line with it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct OddRow {
+    line: u64,
+    text: DateText,
+}
+
+impl RowInfo {
+    /// The row at 1-based `line` (the header is line 1), its date (or date and time) as
+    /// written and the calendar date written in it (the session date of a daily bar).
+    pub fn new(line: u64, date_text: &str, date: NaiveDate) -> Self {
+        match u32::try_from(line) {
+            Ok(short) if iso_text(date).is_some_and(|t| t == date_text) => {
+                RowInfo::iso(short, date)
+            }
+            _ => RowInfo {
+                line: 0,
+                date,
+                odd: Some(Box::new(OddRow {
+                    line,
+                    text: DateText::from(date_text),
+                })),
+            },
+        }
+    }
+
+    /// A row whose text is `date` in ISO form.
+    fn iso(line: u32, date: NaiveDate) -> Self {
+        RowInfo {
+            line,
+            date,
+            odd: None,
+        }
+    }
+
     /// 1-based line in the file (the header is line 1).
-    pub line: u64,
-    /// The date, or date and time, as written in the row.
-    pub date_text: DateText,
+    pub fn line(&self) -> u64 {
+        self.odd.as_ref().map_or(u64::from(self.line), |o| o.line)
+    }
+
     /// The calendar date written in the row (the session date of a daily bar).
-    pub date: NaiveDate,
+    pub fn date(&self) -> NaiveDate {
+        self.date
+    }
+
+    /// The date, or date and time, as written in the row.
+    pub fn date_text(&self) -> DateText {
+        match &self.odd {
+            Some(o) => o.text.clone(),
+            // `new` only leaves the text out when this renders it.
+            None => iso_text(self.date).unwrap_or_default(),
+        }
+    }
+}
+
+impl std::fmt::Debug for RowInfo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RowInfo")
+            .field("line", &self.line())
+            .field("date_text", &self.date_text())
+            .field("date", &self.date)
+            .finish()
+    }
+}
+
+/// `date` as `YYYY-MM-DD` (chrono's `%Y-%m-%d` for years 0 to 9999), written digit by digit;
+/// `None` for other years, which chrono writes with a sign or more digits.
+fn iso_text(date: NaiveDate) -> Option<DateText> {
+    use chrono::Datelike as _;
+    let year = u32::try_from(date.year()).ok().filter(|y| *y <= 9999)?;
+    let mut bytes = [0u8; INLINE];
+    let digit = |v: u32| b'0' + (v % 10) as u8;
+    bytes[..10].copy_from_slice(&[
+        digit(year / 1000),
+        digit(year / 100),
+        digit(year / 10),
+        digit(year),
+        b'-',
+        digit(date.month() / 10),
+        digit(date.month()),
+        b'-',
+        digit(date.day() / 10),
+        digit(date.day()),
+    ]);
+    Some(DateText(TextRepr::Inline { len: 10, bytes }))
 }
 
 /// Inline room of `DateText`: a date (10 bytes) or a date and time to the second (19).
@@ -70,13 +161,22 @@ const INLINE: usize = 22;
 /// A row's date (and time) as written: text of up to 22 bytes held inline, longer text on the
 /// heap. Every row keeps one for later defect reports, and a heap string per row (an
 /// allocation, a copy, a free) was a tenth of the loader's time on a daily file.
-#[derive(Clone)]
+#[derive(Clone, Default)]
 pub struct DateText(TextRepr);
 
 #[derive(Clone)]
 enum TextRepr {
     Inline { len: u8, bytes: [u8; INLINE] },
     Heap(Box<str>),
+}
+
+impl Default for TextRepr {
+    fn default() -> Self {
+        TextRepr::Inline {
+            len: 0,
+            bytes: [0; INLINE],
+        }
+    }
 }
 
 impl DateText {
@@ -272,28 +372,31 @@ fn load_streamed(
         };
         let mut records = PlainRecords { text, at: 0, line };
         let mut fields: Vec<&str> = Vec::with_capacity(16);
-        while let Some(n) = records.next_into(&mut fields) {
-            match (&header, &mut loading) {
-                (None, _) => header = Some(ByteRecord::from(fields.clone())),
-                (Some(h), None) => {
-                    let Ok(cols) = detect(h, Some(&ByteRecord::from(fields.clone()))) else {
-                        return Ok(None);
-                    };
-                    let series = new_series(path, file.to_string(), cols, opts, len, h);
-                    let parser = RowParser::new(cols, series.frequency, opts.intraday_tz);
-                    loading = Some((series, parser));
-                }
-                (Some(_), Some(_)) => {}
-            }
-            if let Some((series, parser)) = &mut loading {
-                series.push_row(
-                    parser,
-                    &PlainRow {
-                        fields: &fields,
-                        line: n,
-                    },
-                );
-            }
+        // The header, then the first record (which settles the layout).
+        while loading.is_none() {
+            let Some(n) = records.next_into(&mut fields) else {
+                break;
+            };
+            let Some(h) = &header else {
+                header = Some(ByteRecord::from(fields.clone()));
+                continue;
+            };
+            let Ok(cols) = detect(h, Some(&ByteRecord::from(fields.clone()))) else {
+                return Ok(None);
+            };
+            let mut series = new_series(path, file.to_string(), cols, opts, len, h);
+            let parser = RowParser::new(cols, series.frequency, opts.intraday_tz);
+            series.push_row(
+                &parser,
+                &PlainRow {
+                    fields: &fields,
+                    line: n,
+                },
+            );
+            loading = Some((series, parser));
+        }
+        if let Some((series, parser)) = &mut loading {
+            series.push_records(parser, &mut records, &mut fields);
         }
         line = records.line;
         if eof {
@@ -365,6 +468,14 @@ impl<'a> PlainRecords<'a> {
             at: 0,
             line: 0,
         }
+    }
+
+    /// Moves past the record whose line feed (or the text's end) is at `end`, a non-empty line
+    /// starting at the current offset; its line number.
+    fn skip_line(&mut self, end: usize) -> u64 {
+        self.line += 1;
+        self.at = end + 1;
+        self.line
     }
 
     /// The next record's line number, its fields in `fields` (cleared first).
@@ -440,13 +551,13 @@ fn load_plain(
         return Err(LoadError::Empty { file });
     }
     let header = ByteRecord::from(fields.clone());
-    let mut first = records.next_into(&mut fields);
+    let first = records.next_into(&mut fields);
     let first_record = first.map(|_| ByteRecord::from(fields.clone()));
     let cols = detect(&header, first_record.as_ref())
         .map_err(|column| missing_column(&file, &header, column))?;
     let mut out = new_series(path, file, cols, opts, text.len(), &header);
     let parser = RowParser::new(cols, out.frequency, opts.intraday_tz);
-    while let Some(line) = first {
+    if let Some(line) = first {
         out.push_row(
             &parser,
             &PlainRow {
@@ -454,7 +565,7 @@ fn load_plain(
                 line,
             },
         );
-        first = records.next_into(&mut fields);
+        out.push_records(&parser, &mut records, &mut fields);
     }
     Ok(out)
 }
@@ -633,6 +744,8 @@ struct RowParser {
     tz: Tz,
     /// Daily close instants, asking the time-zone database about once a month.
     known_at: std::cell::RefCell<KnownAtMemo>,
+    /// The one-pass reader of plain daily rows, for daily files.
+    fast: Option<FastDaily>,
 }
 
 /// A parsed row: session date, instant known, and open, high, low, close, volume.
@@ -643,6 +756,56 @@ struct Parsed {
 }
 
 impl LoadedSeries {
+    /// Every remaining record of `records`: in one pass over its bytes when the row is a plain
+    /// daily one (`FastDaily`), else split into `fields` and parsed the general way.
+    fn push_records<'a>(
+        &mut self,
+        parser: &RowParser,
+        records: &mut PlainRecords<'a>,
+        fields: &mut Vec<&'a str>,
+    ) {
+        let text = records.text;
+        loop {
+            if let Some(fast) = &parser.fast {
+                if let Some(row) = fast.parse(text.as_bytes(), records.at) {
+                    let known = parser.known_at.borrow_mut().known_at_day(row.date, row.day);
+                    if let Some(ts) = known {
+                        let line = records.skip_line(row.end);
+                        self.push_fast(text, line, ts, &row);
+                        continue;
+                    }
+                }
+            }
+            let Some(line) = records.next_into(fields) else {
+                break;
+            };
+            self.push_row(parser, &PlainRow { fields, line });
+        }
+    }
+
+    /// The bar and row of a row `FastDaily` read: what `push_row` makes of it.
+    fn push_fast(&mut self, text: &str, line: u64, ts: Timestamp, row: &FastRow) {
+        let [open, high, low, close, volume] = row.ohlcv;
+        self.bars.push(Bar {
+            symbol: self.symbol.clone(),
+            ts,
+            open,
+            high,
+            low,
+            close,
+            volume,
+        });
+        // The text is the date's ISO form: `iso_date` read exactly that.
+        self.rows.push(match u32::try_from(line) {
+            Ok(short) => RowInfo::iso(short, row.date),
+            Err(_) => RowInfo::new(
+                line,
+                text.get(row.date_at..row.date_at + 10).unwrap_or("?"),
+                row.date,
+            ),
+        });
+    }
+
     fn push_row(&mut self, parser: &RowParser, record: &impl Fields) {
         let line = record.line();
         match parser.parse(record) {
@@ -657,11 +820,8 @@ impl LoadedSeries {
                     close,
                     volume,
                 });
-                self.rows.push(RowInfo {
-                    line,
-                    date_text: parser.date_text(record),
-                    date: p.date,
-                });
+                self.rows
+                    .push(RowInfo::new(line, &parser.date_text(record), p.date));
             }
             Err(reason) => self.parse_defects.push(Defect {
                 file: self.file.clone(),
@@ -710,42 +870,10 @@ fn parse_date(s: &str) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(y, m, d)
 }
 
-/// Powers of ten exactly representable as f64.
-const POW10: [f64; 23] = [
-    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
-    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
-];
-
-/// `digits` or `digits.digits` as f64, the value `str::parse` gives, for the common case: at
-/// most 2^53 without the point and at most 22 decimals, so the integer and the power of ten
-/// are both exact and one division rounds correctly (the fast path of every correct parser).
-/// `None` for anything else (signs, exponents, long mantissas), left to `str::parse`.
+/// `digits` or `digits.digits` as f64, the value `str::parse` gives, for the common case
+/// (`plain_number`'s); `None` for anything else, left to `str::parse`.
 fn plain_decimal(t: &str) -> Option<f64> {
-    let b = t.as_bytes();
-    let mut mantissa: u64 = 0;
-    let mut digits = 0usize;
-    let mut decimals: Option<usize> = None;
-    for &c in b {
-        match c {
-            b'0'..=b'9' => {
-                digits += 1;
-                if digits > 19 {
-                    return None;
-                }
-                mantissa = mantissa * 10 + u64::from(c - b'0');
-                if let Some(d) = decimals.as_mut() {
-                    *d += 1;
-                }
-            }
-            b'.' if decimals.is_none() && digits > 0 => decimals = Some(0),
-            _ => return None,
-        }
-    }
-    let decimals = decimals.unwrap_or(0);
-    if digits == 0 || decimals == 0 && b.last() == Some(&b'.') || mantissa > 1 << 53 {
-        return None;
-    }
-    POW10.get(decimals).map(|p| mantissa as f64 / p)
+    plain_number(t.as_bytes(), 0).and_then(|(v, end)| (end == t.len()).then_some(v))
 }
 
 impl RowParser {
@@ -759,6 +887,10 @@ impl RowParser {
             frequency,
             tz,
             known_at: std::cell::RefCell::new(KnownAtMemo::new(rule)),
+            fast: match frequency {
+                Frequency::Daily(_) => FastDaily::new(&cols),
+                Frequency::Intraday { .. } => None,
+            },
         }
     }
 
@@ -1164,6 +1296,218 @@ mod tests {
                 && t.starts_with("Date,Open,High");
             assert_eq!(streamed.is_some(), plainest, "{}", &t[..t.len().min(80)]);
         }
+    }
+
+    /// `text` loaded by hand (the fast path where rows allow, if it qualifies as plain) and
+    /// streamed from a file, both against the csv reader's load (the general parser only).
+    fn check_against_general(text: &[u8], path: &Path) {
+        let opts = LoadOptions::default();
+        let file = path.display().to_string();
+        let general = load_records(path, file.clone(), text, &opts);
+        let same = |got: Result<LoadedSeries, LoadError>, how: &str| match (&got, &general) {
+            (Ok(a), Ok(b)) => {
+                assert_eq!(a.bars.len(), b.bars.len(), "{how} {file}");
+                for (x, y) in a.bars.iter().zip(&b.bars) {
+                    // Bit for bit (`==` would take 0.0 for -0.0).
+                    let bits =
+                        |b: &Bar| [b.open, b.high, b.low, b.close, b.volume].map(f64::to_bits);
+                    assert_eq!((x.ts, bits(x)), (y.ts, bits(y)), "{how} {file}");
+                }
+                assert_eq!(a, b, "{how} {file}");
+            }
+            (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "{how}"),
+            (a, b) => panic!("{how} {file}: {a:?} vs {b:?}"),
+        };
+        if let Some(plain) = plain_text(text) {
+            same(load_plain(path, file.clone(), plain, &opts), "plain");
+        }
+        std::fs::write(path, text).unwrap();
+        let mut f = std::fs::File::open(path).unwrap();
+        if let Some(streamed) = load_streamed(path, &file, &mut f, text.len(), &opts).unwrap() {
+            same(Ok(streamed), "streamed");
+        }
+    }
+
+    #[test]
+    fn fast_rows_load_as_the_general_parser_reads_them() {
+        let dir = tempfile::tempdir().unwrap();
+        // Every shared data file, under its own name (the symbol decides the close rule).
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut todo = vec![root.join("../../data"), root.join("tests/data")];
+        let mut files = 0;
+        while let Some(p) = todo.pop() {
+            if p.is_dir() {
+                for e in std::fs::read_dir(&p).unwrap() {
+                    todo.push(e.unwrap().path());
+                }
+            } else if p.extension().is_some_and(|e| e == "csv") {
+                let bytes = std::fs::read(&p).unwrap();
+                check_against_general(&bytes, &dir.path().join(p.file_name().unwrap()));
+                files += 1;
+            }
+        }
+        assert!(files > 20, "{files}");
+        // Generated rows: mostly plain, some with one odd field, a bad date or a field too
+        // many or too few.
+        let header = "Date,Open,High,Low,Close,Adj Close,Volume";
+        let odd_fields = [
+            "",
+            " ",
+            "1 ",
+            " 1",
+            "-1",
+            "+1",
+            "1e5",
+            "1E-3",
+            "5.",
+            ".5",
+            "1.2.3",
+            "0",
+            "-0",
+            "0.0",
+            "00012.500",
+            "9007199254740992",
+            "9007199254740993",
+            "9007199254740991.5",
+            "4503599627370496.5",
+            "12345678901234567890",
+            "1234567890123456789",
+            "0.1234567890123456789",
+            "1.00000000000000000001",
+            "99999999999999999999",
+            "inf",
+            "NaN",
+            "1e400",
+            "x",
+            "\u{e9}",
+            "1;5",
+            "0x10",
+            "1_000",
+            "\t1",
+        ];
+        let odd_dates = [
+            "2024-02-29",
+            "2023-02-29",
+            "2024-2-29",
+            "2024/02/29",
+            "+024-02-29",
+            " 2024-01-02",
+            "2024-01-02 ",
+            "2024-00-10",
+            "2024-13-01",
+            "2024-01-00",
+            "2024-01-32",
+            "2024-04-31",
+            "1900-02-29",
+            "2000-02-29",
+            "2100-02-29",
+            "0000-01-01",
+            "9999-12-31",
+            "2262-04-11",
+            "2262-04-12",
+            "1677-09-21",
+            "1677-09-20",
+            "1969-12-31",
+            "1970-01-01",
+            "",
+            "2024-01-02T10:00:00",
+            "2024-03-10",
+            "2024-11-03",
+            "20240102",
+            "2024-01-0a",
+        ];
+        let mut rng = fastrand::Rng::with_seed(0x5EED_F457);
+        for case in 0..60 {
+            let mut t = String::from(header);
+            let mut day = NaiveDate::from_ymd_opt(1900 + rng.i32(0..300), 1, 1).unwrap();
+            for i in 0..rng.usize(1..400) {
+                t.push('\n');
+                let bits = rng.u32(1..54);
+                let p = rng.u64(..1 << bits) as f64 / 10f64.powi(rng.i32(0..9));
+                let volume_bits = rng.u32(1..60);
+                let mut f: Vec<String> = vec![
+                    day.to_string(),
+                    format!("{p}"),
+                    format!("{:.6}", p * 1.01),
+                    format!("{:.6}", p * 0.99),
+                    format!("{p:.3}"),
+                    format!("{:.4}", p / 3.0),
+                    format!("{}", rng.u64(..1 << volume_bits)),
+                ];
+                match rng.usize(..8) {
+                    0 => {
+                        let at = rng.usize(..7);
+                        f[at] = odd_fields[rng.usize(..odd_fields.len())].into();
+                    }
+                    1 => f[0] = odd_dates[rng.usize(..odd_dates.len())].into(),
+                    2 if i % 5 == 0 => {
+                        if rng.bool() {
+                            f.pop();
+                        } else {
+                            f.push("7".into());
+                        }
+                    }
+                    _ => {}
+                }
+                t.push_str(&f.join(","));
+                day = day + chrono::Days::new(rng.u64(1..4));
+            }
+            if case % 2 == 0 {
+                t.push('\n');
+            }
+            check_against_general(t.as_bytes(), &dir.path().join("SPY.csv"));
+            check_against_general(t.as_bytes(), &dir.path().join("BTC-USD.csv"));
+        }
+        // Other column orders and counts, and a file with a header alone.
+        for text in [
+            "Volume,Close,Low,High,Open,Date\n100,1.5,1,2,1.25,2024-01-02\n7,1.5,1,2,1.25,2024-01-03",
+            "Date,Open,High,Low,Close,Volume\n2024-01-02,1,2,0.5,1.5,100\n2024-01-03,1,2,0.5,1.5,",
+            "Date,Open,High,Low,Close,Volume,Extra\n2024-01-02,1,2,0.5,1.5,100,\n2024-01-03,1,2,0.5,1.5,100,x,y",
+            "x,Date,Open,High,Low,Close,Volume\n,2024-01-02,1,2,0.5,1.5,100\n",
+            "Date,Open,High,Low,Close,Volume\n",
+        ] {
+            check_against_general(text.as_bytes(), &dir.path().join("SPY.csv"));
+        }
+    }
+
+    #[test]
+    fn row_info_keeps_any_line_and_text() {
+        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap();
+        assert_eq!(std::mem::size_of::<RowInfo>(), 16);
+        let cases = [
+            (2, "2024-01-02", d(2024, 1, 2)),
+            (u64::from(u32::MAX), "2024-01-02", d(2024, 1, 2)),
+            (u64::from(u32::MAX) + 1, "2024-01-02", d(2024, 1, 2)),
+            (u64::MAX, "0000-01-01", d(0, 1, 1)),
+            (7, "2024-01-02 09:01:00", d(2024, 1, 2)),
+            (7, "2015-09-23T20:57:42.146123456+02:00", d(2015, 9, 23)),
+            (7, "2024-01-03", d(2024, 1, 2)),
+            (7, "?", d(2024, 1, 2)),
+            (7, "", d(2024, 1, 2)),
+            (7, "+10000-01-01", d(10000, 1, 1)),
+            (7, "-0001-12-31", d(-1, 12, 31)),
+            (7, "9999-12-31", d(9999, 12, 31)),
+        ];
+        for (line, text, date) in cases {
+            let r = RowInfo::new(line, text, date);
+            assert_eq!(
+                (r.line(), r.date_text().as_str(), r.date()),
+                (line, text, date)
+            );
+            assert_eq!(r, r.clone());
+            assert_eq!(
+                format!("{r:?}"),
+                format!("RowInfo {{ line: {line}, date_text: {text:?}, date: {date:?} }}")
+            );
+        }
+        // The ISO form as chrono writes it, for every date of years 0 to 9999.
+        let mut day = d(0, 1, 1);
+        while day <= d(9999, 12, 31) {
+            let want = day.format("%Y-%m-%d").to_string();
+            assert_eq!(iso_text(day).unwrap().as_str(), want);
+            day = day.succ_opt().unwrap();
+        }
+        assert!(iso_text(d(10000, 1, 1)).is_none() && iso_text(d(-1, 1, 1)).is_none());
     }
 
     #[test]

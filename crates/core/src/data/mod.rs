@@ -7,6 +7,7 @@
 mod bar_time;
 mod csv_loader;
 mod defect;
+mod fast_row;
 mod layout;
 mod outlier;
 mod session;

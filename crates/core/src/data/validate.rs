@@ -43,8 +43,8 @@ pub fn validate(
     let mut report = |row: &RowInfo, kind: DefectKind, reason: String| {
         out.push(Defect {
             file: series.file.clone(),
-            line: Some(row.line),
-            date: row.date_text.as_str().to_string(),
+            line: Some(row.line()),
+            date: row.date_text().to_string(),
             kind,
             reason,
         });
@@ -62,7 +62,7 @@ pub fn validate(
     }
     check_volume(bars, rows, opts, &mut report);
     if matches!(series.frequency, Frequency::Daily(_)) {
-        for row in rows.iter().filter(|r| !cal.is_trading_day(r.date)) {
+        for row in rows.iter().filter(|r| !cal.is_trading_day(r.date())) {
             report(
                 row,
                 DefectKind::NonSessionDate,
@@ -116,12 +116,13 @@ fn check_order(
         };
         let (now, max) = (bars[i].ts, bars[j].ts);
         if now == max && !ticks {
-            let reason = format!("duplicate timestamp (same as line {})", rows[j].line);
+            let reason = format!("duplicate timestamp (same as line {})", rows[j].line());
             report(&rows[i], DefectKind::Duplicate, reason);
         } else if now < max {
             let reason = format!(
                 "out of order (earlier than line {}, {})",
-                rows[j].line, rows[j].date_text
+                rows[j].line(),
+                rows[j].date_text()
             );
             report(&rows[i], DefectKind::OutOfOrder, reason);
         } else {
@@ -226,7 +227,7 @@ fn check_volume(
 fn missing_sessions(series: &LoadedSeries, cal: &dyn TradingCalendar) -> Vec<Defect> {
     // The row dates sorted and unique (files are in date order: the sort is one pass), walked
     // alongside the calendar days.
-    let mut dates: Vec<_> = series.rows.iter().map(|r| r.date).collect();
+    let mut dates: Vec<_> = series.rows.iter().map(RowInfo::date).collect();
     dates.sort_unstable();
     dates.dedup();
     let (Some(&first), Some(&last)) = (dates.first(), dates.last()) else {

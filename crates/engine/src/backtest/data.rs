@@ -75,7 +75,7 @@ pub fn load_backtest_data(path: &Path) -> Result<BacktestData, DataError> {
             s.bars
                 .iter()
                 .zip(&s.rows)
-                .filter(|(_, r)| !bad.contains(&r.line))
+                .filter(|(_, r)| !bad.contains(&r.line()))
                 .map(|(b, _)| b.clone())
                 .collect()
         };
