@@ -18,22 +18,22 @@ use super::sma_cross::{cross, order_for, Cross, SmaCross, SmaCrossRun};
 use super::{load_backtest_data, BacktestData, BacktestError};
 use crate::cycle::{ClosedTrade, EngineError};
 use crate::drivers::setup::session_of;
-use crate::exec::{estimate_for_order, Router, RouterConfig};
+use crate::exec::slippage::estimate_for_order_with;
+use crate::exec::{sim_model, Router, RouterConfig};
 use crate::risk::{check_slippage, SlippageCheck};
 use chrono::NaiveDate;
 use optifire_core::calendar::NyseCalendar;
 use optifire_core::config::Config;
 use optifire_core::data::Frequency;
 use optifire_core::domain::{
-    Bar, ClientOrderId, CycleId, EquityPoint, Fill, Instrument, LedgerError, Leg, Money, Order,
-    OrderStatus, OrderType, PlannedOrder, Portfolio, Price, Symbol, TimeInForce,
+    Bar, ClientOrderId, CycleId, EquityPoint, Fill, IdHash, Instrument, LedgerError, Leg, Money,
+    Order, OrderStatus, OrderType, PlannedOrder, Portfolio, Position, Price, Symbol, TimeInForce,
 };
 use optifire_core::plugin::PluginError;
 use optifire_core::venue::{Broker, BrokerError, VenueUpdate};
 use optifire_core::Timestamp;
 use optifire_venues::sim::matching::round8;
 use optifire_venues::SimExchange;
-use rust_decimal::Decimal;
 use std::collections::HashMap;
 
 /// Why the bar loop could not run.
@@ -117,8 +117,9 @@ fn plainly_valid(bar: &Bar) -> bool {
         & (0.0..f64::INFINITY).contains(&v)
 }
 
-/// Bars whose means `window_means` works out side by side.
-const LANES: usize = 8;
+/// Bars whose means `window_means` works out side by side (16: eight two-wide additions in
+/// flight, enough to hide an addition's latency).
+const LANES: usize = 16;
 
 /// `mean(&closes[i + 1 - window..=i])` for the `len <= LANES` bars `i` from `first`, each
 /// summed left to right from zero exactly as `mean` sums it. Summing one window alone waits
@@ -198,19 +199,24 @@ impl Timeline<'_> {
 /// `ledger_price(close)`: the same decimal (value and scale) through the exchange's exact
 /// shortcut for rounding a price to 8 decimals (`round8`).
 fn ledger_price_fast(close: f64) -> Option<Price> {
-    round8(close).map(Price).filter(|p| p.0 > Decimal::ZERO)
+    // `> 0` without the general comparison: positive and not zero (a negative zero is zero).
+    round8(close)
+        .map(Price)
+        .filter(|p| p.0.is_sign_positive() && !p.0.is_zero())
 }
 
-/// `(portfolio.equity(mark), portfolio.gross_exposure(mark))` with each position's market
-/// value worked out once for both sums (the same decimal operations in the same order), and
-/// the first error either would give.
-fn equity_and_gross(
-    portfolio: &Portfolio,
+/// `(portfolio.equity(mark), portfolio.gross_exposure(mark))` for the portfolio's `cash` and
+/// `open` positions (`open_positions()`, in its order), with each position's market value
+/// worked out once for both sums (the same decimal operations in the same order), and the
+/// first error either would give.
+fn equity_and_gross<'a>(
+    cash: Money,
+    open: impl IntoIterator<Item = &'a Position>,
     mark: impl Fn(&Symbol) -> Option<Price>,
 ) -> Result<(Money, Money), LedgerError> {
-    let mut eq = portfolio.cash;
+    let mut eq = cash;
     let mut g = Money::ZERO;
-    for p in portfolio.open_positions() {
+    for p in open {
         let m = mark(&p.symbol).ok_or_else(|| LedgerError::NoMark(p.symbol.clone()))?;
         let v = p.market_value(m);
         eq += v;
@@ -228,14 +234,17 @@ struct Book {
     /// The latest state of each order, in order of first appearance.
     orders: Vec<Order>,
     /// Where each client id's order is in `orders`, for `orders[..indexed]` (see `find`).
-    order_at: HashMap<ClientOrderId, usize>,
+    order_at: HashMap<ClientOrderId, usize, IdHash>,
     indexed: usize,
     /// Orders sent and not yet final.
     working: usize,
+    /// Orders recorded that the exchange never accepted (refused at submit).
+    refused: usize,
     /// The exchange's updates being applied, a buffer kept between bars.
     updates: Vec<VenueUpdate>,
-    /// Whether the ledger holds a position (it changes only with fills).
-    holding: bool,
+    /// The ledger's open positions in symbol order (`portfolio.open_positions()`, which only
+    /// fills change), kept so marking a bar does not walk the ledger's map.
+    open: Vec<Position>,
 }
 
 impl Book {
@@ -257,7 +266,8 @@ impl Book {
             }
         }
         self.updates = updates;
-        self.holding = self.portfolio.open_positions().next().is_some();
+        self.open.clear();
+        self.open.extend(self.portfolio.open_positions().cloned());
     }
 
     /// Where the order with client id `id` is in `orders`. An update is almost always about
@@ -299,8 +309,17 @@ impl Book {
     /// (`to_request` is a pure function of `planned`).
     fn submit(&mut self, now: Timestamp, planned: &PlannedOrder) {
         let order = match self.exchange.submit(planned.to_request()) {
+            // Every order recorded so far came from the exchange (none was refused), and the
+            // exchange accepts only a client id it does not have: a new order, recorded
+            // without looking for it.
+            Ok(order) if self.refused == 0 => {
+                self.working += usize::from(!order.status.is_terminal());
+                self.orders.push(order);
+                return;
+            }
             Ok(order) => order,
             Err(BrokerError::Rejected { reason }) => {
+                self.refused += 1;
                 let mut order = Order::new(planned.to_request());
                 order.status = OrderStatus::Rejected;
                 order.reason = Some(reason);
@@ -308,6 +327,7 @@ impl Book {
                 order
             }
             Err(e) => {
+                self.refused += 1;
                 let mut order = Order::new(planned.to_request());
                 order.reason = Some(format!("unknown: reconcile ({e})"));
                 order.updated_at = now;
@@ -391,7 +411,8 @@ pub fn run_sma_cross_on(
         RouterConfig::from_execution(&config.execution)
             .map_err(|e| BacktestError::Engine(EngineError::Router(e.to_string())))?,
     );
-    let slippage = &config.execution.slippage;
+    // The estimate's model for the configured costs (no quotes), built once.
+    let slippage_model = sim_model(&config.execution.slippage, None);
     let max_slippage_bps = config.risk.max_slippage_bps;
     let calendar = NyseCalendar::new();
 
@@ -417,11 +438,12 @@ pub fn run_sma_cross_on(
         fills: Vec::with_capacity(most_orders),
         closed_trades: Vec::with_capacity(most_orders),
         orders: Vec::with_capacity(most_orders),
-        order_at: HashMap::new(),
+        order_at: HashMap::default(),
         indexed: 0,
         working: 0,
+        refused: 0,
         updates: Vec::new(),
-        holding: false,
+        open: Vec::new(),
     };
     let mut errors: Vec<String> = Vec::new();
     let mut equity: Vec<EquityPoint> = Vec::with_capacity(timeline.len());
@@ -457,7 +479,7 @@ pub fn run_sma_cross_on(
         }
 
         // Flat, both sums are over no position: the cash, and zero.
-        if !book.holding {
+        if book.open.is_empty() {
             equity.push(EquityPoint {
                 ts: t,
                 equity: book.portfolio.cash,
@@ -473,7 +495,7 @@ pub fn run_sma_cross_on(
             // Converted once for both sums.
             let held_px = mark.and_then(ledger_price_fast);
             let price = |sym: &Symbol| if *sym == run.symbol { held_px } else { None };
-            match equity_and_gross(&book.portfolio, price) {
+            match equity_and_gross(book.portfolio.cash, &book.open, price) {
                 Ok((e, g)) => equity.push(EquityPoint {
                     ts: t,
                     equity: e,
@@ -508,13 +530,12 @@ pub fn run_sma_cross_on(
             expected: None,
         };
         router.route(t, &mut planned, None);
-        let expected = estimate_for_order(
-            slippage,
+        let expected = estimate_for_order_with(
+            &slippage_model,
             &planned.order_type,
             side,
             qty,
             bar.close,
-            None,
             bar.volume,
         );
         planned.expected = Some(expected);
@@ -562,6 +583,7 @@ mod tests {
     use super::*;
     use crate::backtest::sma_cross::mean;
     use crate::cycle::ledger_price;
+    use rust_decimal::Decimal;
 
     fn check(close: f64) {
         let fast = ledger_price_fast(close);
@@ -672,11 +694,12 @@ mod tests {
             fills: Vec::new(),
             closed_trades: Vec::new(),
             orders: Vec::new(),
-            order_at: HashMap::new(),
+            order_at: HashMap::default(),
             indexed: 0,
             working: 0,
+            refused: 0,
             updates: Vec::new(),
-            holding: false,
+            open: Vec::new(),
         };
         let (mut orders, mut at): (Vec<Order>, HashMap<String, usize>) = Default::default();
         let statuses = [
@@ -802,7 +825,7 @@ mod tests {
         };
         let check = |p: &Portfolio, a: Option<Decimal>, b: Option<Decimal>| {
             let mark = marks(a, b);
-            let one = equity_and_gross(p, mark);
+            let one = equity_and_gross(p.cash, p.open_positions(), mark);
             let (e, g) = (p.equity(mark), p.gross_exposure(mark));
             match (one, e, g) {
                 (Ok((e1, g1)), Ok(e), Ok(g)) => {

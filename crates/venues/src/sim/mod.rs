@@ -60,8 +60,8 @@ pub use slippage::SlippageModel;
 use account::{opening_qty, SimAccount};
 use matching::{match_bar, match_close, BarPrices, Execution};
 use optifire_core::domain::{
-    Bar, ClientOrderId, Fill, Instrument, LedgerError, Money, Order, OrderRequest, OrderStatus,
-    OrderType, Portfolio, Position, Price, Quantity, Side, Symbol, TimeInForce,
+    Bar, ClientOrderId, Fill, IdHash, Instrument, LedgerError, Money, Order, OrderRequest,
+    OrderStatus, OrderType, Portfolio, Position, Price, Quantity, Side, Symbol, TimeInForce,
 };
 use optifire_core::venue::{Account, Broker, BrokerError, VenueUpdate};
 use optifire_core::Timestamp;
@@ -147,8 +147,8 @@ pub struct SimExchange {
     /// a bar's matching asks about its working orders a dozen times, and looking a text id up
     /// in a map each time was most of the cost of handing a bar over.
     orders: Vec<SimOrder>,
-    /// Where each client id's order is in `orders` (looked up, never iterated).
-    order_at: HashMap<ClientOrderId, usize>,
+    /// Where each client id's order is in `orders` (looked up, never iterated: see `IdHash`).
+    order_at: HashMap<ClientOrderId, usize, IdHash>,
     /// Working orders (positions in `orders`) in submission order.
     working: Vec<usize>,
     updates: Vec<VenueUpdate>,
@@ -171,7 +171,7 @@ impl SimExchange {
             config,
             instruments: BTreeMap::new(),
             orders: Vec::new(),
-            order_at: HashMap::new(),
+            order_at: HashMap::default(),
             working: Vec::new(),
             updates: Vec::new(),
             eligible: Vec::new(),
@@ -693,7 +693,7 @@ fn sim_id(order: Option<&str>, n: u64) -> String {
         id.push('-');
     }
     // Only ASCII digits were written.
-    id.extend(digits[at..].iter().map(|&d| char::from(d)));
+    id.push_str(std::str::from_utf8(&digits[at..]).unwrap_or_default());
     id
 }
 
