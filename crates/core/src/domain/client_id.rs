@@ -27,9 +27,9 @@ pub fn client_order_id(
     // order, and the formatting machinery was most of its cost. A test checks the result
     // against the `format!` version for many inputs.
     let mut key = String::with_capacity(80);
-    push_int(&mut key, i128::from(cycle.ts.0));
+    push_int(&mut key, cycle.ts.0);
     key.push('|');
-    push_int(&mut key, i128::from(cycle.seq));
+    push_int(&mut key, cycle.seq);
     key.push('|');
     key.push_str(symbol.as_str());
     key.push('|');
@@ -38,7 +38,10 @@ pub fn client_order_id(
     let q = qty.0.normalize();
     if q.scale() == 0 {
         // An integer prints as its mantissa (a negative zero does not survive `normalize`).
-        push_int(&mut key, q.mantissa());
+        match i64::try_from(q.mantissa()) {
+            Ok(m) => push_int(&mut key, m),
+            Err(_) => push_int(&mut key, q.mantissa()),
+        }
     } else {
         use std::fmt::Write as _;
         let _ = write!(key, "{q}");
@@ -49,9 +52,9 @@ pub fn client_order_id(
 
     let mut id = String::with_capacity(MAX_CLIENT_ID_LEN);
     id.push_str("of-");
-    push_int(&mut id, i128::from(cycle.ts.0.div_euclid(1_000_000_000)));
+    push_int(&mut id, cycle.ts.0.div_euclid(1_000_000_000));
     id.push('-');
-    push_int(&mut id, i128::from(cycle.seq));
+    push_int(&mut id, cycle.seq);
     id.push('-');
     // `-b-` or `-s-` and eight hex digits follow the symbol.
     const TAIL: usize = 11;
@@ -79,8 +82,8 @@ pub fn client_order_id(
 }
 
 /// Appends `n` in decimal, as `Display` writes it (itoa: the same digits without the
-/// formatting machinery).
-fn push_int(out: &mut String, n: i128) {
+/// formatting machinery; in the integer's own width, as 128-bit division is slow).
+fn push_int(out: &mut String, n: impl itoa::Integer) {
     out.push_str(itoa::Buffer::new().format(n));
 }
 

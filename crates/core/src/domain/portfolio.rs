@@ -1,6 +1,6 @@
 //! The ledger: cash and positions, changed only by fills, valued exactly.
 
-use crate::domain::{Fill, Money, Position, Price, Quantity, Symbol};
+use crate::domain::{Fill, IdHash, Money, Position, Price, Quantity, Symbol};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashSet};
 
@@ -23,8 +23,9 @@ pub struct Portfolio {
     pub cash: Money,
     pub positions: BTreeMap<Symbol, Position>,
     pub commissions_paid: Money,
+    /// Ids of the fills applied (looked up, never iterated: see `IdHash`).
     #[serde(skip)]
-    applied_fills: HashSet<String>,
+    applied_fills: HashSet<String, IdHash>,
 }
 
 impl Portfolio {
@@ -33,7 +34,7 @@ impl Portfolio {
             cash,
             positions: BTreeMap::new(),
             commissions_paid: Money::ZERO,
-            applied_fills: HashSet::new(),
+            applied_fills: HashSet::default(),
         }
     }
 

@@ -18,22 +18,22 @@ use super::sma_cross::{cross, order_for, Cross, SmaCross, SmaCrossRun};
 use super::{load_backtest_data, BacktestData, BacktestError};
 use crate::cycle::{ClosedTrade, EngineError};
 use crate::drivers::setup::session_of;
-use crate::exec::{estimate_for_order, Router, RouterConfig};
+use crate::exec::slippage::estimate_for_order_with;
+use crate::exec::{sim_model, Router, RouterConfig};
 use crate::risk::{check_slippage, SlippageCheck};
 use chrono::NaiveDate;
 use optifire_core::calendar::NyseCalendar;
 use optifire_core::config::Config;
 use optifire_core::data::Frequency;
 use optifire_core::domain::{
-    Bar, ClientOrderId, CycleId, EquityPoint, Fill, Instrument, LedgerError, Leg, Money, Order,
-    OrderStatus, OrderType, PlannedOrder, Portfolio, Price, Symbol, TimeInForce,
+    Bar, ClientOrderId, CycleId, EquityPoint, Fill, IdHash, Instrument, LedgerError, Leg, Money,
+    Order, OrderStatus, OrderType, PlannedOrder, Portfolio, Position, Price, Symbol, TimeInForce,
 };
 use optifire_core::plugin::PluginError;
 use optifire_core::venue::{Broker, BrokerError, VenueUpdate};
 use optifire_core::Timestamp;
 use optifire_venues::sim::matching::round8;
 use optifire_venues::SimExchange;
-use rust_decimal::Decimal;
 use std::collections::HashMap;
 
 /// Why the bar loop could not run.
@@ -103,12 +103,23 @@ struct Series<'a> {
 /// clear is handed to the exchange, which decides.
 fn plainly_valid(bar: &Bar) -> bool {
     // A low of at least 1 cannot round to zero on any tick; prices far below Decimal's range
-    // always convert.
-    bar.is_valid() && bar.low >= 1.0 && bar.high < 1e15
+    // always convert. `bar.is_valid() && low >= 1 && high < 1e15` in fewer steps, without a
+    // branch per test (asked of every bar): with `1 <= low <= open, close <= high < 1e15` the
+    // four prices are finite and positive (a NaN fails every comparison), and `0 <= volume <
+    // inf` is a finite non-negative volume. A test checks the equivalence.
+    let (o, h, l, c, v) = (bar.open, bar.high, bar.low, bar.close, bar.volume);
+    (l >= 1.0)
+        & (h < 1e15)
+        & (o >= l)
+        & (o <= h)
+        & (c >= l)
+        & (c <= h)
+        & (0.0..f64::INFINITY).contains(&v)
 }
 
-/// Bars whose means `window_means` works out side by side.
-const LANES: usize = 8;
+/// Bars whose means `window_means` works out side by side (16: eight two-wide additions in
+/// flight, enough to hide an addition's latency).
+const LANES: usize = 16;
 
 /// `mean(&closes[i + 1 - window..=i])` for the `len <= LANES` bars `i` from `first`, each
 /// summed left to right from zero exactly as `mean` sums it. Summing one window alone waits
@@ -188,25 +199,36 @@ impl Timeline<'_> {
 /// `ledger_price(close)`: the same decimal (value and scale) through the exchange's exact
 /// shortcut for rounding a price to 8 decimals (`round8`).
 fn ledger_price_fast(close: f64) -> Option<Price> {
-    round8(close).map(Price).filter(|p| p.0 > Decimal::ZERO)
+    // `> 0` without the general comparison: positive and not zero (a negative zero is zero).
+    round8(close)
+        .map(Price)
+        .filter(|p| p.0.is_sign_positive() && !p.0.is_zero())
 }
 
-/// `(portfolio.equity(mark), portfolio.gross_exposure(mark))` with each position's market
-/// value worked out once for both sums (the same decimal operations in the same order), and
-/// the first error either would give.
-fn equity_and_gross(
-    portfolio: &Portfolio,
+/// `(portfolio.equity(mark), portfolio.gross_exposure(mark))` for the portfolio's `cash` and
+/// `open` positions (`open_positions()`, in its order), with each position's market value
+/// worked out once for both sums (the same decimal operations in the same order), and the
+/// first error either would give.
+fn equity_and_gross<'a>(
+    cash: Money,
+    open: impl IntoIterator<Item = &'a Position>,
     mark: impl Fn(&Symbol) -> Option<Price>,
 ) -> Result<(Money, Money), LedgerError> {
-    let mut eq = portfolio.cash;
-    let mut g = Money::ZERO;
-    for p in portfolio.open_positions() {
+    let mut eq = cash;
+    // `gross_exposure` starts from `Money::ZERO`, and zero plus `x` is `x` exactly (the decimal
+    // library hands back the other operand, scale and all; `zero_plus_is_the_other_operand`
+    // checks it), so the first term is taken as it is: one decimal addition less per bar held.
+    let mut g: Option<Money> = None;
+    for p in open {
         let m = mark(&p.symbol).ok_or_else(|| LedgerError::NoMark(p.symbol.clone()))?;
         let v = p.market_value(m);
         eq += v;
-        g += v.abs();
+        match g.as_mut() {
+            None => g = Some(v.abs()),
+            Some(g) => *g += v.abs(),
+        }
     }
-    Ok((eq, g))
+    Ok((eq, g.unwrap_or(Money::ZERO)))
 }
 
 /// The state the loop carries: exchange, ledger and what the engine would have recorded.
@@ -217,17 +239,27 @@ struct Book {
     closed_trades: Vec<ClosedTrade>,
     /// The latest state of each order, in order of first appearance.
     orders: Vec<Order>,
-    /// Where each client id's order is in `orders`.
-    order_at: HashMap<ClientOrderId, usize>,
+    /// Where each client id's order is in `orders`, for `orders[..indexed]` (see `find`).
+    order_at: HashMap<ClientOrderId, usize, IdHash>,
+    indexed: usize,
     /// Orders sent and not yet final.
     working: usize,
+    /// Orders recorded that the exchange never accepted (refused at submit).
+    refused: usize,
+    /// The exchange's updates being applied, a buffer kept between bars.
+    updates: Vec<VenueUpdate>,
+    /// The ledger's open positions in symbol order (`portfolio.open_positions()`, which only
+    /// fills change), kept so marking a bar does not walk the ledger's map.
+    open: Vec<Position>,
 }
 
 impl Book {
     /// The exchange's updates into the order book and the ledger, as the engine's executor and
     /// cycle apply them (a fill that reduces the position is a closed trade).
     fn take_updates(&mut self, now: Timestamp, errors: &mut Vec<String>) {
-        for u in self.exchange.drain_updates() {
+        let mut updates = std::mem::take(&mut self.updates);
+        self.exchange.take_updates_into(&mut updates);
+        for u in updates.drain(..) {
             match u {
                 VenueUpdate::Order(o) => self.record(o),
                 VenueUpdate::Fill(f) => match ClosedTrade::apply_fill(&mut self.portfolio, &f) {
@@ -239,19 +271,38 @@ impl Book {
                 },
             }
         }
+        self.updates = updates;
+        self.open.clear();
+        self.open.extend(self.portfolio.open_positions().cloned());
+    }
+
+    /// Where the order with client id `id` is in `orders`. An update is almost always about
+    /// the order recorded last (one order works at a time), which is compared first; the map
+    /// is brought up to date only when that fails, so a run whose updates all concern the
+    /// latest order hashes no id. Ids in `orders` are distinct (`record` pushes only ids this
+    /// finds nowhere), so the answer is the one a complete map would give.
+    fn find(&mut self, id: &ClientOrderId) -> Option<usize> {
+        if let Some(last) = self.orders.len().checked_sub(1) {
+            if self.orders[last].request.client_order_id == *id {
+                return Some(last);
+            }
+        }
+        for (k, o) in self.orders.iter().enumerate().skip(self.indexed) {
+            self.order_at.insert(o.request.client_order_id.clone(), k);
+        }
+        self.indexed = self.orders.len();
+        self.order_at.get(id).copied()
     }
 
     /// Records the latest state of an order, keeping `working` the count of orders not final.
     fn record(&mut self, order: Order) {
         let live = !order.status.is_terminal();
-        let was_live = match self.order_at.get(&order.request.client_order_id) {
-            Some(&k) => {
+        let was_live = match self.find(&order.request.client_order_id) {
+            Some(k) => {
                 let old = std::mem::replace(&mut self.orders[k], order);
                 !old.status.is_terminal()
             }
             None => {
-                self.order_at
-                    .insert(order.request.client_order_id.clone(), self.orders.len());
                 self.orders.push(order);
                 false
             }
@@ -260,19 +311,30 @@ impl Book {
     }
 
     /// Sends `planned` as the engine's executor does and records the order it gets back.
+    /// The request is built again for a refused order rather than copied before every submit
+    /// (`to_request` is a pure function of `planned`).
     fn submit(&mut self, now: Timestamp, planned: &PlannedOrder) {
-        let req = planned.to_request();
-        let order = match self.exchange.submit(req.clone()) {
+        let order = match self.exchange.submit(planned.to_request()) {
+            // Every order recorded so far came from the exchange (none was refused), and the
+            // exchange accepts only a client id it does not have: a new order, recorded
+            // without looking for it.
+            Ok(order) if self.refused == 0 => {
+                self.working += usize::from(!order.status.is_terminal());
+                self.orders.push(order);
+                return;
+            }
             Ok(order) => order,
             Err(BrokerError::Rejected { reason }) => {
-                let mut order = Order::new(req);
+                self.refused += 1;
+                let mut order = Order::new(planned.to_request());
                 order.status = OrderStatus::Rejected;
                 order.reason = Some(reason);
                 order.updated_at = now;
                 order
             }
             Err(e) => {
-                let mut order = Order::new(req);
+                self.refused += 1;
+                let mut order = Order::new(planned.to_request());
                 order.reason = Some(format!("unknown: reconcile ({e})"));
                 order.updated_at = now;
                 order
@@ -355,7 +417,8 @@ pub fn run_sma_cross_on(
         RouterConfig::from_execution(&config.execution)
             .map_err(|e| BacktestError::Engine(EngineError::Router(e.to_string())))?,
     );
-    let slippage = &config.execution.slippage;
+    // The estimate's model for the configured costs (no quotes), built once.
+    let slippage_model = sim_model(&config.execution.slippage, None);
     let max_slippage_bps = config.risk.max_slippage_bps;
     let calendar = NyseCalendar::new();
 
@@ -370,14 +433,23 @@ pub fn run_sma_cross_on(
     };
     let crossing = |i: usize| -> Option<Cross> { crossing_at.get(i).copied().flatten() };
 
+    // Each crossing places at most one order, and a market order fills once (more only with a
+    // volume cap): room for that many up front saves growing the books order by order.
+    let most_orders = crossing_at.iter().filter(|c| c.is_some()).count();
+    let mut exchange = exchange;
+    exchange.reserve_orders(most_orders);
     let mut book = Book {
         exchange,
         portfolio: Portfolio::new(initial),
-        fills: Vec::new(),
-        closed_trades: Vec::new(),
-        orders: Vec::new(),
-        order_at: HashMap::new(),
+        fills: Vec::with_capacity(most_orders),
+        closed_trades: Vec::with_capacity(most_orders),
+        orders: Vec::with_capacity(most_orders),
+        order_at: HashMap::default(),
+        indexed: 0,
         working: 0,
+        refused: 0,
+        updates: Vec::new(),
+        open: Vec::new(),
     };
     let mut errors: Vec<String> = Vec::new();
     let mut equity: Vec<EquityPoint> = Vec::with_capacity(timeline.len());
@@ -412,28 +484,33 @@ pub fn run_sma_cross_on(
             book.take_updates(t, &mut errors);
         }
 
-        // Equity marked at the last close of the traded symbol (the only one ever held).
-        let mark = ours.and_then(|k| {
-            let s = &series[k];
-            s.cursor.checked_sub(1).map(|j| s.bars[j].close)
-        });
-        // Converted once for both sums, and only when something is held (flat, both sums are
-        // over no position and never ask for a price).
-        let held_px = if book.portfolio.open_positions().next().is_some() {
-            mark.and_then(ledger_price_fast)
-        } else {
-            None
-        };
-        let price = |sym: &Symbol| if *sym == run.symbol { held_px } else { None };
-        match equity_and_gross(&book.portfolio, price) {
-            Ok((e, g)) => equity.push(EquityPoint {
+        // Flat, both sums are over no position: the cash, and zero.
+        if book.open.is_empty() {
+            equity.push(EquityPoint {
                 ts: t,
-                equity: e,
+                equity: book.portfolio.cash,
                 cash: book.portfolio.cash,
-                gross_exposure: g,
-            }),
-            Err(e) => {
-                errors.push(format!("{t}: equity not marked at {t}: {e}"));
+                gross_exposure: Money::ZERO,
+            });
+        } else {
+            // Equity marked at the last close of the traded symbol (the only one ever held).
+            let mark = ours.and_then(|k| {
+                let s = &series[k];
+                s.cursor.checked_sub(1).map(|j| s.bars[j].close)
+            });
+            // Converted once for both sums.
+            let held_px = mark.and_then(ledger_price_fast);
+            let price = |sym: &Symbol| if *sym == run.symbol { held_px } else { None };
+            match equity_and_gross(book.portfolio.cash, &book.open, price) {
+                Ok((e, g)) => equity.push(EquityPoint {
+                    ts: t,
+                    equity: e,
+                    cash: book.portfolio.cash,
+                    gross_exposure: g,
+                }),
+                Err(e) => {
+                    errors.push(format!("{t}: equity not marked at {t}: {e}"));
+                }
             }
         }
 
@@ -459,13 +536,12 @@ pub fn run_sma_cross_on(
             expected: None,
         };
         router.route(t, &mut planned, None);
-        let expected = estimate_for_order(
-            slippage,
+        let expected = estimate_for_order_with(
+            &slippage_model,
             &planned.order_type,
             side,
             qty,
             bar.close,
-            None,
             bar.volume,
         );
         planned.expected = Some(expected);
@@ -513,6 +589,7 @@ mod tests {
     use super::*;
     use crate::backtest::sma_cross::mean;
     use crate::cycle::ledger_price;
+    use rust_decimal::Decimal;
 
     fn check(close: f64) {
         let fast = ledger_price_fast(close);
@@ -553,6 +630,122 @@ mod tests {
                 }
             })
             .collect()
+    }
+
+    #[test]
+    fn plainly_valid_is_valid_with_a_low_of_1_and_a_high_below_1e15() {
+        let reference =
+            |b: &Bar| b.is_valid() && b.low >= 1.0 && b.high < 1e15 && b.defects().is_empty();
+        let specials = [
+            f64::NAN,
+            -f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::MAX,
+            f64::MIN_POSITIVE,
+            -0.0,
+            0.0,
+            0.5,
+            1.0 - f64::EPSILON / 2.0,
+            1.0,
+            1.5,
+            2.0,
+            100.0,
+            1e15 - 0.125,
+            1e15,
+            2e15,
+            -1.0,
+        ];
+        let mut bar = Bar {
+            symbol: Symbol::new("X"),
+            ts: Timestamp(0),
+            open: 0.0,
+            high: 0.0,
+            low: 0.0,
+            close: 0.0,
+            volume: 0.0,
+        };
+        let mut rng = fastrand::Rng::with_seed(47);
+        let mut valid = 0;
+        for _ in 0..300_000 {
+            let mut pick = || {
+                if rng.u8(..4) == 0 {
+                    specials[rng.usize(..specials.len())]
+                } else {
+                    // Near 1, so ties and both orders of the prices are common.
+                    f64::from(rng.u8(..8)) * 0.25 + 0.5
+                }
+            };
+            bar.open = pick();
+            bar.high = pick();
+            bar.low = pick();
+            bar.close = pick();
+            bar.volume = pick();
+            let want = reference(&bar);
+            valid += usize::from(want);
+            assert_eq!(plainly_valid(&bar), want, "{bar:?}");
+        }
+        assert!(valid > 1000, "{valid}");
+    }
+
+    /// `Book::record` with its lazily built index keeps the orders and the working count a
+    /// complete map gives, whichever earlier order an update concerns.
+    #[test]
+    fn book_records_orders_as_a_complete_map_does() {
+        use optifire_core::domain::{OrderRequest, Quantity, Side};
+        let sim = SimExchange::new(optifire_venues::SimConfig::default()).unwrap();
+        let mut book = Book {
+            exchange: sim,
+            portfolio: Portfolio::new(Money(Decimal::from(1000))),
+            fills: Vec::new(),
+            closed_trades: Vec::new(),
+            orders: Vec::new(),
+            order_at: HashMap::default(),
+            indexed: 0,
+            working: 0,
+            refused: 0,
+            updates: Vec::new(),
+            open: Vec::new(),
+        };
+        let (mut orders, mut at): (Vec<Order>, HashMap<String, usize>) = Default::default();
+        let statuses = [
+            OrderStatus::New,
+            OrderStatus::PartiallyFilled,
+            OrderStatus::Filled,
+            OrderStatus::Canceled,
+            OrderStatus::Rejected,
+        ];
+        let mut rng = fastrand::Rng::with_seed(53);
+        for step in 0..5000 {
+            // Mostly the newest ids, sometimes an old one.
+            let top = step / 3 + 1;
+            let id = if rng.bool() {
+                top - 1
+            } else {
+                rng.usize(..top)
+            };
+            let mut order = Order::new(OrderRequest {
+                client_order_id: ClientOrderId(format!("c-{id}")),
+                symbol: Symbol::new("X"),
+                side: Side::Buy,
+                qty: Quantity(Decimal::from(step)),
+                order_type: OrderType::Market,
+                tif: TimeInForce::Day,
+                created_at: Timestamp(step as i64),
+            });
+            order.status = statuses[rng.usize(..statuses.len())];
+            match at.get(&order.request.client_order_id.0) {
+                Some(&k) => orders[k] = order.clone(),
+                None => {
+                    at.insert(order.request.client_order_id.0.clone(), orders.len());
+                    orders.push(order.clone());
+                }
+            }
+            book.record(order);
+            let working = orders.iter().filter(|o| !o.status.is_terminal()).count();
+            assert_eq!(book.working, working, "{step}");
+        }
+        assert_eq!(book.orders, orders);
     }
 
     #[test]
@@ -613,6 +806,27 @@ mod tests {
         }
     }
 
+    /// What `equity_and_gross` relies on to skip the first addition of the gross sum.
+    #[test]
+    fn zero_plus_is_the_other_operand() {
+        let mut rng = fastrand::Rng::with_seed(67);
+        for k in 0..200_000u32 {
+            let bits = match k % 4 {
+                0 => u128::from(rng.u32(..)),
+                1 => u128::from(rng.u64(..)),
+                2 => rng.u128(..) >> 32,
+                _ => u128::from(rng.u8(..)),
+            };
+            let x = Decimal::from_i128_with_scale(bits as i128, rng.u32(0..=28));
+            let x = if rng.bool() { -x } else { x };
+            let sum = Money::ZERO + Money(x);
+            let mut acc = Money::ZERO;
+            acc += Money(x);
+            assert_eq!(sum.0.serialize(), x.serialize(), "{x}");
+            assert_eq!(acc.0.serialize(), x.serialize(), "{x}");
+        }
+    }
+
     #[test]
     fn one_pass_equity_is_the_portfolios() {
         use optifire_core::domain::{Quantity, Side};
@@ -638,7 +852,7 @@ mod tests {
         };
         let check = |p: &Portfolio, a: Option<Decimal>, b: Option<Decimal>| {
             let mark = marks(a, b);
-            let one = equity_and_gross(p, mark);
+            let one = equity_and_gross(p.cash, p.open_positions(), mark);
             let (e, g) = (p.equity(mark), p.gross_exposure(mark));
             match (one, e, g) {
                 (Ok((e1, g1)), Ok(e), Ok(g)) => {

@@ -44,10 +44,12 @@ pub fn estimate_cost_bps(
     quoted_spread_bps: Option<f64>,
     bar_volume: f64,
 ) -> f64 {
-    sim_model(config, quoted_spread_bps)
-        .bps(qty, bar_volume)
-        .to_f64()
-        .unwrap_or(f64::NAN)
+    model_cost_bps(&sim_model(config, quoted_spread_bps), qty, bar_volume)
+}
+
+/// `estimate_cost_bps` with the model already built (`sim_model`).
+fn model_cost_bps(model: &SlippageModel, qty: Quantity, bar_volume: f64) -> f64 {
+    model.bps(qty, bar_volume).to_f64().unwrap_or(f64::NAN)
 }
 
 /// The estimate for a market-style order at `mid` (analytics, not rounded to the tick).
@@ -59,7 +61,26 @@ pub fn estimate(
     quoted_spread_bps: Option<f64>,
     bar_volume: f64,
 ) -> CostEstimate {
-    let cost_bps = estimate_cost_bps(config, qty, quoted_spread_bps, bar_volume);
+    estimate_with(
+        &sim_model(config, quoted_spread_bps),
+        side,
+        qty,
+        mid,
+        bar_volume,
+    )
+}
+
+/// `estimate` with the model already built (`sim_model`): a loop pricing many orders under one
+/// configuration and no quotes builds it once (the decimal conversion of the half spread was
+/// most of an estimate's cost).
+pub fn estimate_with(
+    model: &SlippageModel,
+    side: Side,
+    qty: Quantity,
+    mid: f64,
+    bar_volume: f64,
+) -> CostEstimate {
+    let cost_bps = model_cost_bps(model, qty, bar_volume);
     let sign = f64::from(side.sign());
     CostEstimate {
         mid,
@@ -81,15 +102,33 @@ pub fn estimate_for_order(
     bar_volume: f64,
 ) -> CostEstimate {
     match order_type {
-        OrderType::Limit { limit } if mid > 0.0 => {
-            let price = limit.to_f64();
-            CostEstimate {
-                mid,
-                cost_bps: f64::from(side.sign()) * (price - mid) / mid * 10_000.0,
-                price,
-            }
-        }
+        OrderType::Limit { limit } if mid > 0.0 => limit_estimate(side, limit.to_f64(), mid),
         _ => estimate(config, side, qty, mid, quoted_spread_bps, bar_volume),
+    }
+}
+
+/// `estimate_for_order` with the model already built (`sim_model` of the same configuration
+/// and quoted spread); see `estimate_with`.
+pub fn estimate_for_order_with(
+    model: &SlippageModel,
+    order_type: &OrderType,
+    side: Side,
+    qty: Quantity,
+    mid: f64,
+    bar_volume: f64,
+) -> CostEstimate {
+    match order_type {
+        OrderType::Limit { limit } if mid > 0.0 => limit_estimate(side, limit.to_f64(), mid),
+        _ => estimate_with(model, side, qty, mid, bar_volume),
+    }
+}
+
+/// A limit order is expected at its limit, `price`.
+fn limit_estimate(side: Side, price: f64, mid: f64) -> CostEstimate {
+    CostEstimate {
+        mid,
+        cost_bps: f64::from(side.sign()) * (price - mid) / mid * 10_000.0,
+        price,
     }
 }
 
@@ -102,6 +141,71 @@ mod tests {
         SlippageConfig {
             spread_bps: 1.0,
             impact_bps: 5.0,
+        }
+    }
+
+    /// The estimate with a prebuilt model is the one that builds it, bit for bit.
+    #[test]
+    fn prebuilt_model_gives_the_same_estimates() {
+        let mut rng = fastrand::Rng::with_seed(61);
+        let pick = |rng: &mut fastrand::Rng, xs: &[f64]| xs[rng.usize(..xs.len())];
+        let special = [
+            0.0,
+            -1.0,
+            f64::NAN,
+            f64::INFINITY,
+            1e-9,
+            0.5,
+            1.0,
+            7.25,
+            1e6,
+        ];
+        for _ in 0..20_000 {
+            let config = SlippageConfig {
+                spread_bps: if rng.bool() {
+                    rng.f64() * 20.0
+                } else {
+                    pick(&mut rng, &special)
+                },
+                impact_bps: if rng.bool() {
+                    rng.f64() * 20.0
+                } else {
+                    pick(&mut rng, &special)
+                },
+            };
+            let quoted = match rng.u8(..3) {
+                0 => None,
+                1 => Some(rng.f64() * 30.0),
+                _ => Some(pick(&mut rng, &special)),
+            };
+            let model = sim_model(&config, quoted);
+            let side = if rng.bool() { Side::Buy } else { Side::Sell };
+            let qty = Quantity(Decimal::new(rng.i64(0..1_000_000), rng.u32(0..4)));
+            let mid = if rng.bool() {
+                rng.f64() * 500.0
+            } else {
+                pick(&mut rng, &special)
+            };
+            let volume = if rng.bool() {
+                rng.f64() * 1e7
+            } else {
+                pick(&mut rng, &special)
+            };
+            let order_type = match rng.u8(..3) {
+                0 => OrderType::Market,
+                1 => OrderType::Limit {
+                    limit: optifire_core::domain::Price(Decimal::new(rng.i64(1..100_000), 2)),
+                },
+                _ => OrderType::MarketOnClose,
+            };
+            let want = estimate_for_order(&config, &order_type, side, qty, mid, quoted, volume);
+            let got = estimate_for_order_with(&model, &order_type, side, qty, mid, volume);
+            let bits = |e: CostEstimate| (e.mid.to_bits(), e.cost_bps.to_bits(), e.price.to_bits());
+            assert_eq!(
+                bits(got),
+                bits(want),
+                "{config:?} {quoted:?} {order_type:?} {qty:?} {mid} {volume}"
+            );
         }
     }
 

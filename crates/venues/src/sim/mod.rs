@@ -60,8 +60,8 @@ pub use slippage::SlippageModel;
 use account::{opening_qty, SimAccount};
 use matching::{match_bar, match_close, BarPrices, Execution};
 use optifire_core::domain::{
-    Bar, ClientOrderId, Fill, Instrument, LedgerError, Money, Order, OrderRequest, OrderStatus,
-    OrderType, Portfolio, Position, Price, Quantity, Side, Symbol, TimeInForce,
+    Bar, ClientOrderId, Fill, IdHash, Instrument, LedgerError, Money, Order, OrderRequest,
+    OrderStatus, OrderType, Portfolio, Position, Price, Quantity, Side, Symbol, TimeInForce,
 };
 use optifire_core::venue::{Account, Broker, BrokerError, VenueUpdate};
 use optifire_core::Timestamp;
@@ -147,11 +147,14 @@ pub struct SimExchange {
     /// a bar's matching asks about its working orders a dozen times, and looking a text id up
     /// in a map each time was most of the cost of handing a bar over.
     orders: Vec<SimOrder>,
-    /// Where each client id's order is in `orders` (looked up, never iterated).
-    order_at: HashMap<ClientOrderId, usize>,
+    /// Where each client id's order is in `orders` (looked up, never iterated: see `IdHash`).
+    order_at: HashMap<ClientOrderId, usize, IdHash>,
     /// Working orders (positions in `orders`) in submission order.
     working: Vec<usize>,
     updates: Vec<VenueUpdate>,
+    /// `on_bar`'s list of the bar's eligible orders, kept between bars so handing over a bar
+    /// with orders working does not allocate.
+    eligible: Vec<usize>,
     /// The last bar's `ts` per symbol.
     last_bar: BTreeMap<Symbol, Timestamp>,
     submitted: u64,
@@ -168,9 +171,10 @@ impl SimExchange {
             config,
             instruments: BTreeMap::new(),
             orders: Vec::new(),
-            order_at: HashMap::new(),
+            order_at: HashMap::default(),
             working: Vec::new(),
             updates: Vec::new(),
+            eligible: Vec::new(),
             last_bar: BTreeMap::new(),
             submitted: 0,
             now: Timestamp::MIN,
@@ -197,6 +201,25 @@ impl SimExchange {
     /// The exchange's ledger (cash, positions, commissions paid).
     pub fn portfolio(&self) -> &Portfolio {
         self.account.portfolio()
+    }
+
+    /// Room for `n` more orders without growing the books (a hint, like `Vec::reserve`): a
+    /// driver that knows how many orders it may send saves the copies and fresh pages of
+    /// growing them one order at a time.
+    pub fn reserve_orders(&mut self, n: usize) {
+        self.orders.reserve(n);
+        self.order_at.reserve(n);
+    }
+
+    /// `drain_updates` into `out`, keeping the exchange's buffer (and, when `out` is empty,
+    /// swapping buffers so neither side allocates again): for drivers that take the updates
+    /// after every bar.
+    pub fn take_updates_into(&mut self, out: &mut Vec<VenueUpdate>) {
+        if out.is_empty() {
+            std::mem::swap(out, &mut self.updates);
+        } else {
+            out.append(&mut self.updates);
+        }
     }
 
     /// Sets the price used to value positions and check buying power, e.g. from a quote.
@@ -240,40 +263,52 @@ impl SimExchange {
         self.now = self.now.max(bar.ts);
         self.account.set_mark(&bar.symbol, Price(px.close));
         let mut available = self.volume_cap(bar);
-        let eligible: Vec<usize> = self
-            .working
-            .iter()
-            .copied()
-            .filter(|&k| {
-                let req = &self.orders[k].order.request;
-                req.symbol == bar.symbol && req.created_at < bar.ts
-            })
-            .collect();
+        let mut eligible = std::mem::take(&mut self.eligible);
+        eligible.clear();
+        eligible.extend(self.working.iter().copied().filter(|&k| {
+            let req = &self.orders[k].order.request;
+            req.symbol == bar.symbol && req.created_at < bar.ts
+        }));
+        let done = self.match_eligible(&eligible, bar, &px, session, &mut available);
+        self.eligible = eligible;
+        done?;
+        self.prune_working();
+        Ok(())
+    }
 
-        for &k in &eligible {
+    /// `on_bar`'s matching of the bar's eligible orders (positions in `orders`).
+    fn match_eligible(
+        &mut self,
+        eligible: &[usize],
+        bar: &Bar,
+        px: &BarPrices,
+        session: SessionInfo,
+        available: &mut Option<Decimal>,
+    ) -> Result<(), SimError> {
+        for &k in eligible {
             let so = &mut self.orders[k];
             if so.on_close() {
                 continue;
             }
             let req = &so.order.request;
-            let m = match_bar(&req.order_type, req.side, so.triggered, &px);
+            let m = match_bar(&req.order_type, req.side, so.triggered, px);
             so.triggered = m.triggered;
-            self.execute(k, m.execution, bar, &mut available)?;
+            self.execute(k, m.execution, bar, available)?;
             self.finish_immediate(k);
         }
 
         if session.is_session_close {
-            for &k in &eligible {
+            for &k in eligible {
                 let so = &self.orders[k];
                 if !so.on_close() || so.order.status.is_terminal() {
                     continue;
                 }
                 let req = &so.order.request;
-                let execution = match_close(&req.order_type, req.side, &px);
-                self.execute(k, execution, bar, &mut available)?;
+                let execution = match_close(&req.order_type, req.side, px);
+                self.execute(k, execution, bar, available)?;
                 self.end(k, OrderStatus::Expired, "not filled in the closing auction");
             }
-            for &k in &eligible {
+            for &k in eligible {
                 if self.orders[k].order.request.tif == TimeInForce::Day {
                     self.end(
                         k,
@@ -283,7 +318,6 @@ impl SimExchange {
                 }
             }
         }
-        self.prune_working();
         Ok(())
     }
 
@@ -374,7 +408,7 @@ impl SimExchange {
         let before = (so.order.filled_qty, so.executed_value);
         let after = (before.0 + qty, before.1 + qty * price);
         let fill = Fill {
-            fill_id: format!("sim-{}-{}", id, so.fills + 1),
+            fill_id: sim_id(Some(&id.0), u64::from(so.fills) + 1),
             client_order_id: id.clone(),
             symbol: req.symbol.clone(),
             side: req.side,
@@ -578,7 +612,7 @@ impl Broker for SimExchange {
         self.now = self.now.max(req.created_at);
         self.submitted += 1;
         let mut order = Order::new(req);
-        order.broker_order_id = Some(format!("sim-{}", self.submitted));
+        order.broker_order_id = Some(sim_id(None, self.submitted));
         order.status = OrderStatus::New;
         let k = self.orders.len();
         self.order_at
@@ -635,5 +669,51 @@ impl Broker for SimExchange {
 
     fn drain_updates(&mut self) -> Vec<VenueUpdate> {
         std::mem::take(&mut self.updates)
+    }
+}
+
+/// `format!("sim-{order}-{n}")`, or `format!("sim-{n}")` without `order`, written directly: a
+/// fill id and a venue order id per order, and the formatting machinery was most of their cost.
+fn sim_id(order: Option<&str>, n: u64) -> String {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut rest = n;
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    let mut id = String::with_capacity(5 + order.map_or(0, str::len) + digits.len() - at);
+    id.push_str("sim-");
+    if let Some(order) = order {
+        id.push_str(order);
+        id.push('-');
+    }
+    // Only ASCII digits were written.
+    id.push_str(std::str::from_utf8(&digits[at..]).unwrap_or_default());
+    id
+}
+
+#[cfg(test)]
+mod id_tests {
+    use super::sim_id;
+
+    #[test]
+    fn sim_ids_are_the_formatted_ones() {
+        let mut n: u64 = 0;
+        for k in 0..2000u64 {
+            for v in [k, n, u64::MAX - k, 10u64.pow((k % 20) as u32)] {
+                assert_eq!(sim_id(None, v), format!("sim-{v}"));
+                let id = "of-1700000000-12-ORCL-b-0a1b2c3d";
+                assert_eq!(sim_id(Some(id), v), format!("sim-{id}-{v}"));
+                assert_eq!(sim_id(Some(""), v), format!("sim--{v}"));
+            }
+            n = n
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(k | 1);
+        }
     }
 }
