@@ -285,18 +285,18 @@ pub fn compute(
     let mdd = mdd.ok();
     let wins: Vec<f64> = closed
         .iter()
-        .map(|t| t.pnl.to_f64())
+        .map(|t| money_f64(t.pnl))
         .filter(|p| *p > 0.0)
         .collect();
     let losses: Vec<f64> = closed
         .iter()
-        .map(|t| t.pnl.to_f64())
+        .map(|t| money_f64(t.pnl))
         .filter(|p| *p < 0.0)
         .collect();
     let gross_loss: f64 = losses.iter().map(|l| -l).sum();
     let gross_win: f64 = wins.iter().sum();
     let mean_equity = (days > 0).then(|| equity_sum / days as f64);
-    let traded: f64 = fills.iter().map(|f| f.notional().to_f64().abs()).sum();
+    let traded: f64 = fills.iter().map(|f| money_f64(f.notional()).abs()).sum();
     let commissions = fills.iter().fold(Money::ZERO, |a, f| a + f.commission);
     Metrics {
         start: first.map_or_else(String::new, |d| d.to_string()),
@@ -695,9 +695,39 @@ mod tests {
                 })
                 .collect();
             let initial = Money(Decimal::new(rng.i64(0..10_000_000), rng.u32(0..3)));
-            let closed: Vec<ClosedTrade> = Vec::new();
-            let a = compute(initial, &points, &[], &closed, vec!["x".into()]);
-            let b = compute_with_lists(initial, &points, &[], &closed, vec!["x".into()]);
+            // Fills and closed trades of mixed scales (prices to 8 decimals, PnL to 12).
+            let sym = optifire_core::domain::Symbol::new("ORCL");
+            let fills: Vec<Fill> = (0..rng.usize(0..40))
+                .map(|k| Fill {
+                    fill_id: format!("f{k}"),
+                    client_order_id: optifire_core::domain::ClientOrderId(format!("c{k}")),
+                    symbol: sym.clone(),
+                    side: optifire_core::domain::Side::Buy,
+                    qty: optifire_core::domain::Quantity(Decimal::new(
+                        rng.i64(1..100_000),
+                        rng.u32(0..4),
+                    )),
+                    price: optifire_core::domain::Price(Decimal::new(
+                        rng.i64(1..10_000_000_000),
+                        rng.u32(0..9),
+                    )),
+                    commission: Money(Decimal::new(rng.i64(0..10_000), 2)),
+                    ts: Timestamp::from_secs(t),
+                })
+                .collect();
+            let closed: Vec<ClosedTrade> = (0..rng.usize(0..40))
+                .map(|k| ClosedTrade {
+                    ts: Timestamp::from_secs(t),
+                    symbol: sym.clone(),
+                    fill_id: format!("f{k}"),
+                    pnl: Money(Decimal::new(
+                        rng.i64(-10_000_000_000_000..10_000_000_000_000),
+                        rng.u32(0..13),
+                    )),
+                })
+                .collect();
+            let a = compute(initial, &points, &fills, &closed, vec!["x".into()]);
+            let b = compute_with_lists(initial, &points, &fills, &closed, vec!["x".into()]);
             assert_eq!(format!("{a:?}"), format!("{b:?}"), "case {case}");
         }
     }
