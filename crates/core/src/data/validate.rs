@@ -135,11 +135,8 @@ fn check_order(
 /// name the values that break the rule.
 fn value_defects(bar: &Bar) -> Vec<(DefectKind, String)> {
     // A valid bar with no zero price has nothing to report (almost every bar: checked first).
-    if bar.is_valid()
-        && [bar.open, bar.high, bar.low, bar.close]
-            .iter()
-            .all(|&p| p != 0.0)
-    {
+    let no_zero = (bar.open != 0.0) & (bar.high != 0.0) & (bar.low != 0.0) & (bar.close != 0.0);
+    if bar.is_valid() & no_zero {
         return Vec::new();
     }
     all_value_defects(bar)
