@@ -254,6 +254,23 @@ struct Book {
 }
 
 impl Book {
+    /// An empty book on `exchange`, its lists sized for `orders` orders.
+    fn new(exchange: SimExchange, portfolio: Portfolio, orders: usize) -> Self {
+        Book {
+            exchange,
+            portfolio,
+            fills: Vec::with_capacity(orders),
+            closed_trades: Vec::with_capacity(orders),
+            orders: Vec::with_capacity(orders),
+            order_at: HashMap::default(),
+            indexed: 0,
+            working: 0,
+            refused: 0,
+            updates: Vec::new(),
+            open: Vec::new(),
+        }
+    }
+
     /// The exchange's updates into the order book and the ledger, as the engine's executor and
     /// cycle apply them (a fill that reduces the position is a closed trade).
     fn take_updates(&mut self, now: Timestamp, errors: &mut Vec<String>) {
@@ -438,19 +455,7 @@ pub fn run_sma_cross_on(
     let most_orders = crossing_at.iter().filter(|c| c.is_some()).count();
     let mut exchange = exchange;
     exchange.reserve_orders(most_orders);
-    let mut book = Book {
-        exchange,
-        portfolio: Portfolio::new(initial),
-        fills: Vec::with_capacity(most_orders),
-        closed_trades: Vec::with_capacity(most_orders),
-        orders: Vec::with_capacity(most_orders),
-        order_at: HashMap::default(),
-        indexed: 0,
-        working: 0,
-        refused: 0,
-        updates: Vec::new(),
-        open: Vec::new(),
-    };
+    let mut book = Book::new(exchange, Portfolio::new(initial), most_orders);
     let mut errors: Vec<String> = Vec::new();
     let mut equity: Vec<EquityPoint> = Vec::with_capacity(timeline.len());
     let mut bars_fed = 0usize;
@@ -694,19 +699,7 @@ mod tests {
     fn book_records_orders_as_a_complete_map_does() {
         use optifire_core::domain::{OrderRequest, Quantity, Side};
         let sim = SimExchange::new(optifire_venues::SimConfig::default()).unwrap();
-        let mut book = Book {
-            exchange: sim,
-            portfolio: Portfolio::new(Money(Decimal::from(1000))),
-            fills: Vec::new(),
-            closed_trades: Vec::new(),
-            orders: Vec::new(),
-            order_at: HashMap::default(),
-            indexed: 0,
-            working: 0,
-            refused: 0,
-            updates: Vec::new(),
-            open: Vec::new(),
-        };
+        let mut book = Book::new(sim, Portfolio::new(Money(Decimal::from(1000))), 0);
         let (mut orders, mut at): (Vec<Order>, HashMap<String, usize>) = Default::default();
         let statuses = [
             OrderStatus::New,
