@@ -765,8 +765,10 @@ impl LoadedSeries {
         fields: &mut Vec<&'a str>,
     ) {
         let text = records.text;
+        // The row reader learns each field's shape as it goes (`FastDaily::parse`).
+        let mut fast = parser.fast.clone();
         loop {
-            if let Some(fast) = &parser.fast {
+            if let Some(fast) = &mut fast {
                 if let Some(row) = fast.parse(text.as_bytes(), records.at) {
                     let known = parser.known_at.borrow_mut().known_at_day(row.date, row.day);
                     if let Some(ts) = known {
