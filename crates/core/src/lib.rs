@@ -13,6 +13,7 @@ pub mod domain;
 pub mod event;
 pub mod fixed;
 pub mod plugin;
+pub mod prefault;
 pub mod schedule;
 pub mod store;
 pub mod time;

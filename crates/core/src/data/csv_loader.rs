@@ -347,6 +347,7 @@ fn load_streamed(
 ) -> std::io::Result<Option<LoadedSeries>> {
     use std::io::Read as _;
     let mut buf: Vec<u8> = Vec::with_capacity(2 * CHUNK);
+    crate::prefault::populate_spare(&mut buf);
     let mut line = 0u64;
     let mut header: Option<ByteRecord> = None;
     let mut loading: Option<(LoadedSeries, RowParser)> = None;
@@ -599,13 +600,17 @@ fn new_series(
     let frequency = frequency_of(cols.layout, &symbol, opts);
     let line_len = header.as_slice().len() + header.len() + 16;
     let estimate = len / line_len.max(1) + 1;
+    let mut bars = Vec::with_capacity(estimate);
+    let mut rows = Vec::with_capacity(estimate);
+    crate::prefault::populate_spare(&mut bars);
+    crate::prefault::populate_spare(&mut rows);
     LoadedSeries {
         symbol,
         file,
         layout: cols.layout,
         frequency,
-        bars: Vec::with_capacity(estimate),
-        rows: Vec::with_capacity(estimate),
+        bars,
+        rows,
         parse_defects: Vec::new(),
     }
 }

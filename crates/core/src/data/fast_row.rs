@@ -5,6 +5,7 @@
 //! read here is one the general parser reads the same way, and every other row is left to it.
 
 use super::layout::{Columns, Layout};
+use super::row_template::{Role, RowTemplate};
 use chrono::NaiveDate;
 
 /// What the parser does with a field, and the field's shape in the last row that had one.
@@ -81,6 +82,10 @@ impl Shape {
 #[derive(Clone, Debug)]
 pub(crate) struct FastDaily {
     slots: Vec<Slot>,
+    /// The role of each slot, for the template.
+    roles: Vec<Role>,
+    /// The layout of the last row the field reader read.
+    template: RowTemplate,
 }
 
 /// A row read by `FastDaily`.
@@ -119,14 +124,37 @@ impl FastDaily {
             }
             *slot = role;
         }
-        Some(FastDaily { slots })
+        let roles = slots
+            .iter()
+            .map(|s| match *s {
+                Slot::Skip(_) => Role::Skip,
+                Slot::Date => Role::Date,
+                Slot::Value(k, _) => Role::Value(k),
+            })
+            .collect();
+        Some(FastDaily {
+            slots,
+            roles,
+            template: RowTemplate::default(),
+        })
     }
 
     /// The row of `text` starting at `start`, if it is a plain one: exactly the expected number
     /// of comma-separated fields up to the next line feed, an ISO date, and numbers of digits
-    /// with at most one inner point that `plain_number` takes. Keeps each field's shape for
-    /// the next row (`Shape`).
+    /// with at most one inner point that `plain_number` takes. A row with the layout of the
+    /// last one read field by field is read from its template (`RowTemplate`); any other is
+    /// read field by field, and its layout becomes the template.
     pub(crate) fn parse(&mut self, text: &[u8], start: usize) -> Option<FastRow> {
+        if let Some(row) = self.template.read(text, start) {
+            return Some(row);
+        }
+        let row = self.parse_fields(text, start)?;
+        self.template.learn(text, start, row.end, &self.roles);
+        Some(row)
+    }
+
+    /// `parse`, field by field; keeps each field's shape for the next row (`Shape`).
+    fn parse_fields(&mut self, text: &[u8], start: usize) -> Option<FastRow> {
         let mut p = start;
         let mut row = FastRow {
             end: 0,
@@ -167,7 +195,7 @@ impl FastDaily {
 }
 
 /// Powers of ten exactly representable as f64.
-const POW10: [f64; 23] = [
+pub(super) const POW10: [f64; 23] = [
     1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
     1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
 ];
@@ -206,12 +234,12 @@ pub(crate) fn plain_number(text: &[u8], start: usize) -> Option<(f64, usize)> {
 }
 
 /// A byte value in each of the 8 byte lanes of a `u64`.
-const fn lanes(byte: u8) -> u64 {
+pub(super) const fn lanes(byte: u8) -> u64 {
     u64::from_le_bytes([byte; 8])
 }
 
 /// The 8 bytes of `text` from `at` as one word, first byte in the lowest lane.
-fn word(text: &[u8], at: usize) -> Option<u64> {
+pub(super) fn word(text: &[u8], at: usize) -> Option<u64> {
     Some(u64::from_le_bytes(text.get(at..at + 8)?.try_into().ok()?))
 }
 
@@ -240,7 +268,7 @@ fn eight_digits(w: u64) -> u64 {
 
 /// The `count` (1 to 16) ASCII digits of `text` from `at` as a number, read a word at a time:
 /// the word is moved up so the digits take its top lanes (zero lanes below: leading zeros).
-fn digits_value(text: &[u8], at: usize, count: usize) -> Option<u64> {
+pub(super) fn digits_value(text: &[u8], at: usize, count: usize) -> Option<u64> {
     if count <= 8 {
         Some(eight_digits(word(text, at)? << (8 * (8 - count))))
     } else {
@@ -250,7 +278,7 @@ fn digits_value(text: &[u8], at: usize, count: usize) -> Option<u64> {
 }
 
 /// Powers of ten as integers, for joining the digits before and after the point.
-const POW10_INT: [u64; 16] = [
+pub(super) const POW10_INT: [u64; 16] = [
     1,
     10,
     100,
@@ -473,6 +501,68 @@ mod tests {
         assert_eq!(s.expect, [0, 0x80 << 56]);
         assert!(!Shape::UNSEEN.fits([0, 0]));
         assert!(!Shape::UNSEEN.fits([u64::MAX, u64::MAX]));
+    }
+
+    /// Rows of one layout with fresh digits, some with a byte changed (to anything: digits,
+    /// separators, signs, bytes of UTF-8): row by row, the reader with its template gives what
+    /// a reader without one gives.
+    #[test]
+    fn template_reads_are_the_field_reads() {
+        let cols = Columns {
+            layout: Layout::Daily,
+            date: 0,
+            time: None,
+            open: 1,
+            high: 2,
+            low: 3,
+            close: 4,
+            volume: 6,
+            fields: 7,
+        };
+        let odd = b"0123456789.,\n-+e \xc3\xa9\xff\x7f\x00/:";
+        let mut rng = fastrand::Rng::with_seed(0x7E3B_1A7E);
+        let (mut fitted, mut rows) = (0, 0);
+        for _ in 0..300 {
+            // A layout: each number's digits before and after its point (none: no point).
+            let widths: Vec<(usize, usize)> = (0..6)
+                .map(|_| (rng.usize(1..10), rng.usize(0..9)))
+                .collect();
+            let mut text = Vec::new();
+            for _ in 0..rng.usize(1..60) {
+                let mut row = format!(
+                    "{:04}-{:02}-{:02}",
+                    rng.u32(1900..2100),
+                    rng.u32(1..13),
+                    rng.u32(1..29)
+                )
+                .into_bytes();
+                for &(int, dec) in &widths {
+                    row.push(b',');
+                    row.extend((0..int).map(|_| b'0' + rng.u8(..10)));
+                    if dec > 0 {
+                        row.push(b'.');
+                        row.extend((0..dec).map(|_| b'0' + rng.u8(..10)));
+                    }
+                }
+                if rng.u8(..4) == 0 {
+                    let at = rng.usize(..row.len());
+                    row[at] = odd[rng.usize(..odd.len())];
+                }
+                text.extend_from_slice(&row);
+                text.push(b'\n');
+            }
+            let mut reader = FastDaily::new(&cols).unwrap();
+            let mut start = 0;
+            while start < text.len() {
+                fitted += usize::from(reader.template.read(&text, start).is_some());
+                let got = reader.parse(&text, start);
+                let fresh = FastDaily::new(&cols).unwrap().parse_fields(&text, start);
+                assert_eq!(got, fresh, "{:?}", String::from_utf8_lossy(&text[start..]));
+                rows += 1;
+                start += text[start..].iter().position(|&c| c == b'\n').unwrap() + 1;
+            }
+        }
+        assert!(fitted * 2 > rows, "{fitted} of {rows}");
     }
 
     #[test]

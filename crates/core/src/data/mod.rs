@@ -10,6 +10,7 @@ mod defect;
 mod fast_row;
 mod layout;
 mod outlier;
+mod row_template;
 mod session;
 mod validate;
 

@@ -458,6 +458,7 @@ pub fn run_sma_cross_on(
     let mut book = Book::new(exchange, Portfolio::new(initial), most_orders);
     let mut errors: Vec<String> = Vec::new();
     let mut equity: Vec<EquityPoint> = Vec::with_capacity(timeline.len());
+    optifire_core::prefault::populate_spare(&mut equity);
     let mut bars_fed = 0usize;
     for n in 0..timeline.len() {
         let t = timeline.at(n);
