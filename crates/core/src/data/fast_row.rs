@@ -84,8 +84,8 @@ pub(crate) struct FastDaily {
     slots: Vec<Slot>,
     /// The role of each slot, for the template.
     roles: Vec<Role>,
-    /// The layout of the last row the field reader read.
-    template: RowTemplate,
+    /// The layouts of the last rows the field reader read, the one that fitted last first.
+    templates: [RowTemplate; TEMPLATES],
 }
 
 /// A row read by `FastDaily`.
@@ -135,21 +135,26 @@ impl FastDaily {
         Some(FastDaily {
             slots,
             roles,
-            template: RowTemplate::default(),
+            templates: Default::default(),
         })
     }
 
     /// The row of `text` starting at `start`, if it is a plain one: exactly the expected number
     /// of comma-separated fields up to the next line feed, an ISO date, and numbers of digits
-    /// with at most one inner point that `plain_number` takes. A row with the layout of the
-    /// last one read field by field is read from its template (`RowTemplate`); any other is
-    /// read field by field, and its layout becomes the template.
+    /// with at most one inner point that `plain_number` takes. A row with the layout of one
+    /// of the last few read field by field is read from that layout's template
+    /// (`RowTemplate`); any other is read field by field, and its layout replaces the template
+    /// that fitted least recently.
     pub(crate) fn parse(&mut self, text: &[u8], start: usize) -> Option<FastRow> {
-        if let Some(row) = self.template.read(text, start) {
-            return Some(row);
+        for i in 0..TEMPLATES {
+            if let Some(row) = self.templates[i].read(text, start) {
+                self.templates[..=i].rotate_right(1);
+                return Some(row);
+            }
         }
         let row = self.parse_fields(text, start)?;
-        self.template.learn(text, start, row.end, &self.roles);
+        self.templates[TEMPLATES - 1].learn(text, start, row.end, &self.roles);
+        self.templates.rotate_right(1);
         Some(row)
     }
 
@@ -193,6 +198,11 @@ impl FastDaily {
         Some(row)
     }
 }
+
+/// Layouts kept. A file's layout changes when a price crosses a power of ten or the volume
+/// gains a digit, and often changes back: on ORCL's 5,036 rows, 370 rows differ from the row
+/// before, 96 from both of the last two layouts, 54 from the last three.
+const TEMPLATES: usize = 3;
 
 /// Powers of ten exactly representable as f64.
 pub(super) const POW10: [f64; 23] = [
@@ -523,12 +533,18 @@ mod tests {
         let mut rng = fastrand::Rng::with_seed(0x7E3B_1A7E);
         let (mut fitted, mut rows) = (0, 0);
         for _ in 0..300 {
-            // A layout: each number's digits before and after its point (none: no point).
-            let widths: Vec<(usize, usize)> = (0..6)
-                .map(|_| (rng.usize(1..10), rng.usize(0..9)))
+            // Up to five layouts, rows taking one at random: each number's digits before and
+            // after its point (none: no point).
+            let layouts: Vec<Vec<(usize, usize)>> = (0..rng.usize(1..6))
+                .map(|_| {
+                    (0..6)
+                        .map(|_| (rng.usize(1..10), rng.usize(0..9)))
+                        .collect()
+                })
                 .collect();
             let mut text = Vec::new();
             for _ in 0..rng.usize(1..60) {
+                let widths = &layouts[rng.usize(..layouts.len())];
                 let mut row = format!(
                     "{:04}-{:02}-{:02}",
                     rng.u32(1900..2100),
@@ -536,7 +552,7 @@ mod tests {
                     rng.u32(1..29)
                 )
                 .into_bytes();
-                for &(int, dec) in &widths {
+                for &(int, dec) in widths {
                     row.push(b',');
                     row.extend((0..int).map(|_| b'0' + rng.u8(..10)));
                     if dec > 0 {
@@ -554,7 +570,12 @@ mod tests {
             let mut reader = FastDaily::new(&cols).unwrap();
             let mut start = 0;
             while start < text.len() {
-                fitted += usize::from(reader.template.read(&text, start).is_some());
+                fitted += usize::from(
+                    reader
+                        .templates
+                        .iter()
+                        .any(|t| t.read(&text, start).is_some()),
+                );
                 let got = reader.parse(&text, start);
                 let fresh = FastDaily::new(&cols).unwrap().parse_fields(&text, start);
                 assert_eq!(got, fresh, "{:?}", String::from_utf8_lossy(&text[start..]));
