@@ -38,14 +38,16 @@ impl DailyClose {
 }
 
 /// Days over which New York's UTC offset at 16:00 changes at most once (a test checks this
-/// against the time-zone database for 1800 to 2262: the closest two changes were months apart).
-const SPAN_DAYS: u64 = 28;
+/// against the time-zone database for 1800 to 2262: the closest two changes are 70 days apart,
+/// 1973-10-28 and 1974-01-06, the energy-crisis winter; all others at least 119).
+const SPAN_DAYS: u64 = 63;
 
-/// `DailyClose::known_at` for many dates, asking the time-zone database about twice a month
-/// instead of once a date: when the 16:00 offset is the same on a date and `SPAN_DAYS` later,
-/// it did not change in between (it changes at most once in that span), so every date in
-/// between closes at its UTC midnight plus the same number of seconds. A daily file's rows
-/// are consecutive dates, so most rows fall in the span last worked out.
+/// `DailyClose::known_at` for many dates, asking the time-zone database about twice in nine
+/// weeks instead of once a date: when the 16:00 offset is the same on a date and `SPAN_DAYS`
+/// later, it did not change in between (it changes at most once in that span), so every date
+/// in between closes at its UTC midnight plus the same number of seconds; when it differs,
+/// bisection finds the last date before the change. A daily file's rows are consecutive
+/// dates, so most rows fall in the span last worked out.
 #[derive(Clone, Debug)]
 pub(crate) struct KnownAtMemo {
     rule: DailyClose,
@@ -90,15 +92,29 @@ impl KnownAtMemo {
         let secs = secs_of(day, ts);
         // Only whole seconds are cached (the close is 16:00:00 local, a whole second).
         if ts.0.rem_euclid(1_000_000_000) == 0 {
-            let end = date
-                .checked_add_days(chrono::Days::new(SPAN_DAYS))
-                .and_then(|d| Some((d, self.rule.known_at(d)?)));
-            if let Some((end, end_ts)) = end {
-                let end_day = epoch_day(end);
-                if end_ts.0.rem_euclid(1_000_000_000) == 0 && secs_of(end_day, end_ts) == secs {
-                    self.span = Some((day, end_day, secs));
+            // Whether the close `k` days on is at the same seconds after midnight. With at most
+            // one change of offset in the window, that holds for every `k` before the change
+            // and for none after it, so the last `k` it holds for is found by bisection: the
+            // span reaches the day before a change instead of being given up near one.
+            let same = |k: u64| {
+                let d = date.checked_add_days(chrono::Days::new(k))?;
+                let t = self.rule.known_at(d)?;
+                let k = i64::try_from(k).ok()?;
+                Some(t.0.rem_euclid(1_000_000_000) == 0 && secs_of(day + k, t) == secs)
+            };
+            let (mut lo, mut hi) = (0, SPAN_DAYS);
+            if same(hi) == Some(true) {
+                lo = hi;
+            }
+            while hi - lo > 1 {
+                let mid = (lo + hi) / 2;
+                if same(mid) == Some(true) {
+                    lo = mid;
+                } else {
+                    hi = mid;
                 }
             }
+            self.span = Some((day, day + lo as i64, secs));
         }
         Some(ts)
     }
