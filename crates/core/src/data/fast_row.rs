@@ -205,7 +205,7 @@ impl FastDaily {
 const TEMPLATES: usize = 3;
 
 /// Powers of ten exactly representable as f64.
-pub(super) const POW10: [f64; 23] = [
+const POW10: [f64; 23] = [
     1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
     1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
 ];
@@ -278,7 +278,7 @@ fn eight_digits(w: u64) -> u64 {
 
 /// The `count` (1 to 16) ASCII digits of `text` from `at` as a number, read a word at a time:
 /// the word is moved up so the digits take its top lanes (zero lanes below: leading zeros).
-pub(super) fn digits_value(text: &[u8], at: usize, count: usize) -> Option<u64> {
+fn digits_value(text: &[u8], at: usize, count: usize) -> Option<u64> {
     if count <= 8 {
         Some(eight_digits(word(text, at)? << (8 * (8 - count))))
     } else {
@@ -288,7 +288,7 @@ pub(super) fn digits_value(text: &[u8], at: usize, count: usize) -> Option<u64> 
 }
 
 /// Powers of ten as integers, for joining the digits before and after the point.
-pub(super) const POW10_INT: [u64; 16] = [
+const POW10_INT: [u64; 16] = [
     1,
     10,
     100,
@@ -307,6 +307,24 @@ pub(super) const POW10_INT: [u64; 16] = [
     1_000_000_000_000_000,
 ];
 
+/// The number at `at` whose layout is known: `int_digits` ASCII digits, then, when `decimals`
+/// is not 0, a point and `decimals` digits (at most 15 digits in all). The value
+/// `plain_number` gives such a number: the mantissa is below 10^15, exact, and one division
+/// rounds it. `None` when the text ends within a word the reads need.
+pub(super) fn known_number(
+    text: &[u8],
+    at: usize,
+    int_digits: usize,
+    decimals: usize,
+) -> Option<f64> {
+    let mut mantissa = digits_value(text, at, int_digits)?;
+    if decimals > 0 {
+        let after = digits_value(text, at + int_digits + 1, decimals)?;
+        mantissa = mantissa * POW10_INT[decimals] + after;
+    }
+    Some(mantissa as f64 / POW10[decimals])
+}
+
 /// `plain_number`, first trying `shape` (the field's last plain shape), which it then updates.
 fn shaped_number(text: &[u8], start: usize, shape: &mut Shape) -> Option<(f64, usize)> {
     let as_before = || {
@@ -317,12 +335,8 @@ fn shaped_number(text: &[u8], start: usize, shape: &mut Shape) -> Option<(f64, u
         if !(shape.fits(words.map(non_digit_lanes)) && point && stop) {
             return None;
         }
-        let mut mantissa = digits_value(text, start, shape.int_digits)?;
-        if shape.decimals > 0 {
-            let after = digits_value(text, start + shape.int_digits + 1, shape.decimals)?;
-            mantissa = mantissa * POW10_INT[shape.decimals] + after;
-        }
-        Some((mantissa as f64 / POW10[shape.decimals], start + shape.len))
+        let v = known_number(text, start, shape.int_digits, shape.decimals)?;
+        Some((v, start + shape.len))
     };
     if let Some(found) = as_before() {
         return Some(found);

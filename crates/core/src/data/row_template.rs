@@ -12,7 +12,7 @@
 //! the division read here. Numbers of more than 15 digits are not templated (their mantissa
 //! could pass 2^53, where `plain_number` gives up).
 
-use super::fast_row::{digits_value, iso_date, lanes, word, FastRow, POW10, POW10_INT};
+use super::fast_row::{iso_date, known_number, lanes, word, FastRow};
 
 /// What `FastDaily` does with a field, as the template needs it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -128,12 +128,7 @@ impl RowTemplate {
         let (date, day) = iso_date(text.get(date_at..date_at + 10)?)?;
         let mut ohlcv = [0.0; 5];
         for n in &self.numbers {
-            let mut mantissa = digits_value(text, start + n.at, n.int_digits)?;
-            if n.decimals > 0 {
-                let after = digits_value(text, start + n.at + n.int_digits + 1, n.decimals)?;
-                mantissa = mantissa * POW10_INT[n.decimals] + after;
-            }
-            ohlcv[n.k] = mantissa as f64 / POW10[n.decimals];
+            ohlcv[n.k] = known_number(text, start + n.at, n.int_digits, n.decimals)?;
         }
         Some(FastRow {
             end: start + self.len - 1,
