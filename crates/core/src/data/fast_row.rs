@@ -4,6 +4,7 @@
 //! field count) makes it give up on the row, which the general parser then reads: so a row
 //! read here is one the general parser reads the same way, and every other row is left to it.
 
+use super::iso_date::MonthMemo;
 use super::layout::{Columns, Layout};
 use super::row_template::{Role, RowTemplate};
 use chrono::NaiveDate;
@@ -86,6 +87,8 @@ pub(crate) struct FastDaily {
     roles: Vec<Role>,
     /// The layouts of the last rows the field reader read, the one that fitted last first.
     templates: [RowTemplate; TEMPLATES],
+    /// The month of the last date read (rows run through a month's days in turn).
+    month: MonthMemo,
 }
 
 /// A row read by `FastDaily`.
@@ -136,6 +139,7 @@ impl FastDaily {
             slots,
             roles,
             templates: Default::default(),
+            month: MonthMemo::default(),
         })
     }
 
@@ -147,7 +151,7 @@ impl FastDaily {
     /// that fitted least recently.
     pub(crate) fn parse(&mut self, text: &[u8], start: usize) -> Option<FastRow> {
         for i in 0..TEMPLATES {
-            if let Some(row) = self.templates[i].read(text, start) {
+            if let Some(row) = self.templates[i].read(text, start, &mut self.month) {
                 self.templates[..=i].rotate_right(1);
                 return Some(row);
             }
@@ -172,7 +176,7 @@ impl FastDaily {
         for (i, slot) in self.slots.iter_mut().enumerate() {
             match slot {
                 Slot::Date => {
-                    (row.date, row.day) = iso_date(text.get(p..p + 10)?)?;
+                    (row.date, row.day) = self.month.read(text.get(p..p + 10)?)?;
                     row.date_at = p;
                     p += 10;
                 }
@@ -381,82 +385,9 @@ fn stop_lanes(w: u64) -> u64 {
     (!nonzero_lanes(w ^ lanes(b',')) | !nonzero_lanes(w ^ lanes(b'\n'))) & lanes(0x80)
 }
 
-/// Days before the first of each month in a common year.
-const MONTH_START: [u32; 12] = [0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334];
-
-/// Strict `YYYY-MM-DD` as a date and its day since 1970-01-01, without chrono's month-day
-/// conversion: `None` for anything else or a day the month does not have.
-pub(crate) fn iso_date(b: &[u8]) -> Option<(NaiveDate, i64)> {
-    let &[y0, y1, y2, y3, b'-', m0, m1, b'-', d0, d1] = b else {
-        return None;
-    };
-    let digit = |c: u8| c.is_ascii_digit().then(|| u32::from(c - b'0'));
-    let year = digit(y0)? * 1000 + digit(y1)? * 100 + digit(y2)? * 10 + digit(y3)?;
-    let month = digit(m0)? * 10 + digit(m1)?;
-    let day = digit(d0)? * 10 + digit(d1)?;
-    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
-    let month_len = match month {
-        2 if leap => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        1..=12 => 31,
-        _ => return None,
-    };
-    if day == 0 || day > month_len {
-        return None;
-    }
-    let ordinal = MONTH_START[month as usize - 1] + u32::from(leap && month > 2) + day;
-    let date = NaiveDate::from_yo_opt(year as i32, ordinal)?;
-    Some((date, days_from_civil(i64::from(year), month, day)))
-}
-
-/// Days from 1970-01-01 to a valid proleptic Gregorian date (H. Hinnant's `days_from_civil`:
-/// years counted from March, so the leap day ends the year).
-fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let year_of_era = y - era * 400;
-    let month_from_march = i64::from((month + 9) % 12);
-    let day_of_year = (153 * month_from_march + 2) / 5 + i64::from(day) - 1;
-    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    era * 146_097 + day_of_era - 719_468
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::data::bar_time::epoch_day;
-
-    #[test]
-    fn iso_dates_are_chronos() {
-        // Every year, month and day a 4-2-2 digit text can name, valid or not.
-        for year in 0..=9999u32 {
-            for month in 0..=13u32 {
-                for day in 0..=32u32 {
-                    let text = format!("{year:04}-{month:02}-{day:02}");
-                    let want = NaiveDate::from_ymd_opt(year as i32, month, day);
-                    let got = iso_date(text.as_bytes());
-                    assert_eq!(got.map(|g| g.0), want, "{text}");
-                    if let (Some((_, got_day)), Some(date)) = (got, want) {
-                        assert_eq!(got_day, epoch_day(date), "{text}");
-                    }
-                }
-            }
-        }
-        for bad in [
-            "2024-1-02",
-            "2024/01/02",
-            "+024-01-02",
-            " 2024-01-0",
-            "2024-01-02 ",
-            "2024-01-0x",
-            "",
-            "2024-01-002",
-            "\u{ff12}024-01-02",
-        ] {
-            assert_eq!(iso_date(bad.as_bytes()), None, "{bad}");
-        }
-    }
 
     /// Random texts over the bytes that matter (digits, point, both stops, and bytes next to
     /// them in ASCII), read from random offsets in runs that carry one shape along, as a row's
@@ -588,7 +519,7 @@ mod tests {
                     reader
                         .templates
                         .iter()
-                        .any(|t| t.read(&text, start).is_some()),
+                        .any(|t| t.read(&text, start, &mut MonthMemo::default()).is_some()),
                 );
                 let got = reader.parse(&text, start);
                 let fresh = FastDaily::new(&cols).unwrap().parse_fields(&text, start);

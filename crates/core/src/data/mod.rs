@@ -8,6 +8,7 @@ mod bar_time;
 mod csv_loader;
 mod defect;
 mod fast_row;
+mod iso_date;
 mod layout;
 mod outlier;
 mod row_template;

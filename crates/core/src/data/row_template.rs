@@ -12,7 +12,8 @@
 //! the division read here. Numbers of more than 15 digits are not templated (their mantissa
 //! could pass 2^53, where `plain_number` gives up).
 
-use super::fast_row::{iso_date, known_number, lanes, word, FastRow};
+use super::fast_row::{known_number, lanes, word, FastRow};
+use super::iso_date::MonthMemo;
 
 /// What `FastDaily` does with a field, as the template needs it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -100,8 +101,9 @@ impl RowTemplate {
     }
 
     /// The row at `start` if it fits the template (`None` also when the text ends within a
-    /// word the check or a number needs: the field reader then decides).
-    pub(crate) fn read(&self, text: &[u8], start: usize) -> Option<FastRow> {
+    /// word the check or a number needs: the field reader then decides); its date is read
+    /// through `month`.
+    pub(crate) fn read(&self, text: &[u8], start: usize, month: &mut MonthMemo) -> Option<FastRow> {
         if self.len == 0 {
             return None;
         }
@@ -125,7 +127,7 @@ impl RowTemplate {
             return None;
         }
         let date_at = start + self.date_at;
-        let (date, day) = iso_date(text.get(date_at..date_at + 10)?)?;
+        let (date, day) = month.read(text.get(date_at..date_at + 10)?)?;
         let mut ohlcv = [0.0; 5];
         for n in &self.numbers {
             ohlcv[n.k] = known_number(text, start + n.at, n.int_digits, n.decimals)?;
