@@ -26,6 +26,21 @@ pub use special::{SpecialClosure, SpecialEarlyClose, SPECIAL_CLOSURES, SPECIAL_E
 /// Lets equity (NYSE) and crypto (every day) share the same callers via `&dyn TradingCalendar`.
 pub trait TradingCalendar: Send + Sync + std::fmt::Debug {
     fn is_trading_day(&self, d: NaiveDate) -> bool;
+
+    /// `is_trading_day` of the `len` days from `first`, as bits: day `first + k` is bit
+    /// `k % 64` of word `k / 64` (days past chrono's last date: not trading). The validator
+    /// asks about every day a file spans; a calendar may answer for a run of days at once
+    /// faster than one `dyn` call per day.
+    fn trading_days(&self, first: NaiveDate, len: usize) -> Vec<u64> {
+        let mut bits = vec![0u64; len.div_ceil(64)];
+        let mut day = Some(first);
+        for k in 0..len {
+            let Some(d) = day else { break };
+            bits[k / 64] |= u64::from(self.is_trading_day(d)) << (k % 64);
+            day = d.succ_opt();
+        }
+        bits
+    }
 }
 
 /// A market that trades every calendar day (crypto).

@@ -137,6 +137,40 @@ impl TradingCalendar for NyseCalendar {
     fn is_trading_day(&self, d: NaiveDate) -> bool {
         NyseCalendar::is_trading_day(self, d)
     }
+
+    /// A year at a time: the weekday is carried from day to day and the year's closures looked
+    /// up once, instead of both worked out for every day.
+    fn trading_days(&self, first: NaiveDate, len: usize) -> Vec<u64> {
+        let mut bits = vec![0u64; len.div_ceil(64)];
+        let mut k = 0;
+        let mut weekday = first.weekday().num_days_from_monday();
+        let mut from = Some(first);
+        while let Some(start) = from.filter(|_| k < len) {
+            let year = start.year();
+            let days_in_year = if start.leap_year() { 366 } else { 365 };
+            let ordinal0 = start.ordinal0() as usize;
+            let n = (days_in_year - ordinal0).min(len - k);
+            let closed = closed_days(year);
+            for j in 0..n {
+                // Saturday and Sunday are 5 and 6 from Monday.
+                let open = weekday < 5
+                    && match closed {
+                        Some(closed) => {
+                            let day = ordinal0 + j;
+                            closed[day / 64] & (1 << (day % 64)) == 0
+                        }
+                        None => start
+                            .with_ordinal0((ordinal0 + j) as u32)
+                            .is_some_and(|d| self.holiday_name(d).is_none()),
+                    };
+                bits[(k + j) / 64] |= u64::from(open) << ((k + j) % 64);
+                weekday = if weekday == 6 { 0 } else { weekday + 1 };
+            }
+            k += n;
+            from = NaiveDate::from_yo_opt(year + 1, 1);
+        }
+        bits
+    }
 }
 
 /// First year of the closure table; years outside it are worked out on every call.
@@ -189,6 +223,47 @@ mod tests {
         assert!(closed_weekdays > 3000, "{closed_weekdays}");
         for (y, m, d) in [(2001, 9, 11), (2012, 10, 29), (2025, 1, 9), (2024, 12, 25)] {
             assert!(!cal.is_trading_day(NaiveDate::from_ymd_opt(y, m, d).unwrap()));
+        }
+    }
+
+    /// The calendar without its own `trading_days`.
+    #[derive(Debug)]
+    struct ByDay(NyseCalendar);
+    impl TradingCalendar for ByDay {
+        fn is_trading_day(&self, d: NaiveDate) -> bool {
+            self.0.is_trading_day(d)
+        }
+    }
+
+    #[test]
+    fn trading_days_are_the_day_by_day_answers() {
+        let cal = NyseCalendar::new();
+        let mut rng = fastrand::Rng::with_seed(23);
+        let mut cases: Vec<(NaiveDate, usize)> = vec![
+            (NaiveDate::from_ymd_opt(1995, 1, 3).unwrap(), 7300),
+            (NaiveDate::from_ymd_opt(1899, 12, 1).unwrap(), 900),
+            (NaiveDate::from_ymd_opt(2199, 6, 1).unwrap(), 500),
+            (NaiveDate::from_ymd_opt(2024, 2, 29).unwrap(), 0),
+            (NaiveDate::from_ymd_opt(2024, 2, 29).unwrap(), 1),
+            (NaiveDate::MAX - chrono::Days::new(40), 100),
+        ];
+        for _ in 0..300 {
+            let year = rng.i32(1850..2250);
+            let day = NaiveDate::from_yo_opt(year, rng.u32(1..366)).unwrap();
+            cases.push((day, rng.usize(0..1500)));
+        }
+        for (first, len) in cases {
+            let got = TradingCalendar::trading_days(&cal, first, len);
+            let mut want = vec![0u64; len.div_ceil(64)];
+            let mut day = Some(first);
+            for k in 0..len {
+                let Some(d) = day else { break };
+                want[k / 64] |= u64::from(cal.is_trading_day(d)) << (k % 64);
+                day = d.succ_opt();
+            }
+            assert_eq!(got, want, "{first} + {len}");
+            // The trait's own day-by-day answer.
+            assert_eq!(got, ByDay(cal).trading_days(first, len), "{first} + {len}");
         }
     }
 }

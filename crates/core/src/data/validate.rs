@@ -9,6 +9,7 @@ use super::defect::{num, Defect, DefectKind};
 use super::outlier::{find_spikes, OutlierOptions};
 use crate::calendar::TradingCalendar;
 use crate::domain::{Bar, BarError};
+use chrono::NaiveDate;
 
 /// Thresholds of the validator.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -61,8 +62,11 @@ pub fn validate(
         }
     }
     check_volume(bars, rows, opts, &mut report);
-    if matches!(series.frequency, Frequency::Daily(_)) {
-        for row in rows.iter().filter(|r| !cal.is_trading_day(r.date())) {
+    let sessions = matches!(series.frequency, Frequency::Daily(_))
+        .then(|| Sessions::of(rows, cal))
+        .flatten();
+    if let Some(sessions) = &sessions {
+        for row in rows.iter().filter(|r| !sessions.trades(r.date())) {
             report(
                 row,
                 DefectKind::NonSessionDate,
@@ -94,10 +98,70 @@ pub fn validate(
             ),
         );
     }
-    if matches!(series.frequency, Frequency::Daily(_)) {
-        out.extend(missing_sessions(series, cal));
+    if let Some(sessions) = &sessions {
+        out.extend(sessions.missing(series));
     }
     out
+}
+
+/// Which days trade, from the first to the last date of a daily series' rows: asked once of
+/// the calendar for the whole span rather than day by day.
+struct Sessions {
+    first: NaiveDate,
+    days: usize,
+    /// `TradingCalendar::trading_days` of the span.
+    open: Vec<u64>,
+}
+
+impl Sessions {
+    /// `None` without rows.
+    fn of(rows: &[RowInfo], cal: &dyn TradingCalendar) -> Option<Sessions> {
+        let first = rows.iter().map(RowInfo::date).min()?;
+        let last = rows.iter().map(RowInfo::date).max()?;
+        let days = usize::try_from((last - first).num_days()).ok()? + 1;
+        Some(Sessions {
+            first,
+            days,
+            open: cal.trading_days(first, days),
+        })
+    }
+
+    /// Day `d` of the span (every row's date is in it).
+    fn index(&self, d: NaiveDate) -> usize {
+        (d - self.first).num_days() as usize
+    }
+
+    fn trades(&self, d: NaiveDate) -> bool {
+        let k = self.index(d);
+        self.open[k / 64] & (1 << (k % 64)) != 0
+    }
+
+    /// Sessions of the span that have no row, in date order.
+    fn missing(&self, series: &LoadedSeries) -> Vec<Defect> {
+        let mut present = vec![0u64; self.open.len()];
+        for row in &series.rows {
+            let k = self.index(row.date());
+            present[k / 64] |= 1 << (k % 64);
+        }
+        let mut out = Vec::new();
+        for (w, (&open, &seen)) in self.open.iter().zip(&present).enumerate() {
+            let mut missing = open & !seen;
+            while missing != 0 {
+                let k = w * 64 + missing.trailing_zeros() as usize;
+                missing &= missing - 1;
+                let d = self.first + chrono::Days::new(k as u64);
+                out.push(Defect {
+                    file: series.file.clone(),
+                    line: None,
+                    date: d.format("%Y-%m-%d").to_string(),
+                    kind: DefectKind::MissingSession,
+                    reason: "missing session".into(),
+                });
+            }
+        }
+        debug_assert!(out.len() <= self.days);
+        out
+    }
 }
 
 fn check_order(
@@ -220,39 +284,123 @@ fn check_volume(
     }
 }
 
-/// Sessions of `cal` between the first and the last date of the series that have no bar.
-fn missing_sessions(series: &LoadedSeries, cal: &dyn TradingCalendar) -> Vec<Defect> {
-    // The row dates sorted and unique (files are in date order: the sort is one pass), walked
-    // alongside the calendar days.
-    let mut dates: Vec<_> = series.rows.iter().map(RowInfo::date).collect();
-    dates.sort_unstable();
-    dates.dedup();
-    let (Some(&first), Some(&last)) = (dates.first(), dates.last()) else {
-        return Vec::new();
-    };
-    let mut next = dates.iter().peekable();
-    first
-        .iter_days()
-        .take_while(|d| *d <= last)
-        .filter(|d| {
-            let present = next.next_if_eq(&d).is_some();
-            !present && cal.is_trading_day(*d)
-        })
-        .map(|d| Defect {
-            file: series.file.clone(),
-            line: None,
-            date: d.format("%Y-%m-%d").to_string(),
-            kind: DefectKind::MissingSession,
-            reason: "missing session".into(),
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::domain::Symbol;
     use crate::Timestamp;
+
+    /// The session checks as first written: each row's date, then every day of the span,
+    /// asked of the calendar one at a time.
+    fn reference_session_defects(series: &LoadedSeries, cal: &dyn TradingCalendar) -> Vec<Defect> {
+        let mut out: Vec<Defect> = series
+            .rows
+            .iter()
+            .filter(|r| !cal.is_trading_day(r.date()))
+            .map(|r| Defect {
+                file: series.file.clone(),
+                line: Some(r.line()),
+                date: r.date_text().to_string(),
+                kind: DefectKind::NonSessionDate,
+                reason: "row on a non-session date".into(),
+            })
+            .collect();
+        out.extend(missing_sessions(series, cal));
+        out
+    }
+
+    /// Sessions of `cal` between the first and the last date of the series that have no bar.
+    fn missing_sessions(series: &LoadedSeries, cal: &dyn TradingCalendar) -> Vec<Defect> {
+        // The row dates sorted and unique (files are in date order: the sort is one pass), walked
+        // alongside the calendar days.
+        let mut dates: Vec<_> = series.rows.iter().map(RowInfo::date).collect();
+        dates.sort_unstable();
+        dates.dedup();
+        let (Some(&first), Some(&last)) = (dates.first(), dates.last()) else {
+            return Vec::new();
+        };
+        let mut next = dates.iter().peekable();
+        first
+            .iter_days()
+            .take_while(|d| *d <= last)
+            .filter(|d| {
+                let present = next.next_if_eq(&d).is_some();
+                !present && cal.is_trading_day(*d)
+            })
+            .map(|d| Defect {
+                file: series.file.clone(),
+                line: None,
+                date: d.format("%Y-%m-%d").to_string(),
+                kind: DefectKind::MissingSession,
+                reason: "missing session".into(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn session_defects_are_the_day_by_day_ones() {
+        use crate::calendar::{AlwaysOpen, NyseCalendar};
+        let mut rng = fastrand::Rng::with_seed(29);
+        let start = NaiveDate::from_ymd_opt(1999, 12, 20).unwrap();
+        for case in 0..400 {
+            // Dates in a few weeks to a few years, in order with gaps, some repeated, some
+            // out of order, weekends and holidays among them.
+            let span = rng.u64(1..1500);
+            let mut dates: Vec<NaiveDate> = (0..rng.usize(0..400))
+                .map(|_| start + chrono::Days::new(rng.u64(..span)))
+                .collect();
+            if case % 2 == 0 {
+                dates.sort();
+            }
+            let series = series_of(&dates);
+            let cal: &dyn TradingCalendar = if case % 5 == 0 {
+                &AlwaysOpen
+            } else {
+                &NyseCalendar
+            };
+            let got: Vec<Defect> = validate(&series, cal, &ValidateOptions::default())
+                .into_iter()
+                .filter(|d| {
+                    matches!(
+                        d.kind,
+                        DefectKind::NonSessionDate | DefectKind::MissingSession
+                    )
+                })
+                .collect();
+            assert_eq!(got, reference_session_defects(&series, cal), "case {case}");
+        }
+    }
+
+    /// A daily series with a flat clean bar on each of `dates`.
+    fn series_of(dates: &[NaiveDate]) -> LoadedSeries {
+        let bar = |d: &NaiveDate| Bar {
+            symbol: Symbol::new("SPY"),
+            ts: Timestamp(
+                d.and_hms_opt(21, 0, 0)
+                    .unwrap()
+                    .and_utc()
+                    .timestamp_millis(),
+            ),
+            open: 10.0,
+            high: 10.0,
+            low: 10.0,
+            close: 10.0,
+            volume: 5.0,
+        };
+        LoadedSeries {
+            symbol: Symbol::new("SPY"),
+            file: "t.csv".into(),
+            layout: crate::data::Layout::Daily,
+            frequency: Frequency::Daily(crate::data::DailyClose::ExchangeClose),
+            bars: dates.iter().map(bar).collect(),
+            rows: dates
+                .iter()
+                .enumerate()
+                .map(|(i, d)| RowInfo::new(i as u64 + 2, &d.to_string(), *d))
+                .collect(),
+            parse_defects: Vec::new(),
+        }
+    }
 
     #[test]
     fn clean_bar_shortcut_reports_what_the_full_check_does() {
