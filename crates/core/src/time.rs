@@ -62,15 +62,19 @@ impl Timestamp {
     /// (1900 to 2200, outside 04:00-05:00 UTC; see `ny_date`); `None` otherwise. Two instants
     /// with day numbers are on New York dates that many days apart.
     pub fn ny_day_number(self) -> Option<i64> {
-        const FROM: i64 = -2_208_988_800; // 1900-01-01T00:00:00Z
-        const UNTIL: i64 = 7_258_118_400; // 2200-01-01T00:00:00Z
-        let secs = self.0.div_euclid(NANOS_PER_SEC);
-        if !(FROM..UNTIL).contains(&secs) {
+        const FROM: i64 = -2_208_988_800 * NANOS_PER_SEC; // 1900-01-01T00:00:00Z
+        const UNTIL: i64 = 7_258_118_400 * NANOS_PER_SEC; // 2200-01-01T00:00:00Z
+        const HOUR: i64 = 3600 * NANOS_PER_SEC;
+        const DAY: i64 = 24 * HOUR;
+        if !(FROM..UNTIL).contains(&self.0) {
             return None;
         }
-        let est = (secs - 5 * 3600).div_euclid(86_400);
-        let edt = (secs - 4 * 3600).div_euclid(86_400);
-        (est == edt).then_some(est)
+        // The UTC-4 date; the UTC-5 one is the same unless the UTC-4 time is before 01:00.
+        // One division instead of one to seconds and one per offset (the day numbers of the
+        // whole seconds and of the nanoseconds are the same: a day is whole seconds).
+        let shifted = self.0 - 4 * HOUR;
+        let edt = shifted.div_euclid(DAY);
+        (shifted - edt * DAY >= HOUR).then_some(edt)
     }
     pub fn plus_secs(self, s: i64) -> Self {
         Timestamp(self.0.saturating_add(s.saturating_mul(NANOS_PER_SEC)))
@@ -104,6 +108,43 @@ impl From<DateTime<Utc>> for Timestamp {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `ny_day_number` as first written: whole seconds, then the day at each offset.
+    fn reference_day_number(t: Timestamp) -> Option<i64> {
+        let secs = t.0.div_euclid(NANOS_PER_SEC);
+        if !(-2_208_988_800..7_258_118_400).contains(&secs) {
+            return None;
+        }
+        let est = (secs - 5 * 3600).div_euclid(86_400);
+        let edt = (secs - 4 * 3600).div_euclid(86_400);
+        (est == edt).then_some(est)
+    }
+
+    #[test]
+    fn day_numbers_are_the_two_offset_ones() {
+        let mut rng = fastrand::Rng::with_seed(31);
+        let hour = 3600 * NANOS_PER_SEC;
+        let edges = [
+            -2_208_988_800 * NANOS_PER_SEC,
+            7_258_118_400 * NANOS_PER_SEC,
+            0,
+        ];
+        for _ in 0..1_000_000 {
+            let t = match rng.u8(..4) {
+                0 => rng.i64(..),
+                1 => rng.i64(-3_000_000_000 * NANOS_PER_SEC..8_000_000_000 * NANOS_PER_SEC),
+                // Near a day's 04:00 and 05:00 UTC, and near the ends of the range.
+                2 => {
+                    rng.i64(-30_000..30_000) * 86_400 * NANOS_PER_SEC
+                        + [4, 5][rng.usize(..2)] * hour
+                        + rng.i64(-2..=2)
+                }
+                _ => edges[rng.usize(..3)] + rng.i64(-2..=2),
+            };
+            let t = Timestamp(t);
+            assert_eq!(t.ny_day_number(), reference_day_number(t), "{}", t.0);
+        }
+    }
 
     #[test]
     fn ny_date_agrees_with_the_time_zone_database() {
