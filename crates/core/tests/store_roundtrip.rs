@@ -261,7 +261,7 @@ fn orders_round_trip_with_exact_decimals_and_status_filters() {
     let all = s.orders(None, 10).unwrap();
     let ids: Vec<&str> = all
         .iter()
-        .map(|o| o.request.client_order_id.0.as_str())
+        .map(|o| o.request.client_order_id.as_str())
         .collect();
     assert_eq!(ids, vec!["o-3", "o-2", "o-1"], "newest first");
     assert_eq!(s.orders(None, 2).unwrap().len(), 2);
@@ -270,7 +270,7 @@ fn orders_round_trip_with_exact_decimals_and_status_filters() {
         .open_orders()
         .unwrap()
         .into_iter()
-        .map(|o| o.request.client_order_id.0)
+        .map(|o| o.request.client_order_id.0.to_string())
         .collect();
     assert_eq!(
         open,

@@ -193,7 +193,7 @@ fn drive(s: &dyn Store) -> Vec<String> {
                 done.status = OrderStatus::Filled;
                 done.filled_qty = Quantity(dec!(2));
                 done.avg_fill_price = Some(Price(dec!(10.5)));
-                done.broker_order_id = Some(format!("b{t}"));
+                done.broker_order_id = Some(format!("b{t}").into());
                 done.reason = Some("filled".into());
                 done.updated_at = Timestamp(t + 1);
                 // The request part of a stored order stays as stored.

@@ -272,7 +272,7 @@ fn ids_are_deterministic_per_cycle() {
         plan(&t, &[], &m, &Instrument::infer, c)
             .orders
             .iter()
-            .map(|o| o.client_order_id().0)
+            .map(|o| o.client_order_id().0.to_string())
             .collect()
     };
     let a = ids(cycle(1_764_000_000, 7));

@@ -214,7 +214,7 @@ pub fn slippage_row(order: &Order, journal: &[JournalEntry]) -> Option<SlippageR
     }
     let sign = f64::from(order.request.side.sign());
     Some(SlippageRow {
-        client_order_id: order.request.client_order_id.0.clone(),
+        client_order_id: order.request.client_order_id.0.to_string(),
         symbol: order.request.symbol.clone(),
         side: order.request.side,
         filled_qty: order.filled_qty.to_f64(),

@@ -160,7 +160,7 @@ fn submit_then_the_stream_reports_the_fill() {
     match (&updates[0], &updates[1]) {
         (VenueUpdate::Fill(f), VenueUpdate::Order(o)) => {
             assert_eq!(f.fill_id, "e-1");
-            assert_eq!(f.client_order_id.0, CID);
+            assert_eq!(f.client_order_id.as_str(), CID);
             assert_eq!((f.qty, f.price), (Quantity(dec!(10)), Price(dec!(121.124))));
             assert_eq!(o.status, OrderStatus::Filled);
         }
@@ -193,7 +193,7 @@ fn cancel_by_client_id_returns_alpacas_state() {
     );
     let open = b.open_orders();
     assert_eq!(open.len(), 1);
-    assert_eq!(open[0].request.client_order_id.0, CID);
+    assert_eq!(open[0].request.client_order_id.as_str(), CID);
 
     let id_path = format!("/v2/orders/{ALPACA_ID}");
     srv.rest.on(

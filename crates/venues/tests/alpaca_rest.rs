@@ -278,7 +278,7 @@ async fn timed_out_submit_is_retried_and_the_duplicate_adopted() {
         .unwrap()
         .with_sleeper(sleeper.clone());
     let o = c.submit_order(&limit_request()).await.unwrap();
-    assert_eq!(o.request.client_order_id.0, CID);
+    assert_eq!(o.request.client_order_id.as_str(), CID);
     assert_eq!(o.status, OrderStatus::PartiallyFilled);
     let reqs = srv.requests();
     assert_eq!(reqs.len(), 3);

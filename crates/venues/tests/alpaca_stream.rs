@@ -152,7 +152,7 @@ async fn trade_updates_become_fills_and_orders_and_survive_a_drop() {
         (VenueUpdate::Fill(f), VenueUpdate::Order(o)) => {
             assert_eq!(f.fill_id, "7922ab44-c2e1-4b2f-a6e4-0b8d4a0c7c21");
             assert_eq!((f.qty, f.price), (Quantity(dec!(4)), Price(dec!(121.1))));
-            assert_eq!(f.client_order_id.0, "ofi-20210316-aapl-1");
+            assert_eq!(f.client_order_id.as_str(), "ofi-20210316-aapl-1");
             assert_eq!(o.status, OrderStatus::PartiallyFilled);
         }
         other => panic!("{other:?}"),
@@ -176,10 +176,10 @@ async fn trade_updates_become_fills_and_orders_and_survive_a_drop() {
     }
     match (data[5], data[6]) {
         (VenueUpdate::Order(c), VenueUpdate::Order(r)) => {
-            assert_eq!(c.request.client_order_id.0, "ofi-20210316-aapl-3");
+            assert_eq!(c.request.client_order_id.as_str(), "ofi-20210316-aapl-3");
             assert_eq!(c.status, OrderStatus::Canceled);
             assert_eq!(c.filled_qty, Quantity(dec!(0)));
-            assert_eq!(r.request.client_order_id.0, "ofi-20210316-amd-2");
+            assert_eq!(r.request.client_order_id.as_str(), "ofi-20210316-amd-2");
             assert_eq!(r.status, OrderStatus::Rejected);
         }
         other => panic!("{other:?}"),

@@ -78,7 +78,7 @@ pub fn client_order_id(
             b'a' + nibble - 10
         }));
     }
-    ClientOrderId(id)
+    ClientOrderId(id.into())
 }
 
 /// Appends `n` in decimal, as `Display` writes it (itoa: the same digits without the
@@ -165,7 +165,7 @@ mod tests {
             .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
             .take(room)
             .collect();
-        ClientOrderId(format!("{head}{sym}{tail}"))
+        ClientOrderId::new(format!("{head}{sym}{tail}"))
     }
 
     #[test]

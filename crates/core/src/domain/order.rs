@@ -4,6 +4,7 @@ use crate::domain::{Price, Quantity, Symbol};
 use crate::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::fmt;
+use std::sync::Arc;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -79,10 +80,21 @@ pub enum TimeInForce {
 }
 
 /// The id we give an order before it leaves the process. Derived deterministically by the
-/// executor so a resend after a crash is recognised by the broker as a duplicate.
+/// executor so a resend after a crash is recognised by the broker as a duplicate. Shared text:
+/// every state of an order (each report of the exchange, the book's copy, its fills) carries
+/// the id, and a copy is then a count rather than an allocation.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
-pub struct ClientOrderId(pub String);
+pub struct ClientOrderId(pub Arc<str>);
+
+impl ClientOrderId {
+    pub fn new(id: impl Into<Arc<str>>) -> Self {
+        ClientOrderId(id.into())
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
 
 impl fmt::Display for ClientOrderId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -152,7 +164,7 @@ pub struct OrderRequest {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Order {
     pub request: OrderRequest,
-    pub broker_order_id: Option<String>,
+    pub broker_order_id: Option<Arc<str>>,
     pub status: OrderStatus,
     pub filled_qty: Quantity,
     pub avg_fill_price: Option<Price>,

@@ -50,7 +50,7 @@ impl OrderSummary {
             side: o.side,
             qty: o.qty.0.normalize().to_string(),
             leg: o.leg.as_str().to_string(),
-            client_order_id: o.client_order_id().0,
+            client_order_id: o.client_order_id().0.to_string(),
         }
     }
 }

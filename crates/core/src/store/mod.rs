@@ -119,12 +119,7 @@ pub trait Store: Send + Sync + fmt::Debug {
     ) -> StoreResult<i64> {
         let payload: serde_json::Value =
             serde_json::from_str(payload).ctx("decode journal payload")?;
-        self.journal_append(
-            ts,
-            &ClientOrderId(client_order_id.to_string()),
-            action,
-            &payload,
-        )
+        self.journal_append(ts, &ClientOrderId::new(client_order_id), action, &payload)
     }
     /// The journal of one order in sequence order.
     fn journal(&self, client_order_id: &ClientOrderId) -> StoreResult<Vec<JournalEntry>>;

@@ -308,7 +308,9 @@ impl BookIndex {
             if let Some(last) = book.journal(&o.request.client_order_id)?.last() {
                 index.journal_seq = index.journal_seq.max(last.seq);
             }
-            index.orders.insert(o.request.client_order_id.0.clone(), o);
+            index
+                .orders
+                .insert(o.request.client_order_id.0.to_string(), o);
         }
         for f in book.fills(Timestamp::MIN, Timestamp::MAX)? {
             index.fills.insert(f.fill_id.clone(), f);
@@ -319,7 +321,7 @@ impl BookIndex {
     /// `upsert_order`: a new order as given, a stored one's state replaced (its request part
     /// never changes).
     fn upsert(&mut self, order: &Order) {
-        match self.orders.get_mut(&order.request.client_order_id.0) {
+        match self.orders.get_mut(order.request.client_order_id.as_str()) {
             Some(o) => {
                 o.broker_order_id.clone_from(&order.broker_order_id);
                 o.status = order.status;
@@ -331,7 +333,8 @@ impl BookIndex {
             None => {
                 let mut o = order.clone();
                 o.request.symbol = stored_symbol(&o.request.symbol);
-                self.orders.insert(o.request.client_order_id.0.clone(), o);
+                self.orders
+                    .insert(o.request.client_order_id.0.to_string(), o);
             }
         }
     }
@@ -362,7 +365,7 @@ impl BookIndex {
 /// What the store orders orders by: creation time, then client id (text, compared bytewise as
 /// SQLite's BINARY collation does).
 fn order_key(o: &Order) -> (Timestamp, &str) {
-    (o.request.created_at, o.request.client_order_id.0.as_str())
+    (o.request.created_at, o.request.client_order_id.as_str())
 }
 
 impl<'t> Reader<'t> {
@@ -967,7 +970,7 @@ impl Store for WriteBehindStore {
         let mut p = self.book_side()?;
         let p = &mut *p;
         let id = &request.client_order_id;
-        if p.index.orders.contains_key(&id.0) {
+        if p.index.orders.contains_key(id.as_str()) {
             return Err(StoreError::DuplicateOrder(id.clone()));
         }
         p.index.upsert(&Order::new(request.clone()));
@@ -986,7 +989,7 @@ impl Store for WriteBehindStore {
         payload: &serde_json::Value,
     ) -> StoreResult<i64> {
         let mut p = self.book_side()?;
-        if !p.index.orders.contains_key(&client_order_id.0) {
+        if !p.index.orders.contains_key(client_order_id.as_str()) {
             // A row for an order never journaled, which the store refuses (a foreign key):
             // its own answer, after everything queued before.
             drop(p);
@@ -1029,7 +1032,7 @@ impl Store for WriteBehindStore {
             .book_side()?
             .index
             .orders
-            .get(&client_order_id.0)
+            .get(client_order_id.as_str())
             .cloned())
     }
     fn orders(&self, status: Option<OrderStatus>, limit: usize) -> StoreResult<Vec<Order>> {

@@ -700,7 +700,7 @@ mod tests {
             let fills: Vec<Fill> = (0..rng.usize(0..40))
                 .map(|k| Fill {
                     fill_id: format!("f{k}"),
-                    client_order_id: optifire_core::domain::ClientOrderId(format!("c{k}")),
+                    client_order_id: optifire_core::domain::ClientOrderId::new(format!("c{k}")),
                     symbol: sym.clone(),
                     side: optifire_core::domain::Side::Buy,
                     qty: optifire_core::domain::Quantity(Decimal::new(

@@ -250,7 +250,7 @@ pub fn write_report_with(
             f.price.to_string(),
             f.commission.to_string(),
             pnl,
-            f.client_order_id.0.clone(),
+            f.client_order_id.0.to_string(),
             f.fill_id.clone(),
         ])
         .map_err(csv_err(&p))?;
@@ -278,7 +278,7 @@ pub fn write_report_with(
         let r = &o.request;
         w.write_record([
             ts(r.created_at),
-            r.client_order_id.0.clone(),
+            r.client_order_id.0.to_string(),
             r.symbol.to_string(),
             r.side.as_str().to_string(),
             r.qty.to_string(),

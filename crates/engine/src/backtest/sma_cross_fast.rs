@@ -719,7 +719,7 @@ mod tests {
                 rng.usize(..top)
             };
             let mut order = Order::new(OrderRequest {
-                client_order_id: ClientOrderId(format!("c-{id}")),
+                client_order_id: ClientOrderId::new(format!("c-{id}")),
                 symbol: Symbol::new("X"),
                 side: Side::Buy,
                 qty: Quantity(Decimal::from(step)),
@@ -728,10 +728,10 @@ mod tests {
                 created_at: Timestamp(step as i64),
             });
             order.status = statuses[rng.usize(..statuses.len())];
-            match at.get(&order.request.client_order_id.0) {
+            match at.get(order.request.client_order_id.as_str()) {
                 Some(&k) => orders[k] = order.clone(),
                 None => {
-                    at.insert(order.request.client_order_id.0.clone(), orders.len());
+                    at.insert(order.request.client_order_id.0.to_string(), orders.len());
                     orders.push(order.clone());
                 }
             }
@@ -830,7 +830,7 @@ mod tests {
         let mut p = Portfolio::new(Money(dec!(100000)));
         let fill = |sym: &Symbol, side, qty, price| Fill {
             fill_id: format!("f-{sym}-{side:?}-{qty}"),
-            client_order_id: ClientOrderId(format!("c-{sym}-{qty}")),
+            client_order_id: ClientOrderId::new(format!("c-{sym}-{qty}")),
             symbol: sym.clone(),
             side,
             qty: Quantity(qty),

@@ -337,7 +337,7 @@ impl Driver {
             }
             Command::CancelOrder(id, reply) => {
                 let res = self.engine.cancel_order(now, &id).map_err(|e| match e {
-                    BrokerError::UnknownOrder => ControlError::UnknownOrder(id.0.clone()),
+                    BrokerError::UnknownOrder => ControlError::UnknownOrder(id.0.to_string()),
                     other => ControlError::Broker(other.to_string()),
                 });
                 let _ = reply.send(res);

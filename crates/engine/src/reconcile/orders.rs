@@ -58,7 +58,7 @@ pub(super) fn observe(o: &Order) -> Observed {
         status: o.status,
         filled_qty: o.filled_qty,
         avg_fill_price: o.avg_fill_price,
-        broker_order_id: o.broker_order_id.clone(),
+        broker_order_id: o.broker_order_id.as_deref().map(str::to_string),
     }
 }
 

@@ -143,7 +143,7 @@ pub fn portfolio(positions: &[(&str, Decimal, Decimal)]) -> Portfolio {
     for (i, (sym, q, px)) in positions.iter().enumerate() {
         p.apply_fill(&optifire_core::domain::Fill {
             fill_id: format!("seed-{i}"),
-            client_order_id: ClientOrderId(format!("seed-{i}")),
+            client_order_id: ClientOrderId::new(format!("seed-{i}")),
             symbol: Symbol::new(sym),
             side: if q.is_sign_negative() {
                 Side::Sell

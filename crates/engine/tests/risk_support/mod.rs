@@ -141,7 +141,7 @@ impl Fixture {
         self.portfolio
             .apply_fill(&Fill {
                 fill_id: format!("f{}", self.fills),
-                client_order_id: ClientOrderId(format!("c{}", self.fills)),
+                client_order_id: ClientOrderId::new(format!("c{}", self.fills)),
                 symbol: sym(s),
                 side,
                 qty: Quantity(Decimal::from(qty.abs())),

@@ -390,7 +390,7 @@ mod tests {
         ExecutedFill {
             fill: Fill {
                 fill_id: id.into(),
-                client_order_id: ClientOrderId(format!("c-{id}")),
+                client_order_id: ClientOrderId::new(format!("c-{id}")),
                 symbol: sym.into(),
                 side,
                 qty: Quantity(Decimal::from_str(qty).unwrap()),

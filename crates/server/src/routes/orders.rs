@@ -35,7 +35,7 @@ pub async fn get(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let coid = ClientOrderId(id);
+    let coid = ClientOrderId::new(id);
     let order = state
         .store
         .order(&coid)?
@@ -92,7 +92,7 @@ pub async fn cancel_manual(state: &AppState, id: String) -> Result<OrderAck, Api
         .engine()
         .cloned()
         .ok_or_else(|| ApiError::Conflict(NO_ENGINE.into()))?;
-    let coid = ClientOrderId(id);
+    let coid = ClientOrderId::new(id);
     tokio::task::spawn_blocking(move || engine.cancel_order(&coid))
         .await
         .map_err(|e| ApiError::Internal(e.to_string()))?

@@ -519,7 +519,7 @@ pub async fn orders(
     b.push_str("</section>");
     // One order's journal when asked.
     if let Some(id) = &q.order {
-        let coid = ClientOrderId(id.clone());
+        let coid = ClientOrderId::new(id.as_str());
         let _ = write!(b, "<section><h2>Journal of {}</h2>", esc(id));
         let rows: Vec<Vec<String>> = state
             .store

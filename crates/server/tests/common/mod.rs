@@ -236,7 +236,7 @@ impl optifire_server::EngineControl for FakeEngine {
         &self,
         id: &optifire_core::domain::ClientOrderId,
     ) -> Result<optifire_server::OrderAck, optifire_server::ControlError> {
-        if id.0 != "open-1" {
+        if id.as_str() != "open-1" {
             return Err(optifire_server::ControlError::NotFound {
                 what: format!("order {id}"),
             });

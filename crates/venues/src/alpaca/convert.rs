@@ -100,7 +100,7 @@ pub fn new_order_body(req: &OrderRequest) -> NewOrderBody {
         time_in_force: tif_str(tif),
         limit_price: limit.map(|p| p.0.normalize().to_string()),
         stop_price: stop.map(|p| p.0.normalize().to_string()),
-        client_order_id: req.client_order_id.0.clone(),
+        client_order_id: req.client_order_id.0.to_string(),
     }
 }
 
@@ -200,7 +200,7 @@ pub fn order_from_alpaca(o: &AlpacaOrder) -> Result<Order, ConvertError> {
     let (status, reason) = status_from_alpaca(&o.status, filled, qty)?;
     Ok(Order {
         request: OrderRequest {
-            client_order_id: ClientOrderId(o.client_order_id.clone()),
+            client_order_id: ClientOrderId::new(o.client_order_id.as_str()),
             symbol: Symbol::new(&o.symbol),
             side: parse_side(&o.side)?,
             qty: Quantity(qty),
@@ -208,7 +208,7 @@ pub fn order_from_alpaca(o: &AlpacaOrder) -> Result<Order, ConvertError> {
             tif,
             created_at,
         },
-        broker_order_id: Some(o.id.clone()),
+        broker_order_id: Some(o.id.as_str().into()),
         status,
         filled_qty: Quantity(filled),
         avg_fill_price: opt_price("filled_avg_price", &o.filled_avg_price)?,
@@ -361,7 +361,7 @@ pub fn fill_from_trade_update(
     };
     Ok(Some(Fill {
         fill_id,
-        client_order_id: ClientOrderId(o.client_order_id.clone()),
+        client_order_id: ClientOrderId::new(o.client_order_id.as_str()),
         symbol: Symbol::new(&o.symbol),
         side: parse_side(&o.side)?,
         qty: Quantity(qty),

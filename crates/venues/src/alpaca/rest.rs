@@ -293,7 +293,7 @@ impl AlpacaClient {
             time_in_force: change.tif.map(tif_str),
             limit_price: change.limit.map(|p| p.0.normalize().to_string()),
             stop_price: change.stop.map(|p| p.0.normalize().to_string()),
-            client_order_id: change.client_order_id.as_ref().map(|c| c.0.clone()),
+            client_order_id: change.client_order_id.as_ref().map(|c| c.0.to_string()),
         };
         let body = serde_json::to_string(&body)
             .map_err(|e| BrokerError::Other(format!("encode replace: {e}")))?;

@@ -612,7 +612,7 @@ impl Broker for SimExchange {
         self.now = self.now.max(req.created_at);
         self.submitted += 1;
         let mut order = Order::new(req);
-        order.broker_order_id = Some(sim_id(None, self.submitted));
+        order.broker_order_id = Some(sim_id(None, self.submitted).into());
         order.status = OrderStatus::New;
         let k = self.orders.len();
         self.order_at
