@@ -31,7 +31,7 @@ pub trait TradingCalendar: Send + Sync + std::fmt::Debug {
     /// `k % 64` of word `k / 64` (days past chrono's last date: not trading). The validator
     /// asks about every day a file spans; a calendar may answer for a run of days at once
     /// faster than one `dyn` call per day.
-    fn trading_days(&self, first: NaiveDate, len: usize) -> Vec<u64> {
+    fn session_bits(&self, first: NaiveDate, len: usize) -> Vec<u64> {
         let mut bits = vec![0u64; len.div_ceil(64)];
         let mut day = Some(first);
         for k in 0..len {

@@ -138,38 +138,83 @@ impl TradingCalendar for NyseCalendar {
         NyseCalendar::is_trading_day(self, d)
     }
 
-    /// A year at a time: the weekday is carried from day to day and the year's closures looked
-    /// up once, instead of both worked out for every day.
-    fn trading_days(&self, first: NaiveDate, len: usize) -> Vec<u64> {
+    /// A year at a time, 64 days to a word: the year's weekdays (a seven-day pattern) without
+    /// its closures, copied into place; a day-by-day answer only for years outside the table.
+    fn session_bits(&self, first: NaiveDate, len: usize) -> Vec<u64> {
         let mut bits = vec![0u64; len.div_ceil(64)];
         let mut k = 0;
-        let mut weekday = first.weekday().num_days_from_monday();
         let mut from = Some(first);
         while let Some(start) = from.filter(|_| k < len) {
             let year = start.year();
             let days_in_year = if start.leap_year() { 366 } else { 365 };
             let ordinal0 = start.ordinal0() as usize;
             let n = (days_in_year - ordinal0).min(len - k);
-            let closed = closed_days(year);
-            for j in 0..n {
-                // Saturday and Sunday are 5 and 6 from Monday.
-                let open = weekday < 5
-                    && match closed {
-                        Some(closed) => {
-                            let day = ordinal0 + j;
-                            closed[day / 64] & (1 << (day % 64)) == 0
-                        }
-                        None => start
+            match closed_days(year) {
+                Some(closed) => {
+                    // Weekday of January 1st, from Monday.
+                    let jan1 =
+                        (start.weekday().num_days_from_monday() as usize + 7 * 53 - ordinal0) % 7;
+                    let mut open = [0u64; 6];
+                    for (w, word) in open.iter_mut().enumerate() {
+                        *word = WEEKDAYS[(jan1 + 64 * w) % 7] & !closed[w];
+                    }
+                    copy_bits(&open, ordinal0, n, &mut bits, k);
+                }
+                None => {
+                    for j in 0..n {
+                        let open = start
                             .with_ordinal0((ordinal0 + j) as u32)
-                            .is_some_and(|d| self.holiday_name(d).is_none()),
-                    };
-                bits[(k + j) / 64] |= u64::from(open) << ((k + j) % 64);
-                weekday = if weekday == 6 { 0 } else { weekday + 1 };
+                            .is_some_and(|d| self.is_trading_day(d));
+                        bits[(k + j) / 64] |= u64::from(open) << ((k + j) % 64);
+                    }
+                }
             }
             k += n;
             from = NaiveDate::from_yo_opt(year + 1, 1);
         }
         bits
+    }
+}
+
+/// `WEEKDAYS[p]`: bit `j` set when day `j` of a run whose day 0 is `p` days after a Monday
+/// falls on Monday to Friday.
+const WEEKDAYS: [u64; 7] = {
+    let mut table = [0u64; 7];
+    let mut p = 0;
+    while p < 7 {
+        let mut j = 0;
+        while j < 64 {
+            if (p + j) % 7 < 5 {
+                table[p] |= 1 << j;
+            }
+            j += 1;
+        }
+        p += 1;
+    }
+    table
+};
+
+/// Bits `from..from + n` of `src` into bits `at..at + n` of `dst` (OR'd; the rest of `dst`
+/// is left as it is). Bits past `src`'s end read as zero.
+fn copy_bits(src: &[u64], from: usize, n: usize, dst: &mut [u64], at: usize) {
+    let bits_at = |p: usize| -> u64 {
+        let (w, b) = (p / 64, p % 64);
+        let low = src.get(w).map_or(0, |x| x >> b);
+        let high = if b == 0 {
+            0
+        } else {
+            src.get(w + 1).map_or(0, |x| x << (64 - b))
+        };
+        low | high
+    };
+    let mut done = 0;
+    while done < n {
+        // Up to the end of the destination word.
+        let d = at + done;
+        let take = (64 - d % 64).min(n - done);
+        let chunk = bits_at(from + done) & (u64::MAX >> (64 - take));
+        dst[d / 64] |= chunk << (d % 64);
+        done += take;
     }
 }
 
@@ -226,7 +271,7 @@ mod tests {
         }
     }
 
-    /// The calendar without its own `trading_days`.
+    /// The calendar without its own `session_bits`.
     #[derive(Debug)]
     struct ByDay(NyseCalendar);
     impl TradingCalendar for ByDay {
@@ -236,7 +281,7 @@ mod tests {
     }
 
     #[test]
-    fn trading_days_are_the_day_by_day_answers() {
+    fn session_bits_are_the_day_by_day_answers() {
         let cal = NyseCalendar::new();
         let mut rng = fastrand::Rng::with_seed(23);
         let mut cases: Vec<(NaiveDate, usize)> = vec![
@@ -253,7 +298,7 @@ mod tests {
             cases.push((day, rng.usize(0..1500)));
         }
         for (first, len) in cases {
-            let got = TradingCalendar::trading_days(&cal, first, len);
+            let got = cal.session_bits(first, len);
             let mut want = vec![0u64; len.div_ceil(64)];
             let mut day = Some(first);
             for k in 0..len {
@@ -263,7 +308,7 @@ mod tests {
             }
             assert_eq!(got, want, "{first} + {len}");
             // The trait's own day-by-day answer.
-            assert_eq!(got, ByDay(cal).trading_days(first, len), "{first} + {len}");
+            assert_eq!(got, ByDay(cal).session_bits(first, len), "{first} + {len}");
         }
     }
 }

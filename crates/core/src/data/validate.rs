@@ -9,7 +9,7 @@ use super::defect::{num, Defect, DefectKind};
 use super::outlier::{find_spikes, OutlierOptions};
 use crate::calendar::TradingCalendar;
 use crate::domain::{Bar, BarError};
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 
 /// Thresholds of the validator.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -108,8 +108,10 @@ pub fn validate(
 /// the calendar for the whole span rather than day by day.
 struct Sessions {
     first: NaiveDate,
+    /// `first.num_days_from_ce()`: a row's day in the span is a subtraction from its own.
+    first_ce: i32,
     days: usize,
-    /// `TradingCalendar::trading_days` of the span.
+    /// `TradingCalendar::session_bits` of the span.
     open: Vec<u64>,
 }
 
@@ -121,14 +123,15 @@ impl Sessions {
         let days = usize::try_from((last - first).num_days()).ok()? + 1;
         Some(Sessions {
             first,
+            first_ce: first.num_days_from_ce(),
             days,
-            open: cal.trading_days(first, days),
+            open: cal.session_bits(first, days),
         })
     }
 
     /// Day `d` of the span (every row's date is in it).
     fn index(&self, d: NaiveDate) -> usize {
-        (d - self.first).num_days() as usize
+        (d.num_days_from_ce() - self.first_ce) as usize
     }
 
     fn trades(&self, d: NaiveDate) -> bool {
