@@ -202,8 +202,9 @@ fn check_order(
 /// name the values that break the rule.
 fn value_defects(bar: &Bar) -> Vec<(DefectKind, String)> {
     // A valid bar with no zero price has nothing to report (almost every bar: checked first).
-    let no_zero = (bar.open != 0.0) & (bar.high != 0.0) & (bar.low != 0.0) & (bar.close != 0.0);
-    if bar.is_valid() & no_zero {
+    // In a valid bar the low is the smallest price and none is negative, so no price is zero
+    // exactly when the low is above zero.
+    if bar.is_valid() & (bar.low > 0.0) {
         return Vec::new();
     }
     all_value_defects(bar)
