@@ -274,6 +274,12 @@ fn check_volume(
     let zero = bars.iter().filter(|b| b.volume == 0.0).count();
     let n = bars.len();
     let is_index = zero as f64 >= opts.index_zero_volume_share * n as f64;
+    // A traded series reports its zero volumes, an index its rows with volume (none when all
+    // are zero): without any, the rows need not be walked again.
+    let nothing_to_report = if is_index { zero == n } else { zero == 0 };
+    if nothing_to_report {
+        return;
+    }
     for (bar, row) in bars.iter().zip(rows) {
         if is_index && bar.volume > 0.0 {
             let reason = format!(
@@ -403,6 +409,70 @@ mod tests {
                 .map(|(i, d)| RowInfo::new(i as u64 + 2, &d.to_string(), *d))
                 .collect(),
             parse_defects: Vec::new(),
+        }
+    }
+
+    /// The volume check without its shortcut: every row looked at.
+    fn reference_volume_kinds(bars: &[Bar], share: f64) -> Vec<(usize, DefectKind)> {
+        let zero = bars.iter().filter(|b| b.volume == 0.0).count();
+        let is_index = zero as f64 >= share * bars.len() as f64;
+        (0..bars.len())
+            .filter_map(|i| {
+                let v = bars[i].volume;
+                if is_index && v > 0.0 {
+                    Some((i, DefectKind::VolumeOnIndex))
+                } else if !is_index && v == 0.0 {
+                    Some((i, DefectKind::ZeroVolume))
+                } else {
+                    None
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn volume_shortcut_reports_what_every_row_would() {
+        let mut rng = fastrand::Rng::with_seed(37);
+        let start = NaiveDate::from_ymd_opt(2020, 1, 1).unwrap();
+        for case in 0..3000 {
+            let n = rng.usize(1..40);
+            let dates: Vec<NaiveDate> = (0..n as u64)
+                .map(|k| start + chrono::Days::new(k))
+                .collect();
+            let mut series = series_of(&dates);
+            let zeros = rng.f64();
+            for b in &mut series.bars {
+                b.volume = match rng.u8(..20) {
+                    0 => f64::NAN,
+                    1 => -0.0,
+                    _ if rng.f64() < zeros => 0.0,
+                    _ => 5.0,
+                };
+            }
+            let share = [0.0, 0.5, 0.9, 1.0, 1.5][case % 5];
+            let opts = ValidateOptions {
+                index_zero_volume_share: share,
+                ..ValidateOptions::default()
+            };
+            let got: Vec<(usize, DefectKind)> = validate(&series, &AlwaysOpenForTest, &opts)
+                .into_iter()
+                .filter(|d| matches!(d.kind, DefectKind::ZeroVolume | DefectKind::VolumeOnIndex))
+                .map(|d| (d.line.unwrap() as usize - 2, d.kind))
+                .collect();
+            assert_eq!(
+                got,
+                reference_volume_kinds(&series.bars, share),
+                "case {case}"
+            );
+        }
+    }
+
+    /// Every day a session, so only the checks under test report.
+    #[derive(Debug)]
+    struct AlwaysOpenForTest;
+    impl TradingCalendar for AlwaysOpenForTest {
+        fn is_trading_day(&self, _d: NaiveDate) -> bool {
+            true
         }
     }
 
