@@ -83,8 +83,7 @@ impl Bar {
             & (o <= h)
             & (c <= h)
             & (h < f64::INFINITY)
-            & (v >= 0.0)
-            & (v < f64::INFINITY)
+            & (0.0..f64::INFINITY).contains(&v)
     }
 
     /// Typical price (H+L+C)/3, used by CCI and MFI.
