@@ -88,6 +88,7 @@ impl MonthMemo {
     /// `iso_date(b)`, the same answer for every `b`. A date in the month of the last full
     /// read only has its day checked: every other byte is that date's, so the year and month
     /// are the same valid ones and `iso_date` would only check the day's digits and range.
+    #[inline]
     pub(super) fn read(&mut self, b: &[u8]) -> Option<(NaiveDate, i64)> {
         let (prefix, day) = b.split_first_chunk::<8>()?;
         let &[d0, d1] = day else {
@@ -102,11 +103,19 @@ impl MonthMemo {
             }
             return None;
         }
+        self.learn(b)
+    }
+
+    /// `read` of a date outside the memo's month, which the memo then holds.
+    #[cold]
+    #[inline(never)]
+    fn learn(&mut self, b: &[u8]) -> Option<(NaiveDate, i64)> {
+        let prefix: [u8; 8] = b.get(..8)?.try_into().ok()?;
         let (date, day_number) = iso_date(b)?;
         let day = date.day();
         let leap = is_leap(date.year() as u32);
         *self = MonthMemo {
-            prefix: u64::from_le_bytes(*prefix),
+            prefix: u64::from_le_bytes(prefix),
             some_day: date,
             ordinal_before: date.ordinal() - day,
             day_before: day_number - i64::from(day),
