@@ -82,13 +82,28 @@ impl KnownAtMemo {
         if self.rule != DailyClose::ExchangeClose {
             return self.rule.known_at(date);
         }
+        let secs_of = |day: i64, ts: Timestamp| ts.0.div_euclid(1_000_000_000) - day * 86_400;
         if let Some((first, last, secs)) = self.span {
             if (first..=last).contains(&day) {
                 return Some(Timestamp::from_secs(day * 86_400 + secs));
             }
+            // A date in the `SPAN_DAYS` after the span: when the close `SPAN_DAYS` after the
+            // span's last date is at the same seconds, the offset did not change in between
+            // (a change would hold past that date, changes being further apart), so the span
+            // grows by that much for one look-up instead of two.
+            if day > last && day - last <= SPAN_DAYS as i64 {
+                let end = last + SPAN_DAYS as i64;
+                let same = date
+                    .checked_add_days(chrono::Days::new((end - day) as u64))
+                    .and_then(|d| self.rule.known_at(d))
+                    .is_some_and(|t| t.0.rem_euclid(1_000_000_000) == 0 && secs_of(end, t) == secs);
+                if same {
+                    self.span = Some((first, end, secs));
+                    return Some(Timestamp::from_secs(day * 86_400 + secs));
+                }
+            }
         }
         let ts = self.rule.known_at(date)?;
-        let secs_of = |day: i64, ts: Timestamp| ts.0.div_euclid(1_000_000_000) - day * 86_400;
         let secs = secs_of(day, ts);
         // Only whole seconds are cached (the close is 16:00:00 local, a whole second).
         if ts.0.rem_euclid(1_000_000_000) == 0 {
