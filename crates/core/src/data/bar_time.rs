@@ -87,19 +87,46 @@ impl KnownAtMemo {
             if (first..=last).contains(&day) {
                 return Some(Timestamp::from_secs(day * 86_400 + secs));
             }
-            // A date in the `SPAN_DAYS` after the span: when the close `SPAN_DAYS` after the
-            // span's last date is at the same seconds, the offset did not change in between
-            // (a change would hold past that date, changes being further apart), so the span
-            // grows by that much for one look-up instead of two.
+            // A date in the `SPAN_DAYS` after the span: the close `SPAN_DAYS` after the span's
+            // last date settles them all for one look-up. At the same seconds, the offset did
+            // not change in between (a change would hold past that date, changes being
+            // further apart): the span grows. At other seconds, it changed once in between,
+            // and bisection finds the change: the span grows to the day before it, and the
+            // dates from the change to that close make the next span.
             if day > last && day - last <= SPAN_DAYS as i64 {
                 let end = last + SPAN_DAYS as i64;
-                let same = date
-                    .checked_add_days(chrono::Days::new((end - day) as u64))
-                    .and_then(|d| self.rule.known_at(d))
-                    .is_some_and(|t| t.0.rem_euclid(1_000_000_000) == 0 && secs_of(end, t) == secs);
-                if same {
+                // The close's seconds after midnight `n` days from `day`'s (whole seconds).
+                let secs_at = |n: i64| {
+                    let d =
+                        date.checked_add_days(chrono::Days::new(u64::try_from(n - day).ok()?))?;
+                    let t = self.rule.known_at(d)?;
+                    (t.0.rem_euclid(1_000_000_000) == 0).then(|| secs_of(n, t))
+                };
+                let at_end = secs_at(end);
+                if at_end == Some(secs) {
                     self.span = Some((first, end, secs));
                     return Some(Timestamp::from_secs(day * 86_400 + secs));
+                }
+                if let Some(new_secs) = at_end {
+                    // `secs` up to `lo`, `new_secs` from `hi` (when `hi_secs` says so) to `end`.
+                    let (mut lo, mut hi, mut hi_secs) = (last, end, at_end);
+                    while hi - lo > 1 {
+                        let mid = (lo + hi) / 2;
+                        let at_mid = secs_at(mid);
+                        if at_mid == Some(secs) {
+                            lo = mid;
+                        } else {
+                            (hi, hi_secs) = (mid, at_mid);
+                        }
+                    }
+                    if day <= lo {
+                        self.span = Some((first, lo, secs));
+                        return Some(Timestamp::from_secs(day * 86_400 + secs));
+                    }
+                    if hi_secs == Some(new_secs) {
+                        self.span = Some((hi, end, new_secs));
+                        return Some(Timestamp::from_secs(day * 86_400 + new_secs));
+                    }
                 }
             }
         }
@@ -232,6 +259,16 @@ mod tests {
                 .filter(|d| d.weekday().num_days_from_monday() < 5)
                 .collect(),
         );
+        // Forward with a look back now and then: a span must not take in a day before it.
+        let mut rng = fastrand::Rng::with_seed(11);
+        let mut zigzag = Vec::new();
+        for (i, &date) in dates.iter().enumerate() {
+            zigzag.push(date);
+            if rng.u8(..3) == 0 {
+                zigzag.push(dates[i.saturating_sub(rng.usize(1..6))]);
+            }
+        }
+        orders.push(zigzag);
         for rule in [DailyClose::ExchangeClose, DailyClose::UtcDayEnd] {
             for order in &orders {
                 let mut memo = KnownAtMemo::new(rule);
