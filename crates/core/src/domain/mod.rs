@@ -6,6 +6,7 @@
 
 mod bar;
 pub mod client_id;
+mod decimal_ops;
 mod equity;
 mod fill;
 mod id_hash;

@@ -1,5 +1,6 @@
 //! Newtypes that say what a number means, so a weight is never passed where a price is expected.
 
+use super::decimal_ops;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -31,9 +32,10 @@ macro_rules! decimal_unit {
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result { fmt::Display::fmt(&self.0, f) }
         }
-        impl Add for $name { type Output = $name; fn add(self, o: $name) -> $name { $name(self.0 + o.0) } }
+        // Through `decimal_ops`: the library's sums bit for bit, cheaper for the common sizes.
+        impl Add for $name { type Output = $name; fn add(self, o: $name) -> $name { $name(decimal_ops::add(self.0, o.0)) } }
         impl Sub for $name { type Output = $name; fn sub(self, o: $name) -> $name { $name(self.0 - o.0) } }
-        impl AddAssign for $name { fn add_assign(&mut self, o: $name) { self.0 += o.0 } }
+        impl AddAssign for $name { fn add_assign(&mut self, o: $name) { self.0 = decimal_ops::add(self.0, o.0) } }
         impl SubAssign for $name { fn sub_assign(&mut self, o: $name) { self.0 -= o.0 } }
         impl Neg for $name { type Output = $name; fn neg(self) -> $name { $name(-self.0) } }
         impl From<Decimal> for $name { fn from(d: Decimal) -> Self { $name(d) } }
@@ -56,7 +58,9 @@ decimal_unit!(
 impl Mul<Price> for Quantity {
     type Output = Money;
     fn mul(self, p: Price) -> Money {
-        Money(self.0 * p.0)
+        // The library's product bit for bit, cheaper for the common sizes (a position's value
+        // is worked out on every bar it is held).
+        Money(decimal_ops::mul(self.0, p.0))
     }
 }
 

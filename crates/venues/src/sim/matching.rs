@@ -33,22 +33,19 @@ pub fn round_half_away(d: Decimal, dp: u32) -> Decimal {
         return d;
     }
     let general = || d.round_dp_with_strategy(dp, RoundingStrategy::MidpointAwayFromZero);
-    let Ok(m) = u64::try_from(d.mantissa().unsigned_abs()) else {
+    // A zero keeps its sign there (a negative zero stays negative), which `decimal_of` drops.
+    let m = match u64::try_from(d.mantissa().unsigned_abs()) {
+        Ok(m) if m != 0 => m,
+        _ => return general(),
+    };
+    let Some(&p) = POW10.get((scale - dp) as usize) else {
         return general();
     };
-    if scale - dp > 19 {
-        return general();
-    }
-    let p = 10u64.pow(scale - dp);
     let (q, r) = (m / p, m % p);
     // r >= p / 2 rounded up, in integers: 2r >= p without overflowing (p <= 10^19 < 2^64).
+    // q + 1 <= m / 10 + 1 cannot overflow either.
     let q = if r >= p - r { q + 1 } else { q };
-    let signed = if d.is_sign_negative() {
-        -i128::from(q)
-    } else {
-        i128::from(q)
-    };
-    Decimal::from_i128_with_scale(signed, dp)
+    decimal_of(q, d.is_sign_negative(), dp)
 }
 
 /// `Decimal::from_f64_retain(v)?.round_dp(8)`, the same decimal (value and scale): `round_f64`
@@ -72,26 +69,49 @@ pub fn round_f64(v: f64, dp: u32) -> Option<Decimal> {
         return general(v);
     }
     let bits = v.to_bits();
-    let biased = ((bits >> 52) & 0x7ff) as i32;
+    // A positive normal number: no sign bit, the biased exponent from 1013 (2^-10) to 1052.
+    let biased = (bits >> 52) as u32;
     let mut mant = (bits & ((1u64 << 52) - 1)) | (1u64 << 52);
     // v = mant / 2^k, k from 23 (v < 2^30) to 62 (v >= 2^-10).
     let mut k = 1075 - biased;
-    let tz = mant.trailing_zeros().min(k as u32);
+    let tz = mant.trailing_zeros().min(k);
     mant >>= tz;
-    k -= tz as i32;
-    if k <= dp as i32 {
-        let m = i128::from(mant) * 5i128.pow(k as u32);
-        return Some(Decimal::from_i128_with_scale(m, k as u32));
+    k -= tz;
+    if k <= dp {
+        // v * 10^k = mant * 5^k < 1e9 * 1e8 < 2^64.
+        return Some(decimal_of(mant * POW5[k as usize], false, k));
     }
-    let num = u128::from(mant) * u128::from(10u64.pow(dp));
-    let q = num >> k;
-    let r = num & ((1u128 << k) - 1);
-    let half = 1u128 << (k - 1);
-    if r.abs_diff(half) <= (1u128 << k) >> 20 {
+    // Only the product needs 128 bits (mant < 2^53 times 10^8 < 2^27); with k <= 62 the
+    // quotient (< 2^57) and the remainder (< 2^k) fit 64 bits.
+    let num = u128::from(mant) * u128::from(POW10[dp as usize]);
+    let q = (num >> k) as u64;
+    let r = num as u64 & ((1u64 << k) - 1);
+    let half = 1u64 << (k - 1);
+    if r.abs_diff(half) <= (1u64 << k) >> 20 {
         return general(v);
     }
-    let m = if r > half { q + 1 } else { q };
-    Some(Decimal::from_i128_with_scale(m as i128, dp))
+    Some(decimal_of(q + u64::from(r > half), false, dp))
+}
+
+/// `10^n` for `n` up to 19, the largest power of ten below 2^64: a table rather than `pow`
+/// at run time, on every price of every bar.
+const POW10: [u64; 20] = {
+    let mut t = [1u64; 20];
+    let mut n = 1;
+    while n < t.len() {
+        t[n] = t[n - 1] * 10;
+        n += 1;
+    }
+    t
+};
+
+/// `5^n` for `n` up to 8, the decimals `round_f64` goes to.
+const POW5: [u64; 9] = [1, 5, 25, 125, 625, 3125, 15_625, 78_125, 390_625];
+
+/// `Decimal::from_i128_with_scale(±m, scale)` without its range checks (an `m` below 2^64 is
+/// in range, a `scale` of at most 28 is the caller's): a zero is positive, as there.
+fn decimal_of(m: u64, negative: bool, scale: u32) -> Decimal {
+    Decimal::from_parts(m as u32, (m >> 32) as u32, 0, negative, scale)
 }
 
 impl BarPrices {
@@ -296,7 +316,8 @@ mod tests {
             values.push(f64::from_bits(grid.to_bits() + 1));
             values.push(f64::from_bits(grid.to_bits().saturating_sub(1)));
         }
-        let text = |d: Option<Decimal>| d.map(|d| d.to_string());
+        // Serialized: value, scale and sign (a negative zero prints like a positive one).
+        let text = |d: Option<Decimal>| d.map(|d| d.serialize());
         for &v in &values {
             let exact = Decimal::from_f64_retain(v);
             for dp in 0..=9 {
@@ -307,6 +328,61 @@ mod tests {
                         .round_dp_with_strategy(dp, RoundingStrategy::MidpointAwayFromZero)
                 });
                 assert_eq!(text(to_tick(v, dp)), text(tick), "{v:e} tick {dp}");
+            }
+        }
+    }
+
+    /// Every shortcut of `round_f64` on uniformly random doubles of its whole range (all
+    /// exponents, all mantissas) and the tick rounding of every decimal it gives, in bytes.
+    #[test]
+    fn fast_roundings_are_the_library_ones_across_the_range() {
+        let mut rng = fastrand::Rng::with_seed(0x0DD5_EED5);
+        // From 2^-11 (below 1e-3) to 2^30 (above 1e9).
+        let (lo, hi) = (1012u64 << 52, 1054u64 << 52);
+        for _ in 0..60_000 {
+            let v = f64::from_bits(rng.u64(lo..hi));
+            let exact = Decimal::from_f64_retain(v);
+            for dp in 0..=8 {
+                let want = exact.map(|d| d.round_dp(dp));
+                let got = round_f64(v, dp);
+                assert_eq!(
+                    got.map(|d| d.serialize()),
+                    want.map(|d| d.serialize()),
+                    "{v:e}"
+                );
+            }
+        }
+        // Dyadic prices (old 1/2^j ticks), which `round_f64` gives exactly with j decimals.
+        for _ in 0..20_000 {
+            let j = rng.i32(0..=12);
+            let v = f64::from(rng.u32(1..1 << 24)) * 2f64.powi(-j);
+            let exact = Decimal::from_f64_retain(v);
+            for dp in 0..=8 {
+                let want = exact.map(|d| d.round_dp(dp));
+                let got = round_f64(v, dp);
+                assert_eq!(
+                    got.map(|d| d.serialize()),
+                    want.map(|d| d.serialize()),
+                    "{v:e}"
+                );
+            }
+        }
+        for _ in 0..100_000 {
+            let scale = rng.u32(0..=28);
+            let m = match rng.u8(..3) {
+                0 => rng.u64(..),
+                1 => rng.u64(..1 << 40),
+                _ => rng.u64(..1000) * 5,
+            };
+            let d = Decimal::from_i128_with_scale(i128::from(m), scale);
+            let d = if rng.bool() { -d } else { d };
+            for dp in [0, 1, 2, 4, 8, rng.u32(0..=28)] {
+                let want = d.round_dp_with_strategy(dp, RoundingStrategy::MidpointAwayFromZero);
+                assert_eq!(
+                    round_half_away(d, dp).serialize(),
+                    want.serialize(),
+                    "{d} {dp}"
+                );
             }
         }
     }
