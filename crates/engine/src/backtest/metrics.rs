@@ -6,7 +6,7 @@
 
 use crate::cycle::ClosedTrade;
 use chrono::NaiveDate;
-use optifire_core::calendar::NyseCalendar;
+use optifire_core::calendar::{NyseCalendar, TradingCalendar};
 use optifire_core::domain::{EquityPoint, Fill, Money};
 use optifire_ta::risk::{
     annual_volatility, cagr, calmar_from, max_drawdown, sharpe_ratio, sortino_ratio,
@@ -218,6 +218,106 @@ impl<'a> Iterator for DailyPoints<'a> {
     }
 }
 
+/// What the metrics need of each day's last point, gathered one day at a time.
+struct DayTotals {
+    returns: Vec<f64>,
+    /// The previous day's equity (the initial cash before the first).
+    before: f64,
+    days: usize,
+    equity_sum: f64,
+    exposure_sum: f64,
+    exposed: usize,
+}
+
+impl DayTotals {
+    fn new(initial: Money, points: usize) -> Self {
+        DayTotals {
+            returns: Vec::with_capacity(points),
+            before: initial.to_f64(),
+            days: 0,
+            equity_sum: -0.0,
+            exposure_sum: -0.0,
+            exposed: 0,
+        }
+    }
+
+    fn add(&mut self, p: &EquityPoint) {
+        self.days += 1;
+        // Each daily equity as f64 once: the decimal conversion is the costly part, and the
+        // returns, the exposure and the mean equity all read it.
+        let e = money_f64(p.equity);
+        self.returns.push(e / self.before - 1.0);
+        self.before = e;
+        self.equity_sum += e;
+        if p.equity.0 > Decimal::ZERO {
+            // Flat, the exposure is zero whatever its scale: no conversion needed.
+            let g = if p.gross_exposure.0.is_zero() {
+                0.0
+            } else {
+                money_f64(p.gross_exposure)
+            };
+            self.exposure_sum += g / e;
+            self.exposed += 1;
+        }
+    }
+}
+
+/// The first day, the last day with its point, and whether every day is an NYSE session.
+type DaySpan<'a> = (
+    Option<NaiveDate>,
+    Option<(NaiveDate, &'a EquityPoint)>,
+    bool,
+);
+
+/// `DailyPoints`' days fed to `totals`, grouped by New York day number instead of by date,
+/// with the sessions asked of the calendar once for the curve's span (`session_bits`): the
+/// same days, without a date and a calendar look-up per point. `None`, with nothing fed, when
+/// a point's day number is not known without the time-zone database (or the span is out of
+/// the calendar's range): the caller then goes by dates.
+fn by_day_numbers<'a>(points: &'a [EquityPoint], totals: &mut DayTotals) -> Option<DaySpan<'a>> {
+    // Days from 0001-01-01 (chrono's day 1) to the Unix epoch.
+    const EPOCH_FROM_CE: i64 = 719_163;
+    let date_of =
+        |n: i64| NaiveDate::from_num_days_from_ce_opt(i32::try_from(n + EPOCH_FROM_CE).ok()?);
+    let mut span: Option<(i64, i64)> = None;
+    for p in points {
+        let n = p.ts.ny_day_number()?;
+        span = Some(span.map_or((n, n), |(lo, hi)| (lo.min(n), hi.max(n))));
+    }
+    let Some((lo, hi)) = span else {
+        return Some((None, None, true));
+    };
+    let sessions =
+        NyseCalendar::new().session_bits(date_of(lo)?, usize::try_from(hi - lo).ok()? + 1);
+    let (mut first, mut last, mut all_sessions) = (None, None::<(i64, &EquityPoint)>, true);
+    let mut day = |n: i64, p: &'a EquityPoint| {
+        totals.add(p);
+        first.get_or_insert(n);
+        last = Some((n, p));
+        let k = (n - lo) as usize;
+        all_sessions &= sessions[k / 64] & (1 << (k % 64)) != 0;
+    };
+    let mut open: Option<(i64, &EquityPoint)> = None;
+    for p in points {
+        let n = p.ts.ny_day_number()?;
+        match &mut open {
+            Some(o) if o.0 == n => o.1 = p,
+            o => {
+                if let Some((m, q)) = o.replace((n, p)) {
+                    day(m, q);
+                }
+            }
+        }
+    }
+    if let Some((m, q)) = open {
+        day(m, q);
+    }
+    // Day numbers of 1900 to 2200: always dates.
+    let first = first.and_then(date_of);
+    let last = last.and_then(|(n, p)| Some((date_of(n)?, p)));
+    Some((first, last, all_sessions))
+}
+
 /// Computes the metrics. `initial` is the starting cash (the equity before the first point).
 pub fn compute(
     initial: Money,
@@ -226,40 +326,36 @@ pub fn compute(
     closed: &[ClosedTrade],
     notes: Vec<String>,
 ) -> Metrics {
-    let nyse = NyseCalendar::new();
     let mut notes = notes;
     // One pass over the days, keeping only the returns (the risk kernels take a slice): the
-    // dates, the equities and the exposures are each read once as the day is found, not kept
-    // in lists as long as the curve (memory to fault in and walk again). The sums are the
-    // same left-to-right additions from -0.0 that `Iterator::sum` makes, so the same bits.
-    let mut returns: Vec<f64> = Vec::with_capacity(points.len());
-    let mut before = initial.to_f64();
-    let (mut days, mut all_sessions) = (0usize, true);
-    let (mut first, mut last): (Option<NaiveDate>, Option<(NaiveDate, &EquityPoint)>) =
-        (None, None);
-    let (mut equity_sum, mut exposure_sum, mut exposed) = (-0.0f64, -0.0f64, 0usize);
-    for (d, p) in DailyPoints::new(points) {
-        days += 1;
-        first.get_or_insert(d);
-        last = Some((d, p));
-        all_sessions = all_sessions && nyse.is_trading_day(d);
-        // Each daily equity as f64 once: the decimal conversion is the costly part, and the
-        // returns, the exposure and the mean equity all read it.
-        let e = money_f64(p.equity);
-        returns.push(e / before - 1.0);
-        before = e;
-        equity_sum += e;
-        if p.equity.0 > Decimal::ZERO {
-            // Flat, the exposure is zero whatever its scale: no conversion needed.
-            let g = if p.gross_exposure.0.is_zero() {
-                0.0
-            } else {
-                money_f64(p.gross_exposure)
-            };
-            exposure_sum += g / e;
-            exposed += 1;
+    // equities and the exposures are each read once as the day is found, not kept in lists as
+    // long as the curve (memory to fault in and walk again). The sums are the same
+    // left-to-right additions from -0.0 that `Iterator::sum` makes, so the same bits.
+    let mut totals = DayTotals::new(initial, points.len());
+    let (first, last, all_sessions) = match by_day_numbers(points, &mut totals) {
+        Some(found) => found,
+        None => {
+            // Some point's day needs the time-zone database: dates throughout.
+            totals = DayTotals::new(initial, points.len());
+            let nyse = NyseCalendar::new();
+            let (mut first, mut last, mut all_sessions) = (None, None, true);
+            for (d, p) in DailyPoints::new(points) {
+                totals.add(p);
+                first.get_or_insert(d);
+                last = Some((d, p));
+                all_sessions = all_sessions && nyse.is_trading_day(d);
+            }
+            (first, last, all_sessions)
         }
-    }
+    };
+    let DayTotals {
+        returns,
+        days,
+        equity_sum,
+        exposure_sum,
+        exposed,
+        ..
+    } = totals;
     let ppy = if all_sessions {
         PERIODS_PER_YEAR
     } else {
@@ -686,8 +782,16 @@ mod tests {
                         0..=99 => Decimal::new(0, rng.u32(0..6)),
                         _ => Decimal::new(rng.i64(0..1_000_000_000), rng.u32(0..10)),
                     };
+                    // A third of the curves only between 20:00 and 22:00 UTC, where every
+                    // day number is known (`by_day_numbers`); the rest now and then in the hour
+                    // where it is not (the dates path).
+                    let at = if case % 3 == 1 {
+                        t.div_euclid(86_400) * 86_400 + 72_000 + t.rem_euclid(7_200)
+                    } else {
+                        t
+                    };
                     EquityPoint {
-                        ts: Timestamp::from_secs(t),
+                        ts: Timestamp::from_secs(at),
                         equity: Money(eq),
                         cash: Money(eq),
                         gross_exposure: Money(gross),
