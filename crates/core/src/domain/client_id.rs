@@ -23,78 +23,119 @@ pub fn client_order_id(
     qty: Quantity,
     leg: Leg,
 ) -> ClientOrderId {
-    // Written digit by digit into buffers rather than through four `format!` calls: one id per
-    // order, and the formatting machinery was most of its cost. A test checks the result
-    // against the `format!` version for many inputs.
-    let mut key = String::with_capacity(80);
-    push_int(&mut key, cycle.ts.0);
-    key.push('|');
-    push_int(&mut key, cycle.seq);
-    key.push('|');
-    key.push_str(symbol.as_str());
-    key.push('|');
-    key.push_str(side.as_str());
-    key.push('|');
+    // Written digit by digit rather than through four `format!` calls (the formatting
+    // machinery was most of the cost of an id), the key hashed piece by piece as it is
+    // written (FNV-1a over the pieces in turn is FNV-1a over the joined key) and the id put
+    // together on the stack: one allocation, the id's own. A test checks the result against
+    // the `format!` version for many inputs.
+    let mut ints = itoa::Buffer::new();
+    let mut h = Fnv1a::new();
+    h.write(ints.format(cycle.ts.0).as_bytes());
+    h.write(b"|");
+    h.write(ints.format(cycle.seq).as_bytes());
+    h.write(b"|");
+    h.write(symbol.as_str().as_bytes());
+    h.write(b"|");
+    h.write(side.as_str().as_bytes());
+    h.write(b"|");
     let q = qty.0.normalize();
     if q.scale() == 0 {
         // An integer prints as its mantissa (a negative zero does not survive `normalize`).
         match i64::try_from(q.mantissa()) {
-            Ok(m) => push_int(&mut key, m),
-            Err(_) => push_int(&mut key, q.mantissa()),
+            Ok(m) => h.write(ints.format(m).as_bytes()),
+            Err(_) => h.write(ints.format(q.mantissa()).as_bytes()),
         }
     } else {
-        use std::fmt::Write as _;
-        let _ = write!(key, "{q}");
+        h.write(q.to_string().as_bytes());
     }
-    key.push('|');
-    key.push_str(leg.as_str());
-    let hash = fnv1a64(key.as_bytes()) & 0xffff_ffff;
+    h.write(b"|");
+    h.write(leg.as_str().as_bytes());
+    let hash = h.0 & 0xffff_ffff;
 
-    let mut id = String::with_capacity(MAX_CLIENT_ID_LEN);
-    id.push_str("of-");
-    push_int(&mut id, cycle.ts.0.div_euclid(1_000_000_000));
-    id.push('-');
-    push_int(&mut id, cycle.seq);
-    id.push('-');
+    let mut id = IdText::default();
+    id.push(b"of-");
+    id.push(ints.format(cycle.ts.0.div_euclid(1_000_000_000)).as_bytes());
+    id.push(b"-");
+    id.push(ints.format(cycle.seq).as_bytes());
+    id.push(b"-");
     // `-b-` or `-s-` and eight hex digits follow the symbol.
     const TAIL: usize = 11;
-    let room = MAX_CLIENT_ID_LEN.saturating_sub(id.len() + TAIL);
-    id.extend(
-        symbol
-            .as_str()
-            .chars()
-            .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
-            .take(room),
-    );
-    id.push_str(match side {
-        Side::Buy => "-b-",
-        Side::Sell => "-s-",
+    let room = MAX_CLIENT_ID_LEN.saturating_sub(id.len + TAIL);
+    for c in symbol.as_str().chars().take(room) {
+        id.push(&[if c.is_ascii_alphanumeric() {
+            c as u8
+        } else {
+            b'-'
+        }]);
+    }
+    id.push(match side {
+        Side::Buy => b"-b-",
+        Side::Sell => b"-s-",
     });
     for shift in (0..8).rev() {
         let nibble = ((hash >> (shift * 4)) & 0xf) as u8;
-        id.push(char::from(if nibble < 10 {
+        id.push(&[if nibble < 10 {
             b'0' + nibble
         } else {
             b'a' + nibble - 10
-        }));
+        }]);
     }
-    ClientOrderId(id.into())
+    ClientOrderId::new(id.as_str())
 }
 
-/// Appends `n` in decimal, as `Display` writes it (itoa: the same digits without the
-/// formatting machinery; in the integer's own width, as 128-bit division is slow).
-fn push_int(out: &mut String, n: impl itoa::Integer) {
-    out.push_str(itoa::Buffer::new().format(n));
+/// An id being written: ASCII, at most `MAX_CLIENT_ID_LEN` bytes (the longest head, an
+/// 11-character second count and a 20-digit sequence, leaves room for one symbol character).
+struct IdText {
+    bytes: [u8; MAX_CLIENT_ID_LEN],
+    len: usize,
+}
+
+impl Default for IdText {
+    fn default() -> Self {
+        IdText {
+            bytes: [0; MAX_CLIENT_ID_LEN],
+            len: 0,
+        }
+    }
+}
+
+impl IdText {
+    /// Appends `b`, cut at the length limit (which the id's layout never reaches).
+    fn push(&mut self, b: &[u8]) {
+        let end = (self.len + b.len()).min(MAX_CLIENT_ID_LEN);
+        self.bytes[self.len..end].copy_from_slice(&b[..end - self.len]);
+        self.len = end;
+    }
+
+    fn as_str(&self) -> &str {
+        // Only ASCII was pushed.
+        std::str::from_utf8(&self.bytes[..self.len]).unwrap_or_default()
+    }
+}
+
+/// FNV-1a, 64-bit, fed a piece at a time: `fnv1a64` of the pieces joined.
+struct Fnv1a(u64);
+
+impl Fnv1a {
+    const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+    const PRIME: u64 = 0x0000_0100_0000_01b3;
+
+    fn new() -> Self {
+        Fnv1a(Self::OFFSET)
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        self.0 = bytes
+            .iter()
+            .fold(self.0, |h, b| (h ^ u64::from(*b)).wrapping_mul(Self::PRIME));
+    }
 }
 
 /// FNV-1a, 64-bit (Fowler, Noll, Vo): tiny, stable across Rust versions and platforms, unlike
 /// `std`'s `DefaultHasher`, whose output may change between releases.
 pub fn fnv1a64(bytes: &[u8]) -> u64 {
-    const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
-    const PRIME: u64 = 0x0000_0100_0000_01b3;
-    bytes
-        .iter()
-        .fold(OFFSET, |h, b| (h ^ u64::from(*b)).wrapping_mul(PRIME))
+    let mut h = Fnv1a::new();
+    h.write(bytes);
+    h.0
 }
 
 #[cfg(test)]
