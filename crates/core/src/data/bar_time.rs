@@ -54,6 +54,8 @@ pub(crate) struct KnownAtMemo {
     /// First and last date (as days since the Unix epoch) of the span, and the close's
     /// seconds after UTC midnight on each of its dates.
     span: Option<(i64, i64, i64)>,
+    /// The span after a change of offset found just past `span`, before a date reached it.
+    next: Option<(i64, i64, i64)>,
 }
 
 /// Days from 0001-01-01 (chrono's day 1) to the Unix epoch.
@@ -65,7 +67,11 @@ pub(crate) fn epoch_day(date: NaiveDate) -> i64 {
 
 impl KnownAtMemo {
     pub(crate) fn new(rule: DailyClose) -> Self {
-        KnownAtMemo { rule, span: None }
+        KnownAtMemo {
+            rule,
+            span: None,
+            next: None,
+        }
     }
 
     /// Exactly `self.rule.known_at(date)`.
@@ -83,6 +89,12 @@ impl KnownAtMemo {
             return self.rule.known_at(date);
         }
         let secs_of = |day: i64, ts: Timestamp| ts.0.div_euclid(1_000_000_000) - day * 86_400;
+        if let Some(next @ (first, last, secs)) = self.next {
+            if (first..=last).contains(&day) {
+                (self.span, self.next) = (Some(next), None);
+                return Some(Timestamp::from_secs(day * 86_400 + secs));
+            }
+        }
         if let Some((first, last, secs)) = self.span {
             if (first..=last).contains(&day) {
                 return Some(Timestamp::from_secs(day * 86_400 + secs));
@@ -119,12 +131,13 @@ impl KnownAtMemo {
                             (hi, hi_secs) = (mid, at_mid);
                         }
                     }
+                    let after = (hi_secs == Some(new_secs)).then_some((hi, end, new_secs));
                     if day <= lo {
-                        self.span = Some((first, lo, secs));
+                        (self.span, self.next) = (Some((first, lo, secs)), after);
                         return Some(Timestamp::from_secs(day * 86_400 + secs));
                     }
-                    if hi_secs == Some(new_secs) {
-                        self.span = Some((hi, end, new_secs));
+                    if let Some(after) = after {
+                        (self.span, self.next) = (Some(after), None);
                         return Some(Timestamp::from_secs(day * 86_400 + new_secs));
                     }
                 }
@@ -156,7 +169,7 @@ impl KnownAtMemo {
                     hi = mid;
                 }
             }
-            self.span = Some((day, day + lo as i64, secs));
+            (self.span, self.next) = (Some((day, day + lo as i64, secs)), None);
         }
         Some(ts)
     }
