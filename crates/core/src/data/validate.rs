@@ -66,9 +66,9 @@ pub fn validate(
         .then(|| Sessions::of(rows, cal))
         .flatten();
     if let Some(sessions) = &sessions {
-        for row in rows.iter().filter(|r| !sessions.trades(r.date())) {
+        for &i in &sessions.off_session {
             report(
-                row,
+                &rows[i],
                 DefectKind::NonSessionDate,
                 "row on a non-session date".into(),
             );
@@ -104,15 +104,18 @@ pub fn validate(
     out
 }
 
-/// Which days trade, from the first to the last date of a daily series' rows: asked once of
-/// the calendar for the whole span rather than day by day.
+/// Which days trade, from the first to the last date of a daily series' rows, and which have
+/// a row: the calendar asked once for the whole span rather than day by day, and each row's
+/// day in the span worked out once for both checks.
 struct Sessions {
     first: NaiveDate,
-    /// `first.num_days_from_ce()`: a row's day in the span is a subtraction from its own.
-    first_ce: i32,
     days: usize,
     /// `TradingCalendar::session_bits` of the span.
     open: Vec<u64>,
+    /// The days of the span with a row, as bits.
+    present: Vec<u64>,
+    /// The rows on a day that is not a session, in row order.
+    off_session: Vec<usize>,
 }
 
 impl Sessions {
@@ -121,33 +124,32 @@ impl Sessions {
         let first = rows.iter().map(RowInfo::date).min()?;
         let last = rows.iter().map(RowInfo::date).max()?;
         let days = usize::try_from((last - first).num_days()).ok()? + 1;
+        let open = cal.session_bits(first, days);
+        let mut present = vec![0u64; open.len()];
+        let mut off_session = Vec::new();
+        let first_ce = first.num_days_from_ce();
+        for (i, row) in rows.iter().enumerate() {
+            // Every row's date is in the span.
+            let k = (row.date().num_days_from_ce() - first_ce) as usize;
+            let bit = 1 << (k % 64);
+            present[k / 64] |= bit;
+            if open[k / 64] & bit == 0 {
+                off_session.push(i);
+            }
+        }
         Some(Sessions {
             first,
-            first_ce: first.num_days_from_ce(),
             days,
-            open: cal.session_bits(first, days),
+            open,
+            present,
+            off_session,
         })
-    }
-
-    /// Day `d` of the span (every row's date is in it).
-    fn index(&self, d: NaiveDate) -> usize {
-        (d.num_days_from_ce() - self.first_ce) as usize
-    }
-
-    fn trades(&self, d: NaiveDate) -> bool {
-        let k = self.index(d);
-        self.open[k / 64] & (1 << (k % 64)) != 0
     }
 
     /// Sessions of the span that have no row, in date order.
     fn missing(&self, series: &LoadedSeries) -> Vec<Defect> {
-        let mut present = vec![0u64; self.open.len()];
-        for row in &series.rows {
-            let k = self.index(row.date());
-            present[k / 64] |= 1 << (k % 64);
-        }
         let mut out = Vec::new();
-        for (w, (&open, &seen)) in self.open.iter().zip(&present).enumerate() {
+        for (w, (&open, &seen)) in self.open.iter().zip(&self.present).enumerate() {
             let mut missing = open & !seen;
             while missing != 0 {
                 let k = w * 64 + missing.trailing_zeros() as usize;
