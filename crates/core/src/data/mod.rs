@@ -10,6 +10,7 @@ mod defect;
 mod fast_row;
 mod iso_date;
 mod layout;
+mod median;
 mod outlier;
 mod row_template;
 mod session;
