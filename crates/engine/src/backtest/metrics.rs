@@ -249,7 +249,8 @@ impl DayTotals {
         self.returns.push(e / self.before - 1.0);
         self.before = e;
         self.equity_sum += e;
-        if p.equity.0 > Decimal::ZERO {
+        // `> 0` without the general comparison: not zero and not negative.
+        if p.equity.0.is_sign_positive() && !p.equity.0.is_zero() {
             // Flat, the exposure is zero whatever its scale: no conversion needed.
             let g = if p.gross_exposure.0.is_zero() {
                 0.0
@@ -271,22 +272,23 @@ type DaySpan<'a> = (
 
 /// `DailyPoints`' days fed to `totals`, grouped by New York day number instead of by date,
 /// with the sessions asked of the calendar once for the curve's span (`session_bits`): the
-/// same days, without a date and a calendar look-up per point. `None`, with nothing fed, when
-/// a point's day number is not known without the time-zone database (or the span is out of
-/// the calendar's range): the caller then goes by dates.
+/// same days, without a date and a calendar look-up per point. `None`, with `totals` partly
+/// fed, when a point's day number is not known without the time-zone database or falls
+/// outside the first and last points' days: the caller then starts again by dates.
 fn by_day_numbers<'a>(points: &'a [EquityPoint], totals: &mut DayTotals) -> Option<DaySpan<'a>> {
     // Days from 0001-01-01 (chrono's day 1) to the Unix epoch.
     const EPOCH_FROM_CE: i64 = 719_163;
     let date_of =
         |n: i64| NaiveDate::from_num_days_from_ce_opt(i32::try_from(n + EPOCH_FROM_CE).ok()?);
-    let mut span: Option<(i64, i64)> = None;
-    for p in points {
-        let n = p.ts.ny_day_number()?;
-        span = Some(span.map_or((n, n), |(lo, hi)| (lo.min(n), hi.max(n))));
-    }
-    let Some((lo, hi)) = span else {
+    // The span from the first point's day to the last's: a curve is in time order, and a point
+    // outside the span (one that is not) sends the caller to the dates.
+    let (Some(a), Some(b)) = (points.first(), points.last()) else {
         return Some((None, None, true));
     };
+    let (lo, hi) = (a.ts.ny_day_number()?, b.ts.ny_day_number()?);
+    if hi < lo {
+        return None;
+    }
     let sessions =
         NyseCalendar::new().session_bits(date_of(lo)?, usize::try_from(hi - lo).ok()? + 1);
     let (mut first, mut last, mut all_sessions) = (None, None::<(i64, &EquityPoint)>, true);
@@ -299,7 +301,7 @@ fn by_day_numbers<'a>(points: &'a [EquityPoint], totals: &mut DayTotals) -> Opti
     };
     let mut open: Option<(i64, &EquityPoint)> = None;
     for p in points {
-        let n = p.ts.ny_day_number()?;
+        let n = p.ts.ny_day_number().filter(|n| (lo..=hi).contains(n))?;
         match &mut open {
             Some(o) if o.0 == n => o.1 = p,
             o => {
@@ -798,6 +800,12 @@ mod tests {
                     }
                 })
                 .collect();
+            // Now and then two points out of time order (the dates path again).
+            let mut points = points;
+            if case % 11 == 5 && points.len() > 2 {
+                let (i, j) = (rng.usize(..points.len()), rng.usize(..points.len()));
+                points.swap(i, j);
+            }
             let initial = Money(Decimal::new(rng.i64(0..10_000_000), rng.u32(0..3)));
             // Fills and closed trades of mixed scales (prices to 8 decimals, PnL to 12).
             let sym = optifire_core::domain::Symbol::new("ORCL");
