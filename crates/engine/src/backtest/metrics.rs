@@ -11,7 +11,6 @@ use optifire_core::domain::{EquityPoint, Fill, Money};
 use optifire_ta::risk::{
     annual_volatility, cagr, calmar_from, max_drawdown, sharpe_ratio, sortino_ratio,
 };
-use rust_decimal::Decimal;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -427,6 +426,7 @@ mod tests {
     use super::*;
     use optifire_core::Timestamp;
     use optifire_ta::risk::calmar_ratio;
+    use rust_decimal::Decimal;
     use rust_decimal_macros::dec;
 
     fn pt(day: i64, eq: Decimal) -> EquityPoint {
