@@ -524,8 +524,13 @@ pub fn run_sma_cross_on(
         let Some((i, k)) = decide_at.zip(ours) else {
             continue;
         };
+        // No crossing, no order (`order_for`'s first test): the ledger is asked about the
+        // position only on the bars that cross.
+        let Some(cross) = crossing(i) else {
+            continue;
+        };
         let held = book.portfolio.qty(&run.symbol);
-        let Some((side, qty)) = order_for(crossing(i), held, run.size) else {
+        let Some((side, qty)) = order_for(Some(cross), held, run.size) else {
             continue;
         };
         let bar = &series[k].bars[i];
