@@ -12,7 +12,7 @@
 //! the division read here. Numbers of more than 15 digits are not templated (their mantissa
 //! could pass 2^53, where `plain_number` gives up).
 
-use super::fast_row::{known_number, lanes, word, FastRow};
+use super::fast_row::{known_number, lanes, FastRow};
 use super::iso_date::MonthMemo;
 
 /// What `FastDaily` does with a field, as the template needs it.
@@ -107,23 +107,29 @@ impl RowTemplate {
         if self.len == 0 {
             return None;
         }
-        let mut fits = true;
-        let words = self
-            .special_mask
-            .iter()
+        // Every word of the row at once: `text` ends before the row's last word, or a byte
+        // differs from the layout, and the row is not read here. The misfits of all the
+        // words are OR'd together (no test per word), a loop the compiler can run two words
+        // to an instruction.
+        let row = text.get(start..start + 8 * self.special_mask.len())?;
+        let mut misfit = 0u64;
+        let words = row
+            .chunks_exact(8)
+            .zip(&self.special_mask)
             .zip(&self.special)
             .zip(&self.digits);
-        for (i, ((&mask, &bytes), &digits)) in words.enumerate() {
-            let w = word(text, start + 8 * i)?;
+        for (((chunk, &mask), &bytes), &digits) in words {
+            let Ok(w) = <[u8; 8]>::try_from(chunk).map(u64::from_le_bytes) else {
+                return None;
+            };
             // A lane is a digit when its byte xor '0' is below 10: adding 0x76 then leaves its
             // top bit clear. A carry out of a lane only comes from one whose own top bit is
             // set (flagged already, or a template byte at or above 0x80), and can only set bits
             // of the lanes above: it may reject a row, never accept one.
             let t = w ^ lanes(b'0');
-            let not_digit = (t.wrapping_add(lanes(0x76)) | t) & digits;
-            fits &= ((w & mask) == bytes) & (not_digit == 0);
+            misfit |= ((w & mask) ^ bytes) | ((t.wrapping_add(lanes(0x76)) | t) & digits);
         }
-        if !fits {
+        if misfit != 0 {
             return None;
         }
         let date_at = start + self.date_at;
