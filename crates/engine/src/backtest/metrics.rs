@@ -226,9 +226,6 @@ struct DayTotals {
     equity_sum: f64,
     exposure_sum: f64,
     exposed: usize,
-    /// The last equity converted, as its 16 bytes, and its f64: a flat book's equity is its
-    /// cash, the same decimal day after day, converted once.
-    converted: Option<([u8; 16], f64)>,
 }
 
 impl DayTotals {
@@ -240,7 +237,6 @@ impl DayTotals {
             equity_sum: -0.0,
             exposure_sum: -0.0,
             exposed: 0,
-            converted: None,
         }
     }
 
@@ -248,15 +244,7 @@ impl DayTotals {
         self.days += 1;
         // Each daily equity as f64 once: the decimal conversion is the costly part, and the
         // returns, the exposure and the mean equity all read it.
-        let bytes = p.equity.0.serialize();
-        let e = match self.converted {
-            Some((b, e)) if b == bytes => e,
-            _ => {
-                let e = money_f64(p.equity);
-                self.converted = Some((bytes, e));
-                e
-            }
-        };
+        let e = money_f64(p.equity);
         self.returns.push(e / self.before - 1.0);
         self.before = e;
         self.equity_sum += e;
