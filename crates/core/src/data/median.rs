@@ -465,17 +465,22 @@ mod tests {
         assert_eq!(median(&mut v).to_bits(), (-0.0f64).to_bits());
     }
 
+    /// 5,000 values, per hundred: `below` under 1, then 1s up to `ones_end`, the rest above.
+    fn with_a_run_of_ones(below: usize, ones_end: usize) -> Vec<f64> {
+        (0..5000)
+            .map(|i| match i % 100 {
+                k if k < below => i as f64 / 5000.0,
+                k if k < ones_end => 1.0,
+                _ => 2.0 + i as f64,
+            })
+            .collect()
+    }
+
     #[test]
     fn a_run_from_the_lower_bound_to_the_middle_moves_the_bound_below_it() {
         // 40 % below 1, 12 % at 1, the rest above: the window's lower bound and its middle
         // fall on the run of 1s, its upper bound above it.
-        let v: Vec<f64> = (0..5000)
-            .map(|i| match i % 100 {
-                0..=39 => i as f64 / 5000.0,
-                40..=51 => 1.0,
-                _ => 2.0 + i as f64,
-            })
-            .collect();
+        let v = with_a_run_of_ones(40, 52);
         let window = sample_window(&v, &mut Vec::new());
         assert!(matches!(window, Window::Between(p1, p2) if p1 < 1.0 && p2 > 1.0));
         assert!(same_as_selection(&v));
@@ -485,13 +490,7 @@ mod tests {
     fn a_run_from_the_middle_to_the_upper_bound_is_kept() {
         // 45 % below 1, 15 % at 1, the rest above: the window's middle and upper bound fall
         // on the run of 1s, which holds the median.
-        let v: Vec<f64> = (0..5000)
-            .map(|i| match i % 100 {
-                0..=44 => i as f64 / 5000.0,
-                45..=59 => 1.0,
-                _ => 2.0 + i as f64,
-            })
-            .collect();
+        let v = with_a_run_of_ones(45, 60);
         let window = sample_window(&v, &mut Vec::new());
         assert!(matches!(window, Window::Between(p1, p2) if p1 < 1.0 && p2 == 1.0));
         assert!(same_as_selection(&v));

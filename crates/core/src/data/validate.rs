@@ -456,25 +456,19 @@ mod tests {
                 index_zero_volume_share: share,
                 ..ValidateOptions::default()
             };
-            let got: Vec<(usize, DefectKind)> = validate(&series, &AlwaysOpenForTest, &opts)
-                .into_iter()
-                .filter(|d| matches!(d.kind, DefectKind::ZeroVolume | DefectKind::VolumeOnIndex))
-                .map(|d| (d.line.unwrap() as usize - 2, d.kind))
-                .collect();
+            let got: Vec<(usize, DefectKind)> =
+                validate(&series, &crate::calendar::AlwaysOpen, &opts)
+                    .into_iter()
+                    .filter(|d| {
+                        matches!(d.kind, DefectKind::ZeroVolume | DefectKind::VolumeOnIndex)
+                    })
+                    .map(|d| (d.line.unwrap() as usize - 2, d.kind))
+                    .collect();
             assert_eq!(
                 got,
                 reference_volume_kinds(&series.bars, share),
                 "case {case}"
             );
-        }
-    }
-
-    /// Every day a session, so only the checks under test report.
-    #[derive(Debug)]
-    struct AlwaysOpenForTest;
-    impl TradingCalendar for AlwaysOpenForTest {
-        fn is_trading_day(&self, _d: NaiveDate) -> bool {
-            true
         }
     }
 
