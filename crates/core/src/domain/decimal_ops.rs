@@ -60,12 +60,6 @@ pub(crate) fn add(a: Decimal, b: Decimal) -> Decimal {
     fast_add(a, b).unwrap_or_else(|| library_add(a, b))
 }
 
-/// `a - b`, the library's decimal.
-#[inline]
-pub(crate) fn sub(a: Decimal, b: Decimal) -> Decimal {
-    fast_sub(a, b).unwrap_or_else(|| library_sub(a, b))
-}
-
 /// The library's operations out of line: inlined, their general code made `add` and `mul` too
 /// large to inline into a caller, which then paid a call and a spill for the short path too.
 #[cold]
@@ -78,12 +72,6 @@ fn library_mul(a: Decimal, b: Decimal) -> Decimal {
 #[inline(never)]
 fn library_add(a: Decimal, b: Decimal) -> Decimal {
     a + b
-}
-
-#[cold]
-#[inline(never)]
-fn library_sub(a: Decimal, b: Decimal) -> Decimal {
-    a - b
 }
 
 /// The library's `a * b` where it is the exact product: a zero operand gives `Decimal::ZERO`
@@ -135,17 +123,6 @@ fn fast_add(a: Decimal, b: Decimal) -> Option<Decimal> {
         (y - x, !na)
     };
     (magnitude < MANTISSA_END).then(|| join(magnitude, negative, scale))
-}
-
-/// The library's `a - b` where it is the exact difference: `fast_add` of `a` and `b` with its
-/// sign turned, for operands that are not zero (the library's zero signs differ between its
-/// sum and its difference, so a zero operand is left to it). `None` as `fast_add`'s.
-#[inline]
-fn fast_sub(a: Decimal, b: Decimal) -> Option<Decimal> {
-    if a.is_zero() || b.is_zero() {
-        return None;
-    }
-    fast_add(a, -b)
 }
 
 #[cfg(test)]
@@ -226,7 +203,7 @@ mod tests {
     #[test]
     fn shortcuts_are_the_library_bit_for_bit() {
         let mut rng = fastrand::Rng::with_seed(0xDEC1_0A15);
-        let (mut muls, mut adds, mut subs, mut top) = (0usize, 0usize, 0usize, 0usize);
+        let (mut muls, mut adds, mut top) = (0usize, 0usize, 0usize);
         let n = 1_500_000;
         for _ in 0..n {
             let (a, b) = pair(&mut rng);
@@ -241,15 +218,11 @@ mod tests {
                     adds += 1;
                     top += usize::from(split(s).0 >> 94 != 0);
                 }
-                if let Some(d) = fast_sub(a, b) {
-                    assert_eq!(bytes(Some(d)), bytes(a.checked_sub(b)), "{a:?} - {b:?}");
-                    subs += 1;
-                }
             }
         }
         assert!(
-            muls > n / 4 && adds > n / 2 && subs > n / 2 && top > n / 100,
-            "{muls} {adds} {subs} {top}"
+            muls > n / 4 && adds > n / 2 && top > n / 100,
+            "{muls} {adds} {top}"
         );
     }
 
@@ -272,11 +245,6 @@ mod tests {
             ] {
                 let sum = fast_add(a, b).expect("shortcut");
                 assert_eq!(bytes(Some(sum)), bytes(a.checked_add(b)), "{a:?} + {b:?}");
-                assert_eq!(
-                    bytes(Some(sub(a, b))),
-                    bytes(a.checked_sub(b)),
-                    "{a:?} - {b:?}"
-                );
             }
         }
     }
@@ -311,9 +279,6 @@ mod tests {
                     assert_eq!(bytes(Some(sum)), bytes(want), "{a:?} + {b:?}");
                     exact += 1;
                 }
-                // The same operands, differenced with `b`'s sign turned.
-                let want = a.checked_sub(-b);
-                assert_eq!(bytes(Some(sub(a, -b))), bytes(want), "{a:?} - {:?}", -b);
             }
         }
         assert!(exact > 50_000, "{exact}");
@@ -337,11 +302,6 @@ mod tests {
                     bytes(fast_add(a, b)),
                     bytes(a.checked_add(b)),
                     "{a:?} + {b:?}"
-                );
-                assert_eq!(
-                    bytes(Some(sub(a, b))),
-                    bytes(a.checked_sub(b)),
-                    "{a:?} - {b:?}"
                 );
             }
         }

@@ -32,12 +32,11 @@ macro_rules! decimal_unit {
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result { fmt::Display::fmt(&self.0, f) }
         }
-        // Through `decimal_ops`: the library's sums and differences bit for bit, cheaper for
-        // the common sizes.
+        // Through `decimal_ops`: the library's sums bit for bit, cheaper for the common sizes.
         impl Add for $name { type Output = $name; fn add(self, o: $name) -> $name { $name(decimal_ops::add(self.0, o.0)) } }
-        impl Sub for $name { type Output = $name; fn sub(self, o: $name) -> $name { $name(decimal_ops::sub(self.0, o.0)) } }
+        impl Sub for $name { type Output = $name; fn sub(self, o: $name) -> $name { $name(self.0 - o.0) } }
         impl AddAssign for $name { fn add_assign(&mut self, o: $name) { self.0 = decimal_ops::add(self.0, o.0) } }
-        impl SubAssign for $name { fn sub_assign(&mut self, o: $name) { self.0 = decimal_ops::sub(self.0, o.0) } }
+        impl SubAssign for $name { fn sub_assign(&mut self, o: $name) { self.0 -= o.0 } }
         impl Neg for $name { type Output = $name; fn neg(self) -> $name { $name(-self.0) } }
         impl From<Decimal> for $name { fn from(d: Decimal) -> Self { $name(d) } }
     };
