@@ -47,12 +47,7 @@ impl Timestamp {
     /// cannot matter: from 1900 to 2200 New York is 5 or 4 hours behind UTC, and both give the
     /// same date unless the UTC time of day is between 04:00 and 05:00.
     pub fn ny_date(self) -> NaiveDate {
-        if let Some(d) = self.ny_day_number().and_then(|n| {
-            // Days from 0001-01-01 (chrono's day 1) to the Unix epoch: 719_163.
-            i32::try_from(n + 719_163)
-                .ok()
-                .and_then(NaiveDate::from_num_days_from_ce_opt)
-        }) {
+        if let Some(d) = self.ny_day_number().and_then(date_of_epoch_day) {
             return d;
         }
         self.to_new_york().date_naive()
@@ -86,6 +81,16 @@ impl Timestamp {
     pub fn secs_since(self, earlier: Timestamp) -> f64 {
         (self.0 - earlier.0) as f64 / NANOS_PER_SEC as f64
     }
+}
+
+/// The date `day` days after 1970-01-01 (before it when negative); `None` outside chrono's
+/// range. The inverse of a day number such as `Timestamp::ny_day_number`.
+pub fn date_of_epoch_day(day: i64) -> Option<NaiveDate> {
+    // Days from 0001-01-01 (chrono's day 1) to the Unix epoch.
+    const EPOCH_FROM_CE: i64 = 719_163;
+    i32::try_from(day.checked_add(EPOCH_FROM_CE)?)
+        .ok()
+        .and_then(NaiveDate::from_num_days_from_ce_opt)
 }
 
 impl fmt::Display for Timestamp {

@@ -275,10 +275,7 @@ type DaySpan<'a> = (
 /// fed, when a point's day number is not known without the time-zone database or falls
 /// outside the first and last points' days: the caller then starts again by dates.
 fn by_day_numbers<'a>(points: &'a [EquityPoint], totals: &mut DayTotals) -> Option<DaySpan<'a>> {
-    // Days from 0001-01-01 (chrono's day 1) to the Unix epoch.
-    const EPOCH_FROM_CE: i64 = 719_163;
-    let date_of =
-        |n: i64| NaiveDate::from_num_days_from_ce_opt(i32::try_from(n + EPOCH_FROM_CE).ok()?);
+    let date_of = optifire_core::time::date_of_epoch_day;
     // The span from the first point's day to the last's: a curve is in time order, and a point
     // outside the span (one that is not) sends the caller to the dates.
     let (Some(a), Some(b)) = (points.first(), points.last()) else {

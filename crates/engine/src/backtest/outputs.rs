@@ -102,10 +102,8 @@ fn push_ts(out: &mut String, t: Timestamp) {
     let secs = t.0.div_euclid(1_000_000_000);
     let days = secs.div_euclid(86_400);
     let tod = secs.rem_euclid(86_400) as u64;
-    let date = i32::try_from(days + 719_163)
-        .ok()
-        .and_then(chrono::NaiveDate::from_num_days_from_ce_opt)
-        .filter(|d| (0..=9999).contains(&d.year()));
+    let date =
+        optifire_core::time::date_of_epoch_day(days).filter(|d| (0..=9999).contains(&d.year()));
     match date {
         Some(d) => {
             push_date(out, d);
