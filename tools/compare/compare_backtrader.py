@@ -22,7 +22,10 @@ optifire runs twice over: `--engine fast` (the default: the dedicated sma_cross 
 must make backtrader's trades, and the speed ratio is printed for each.
 
 Times, each as wall time and as CPU time (user + system; steadier on a busy machine), best of
---repeat runs:
+--repeat rounds; a round runs each of the four timed things once (optifire fast, optifire full,
+backtrader in-process, backtrader as a fresh process), so both tools sample the same stretches
+of a shared machine whose speed drifts. The median of the rounds' own in-process ratios is
+printed too:
   * in-process: optifire's own `elapsed_s` (run_backtest: loading and validating the CSV and the
     whole run, no start-up and no file writing) versus backtrader from building the data feed
     through cerebro.run() (reading the CSV and the whole run, no interpreter start-up or import);
@@ -191,19 +194,11 @@ def main():
 
     data_path = os.path.join(REPO, args.data)
     with tempfile.TemporaryDirectory() as tmp:
-        runs = [run_optifire(args, os.path.join(tmp, f"run{i}"), "fast")
-                for i in range(args.repeat)]
-        o_trades, o_final, o_bars, _, _, o_stdout = runs[0]
-        o_in = best(r[3] for r in runs)
-        o_whole = best(r[4] for r in runs)
-        full = [run_optifire(args, os.path.join(tmp, f"full{i}"), "full")
-                for i in range(args.repeat)]
-        f_trades, f_final = full[0][0], full[0][1]
-        f_in = best(r[3] for r in full)
-        f_whole = best(r[4] for r in full)
-
-        # backtrader reads the same rows optifire ran on.
-        used = bars_used(os.path.join(tmp, "run0"))
+        # One untimed run first: backtrader is fed the rows optifire ran on (its validator may
+        # drop some), which its equity.csv lists.
+        probe = run_optifire(args, os.path.join(tmp, "probe"), "fast")
+        inproc_phases.clear()
+        used = bars_used(os.path.join(tmp, "probe"))
         bt_csv = os.path.join(tmp, "bt.csv")
         with open(data_path, newline="") as src, open(bt_csv, "w", newline="") as dst:
             rd = csv.reader(src)
@@ -216,15 +211,36 @@ def main():
                     kept += 1
         args.bt_data = bt_csv
         dropped = sum(1 for _ in open(data_path)) - 1 - kept
+        bt_cmd = [sys.executable, os.path.abspath(__file__), "--bt-only", "--bt-data", bt_csv,
+                  "--fast", str(args.fast), "--slow", str(args.slow), "--size", str(args.size),
+                  "--cash", args.cash, "--commission", args.commission]
 
-        bt_runs = [run_backtrader(args) for _ in range(args.repeat)]
+        # Rounds of one run of each kind, interleaved: the machine is shared and its speed
+        # drifts by tens of percent over seconds, so both tools sample the same stretch of it
+        # (run in blocks, optifire's 2 ms runs all fell in the first second or two and
+        # backtrader's in the next minute).
+        runs, full, bt_runs, bt_whole = [], [], [], []
+        for i in range(args.repeat):
+            runs.append(run_optifire(args, os.path.join(tmp, f"run{i}"), "fast"))
+            full.append(run_optifire(args, os.path.join(tmp, f"full{i}"), "full"))
+            bt_runs.append(run_backtrader(args))
+            bt_whole.append(timed_process(bt_cmd)[1])
+        o_trades, o_final, o_bars, _, _, o_stdout = runs[0]
+        if (probe[0], probe[1]) != (o_trades, o_final):
+            print("optifire runs differ from each other", file=sys.stderr)
+            return 1
+        o_in = best(r[3] for r in runs)
+        o_whole = best(r[4] for r in runs)
+        f_trades, f_final = full[0][0], full[0][1]
+        f_in = best(r[3] for r in full)
+        f_whole = best(r[4] for r in full)
         b_trades, b_final, _ = bt_runs[0]
         b_in = best(r[2] for r in bt_runs)
-        b_whole = best(timed_process(
-            [sys.executable, os.path.abspath(__file__), "--bt-only", "--bt-data", bt_csv,
-             "--fast", str(args.fast), "--slow", str(args.slow), "--size", str(args.size),
-             "--cash", args.cash, "--commission", args.commission])[1]
-            for _ in range(args.repeat))
+        b_whole = best(bt_whole)
+        # Each round's own ratio (its runs a second or so apart), the median over rounds: a
+        # second view, less sensitive than the best-of ratio to one lucky run on either side.
+        paired = sorted(b[2][0] / o[3][0] for o, b in zip(runs, bt_runs))
+        paired_whole = sorted(b[0] / o[4][0] for o, b in zip(runs, bt_whole))
 
     import backtrader as bt
     print(f"file: {args.data}, {o_bars} bars used ({dropped} row(s) dropped by optifire's "
@@ -262,6 +278,10 @@ def main():
             for i, kind in ((0, "wall"), (1, "CPU ")):
                 print(f"  {name:13} {kind}: optifire {o[i] * 1e3:9.3f} ms   backtrader "
                       f"{b[i] * 1e3:9.1f} ms   ratio {b[i] / o[i]:8.1f}x")
+    median = lambda xs: (xs[(len(xs) - 1) // 2] + xs[len(xs) // 2]) / 2
+    print(f" --engine fast, median over the {args.repeat} rounds of each round's wall ratio: "
+          f"in-process {median(paired):.1f}x (rounds from {paired[0]:.1f}x to {paired[-1]:.1f}x), "
+          f"whole-process {median(paired_whole):.1f}x")
     if inproc_phases:
         # The fast runs' phases (thread CPU ms), best of the runs for each phase.
         fast_phases = inproc_phases[:args.repeat]
