@@ -14,6 +14,7 @@ pub mod historical_var;
 pub mod kelly;
 pub mod parametric_var;
 pub mod probabilistic_sharpe;
+pub mod return_ratios;
 pub mod sharpe;
 pub mod sharpe_inference;
 pub mod sortino;
@@ -31,6 +32,7 @@ pub use probabilistic_sharpe::{
     deflated_sharpe_ratio, expected_max_sharpe, probabilistic_sharpe_ratio,
     probabilistic_sharpe_ratio_of,
 };
+pub use return_ratios::{return_ratios, ReturnRatios};
 pub use sharpe::sharpe_ratio;
 pub use sharpe_inference::{
     lo_eta, scale_sharpe, sharpe_confidence_interval_iid, sharpe_standard_error_iid,
