@@ -1,21 +1,55 @@
 //! What is traded: symbols and their trading properties.
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
+use std::collections::HashSet;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Mutex, OnceLock, PoisonError};
 
-/// A ticker such as `SPY` or `BTC-USD`. Cheap to clone (shared string).
-#[derive(Clone, Debug, Serialize, Deserialize)]
+/// A ticker such as `SPY` or `BTC-USD`. Interned: each distinct text is stored once for the
+/// life of the process, and a copy of a symbol is a copy of a reference to it.
+///
+/// Why: every bar, order, fill and position carries its symbol. As a shared `Arc<str>` each
+/// copy was an atomic increment and each drop an atomic decrement; in the CSV loader's row
+/// loop that locked increment stalled the row's stores and took about a tenth of the loop's
+/// time (`perf annotate`). A process meets a bounded set of tickers (its universe, the
+/// broker's answers), so their texts are kept rather than counted.
+#[derive(Clone, Debug, Serialize)]
 #[serde(transparent)]
-pub struct Symbol(Arc<str>);
+pub struct Symbol(&'static str);
 
-// Compared as text, like the derived impls, but two clones of one symbol (the common case: a
-// bar's symbol against its series', an order's against the bar's) answer from the pointer
-// without reading the text. Equal pointers mean equal text, so this agrees with `Hash` (the
-// text's hash).
+/// The one stored copy of `text`, stored now if it is new.
+fn intern(text: &str) -> &'static str {
+    static TABLE: OnceLock<Mutex<HashSet<&'static str>>> = OnceLock::new();
+    // A panic elsewhere while the lock was held cannot leave the set half-changed (an insert
+    // either happened or not), so a poisoned lock is still a sound table.
+    let mut table = TABLE
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner);
+    if let Some(&stored) = table.get(text) {
+        return stored;
+    }
+    let stored: &'static str = Box::leak(text.into());
+    table.insert(stored);
+    stored
+}
+
+/// The text as written, as the derived impl of the `Arc<str>` form read it: not trimmed and
+/// not upper-cased (that is `Symbol::new`'s, for text from people).
+impl<'de> Deserialize<'de> for Symbol {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = std::borrow::Cow::<'de, str>::deserialize(d)?;
+        Ok(Symbol(intern(&text)))
+    }
+}
+
+// Compared as text, like the derived impls. Every symbol is interned, so two equal symbols
+// share one stored text and answer from the pointer without reading it; the text comparison
+// stays as the rule. Equal pointers mean equal text, so this agrees with `Hash` (the text's
+// hash, as before: maps keyed by symbol keep their order).
 impl PartialEq for Symbol {
     fn eq(&self, other: &Self) -> bool {
-        Arc::ptr_eq(&self.0, &other.0) || self.0 == other.0
+        std::ptr::eq(self.0, other.0) || self.0 == other.0
     }
 }
 
@@ -30,10 +64,10 @@ impl std::hash::Hash for Symbol {
 
 impl Ord for Symbol {
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        if Arc::ptr_eq(&self.0, &other.0) {
+        if std::ptr::eq(self.0, other.0) {
             std::cmp::Ordering::Equal
         } else {
-            self.0.cmp(&other.0)
+            self.0.cmp(other.0)
         }
     }
 }
@@ -46,10 +80,10 @@ impl PartialOrd for Symbol {
 
 impl Symbol {
     pub fn new(s: &str) -> Self {
-        Symbol(Arc::from(s.trim().to_ascii_uppercase().as_str()))
+        Symbol(intern(&s.trim().to_ascii_uppercase()))
     }
     pub fn as_str(&self) -> &str {
-        &self.0
+        self.0
     }
 }
 
@@ -119,6 +153,45 @@ impl Instrument {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// One stored text per distinct symbol, from any thread; the text as given by
+    /// `Symbol::new` (trimmed, upper case) and as written by serde; the same `Debug`, order,
+    /// equality and hash as the `Arc<str>` form had (the text's).
+    #[test]
+    fn symbols_are_interned_texts() {
+        let a = Symbol::new(" spy ");
+        let b = Symbol::from("SPY");
+        assert_eq!(a.as_str(), "SPY");
+        assert!(std::ptr::eq(a.as_str(), b.as_str()));
+        let other = std::thread::spawn(|| Symbol::new("spy")).join().unwrap();
+        assert!(std::ptr::eq(a.as_str(), other.as_str()));
+        assert_eq!(format!("{a:?}"), "Symbol(\"SPY\")");
+        assert_eq!(format!("{a}"), "SPY");
+
+        let raw: Symbol = serde_json::from_str("\" brk.b\"").unwrap();
+        assert_eq!(raw.as_str(), " brk.b");
+        assert_ne!(raw, Symbol::new("brk.b"));
+        assert_eq!(serde_json::to_string(&raw).unwrap(), "\" brk.b\"");
+        let back: Symbol = serde_json::from_str("\"SPY\"").unwrap();
+        assert!(std::ptr::eq(back.as_str(), a.as_str()));
+
+        use std::hash::{BuildHasher, RandomState};
+        let state = RandomState::new();
+        assert_eq!(state.hash_one(&a), state.hash_one("SPY"));
+        let mut syms = [
+            Symbol::new("QQQ"),
+            Symbol::new("AAPL"),
+            a.clone(),
+            Symbol::new("A"),
+        ];
+        syms.sort();
+        let texts: Vec<&str> = syms.iter().map(Symbol::as_str).collect();
+        assert_eq!(texts, ["A", "AAPL", "QQQ", "SPY"]);
+        assert_eq!(
+            Symbol::new("A").cmp(&Symbol::new("a")),
+            std::cmp::Ordering::Equal
+        );
+    }
 
     #[test]
     fn infers_classes_from_symbols() {
