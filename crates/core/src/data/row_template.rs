@@ -25,9 +25,8 @@ pub(crate) enum Role {
 }
 
 /// Where a number of the row is, and how many digits it has before and after its point.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 struct NumberAt {
-    k: usize,
     at: usize,
     int_digits: usize,
     decimals: usize,
@@ -44,7 +43,11 @@ pub(crate) struct RowTemplate {
     special: Vec<u64>,
     digits: Vec<u64>,
     date_at: usize,
-    numbers: Vec<NumberAt>,
+    /// Open, high, low, close and volume, in that order (not the row's): read in a loop of
+    /// fixed length into fixed places, the five values stay in registers, where an index
+    /// taken from the row put them on the stack, to be copied out in wider loads than they
+    /// were stored with (a stall the processor pays per row).
+    numbers: [NumberAt; 5],
 }
 
 impl RowTemplate {
@@ -56,11 +59,12 @@ impl RowTemplate {
         self.special_mask.clear();
         self.special.clear();
         self.digits.clear();
-        self.numbers.clear();
         let Some(row) = text.get(start..=end).filter(|r| r.last() == Some(&b'\n')) else {
             return;
         };
         let mut at = 0;
+        // Which of the five numbers the row has (each must be there once).
+        let mut seen = 0u8;
         for (role, field) in roles.iter().zip(row[..row.len() - 1].split(|&c| c == b',')) {
             match *role {
                 Role::Date => self.date_at = at,
@@ -68,20 +72,25 @@ impl RowTemplate {
                     let point = field.iter().position(|&c| c == b'.');
                     let int_digits = point.unwrap_or(field.len());
                     let decimals = point.map_or(0, |p| field.len() - p - 1);
-                    if int_digits + decimals > 15 {
-                        self.numbers.clear();
+                    let Some(slot) = self.numbers.get_mut(k) else {
+                        return;
+                    };
+                    if int_digits + decimals > 15 || seen & (1 << k) != 0 {
                         return;
                     }
-                    self.numbers.push(NumberAt {
-                        k,
+                    seen |= 1 << k;
+                    *slot = NumberAt {
                         at,
                         int_digits,
                         decimals,
-                    });
+                    };
                 }
                 Role::Skip => {}
             }
             at += field.len() + 1;
+        }
+        if seen != 0b1_1111 {
+            return;
         }
         for chunk in row.chunks(8) {
             let (mut mask, mut bytes, mut digits) = (0u64, 0u64, 0u64);
@@ -135,8 +144,8 @@ impl RowTemplate {
         let date_at = start + self.date_at;
         let (date, day) = month.read(text.get(date_at..date_at + 10)?)?;
         let mut ohlcv = [0.0; 5];
-        for n in &self.numbers {
-            ohlcv[n.k] = known_number(text, start + n.at, n.int_digits, n.decimals)?;
+        for (v, n) in ohlcv.iter_mut().zip(&self.numbers) {
+            *v = known_number(text, start + n.at, n.int_digits, n.decimals)?;
         }
         Some(FastRow {
             end: start + self.len - 1,
