@@ -40,15 +40,24 @@ fn normalized(field: &[u8]) -> String {
     s.trim_start_matches('\u{feff}').trim().to_ascii_lowercase()
 }
 
-/// Parses a time of day `HH:MM[:SS[.fff]]`.
+/// Parses a time of day `HH:MM[:SS[.fff]]`. Text without a colon is none (both formats need
+/// one), answered without chrono's format parser: `detect` asks this of a daily file's first
+/// price, and the parser's code is otherwise not run at all, so calling it cost page faults.
 pub(crate) fn parse_time(s: &str) -> Option<NaiveTime> {
+    if !s.contains(':') {
+        return None;
+    }
     NaiveTime::parse_from_str(s, "%H:%M:%S%.f")
         .or_else(|_| NaiveTime::parse_from_str(s, "%H:%M"))
         .ok()
 }
 
 /// Parses a local date-time written as `YYYY-MM-DDTHH:MM:SS[.fff]` or with a space for `T`.
+/// Text without a colon is none (the time needs one), as for `parse_time`.
 pub(crate) fn parse_local_datetime(s: &str) -> Option<NaiveDateTime> {
+    if !s.contains(':') {
+        return None;
+    }
     NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f")
         .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%.f"))
         .ok()
@@ -109,7 +118,10 @@ pub(crate) fn detect(
                     fields: names.len() + 1,
                 };
             } else if field(date_col).map(str::trim).is_some_and(|t| {
-                parse_local_datetime(t).is_some() || DateTime::parse_from_rfc3339(t).is_ok()
+                // RFC 3339 has a time, so a colon, too.
+                t.contains(':')
+                    && (parse_local_datetime(t).is_some()
+                        || DateTime::parse_from_rfc3339(t).is_ok())
             }) {
                 // A column named `Date` that holds date and time is read as such.
                 cols.layout = Layout::DateTime;
@@ -122,6 +134,66 @@ pub(crate) fn detect(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The colon shortcut answers as chrono's parsers do: text without a colon is refused by
+    /// every format these functions try.
+    #[test]
+    fn colon_free_text_is_no_time() {
+        let time = |s: &str| {
+            NaiveTime::parse_from_str(s, "%H:%M:%S%.f")
+                .or_else(|_| NaiveTime::parse_from_str(s, "%H:%M"))
+                .ok()
+        };
+        let datetime = |s: &str| {
+            NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f")
+                .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%.f"))
+                .ok()
+        };
+        let mut cases: Vec<String> = [
+            "",
+            "16",
+            "1630",
+            "16.30",
+            "163000",
+            "16h30",
+            "2.179012",
+            "36301200",
+            "2024-01-02",
+            "2024-01-02T1630",
+            "2024-01-02 163000",
+            "2024-01-02T16.30.00",
+            "20240102T163000Z",
+            "16:30",
+            "16:30:00",
+            "16:30:00.5",
+            "2024-01-02T16:30:00",
+            "2024-01-02 16:30:00.25",
+            "2024-01-02T16:30:00Z",
+            "2024-01-02T16:30:00+05:00",
+            ":",
+            "1:2",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        // Every string of up to three characters from a small alphabet.
+        let alphabet = ['1', '6', '0', ':', '.', ' ', 'T', '-', 'Z'];
+        for a in alphabet {
+            for b in alphabet {
+                for c in alphabet {
+                    cases.push(format!("{a}{b}{c}"));
+                    cases.push(format!("2024-01-02{a}{b}{c}"));
+                }
+            }
+        }
+        for s in &cases {
+            assert_eq!(parse_time(s), time(s), "{s:?}");
+            assert_eq!(parse_local_datetime(s), datetime(s), "{s:?}");
+            if !s.contains(':') {
+                assert!(DateTime::parse_from_rfc3339(s).is_err(), "{s:?}");
+            }
+        }
+    }
 
     fn rec(s: &str) -> ByteRecord {
         ByteRecord::from(s.split(',').collect::<Vec<_>>())
