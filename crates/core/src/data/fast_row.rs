@@ -334,10 +334,12 @@ pub(super) fn known_number(
         return Some(exact_f64(eight_digits(w << (8 * (8 - digits)))) / POW10[decimals]);
     }
     let mut mantissa = digits_value(text, at, int_digits)?;
-    if decimals > 0 {
-        let after = digits_value(text, at + int_digits + 1, decimals)?;
-        mantissa = mantissa * POW10_INT[decimals] + after;
+    if decimals == 0 {
+        // An integer (a volume): `x / 1.0` is `x`, without the division's latency.
+        return Some(exact_f64(mantissa));
     }
+    let after = digits_value(text, at + int_digits + 1, decimals)?;
+    mantissa = mantissa * POW10_INT[decimals] + after;
     Some(exact_f64(mantissa) / POW10[decimals])
 }
 
