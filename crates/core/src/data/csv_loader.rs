@@ -347,7 +347,10 @@ fn load_streamed(
     opts: &LoadOptions,
 ) -> std::io::Result<Option<LoadedSeries>> {
     use std::io::Read as _;
-    let mut buf: Vec<u8> = Vec::with_capacity(2 * CHUNK);
+    // A chunk and the partial line before it; a line longer than 4 KiB grows the buffer.
+    // (Every page of the capacity is faulted in below: room for a second chunk was 16 pages
+    // mapped and zeroed for nothing.)
+    let mut buf: Vec<u8> = Vec::with_capacity(CHUNK + 4096);
     crate::prefault::populate_spare(&mut buf);
     let mut line = 0u64;
     let mut header: Option<ByteRecord> = None;
@@ -1385,6 +1388,22 @@ mod tests {
                     at -= 1;
                 }
                 t.insert_str(at, odd);
+            }
+            texts.push(t);
+        }
+        // Lines longer than the read buffer's slack (4 KiB) across chunk ends.
+        for long in [4_000, 5_000, 70_000] {
+            let mut t = String::from(header);
+            for i in 0..2_500 {
+                let volume = if i % 700 == 350 {
+                    "7".repeat(long)
+                } else {
+                    "1000".into()
+                };
+                t.push_str(&format!(
+                    "\n2000-01-{:02},1.5,2,1,1.5,1.5,{volume}",
+                    1 + i % 28
+                ));
             }
             texts.push(t);
         }

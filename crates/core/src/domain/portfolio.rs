@@ -38,6 +38,12 @@ impl Portfolio {
         }
     }
 
+    /// Room for `n` more fills' ids in the applied-fills set, so a run whose fill count is
+    /// known (a backtest's orders) builds it once instead of growing and rehashing it.
+    pub fn reserve_fills(&mut self, n: usize) {
+        self.applied_fills.reserve(n);
+    }
+
     /// Applies a fill exactly once (by fill id); cash moves by the traded value and commission.
     pub fn apply_fill(&mut self, fill: &Fill) -> Result<(), LedgerError> {
         if fill.qty.0 <= rust_decimal::Decimal::ZERO {

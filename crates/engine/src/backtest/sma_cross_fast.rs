@@ -455,7 +455,9 @@ pub fn run_sma_cross_on(
     let most_orders = crossing_at.iter().filter(|c| c.is_some()).count();
     let mut exchange = exchange;
     exchange.reserve_orders(most_orders);
-    let mut book = Book::new(exchange, Portfolio::new(initial), most_orders);
+    let mut ledger = Portfolio::new(initial);
+    ledger.reserve_fills(most_orders);
+    let mut book = Book::new(exchange, ledger, most_orders);
     let mut errors: Vec<String> = Vec::new();
     let mut equity: Vec<EquityPoint> = Vec::with_capacity(timeline.len());
     optifire_core::prefault::populate_spare(&mut equity);

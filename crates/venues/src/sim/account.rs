@@ -17,6 +17,11 @@ pub struct SimAccount {
 }
 
 impl SimAccount {
+    /// `Portfolio::reserve_fills` of the account's ledger.
+    pub fn reserve_fills(&mut self, n: usize) {
+        self.portfolio.reserve_fills(n);
+    }
+
     pub fn new(cash: Money) -> Self {
         SimAccount {
             portfolio: Portfolio::new(cash),

@@ -50,6 +50,7 @@ pub fn round_half_away(d: Decimal, dp: u32) -> Decimal {
 
 /// `Decimal::from_f64_retain(v)?.round_dp(8)`, the same decimal (value and scale): `round_f64`
 /// to 8 decimals, the grid prices are kept on.
+#[inline]
 pub fn round8(v: f64) -> Option<Decimal> {
     round_f64(v, 8)
 }
@@ -63,6 +64,7 @@ pub fn round8(v: f64) -> Option<Decimal> {
 /// significant digits) and rounding to `dp`, half to even, is rounding the exact
 /// `v * 10^dp`, done here in integers. Within a millionth of a unit of a half, and outside the
 /// range, the general path decides.
+#[inline]
 pub fn round_f64(v: f64, dp: u32) -> Option<Decimal> {
     let general = |v: f64| Decimal::from_f64_retain(v).map(|d| d.round_dp(dp));
     if !(1e-3..1e9).contains(&v) || dp > 8 {

@@ -209,6 +209,8 @@ impl SimExchange {
     pub fn reserve_orders(&mut self, n: usize) {
         self.orders.reserve(n);
         self.order_at.reserve(n);
+        // A market order fills once, unless a volume cap splits it.
+        self.account.reserve_fills(n);
     }
 
     /// `drain_updates` into `out`, keeping the exchange's buffer (and, when `out` is empty,
