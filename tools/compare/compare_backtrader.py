@@ -35,7 +35,7 @@ printed too:
 
 Usage: compare_backtrader.py [--optifire target/release/optifire] [--data data/long/ORCL.csv]
                              [--fast 10] [--slow 30] [--size 100] [--cash 100000]
-                             [--commission 0.001] [--repeat 5]
+                             [--commission 0.001] [--repeat 30]
 """
 import argparse
 import csv
@@ -184,7 +184,7 @@ def main():
     ap.add_argument("--size", type=int, default=100)
     ap.add_argument("--cash", default="100000")
     ap.add_argument("--commission", default="0.001")
-    ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--repeat", type=int, default=30)
     ap.add_argument("--bt-only", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--bt-data", help=argparse.SUPPRESS)
     args = ap.parse_args()
