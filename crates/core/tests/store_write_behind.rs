@@ -126,7 +126,7 @@ fn risk(t: i64) -> Event {
 
 fn fill(id: &str, t: i64) -> Fill {
     Fill {
-        fill_id: format!("f-{id}"),
+        fill_id: format!("f-{id}").into(),
         client_order_id: ClientOrderId(id.into()),
         symbol: "SPY".into(),
         side: Side::Buy,

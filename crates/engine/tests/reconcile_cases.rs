@@ -279,7 +279,7 @@ fn a_fill_reported_twice_with_different_content_is_kept_and_unexplained() {
     assert_eq!(
         d.local,
         Observed::Fill {
-            fill_id: stored.fill_id.clone(),
+            fill_id: stored.fill_id.to_string(),
             qty: Quantity(dec!(10)),
             price: Price(dec!(101)),
         }

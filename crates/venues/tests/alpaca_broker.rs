@@ -159,7 +159,7 @@ fn submit_then_the_stream_reports_the_fill() {
     let updates = drain_until(&mut b, 2);
     match (&updates[0], &updates[1]) {
         (VenueUpdate::Fill(f), VenueUpdate::Order(o)) => {
-            assert_eq!(f.fill_id, "e-1");
+            assert_eq!(&*f.fill_id, "e-1");
             assert_eq!(f.client_order_id.as_str(), CID);
             assert_eq!((f.qty, f.price), (Quantity(dec!(10)), Price(dec!(121.124))));
             assert_eq!(o.status, OrderStatus::Filled);

@@ -150,7 +150,7 @@ async fn trade_updates_become_fills_and_orders_and_survive_a_drop() {
     }
     match (data[1], data[2]) {
         (VenueUpdate::Fill(f), VenueUpdate::Order(o)) => {
-            assert_eq!(f.fill_id, "7922ab44-c2e1-4b2f-a6e4-0b8d4a0c7c21");
+            assert_eq!(&*f.fill_id, "7922ab44-c2e1-4b2f-a6e4-0b8d4a0c7c21");
             assert_eq!((f.qty, f.price), (Quantity(dec!(4)), Price(dec!(121.1))));
             assert_eq!(f.client_order_id.as_str(), "ofi-20210316-aapl-1");
             assert_eq!(o.status, OrderStatus::PartiallyFilled);
@@ -167,7 +167,7 @@ async fn trade_updates_become_fills_and_orders_and_survive_a_drop() {
                 .timestamp_nanos_opt()
                 .unwrap();
             assert_eq!(
-                f.fill_id,
+                &*f.fill_id,
                 format!("61e69015-8549-4bfd-b9c3-01e75843f47d:{nanos}:6")
             );
             assert_eq!(o.status, OrderStatus::Filled);

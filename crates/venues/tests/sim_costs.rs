@@ -224,9 +224,7 @@ fn fixed_bps_slippage_moves_market_and_stop_fills_but_not_limits() {
         .unwrap();
     let f = fills(&x.drain_updates());
     assert_eq!(
-        f.iter()
-            .map(|f| (f.fill_id.as_str(), px(f)))
-            .collect::<Vec<_>>(),
+        f.iter().map(|f| (&*f.fill_id, px(f))).collect::<Vec<_>>(),
         vec![
             // 100.00 × 1.001 = 100.10.
             ("sim-mb-1", dec!(100.10)),

@@ -50,7 +50,7 @@ fn market_order_fills_at_the_next_bars_open_never_the_current_one() {
     let up = x.drain_updates();
     let f = fills(&up);
     assert_eq!(f.len(), 1);
-    assert_eq!(f[0].fill_id, "sim-m1-1");
+    assert_eq!(&*f[0].fill_id, "sim-m1-1");
     assert_eq!(
         (f[0].qty, f[0].price),
         (Quantity(dec!(10)), Price(dec!(101.00)))
@@ -135,9 +135,7 @@ fn limit_sell_fills_at_the_limit_inside_the_range_and_at_the_open_on_a_gap_up() 
         .unwrap();
     let f = fills(&x.drain_updates());
     assert_eq!(
-        f.iter()
-            .map(|f| (f.fill_id.as_str(), px(f)))
-            .collect::<Vec<_>>(),
+        f.iter().map(|f| (&*f.fill_id, px(f))).collect::<Vec<_>>(),
         vec![("sim-s1-1", dec!(104.00)), ("sim-s2-1", dec!(108.00))]
     );
     // Short 5: cash 100,000 + 312 + 216 = 100,528; marked at 108: −540 → equity 99,988.
@@ -279,9 +277,7 @@ fn market_on_close_fills_at_the_closing_bar_only() {
     let up = x.drain_updates();
     let f = fills(&up);
     assert_eq!(
-        f.iter()
-            .map(|f| (f.fill_id.as_str(), px(f)))
-            .collect::<Vec<_>>(),
+        f.iter().map(|f| (&*f.fill_id, px(f))).collect::<Vec<_>>(),
         vec![("sim-moc-1", dec!(101.25)), ("sim-cls-1", dec!(101.25))]
     );
     let loc = x.order(&cid("loc")).unwrap();
@@ -474,7 +470,7 @@ fn partial_fills_across_bars_share_the_cap_in_submission_order() {
     let f = fills(&up);
     assert_eq!(
         f.iter()
-            .map(|f| (f.fill_id.as_str(), f.qty.0, px(f)))
+            .map(|f| (&*f.fill_id, f.qty.0, px(f)))
             .collect::<Vec<_>>(),
         vec![
             ("sim-a-1", dec!(100), dec!(20)),

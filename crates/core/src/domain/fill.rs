@@ -3,11 +3,13 @@
 use crate::domain::{ClientOrderId, Money, Price, Quantity, Side, Symbol};
 use crate::Timestamp;
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Fill {
-    /// Broker's execution id; unique, so a fill replayed by a reconnect is applied once.
-    pub fill_id: String,
+    /// Broker's execution id; unique, so a fill replayed by a reconnect is applied once. Shared
+    /// text: both ledgers keep it in their applied-fill sets, and a copy is then a count.
+    pub fill_id: Arc<str>,
     pub client_order_id: ClientOrderId,
     pub symbol: Symbol,
     pub side: Side,

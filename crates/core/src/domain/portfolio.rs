@@ -25,7 +25,7 @@ pub struct Portfolio {
     pub commissions_paid: Money,
     /// Ids of the fills applied (looked up, never iterated: see `IdHash`).
     #[serde(skip)]
-    applied_fills: HashSet<String, IdHash>,
+    applied_fills: HashSet<std::sync::Arc<str>, IdHash>,
 }
 
 impl Portfolio {
@@ -48,18 +48,18 @@ impl Portfolio {
     pub fn apply_fill(&mut self, fill: &Fill) -> Result<(), LedgerError> {
         if fill.qty.0 <= rust_decimal::Decimal::ZERO {
             return Err(LedgerError::BadQuantity {
-                fill_id: fill.fill_id.clone(),
+                fill_id: fill.fill_id.to_string(),
                 qty: fill.qty,
             });
         }
         if fill.price.0 <= rust_decimal::Decimal::ZERO {
             return Err(LedgerError::BadPrice {
-                fill_id: fill.fill_id.clone(),
+                fill_id: fill.fill_id.to_string(),
                 price: fill.price,
             });
         }
         if !self.applied_fills.insert(fill.fill_id.clone()) {
-            return Err(LedgerError::DuplicateFill(fill.fill_id.clone()));
+            return Err(LedgerError::DuplicateFill(fill.fill_id.to_string()));
         }
         let delta = fill.signed_qty();
         self.cash -= delta * fill.price;

@@ -292,7 +292,7 @@ struct BookIndex {
     /// By client order id.
     orders: HashMap<String, Order>,
     /// By fill id.
-    fills: HashMap<String, Fill>,
+    fills: HashMap<std::sync::Arc<str>, Fill>,
     /// The sequence number of the latest journal row (the journal is append-only, so the next
     /// row's is one more, as AUTOINCREMENT gives it).
     journal_seq: i64,
@@ -1050,7 +1050,7 @@ impl Store for WriteBehindStore {
                 Ok(false)
             } else {
                 Err(StoreError::FillConflict {
-                    fill_id: fill.fill_id.clone(),
+                    fill_id: fill.fill_id.to_string(),
                 })
             };
         }

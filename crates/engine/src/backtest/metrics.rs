@@ -828,7 +828,7 @@ mod tests {
             let sym = optifire_core::domain::Symbol::new("ORCL");
             let fills: Vec<Fill> = (0..rng.usize(0..40))
                 .map(|k| Fill {
-                    fill_id: format!("f{k}"),
+                    fill_id: format!("f{k}").into(),
                     client_order_id: optifire_core::domain::ClientOrderId::new(format!("c{k}")),
                     symbol: sym.clone(),
                     side: optifire_core::domain::Side::Buy,
@@ -848,7 +848,7 @@ mod tests {
                 .map(|k| ClosedTrade {
                     ts: Timestamp::from_secs(t),
                     symbol: sym.clone(),
-                    fill_id: format!("f{k}"),
+                    fill_id: format!("f{k}").into(),
                     pnl: Money(Decimal::new(
                         rng.i64(-10_000_000_000_000..10_000_000_000_000),
                         rng.u32(0..13),

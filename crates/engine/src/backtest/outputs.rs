@@ -234,11 +234,11 @@ pub fn write_report_with(
     let mut trade_of: HashMap<&str, &ClosedTrade> =
         HashMap::with_capacity(result.closed_trades.len());
     for t in result.closed_trades {
-        trade_of.entry(t.fill_id.as_str()).or_insert(t);
+        trade_of.entry(&*t.fill_id).or_insert(t);
     }
     for f in result.fills {
         let pnl = trade_of
-            .get(f.fill_id.as_str())
+            .get(&*f.fill_id)
             .map_or_else(String::new, |t| t.pnl.to_string());
         w.write_record([
             ts(f.ts),
@@ -249,7 +249,7 @@ pub fn write_report_with(
             f.commission.to_string(),
             pnl,
             f.client_order_id.0.to_string(),
-            f.fill_id.clone(),
+            f.fill_id.to_string(),
         ])
         .map_err(csv_err(&p))?;
     }

@@ -185,7 +185,7 @@ pub fn render(result: &Report<'_>, equity_svg: &str, drawdown_svg: &str) -> Stri
         let pnl: BTreeMap<&str, Money> = result
             .closed_trades
             .iter()
-            .map(|t| (t.fill_id.as_str(), t.pnl))
+            .map(|t| (&*t.fill_id, t.pnl))
             .collect();
         for f in result.fills.iter().take(MAX_LISTED_FILLS) {
             let _ = writeln!(
@@ -197,7 +197,7 @@ pub fn render(result: &Report<'_>, equity_svg: &str, drawdown_svg: &str) -> Stri
                 f.qty,
                 f.price,
                 f.commission,
-                pnl.get(f.fill_id.as_str())
+                pnl.get(&*f.fill_id)
                     .map_or_else(String::new, |p| p.to_string())
             );
         }

@@ -836,7 +836,7 @@ mod tests {
         let bbb = Symbol::new("BBB");
         let mut p = Portfolio::new(Money(dec!(100000)));
         let fill = |sym: &Symbol, side, qty, price| Fill {
-            fill_id: format!("f-{sym}-{side:?}-{qty}"),
+            fill_id: format!("f-{sym}-{side:?}-{qty}").into(),
             client_order_id: ClientOrderId::new(format!("c-{sym}-{qty}")),
             symbol: sym.clone(),
             side,

@@ -84,7 +84,8 @@ impl Default for EngineOptions {
 pub struct ClosedTrade {
     pub ts: Timestamp,
     pub symbol: Symbol,
-    pub fill_id: String,
+    /// The closing fill's id (shared text, as the fill's).
+    pub fill_id: std::sync::Arc<str>,
     pub pnl: Money,
 }
 

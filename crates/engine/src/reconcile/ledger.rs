@@ -18,7 +18,7 @@ use super::policy::ReconcilePolicy;
 
 fn observe_fill(f: &Fill) -> Observed {
     Observed::Fill {
-        fill_id: f.fill_id.clone(),
+        fill_id: f.fill_id.to_string(),
         qty: f.qty,
         price: f.price,
     }

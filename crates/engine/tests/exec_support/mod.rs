@@ -142,7 +142,7 @@ pub fn portfolio(positions: &[(&str, Decimal, Decimal)]) -> Portfolio {
     let mut p = Portfolio::new(Money(Decimal::from(100_000)));
     for (i, (sym, q, px)) in positions.iter().enumerate() {
         p.apply_fill(&optifire_core::domain::Fill {
-            fill_id: format!("seed-{i}"),
+            fill_id: format!("seed-{i}").into(),
             client_order_id: ClientOrderId::new(format!("seed-{i}")),
             symbol: Symbol::new(sym),
             side: if q.is_sign_negative() {

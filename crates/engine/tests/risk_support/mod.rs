@@ -140,7 +140,7 @@ impl Fixture {
         let side = if qty > 0 { Side::Buy } else { Side::Sell };
         self.portfolio
             .apply_fill(&Fill {
-                fill_id: format!("f{}", self.fills),
+                fill_id: format!("f{}", self.fills).into(),
                 client_order_id: ClientOrderId::new(format!("c{}", self.fills)),
                 symbol: sym(s),
                 side,

@@ -254,7 +254,7 @@ pub fn measure(f: &ExecutedFill, market: &MarketView<'_>) -> Option<FillSlippage
         .map(|b| b.open)
         .filter(|o| o.is_finite() && *o > 0.0);
     Some(FillSlippage {
-        fill_id: f.fill.fill_id.clone(),
+        fill_id: f.fill.fill_id.to_string(),
         symbol: f.fill.symbol.clone(),
         side: f.fill.side,
         qty,

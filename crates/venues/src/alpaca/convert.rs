@@ -356,8 +356,8 @@ pub fn fill_from_trade_update(
         .ok_or(ConvertError::Missing("timestamp"))?;
     let ts = parse_ts("timestamp", ts_text)?;
     let fill_id = match u.execution_id.as_deref() {
-        Some(id) if !id.is_empty() => id.to_string(),
-        _ => format!("{}:{}:{}", o.id, ts.nanos(), qty.normalize()),
+        Some(id) if !id.is_empty() => id.into(),
+        _ => format!("{}:{}:{}", o.id, ts.nanos(), qty.normalize()).into(),
     };
     Ok(Some(Fill {
         fill_id,

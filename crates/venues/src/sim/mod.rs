@@ -68,6 +68,7 @@ use optifire_core::Timestamp;
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 /// What the driver knows about the bar it passes to `on_bar`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -614,7 +615,7 @@ impl Broker for SimExchange {
         self.now = self.now.max(req.created_at);
         self.submitted += 1;
         let mut order = Order::new(req);
-        order.broker_order_id = Some(sim_id(None, self.submitted).into());
+        order.broker_order_id = Some(sim_id(None, self.submitted));
         order.status = OrderStatus::New;
         let k = self.orders.len();
         self.order_at
@@ -676,7 +677,7 @@ impl Broker for SimExchange {
 
 /// `format!("sim-{order}-{n}")`, or `format!("sim-{n}")` without `order`, written directly: a
 /// fill id and a venue order id per order, and the formatting machinery was most of their cost.
-fn sim_id(order: Option<&str>, n: u64) -> String {
+fn sim_id(order: Option<&str>, n: u64) -> Arc<str> {
     let mut digits = [0u8; 20];
     let mut at = digits.len();
     let mut rest = n;
@@ -688,15 +689,27 @@ fn sim_id(order: Option<&str>, n: u64) -> String {
             break;
         }
     }
-    let mut id = String::with_capacity(5 + order.map_or(0, str::len) + digits.len() - at);
-    id.push_str("sim-");
-    if let Some(order) = order {
-        id.push_str(order);
-        id.push('-');
-    }
-    // Only ASCII digits were written.
-    id.push_str(std::str::from_utf8(&digits[at..]).unwrap_or_default());
-    id
+    let pieces: [&[u8]; 4] = match order {
+        Some(order) => [b"sim-", order.as_bytes(), b"-", &digits[at..]],
+        None => [b"sim-", b"", b"", &digits[at..]],
+    };
+    // Put together on the stack and copied once into the shared text: one allocation (a
+    // `String` turned into an `Arc<str>` is two). An order id too long for the buffer (the
+    // simulated exchange's own are at most 48 bytes) takes a `String`.
+    let mut buf = [0u8; 96];
+    let len: usize = pieces.iter().map(|p| p.len()).sum();
+    let text = if len <= buf.len() {
+        let mut end = 0;
+        for p in pieces {
+            buf[end..end + p.len()].copy_from_slice(p);
+            end += p.len();
+        }
+        &buf[..len]
+    } else {
+        return Arc::from(String::from_utf8_lossy(&pieces.concat()).as_ref());
+    };
+    // Only `order` (already text) and ASCII were copied.
+    Arc::from(std::str::from_utf8(text).unwrap_or_default())
 }
 
 #[cfg(test)]
@@ -708,10 +721,16 @@ mod id_tests {
         let mut n: u64 = 0;
         for k in 0..2000u64 {
             for v in [k, n, u64::MAX - k, 10u64.pow((k % 20) as u32)] {
-                assert_eq!(sim_id(None, v), format!("sim-{v}"));
+                assert_eq!(&*sim_id(None, v), format!("sim-{v}"));
                 let id = "of-1700000000-12-ORCL-b-0a1b2c3d";
-                assert_eq!(sim_id(Some(id), v), format!("sim-{id}-{v}"));
-                assert_eq!(sim_id(Some(""), v), format!("sim--{v}"));
+                assert_eq!(&*sim_id(Some(id), v), format!("sim-{id}-{v}"));
+                assert_eq!(&*sim_id(Some(""), v), format!("sim--{v}"));
+                // Ids around the stack buffer's 96 bytes, and a non-ASCII one.
+                for len in [70, 71, 72, 73, 74, 75, 120] {
+                    let id = "x".repeat(len);
+                    assert_eq!(&*sim_id(Some(&id), v), format!("sim-{id}-{v}"));
+                }
+                assert_eq!(&*sim_id(Some("é-ü"), v), format!("sim-é-ü-{v}"));
             }
             n = n
                 .wrapping_mul(6_364_136_223_846_793_005)

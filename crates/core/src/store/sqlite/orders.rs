@@ -220,7 +220,7 @@ pub fn insert_fill(conn: &Connection, fill: &Fill) -> StoreResult<bool> {
         Ok(false)
     } else {
         Err(StoreError::FillConflict {
-            fill_id: fill.fill_id.clone(),
+            fill_id: fill.fill_id.to_string(),
         })
     }
 }
