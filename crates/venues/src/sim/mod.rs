@@ -694,22 +694,20 @@ fn sim_id(order: Option<&str>, n: u64) -> Arc<str> {
         None => [b"sim-", b"", b"", &digits[at..]],
     };
     // Put together on the stack and copied once into the shared text: one allocation (a
-    // `String` turned into an `Arc<str>` is two). An order id too long for the buffer (the
-    // simulated exchange's own are at most 48 bytes) takes a `String`.
+    // `String` turned into an `Arc<str>` is two). Every piece is text (`order`, or ASCII), so
+    // the bytes joined are too. An order id too long for the buffer (the simulated exchange's
+    // own are at most 48 bytes) is joined on the heap instead.
     let mut buf = [0u8; 96];
     let len: usize = pieces.iter().map(|p| p.len()).sum();
-    let text = if len <= buf.len() {
-        let mut end = 0;
-        for p in pieces {
-            buf[end..end + p.len()].copy_from_slice(p);
-            end += p.len();
-        }
-        &buf[..len]
-    } else {
+    if len > buf.len() {
         return Arc::from(String::from_utf8_lossy(&pieces.concat()).as_ref());
-    };
-    // Only `order` (already text) and ASCII were copied.
-    Arc::from(std::str::from_utf8(text).unwrap_or_default())
+    }
+    let mut end = 0;
+    for p in pieces {
+        buf[end..end + p.len()].copy_from_slice(p);
+        end += p.len();
+    }
+    Arc::from(std::str::from_utf8(&buf[..len]).unwrap_or_default())
 }
 
 #[cfg(test)]
